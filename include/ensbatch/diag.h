@@ -1,0 +1,61 @@
+/*
+ * Located diagnostics: "FILE:LINE:COL: error: MESSAGE [rule-id]", the
+ * source line and a caret.  Every problem is collected, then printed
+ * sorted by position.
+ */
+#ifndef ENSBATCH_DIAG_H
+#define ENSBATCH_DIAG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum diag_severity {
+	DIAG_ERROR,
+	DIAG_WARNING,
+	DIAG_NOTE
+};
+
+/*
+ * A position in a source registered with diags_add_source().  Lines and
+ * columns are 1-based; line 0 means "the whole file".
+ */
+struct pos {
+	uint32_t	file;
+	uint32_t	line;
+	uint32_t	col;
+};
+
+struct diags;
+
+struct diags	*diags_new(void);
+void		 diags_free(struct diags *);
+
+/*
+ * Register a source file.  The path is copied; the text (may be NULL)
+ * becomes owned by diags and is used to print source lines.  Returns
+ * the file index for struct pos.
+ */
+uint32_t	 diags_add_source(struct diags *, const char *, char *, size_t);
+const char	*diags_source_path(const struct diags *, uint32_t);
+
+/*
+ * Add a diagnostic; returns its id (>= 1), usable with diags_message().
+ * A DIAG_NOTE attaches to the diagnostic added just before it and is
+ * printed right after it.  The rule may be NULL for notes.
+ */
+uint32_t	 diag_add(struct diags *, enum diag_severity, struct pos,
+		     const char *, const char *, ...)
+		     __attribute__((format(printf, 5, 6)));
+
+size_t		 diags_count(const struct diags *, enum diag_severity);
+/* The message and rule of diagnostic id (borrowed until diags_free). */
+const char	*diags_message(const struct diags *, uint32_t);
+const char	*diags_rule(const struct diags *, uint32_t);
+
+/*
+ * Print every diagnostic sorted by (file, line, column), each followed
+ * by its notes, the source line and a caret.  color: 1 for ANSI colors.
+ */
+void		 diags_print(struct diags *, FILE *, int);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * The plan: groups in run order, each cut into batches with their
+ * PlanTimes.  Built from a manifest that passed rules_check().
+ */
+#ifndef ENSBATCH_PLAN_H
+#define ENSBATCH_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ensbatch/manifest.h"
+#include "ensbatch/report.h"
+
+#define PLAN_NO_TIME	INT64_MIN	/* immediate batches */
+#define PLAN_CALL_ESTIMATE	2000	/* ms assumed per API call */
+
+struct plan_batch {
+	size_t		 first;		/* index into the group's targets */
+	size_t		 count;
+	int64_t		 plan_time;	/* ms epoch or PLAN_NO_TIME */
+};
+
+struct plan_group {
+	const struct group *group;	/* borrowed from the manifest */
+	size_t		 index;		/* in manifest->groups */
+	struct plan_batch *batches;
+	size_t		 nbatches;
+	int64_t		 estimate;	/* ms */
+};
+
+struct plan {
+	const struct manifest *manifest;/* borrowed */
+	int64_t		 now;
+	struct plan_group *groups;	/* in run order */
+	size_t		 ngroups;
+	size_t		 ntargets;
+	size_t		 nbatches;
+	int64_t		 estimate;	/* ms */
+};
+
+enum plan_format {
+	PLAN_TEXT,
+	PLAN_JSON,
+	PLAN_MARKDOWN
+};
+
+/* Caller frees with plan_free().  The manifest must outlive the plan. */
+struct plan	*plan_build(const struct manifest *, int64_t);
+void		 plan_free(struct plan *);
+
+int		 plan_print(const struct plan *, enum plan_format, FILE *);
+
+/* Store the plan as JSON (atomically).  0, or -1 and *cause. */
+int		 plan_save(const struct plan *, const char *, char **);
+
+#endif

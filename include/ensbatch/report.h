@@ -1,0 +1,79 @@
+/*
+ * The JUnit XML report (SPEC section 7).  Callers fill this plain model;
+ * report.c alone knows libxml2.  Strings given to report_* functions are
+ * copied.
+ */
+#ifndef ENSBATCH_REPORT_H
+#define ENSBATCH_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum report_outcome {
+	REPORT_PASSED,
+	REPORT_FAILURE,		/* the API answered a code other than 200 */
+	REPORT_ERROR,		/* transport error, outcome unknown */
+	REPORT_SKIPPED		/* not attempted: dry-run, abort, ... */
+};
+
+struct report_case {
+	char			*classname;	/* MANIFEST.GROUP */
+	char			*name;		/* "RESOURCE EVENT" */
+	double			 time;		/* seconds */
+	enum report_outcome	 outcome;
+	char			*type;		/* failure/error type */
+	char			*message;
+	char			*system_out;	/* NULL for none */
+};
+
+struct report_property {
+	char	*name;
+	char	*value;
+};
+
+struct report_suite {
+	char			*name;		/* group name */
+	char			*package;	/* manifest name */
+	int64_t			 timestamp;	/* ms epoch, shown in UTC */
+	double			 time;		/* seconds */
+	struct report_property	*props;
+	size_t			 nprops;
+	struct report_case	*cases;
+	size_t			 ncases;
+	size_t			 cases_cap;
+};
+
+struct report {
+	char			*name;		/* manifest name */
+	char			*hostname;
+	struct report_suite	*suites;
+	size_t			 nsuites;
+};
+
+/* name: manifest name.  Caller frees with report_free(). */
+struct report		*report_new(const char *);
+void			 report_free(struct report *);
+
+/* Add a suite; the pointer stays valid until the next report_suite_add. */
+struct report_suite	*report_suite_add(struct report *, const char *,
+			    int64_t);
+void			 report_property_add(struct report_suite *,
+			    const char *, const char *);
+/*
+ * Add a test case.  type, message and system_out may be NULL.
+ */
+void			 report_case_add(struct report_suite *,
+			    const char *, const char *, double,
+			    enum report_outcome, const char *, const char *,
+			    const char *);
+
+/*
+ * Write the report to path atomically (temporary file in the same
+ * directory, then rename).  C0 control characters other than tab, CR
+ * and LF are stripped from every string.  Returns 0, or -1 with a
+ * message in *cause (caller frees).
+ */
+int			 report_write(const struct report *, const char *,
+			    char **);
+
+#endif

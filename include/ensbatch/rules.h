@@ -1,0 +1,17 @@
+/*
+ * Offline validation: interprets the values of a loaded manifest,
+ * reports every rule violation to diags, and fills the resolved fields
+ * of the model (policies, group order).
+ */
+#ifndef ENSBATCH_RULES_H
+#define ENSBATCH_RULES_H
+
+#include <stdint.h>
+
+#include "ensbatch/diag.h"
+#include "ensbatch/manifest.h"
+
+/* Returns the number of errors found.  now is in ms since the epoch. */
+size_t	rules_check(struct manifest *, int64_t, struct diags *);
+
+#endif

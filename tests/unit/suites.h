@@ -1,0 +1,14 @@
+/* One Check suite per module, chained by check_ensbatch.c. */
+#ifndef ENSBATCH_TEST_SUITES_H
+#define ENSBATCH_TEST_SUITES_H
+
+#include <check.h>
+
+Suite	*diag_suite(void);
+Suite	*manifest_suite(void);
+Suite	*plan_suite(void);
+Suite	*report_suite(void);
+Suite	*rules_suite(void);
+Suite	*timefmt_suite(void);
+
+#endif
