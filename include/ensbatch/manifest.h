@@ -46,6 +46,7 @@ struct policy {
 
 	/* Resolved by rules_check(). */
 	int		 ok;		/* all values valid */
+	uint32_t	 diag;		/* its first error, 0 = none */
 	enum ops	 r_ops;
 	int		 r_batch_size;
 	int64_t		 r_pause;	/* ms */
@@ -121,6 +122,7 @@ struct manifest {
 	size_t		 npolicies;
 	struct group	*groups;
 	size_t		 ngroups;
+	struct pos	 groups_pos;	/* the "groups" value */
 
 	struct targets_file *files;	/* targets_file CSVs read */
 	size_t		 nfiles;

@@ -50,6 +50,14 @@ void		 plan_free(struct plan *);
 
 int		 plan_print(const struct plan *, enum plan_format, FILE *);
 
+/*
+ * The dry-run report: every planned target <skipped>, every target with
+ * a validation error <failure> (diags gives the message).  endpoint may
+ * be NULL.  Caller frees with report_free().
+ */
+struct report	*plan_report(const struct plan *, const struct diags *,
+		    const char *);
+
 /* Store the plan as JSON (atomically).  0, or -1 and *cause. */
 int		 plan_save(const struct plan *, const char *, char **);
 

@@ -45,7 +45,9 @@ struct report_suite {
 
 struct report {
 	char			*name;		/* manifest name */
-	char			*hostname;
+	char			*hostname;	/* NULL: gethostname(); the
+						   caller may set an xstrdup'd
+						   string, report_free frees */
 	struct report_suite	*suites;
 	size_t			 nsuites;
 };
@@ -60,7 +62,9 @@ struct report_suite	*report_suite_add(struct report *, const char *,
 void			 report_property_add(struct report_suite *,
 			    const char *, const char *);
 /*
- * Add a test case.  type, message and system_out may be NULL.
+ * Add a test case.  type, message and system_out may be NULL.  A positive
+ * time is also added to the suite's time; a caller that knows the
+ * group's wall-clock time may overwrite it afterwards.
  */
 void			 report_case_add(struct report_suite *,
 			    const char *, const char *, double,

@@ -1,0 +1,79 @@
+/*
+ * Options shared by every command, and small helpers for the commands'
+ * own option parsing.
+ */
+#ifndef ENSBATCH_OPTIONS_H
+#define ENSBATCH_OPTIONS_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ensbatch/cmd.h"
+
+struct manifest;
+struct diags;
+
+enum options_color {
+	OPTIONS_COLOR_AUTO,
+	OPTIONS_COLOR_ALWAYS,
+	OPTIONS_COLOR_NEVER
+};
+
+struct options {
+	const char		*endpoint;	/* borrowed from argv */
+	int			 quiet;
+	int			 verbose;
+	enum options_color	 color;
+	int			 help;
+};
+
+/* Long-option codes above the range of short options. */
+enum {
+	OPT_ENDPOINT = 256,
+	OPT_COLOR,
+	OPT_HELP,
+	OPT_NOW,
+	OPT_FORMAT,
+	OPT_OUT,
+	OPT_REPORT
+};
+
+#define OPTIONS_SHORT	"qv"
+#define OPTIONS_LONG \
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT }, \
+	{ "color", required_argument, NULL, OPT_COLOR }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/*
+ * Handle one common option from getopt_long.  Returns 1 when handled,
+ * 0 when ch is not a common option, -1 after printing a usage error.
+ */
+int	options_common(struct options *, int, const char *,
+	    const struct cmd_entry *);
+
+/* Print "usage: ensbatch NAME USAGE" to f. */
+void	options_usage(const struct cmd_entry *, FILE *);
+
+/* Whether to color output on f, given --color and NO_COLOR. */
+int	options_use_color(const struct options *, FILE *);
+
+/*
+ * Resolve --now (NULL = the clock) for a manifest: local times are read
+ * in the manifest's time zone when it is valid.  0, or -1 and *cause.
+ */
+int	options_now(const char *, const struct manifest *, int64_t *,
+	    char **);
+
+/*
+ * Load and validate one manifest: manifest_load, --now, rules_check.
+ * Diagnostics collect in diags (not printed).  Returns the manifest
+ * (NULL if it could not be parsed), and *now.  A bad --now is a usage
+ * error: returns NULL with *cause set.  Caller frees the manifest.
+ */
+struct manifest	*options_load(const char *, const char *, struct diags *,
+		    int64_t *, char **);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * ensbatch version: the program and library versions, for bug reports.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <jansson.h>
+#include <libxml/xmlversion.h>
+#include <openssl/crypto.h>
+#include <yaml.h>
+
+#include "ensbatch/cmd.h"
+#include "ensbatch/exitcode.h"
+
+static int	cmd_version_exec(int, char **);
+
+const struct cmd_entry cmd_version_entry = {
+	"version",
+	"",
+	"print the version of ensbatch and its libraries",
+	cmd_version_exec
+};
+
+static int
+cmd_version_exec(int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "usage: ensbatch version\n");
+		return (EXIT_USAGE);
+	}
+	printf("ensbatch %s\n", PACKAGE_VERSION);
+	printf("libyaml %s, libxml2 %s, jansson %s, %s\n",
+	    yaml_get_version_string(), LIBXML_DOTTED_VERSION,
+	    JANSSON_VERSION, OpenSSL_version(OPENSSL_VERSION));
+	return (EXIT_OK);
+}

@@ -1,0 +1,1117 @@
+/*
+ * Manifest loader: libyaml events -> a small node tree that keeps every
+ * position -> the model of manifest.h.  The loader owns the structural
+ * rules (yaml-syntax, yaml-limits, duplicate-key, unknown-key, type,
+ * required, version, targets-file); values are interpreted by rules.c.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "ensbatch/buf.h"
+#include "ensbatch/manifest.h"
+#include "ensbatch/testable.h"
+#include "ensbatch/xmalloc.h"
+
+enum ynode_kind {
+	YN_NULL,
+	YN_SCALAR,
+	YN_SEQ,
+	YN_MAP
+};
+
+/*
+ * A YAML node.  Every node is also kept in the loader's arena, which
+ * alone frees them, so that aliases can share subtrees.
+ */
+struct ynode {
+	enum ynode_kind	 kind;
+	struct pos	 pos;
+	int		 plain;
+	char		*value;		/* scalars */
+	struct ynode	**items;	/* sequences; maps: key, value, ... */
+	size_t		 n;
+	size_t		 cap;
+	uint64_t	 weight;	/* nodes in the expanded subtree */
+};
+
+struct anchor {
+	char		*name;
+	struct ynode	*node;
+};
+
+struct loader {
+	struct diags	*diags;
+	uint32_t	 file;
+	struct ynode	**arena;
+	size_t		 narena;
+	size_t		 arena_cap;
+	struct anchor	*anchors;
+	size_t		 nanchors;
+	uint64_t	 expanded;	/* nodes added through aliases */
+	char		*dir;		/* the manifest's directory */
+	struct manifest	*m;
+};
+
+static const char *const top_keys[] = {
+	"ensbatch", "name", "ticket", "description", "timezone", "api",
+	"policies", "groups"
+};
+static const char *const api_keys[] = {
+	"endpoint", "signature", "timeout", "retries", "rate"
+};
+static const char *const policy_keys[] = {
+	"ops", "batch_size", "pause", "max_failures", "start", "stagger",
+	"window_end", "min_lead"
+};
+static const char *const group_keys[] = {
+	"name", "policy", "after", "targets", "targets_file"
+};
+static const char *const target_keys[] = { "event", "resource" };
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *
+kind_name(enum ynode_kind kind)
+{
+	switch (kind) {
+	case YN_NULL:
+		return ("null");
+	case YN_SCALAR:
+		return ("a scalar");
+	case YN_SEQ:
+		return ("a sequence");
+	case YN_MAP:
+		return ("a mapping");
+	}
+	return ("?");
+}
+
+/* Levenshtein distance, bounded inputs (keys and names). */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, d;
+
+	if (la > 64 || lb > 64)
+		return (SIZE_MAX);
+	row = xreallocarray(NULL, lb + 1, sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			d = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < d)
+				d = row[j] + 1;
+			if (row[j - 1] + 1 < d)
+				d = row[j - 1] + 1;
+			row[j] = d;
+			prev = tmp;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return (d);
+}
+
+const char *
+manifest_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = SIZE_MAX, limit;
+
+	limit = strlen(word) / 3 + 1;
+	if (limit > 3)
+		limit = 3;
+	for (i = 0; i < n; i++) {
+		d = edit_distance(word, cands[i]);
+		if (d <= limit && d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return (best);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading and checking the bytes. */
+
+/*
+ * Read a whole file of at most MANIFEST_MAX_SIZE bytes.  Returns 0, or
+ * -1 with *cause.  *text is NUL-terminated; caller frees.
+ */
+static int
+read_file(const char *path, char **text, size_t *len, char **cause)
+{
+	struct buf	 b;
+	char		 chunk[65536];
+	ssize_t		 r;
+	int		 fd = -1, rc = -1;
+
+	*cause = NULL;
+	*text = NULL;
+	buf_init(&b);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*cause = xasprintf("cannot read %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (b.len + (size_t)r > MANIFEST_MAX_SIZE) {
+			*cause = xasprintf("%s is larger than %lu MiB", path,
+			    MANIFEST_MAX_SIZE >> 20);
+			goto out;
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	*len = b.len;
+	*text = buf_detach(&b);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != 0)
+		buf_free(&b);
+	return (rc);
+}
+
+/*
+ * Check that text is valid UTF-8 (no overlongs, no surrogates, nothing
+ * past U+10FFFF) and has no NUL.  On failure set *line and *col of the
+ * first bad byte (1-based, in characters) and return -1.
+ */
+TESTABLE int
+utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	size_t			 i = 0, need, k;
+	uint32_t		 cp, min;
+
+	*line = 1;
+	*col = 1;
+	while (i < len) {
+		unsigned char	c = p[i];
+
+		if (c == 0)
+			return (-1);
+		if (c < 0x80) {
+			i++;
+			if (c == '\n') {
+				(*line)++;
+				*col = 1;
+			} else
+				(*col)++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else
+			return (-1);
+		if (len - i <= need)
+			return (-1);
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (-1);
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (-1);
+		i += need + 1;
+		(*col)++;
+	}
+	return (0);
+}
+
+/* ------------------------------------------------------------------ */
+/* libyaml events -> node tree. */
+
+static struct ynode *
+node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
+{
+	struct ynode	*n;
+
+	if (l->narena == l->arena_cap) {
+		l->arena_cap = l->arena_cap == 0 ? 256 : l->arena_cap * 2;
+		l->arena = xreallocarray(l->arena, l->arena_cap,
+		    sizeof(*l->arena));
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->pos.file = l->file;
+	n->pos.line = (uint32_t)mark->line + 1;
+	n->pos.col = (uint32_t)mark->column + 1;
+	n->weight = 1;
+	l->arena[l->narena++] = n;
+	return (n);
+}
+
+static void
+node_append(struct ynode *parent, struct ynode *child)
+{
+	if (parent->n == parent->cap) {
+		parent->cap = parent->cap == 0 ? 4 : parent->cap * 2;
+		parent->items = xreallocarray(parent->items, parent->cap,
+		    sizeof(*parent->items));
+	}
+	parent->items[parent->n++] = child;
+	parent->weight += child->weight;
+	if (parent->weight > UINT32_MAX)
+		parent->weight = UINT32_MAX;	/* saturate */
+}
+
+static void
+anchor_add(struct loader *l, const char *name, struct ynode *node)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nanchors; i++) {
+		if (strcmp(l->anchors[i].name, name) == 0) {
+			l->anchors[i].node = node;	/* redefinition */
+			return;
+		}
+	}
+	l->anchors = xreallocarray(l->anchors, l->nanchors + 1,
+	    sizeof(*l->anchors));
+	l->anchors[l->nanchors].name = xstrdup(name);
+	l->anchors[l->nanchors].node = node;
+	l->nanchors++;
+}
+
+static struct ynode *
+anchor_find(struct loader *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nanchors; i++) {
+		if (strcmp(l->anchors[i].name, name) == 0)
+			return (l->anchors[i].node);
+	}
+	return (NULL);
+}
+
+static struct pos
+mark_pos(struct loader *l, const yaml_mark_t *mark)
+{
+	struct pos	pos;
+
+	pos.file = l->file;
+	pos.line = (uint32_t)mark->line + 1;
+	pos.col = (uint32_t)mark->column + 1;
+	return (pos);
+}
+
+static int
+scalar_is_null(const yaml_event_t *ev)
+{
+	const char	*v = (const char *)ev->data.scalar.value;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return (0);
+	if (ev->data.scalar.tag != NULL)
+		return (0);
+	return (*v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0);
+}
+
+/*
+ * Parse the whole stream into a tree.  Returns the document's root, or
+ * NULL after reporting yaml-syntax or yaml-limits.  An empty stream
+ * gives a YN_NULL root.
+ */
+static struct ynode *
+parse_tree(struct loader *l, const char *text, size_t len)
+{
+	yaml_parser_t	 parser;
+	yaml_event_t	 ev;
+	struct ynode	*stack[MANIFEST_MAX_DEPTH + 1];
+	struct ynode	*root = NULL, *node;
+	size_t		 depth = 0;
+	int		 docs = 0, done = 0, failed = 0;
+	yaml_mark_t	 zero = { 0, 0, 0 };
+
+	if (!yaml_parser_initialize(&parser))
+		fatal("cannot initialise libyaml");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+	    len);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			struct pos	pos = mark_pos(l, &parser.problem_mark);
+
+			if (parser.error == YAML_MEMORY_ERROR)
+				fatal("out of memory in libyaml");
+			diag_add(l->diags, DIAG_ERROR, pos, "yaml-syntax",
+			    "%s%s%s", parser.problem != NULL ?
+			    parser.problem : "syntax error",
+			    parser.context != NULL ? " " : "",
+			    parser.context != NULL ? parser.context : "");
+			failed = 1;
+			break;
+		}
+		node = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				diag_add(l->diags, DIAG_ERROR,
+				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    "more than one YAML document: a manifest "
+				    "is exactly one document");
+				failed = 1;
+				done = 1;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			node = anchor_find(l,
+			    (const char *)ev.data.alias.anchor);
+			if (node == NULL) {
+				diag_add(l->diags, DIAG_ERROR,
+				    mark_pos(l, &ev.start_mark), "yaml-syntax",
+				    "unknown alias *%s",
+				    (const char *)ev.data.alias.anchor);
+				failed = 1;
+				done = 1;
+				break;
+			}
+			l->expanded += node->weight;
+			if (l->expanded > MANIFEST_ALIAS_BUDGET) {
+				diag_add(l->diags, DIAG_ERROR,
+				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    "aliases expand to more than %d nodes",
+				    MANIFEST_ALIAS_BUDGET);
+				failed = 1;
+				done = 1;
+				node = NULL;
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+			node = node_new(l, scalar_is_null(&ev) ? YN_NULL :
+			    YN_SCALAR, &ev.start_mark);
+			node->value = xstrndup(
+			    (const char *)ev.data.scalar.value,
+			    ev.data.scalar.length);
+			node->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE &&
+			    ev.data.scalar.tag == NULL;
+			if (ev.data.scalar.length != strlen(node->value)) {
+				diag_add(l->diags, DIAG_ERROR, node->pos,
+				    "yaml-limits", "NUL character in a "
+				    "scalar");
+				failed = 1;
+				done = 1;
+			}
+			if (ev.data.scalar.anchor != NULL)
+				anchor_add(l,
+				    (const char *)ev.data.scalar.anchor, node);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth == MANIFEST_MAX_DEPTH) {
+				diag_add(l->diags, DIAG_ERROR,
+				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    "nesting deeper than %d levels",
+				    MANIFEST_MAX_DEPTH);
+				failed = 1;
+				done = 1;
+				break;
+			}
+			node = node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
+			    YN_MAP : YN_SEQ, &ev.start_mark);
+			if (ev.type == YAML_MAPPING_START_EVENT &&
+			    ev.data.mapping_start.anchor != NULL)
+				anchor_add(l, (const char *)
+				    ev.data.mapping_start.anchor, node);
+			if (ev.type == YAML_SEQUENCE_START_EVENT &&
+			    ev.data.sequence_start.anchor != NULL)
+				anchor_add(l, (const char *)
+				    ev.data.sequence_start.anchor, node);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			node = stack[--depth];
+			break;
+		default:
+			break;
+		}
+		/*
+		 * Attach a finished node (scalar, alias, or a collection
+		 * that just ended) to its parent; push collections that
+		 * just started.
+		 */
+		if (node != NULL && !done) {
+			if (ev.type == YAML_SEQUENCE_START_EVENT ||
+			    ev.type == YAML_MAPPING_START_EVENT)
+				stack[depth++] = node;
+			else if (depth > 0)
+				node_append(stack[depth - 1], node);
+			else
+				root = node;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	if (failed)
+		return (NULL);
+	if (root == NULL)
+		root = node_new(l, YN_NULL, &zero);
+	return (root);
+}
+
+/* ------------------------------------------------------------------ */
+/* Node tree -> model. */
+
+/*
+ * Check a mapping's keys: non-scalar keys are type errors, a repeated
+ * key is duplicate-key (both places shown), an unknown one unknown-key
+ * with a suggestion.  Sorting key indices keeps this O(n log n) for
+ * hostile maps.
+ */
+static const struct ynode *const *sort_keys;
+
+static int
+key_cmp(const void *va, const void *vb)
+{
+	size_t	a = *(const size_t *)va, b = *(const size_t *)vb;
+	int	c;
+
+	c = strcmp(sort_keys[a]->value, sort_keys[b]->value);
+	if (c != 0)
+		return (c);
+	return (a < b ? -1 : (a > b));
+}
+
+static void
+check_keys(struct loader *l, const struct ynode *map, const char *what,
+    const char *const *known, size_t nknown)
+{
+	size_t		*idx, n = 0, i, k;
+	const char	*hint;
+
+	idx = xreallocarray(NULL, map->n / 2 + 1, sizeof(*idx));
+	for (i = 0; i + 1 < map->n; i += 2) {
+		const struct ynode	*key = map->items[i];
+
+		if (key->kind != YN_SCALAR) {
+			diag_add(l->diags, DIAG_ERROR, key->pos, "type",
+			    "%s keys must be scalars, found %s", what,
+			    kind_name(key->kind));
+			continue;
+		}
+		idx[n++] = i;
+		if (known == NULL)
+			continue;
+		for (k = 0; k < nknown; k++) {
+			if (strcmp(key->value, known[k]) == 0)
+				break;
+		}
+		if (k < nknown)
+			continue;
+		hint = manifest_suggest(key->value, known, nknown);
+		if (hint != NULL)
+			diag_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			    "unknown key \"%s\" in %s; did you mean \"%s\"?",
+			    key->value, what, hint);
+		else
+			diag_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			    "unknown key \"%s\" in %s", key->value, what);
+	}
+	sort_keys = (const struct ynode *const *)map->items;
+	qsort(idx, n, sizeof(*idx), key_cmp);
+	sort_keys = NULL;
+	for (i = 1; i < n; i++) {
+		const struct ynode	*a = map->items[idx[i - 1]];
+		const struct ynode	*b = map->items[idx[i]];
+
+		if (strcmp(a->value, b->value) != 0)
+			continue;
+		diag_add(l->diags, DIAG_ERROR, b->pos, "duplicate-key",
+		    "key \"%s\" appears more than once in %s", b->value,
+		    what);
+		diag_add(l->diags, DIAG_NOTE, a->pos, NULL,
+		    "\"%s\" first appears here", a->value);
+	}
+	free(idx);
+}
+
+/* The value of the first occurrence of key in map, or NULL. */
+static const struct ynode *
+map_get(const struct ynode *map, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < map->n; i += 2) {
+		if (map->items[i]->kind == YN_SCALAR &&
+		    strcmp(map->items[i]->value, key) == 0)
+			return (map->items[i + 1]);
+	}
+	return (NULL);
+}
+
+static int
+expect_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind,
+    const char *what)
+{
+	if (n->kind == kind)
+		return (0);
+	diag_add(l->diags, DIAG_ERROR, n->pos, "type",
+	    "%s must be %s, found %s", what, kind_name(kind),
+	    kind_name(n->kind));
+	return (-1);
+}
+
+static void
+missing(struct loader *l, const struct ynode *map, const char *key,
+    const char *what)
+{
+	diag_add(l->diags, DIAG_ERROR, map->pos, "required",
+	    "%s has no \"%s\"", what, key);
+}
+
+/*
+ * Copy an optional scalar into *out.  A missing key leaves it unset;
+ * null or a collection is a type error.
+ */
+static void
+get_scalar(struct loader *l, const struct ynode *map, const char *key,
+    const char *what, struct mscalar *out)
+{
+	const struct ynode	*v;
+	char			*desc;
+
+	if ((v = map_get(map, key)) == NULL)
+		return;
+	if (v->kind != YN_SCALAR) {
+		desc = xasprintf("%s \"%s\"", what, key);
+		expect_kind(l, v, YN_SCALAR, desc);
+		free(desc);
+		return;
+	}
+	out->text = xstrdup(v->value);
+	out->pos = v->pos;
+	out->plain = v->plain;
+}
+
+static void
+get_required(struct loader *l, const struct ynode *map, const char *key,
+    const char *what, struct mscalar *out)
+{
+	if (map_get(map, key) == NULL)
+		missing(l, map, key, what);
+	else
+		get_scalar(l, map, key, what, out);
+}
+
+static void
+load_policy(struct loader *l, const struct ynode *map, struct policy *p,
+    const char *what)
+{
+	p->pos = map->pos;
+	if (expect_kind(l, map, YN_MAP, what) != 0)
+		return;
+	check_keys(l, map, what, policy_keys, nitems(policy_keys));
+	get_required(l, map, "ops", what, &p->ops);
+	get_scalar(l, map, "batch_size", what, &p->batch_size);
+	get_scalar(l, map, "pause", what, &p->pause);
+	get_scalar(l, map, "max_failures", what, &p->max_failures);
+	get_scalar(l, map, "start", what, &p->start);
+	get_scalar(l, map, "stagger", what, &p->stagger);
+	get_scalar(l, map, "window_end", what, &p->window_end);
+	get_scalar(l, map, "min_lead", what, &p->min_lead);
+}
+
+static void
+load_policies(struct loader *l, const struct ynode *map)
+{
+	struct manifest	*m = l->m;
+	size_t		 i;
+	char		*what;
+
+	if (expect_kind(l, map, YN_MAP, "\"policies\"") != 0)
+		return;
+	check_keys(l, map, "policies", NULL, 0);
+	m->policies = xcalloc(map->n / 2 + 1, sizeof(*m->policies));
+	for (i = 0; i + 1 < map->n; i += 2) {
+		struct policy	*p = &m->policies[m->npolicies];
+
+		if (map->items[i]->kind != YN_SCALAR)
+			continue;
+		p->name = xstrdup(map->items[i]->value);
+		what = xasprintf("policy \"%s\"", p->name);
+		load_policy(l, map->items[i + 1], p, what);
+		p->pos = map->items[i]->pos;
+		free(what);
+		m->npolicies++;
+	}
+}
+
+static void
+target_add(struct group *g, const char *event, const char *resource)
+{
+	struct target	*t;
+
+	if (g->ntargets == g->targets_cap) {
+		g->targets_cap = g->targets_cap == 0 ? 8 : g->targets_cap * 2;
+		g->targets = xreallocarray(g->targets, g->targets_cap,
+		    sizeof(*g->targets));
+	}
+	t = &g->targets[g->ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->event = xstrdup(event);
+	t->resource = xstrdup(resource);
+}
+
+static void
+load_targets(struct loader *l, const struct ynode *seq, struct group *g)
+{
+	const struct ynode	*item, *ev, *rs;
+	size_t			 i;
+	int			 bad;
+
+	if (expect_kind(l, seq, YN_SEQ, "\"targets\"") != 0)
+		return;
+	for (i = 0; i < seq->n; i++) {
+		item = seq->items[i];
+		if (expect_kind(l, item, YN_MAP, "a target") != 0)
+			continue;
+		check_keys(l, item, "a target", target_keys,
+		    nitems(target_keys));
+		ev = map_get(item, "event");
+		rs = map_get(item, "resource");
+		bad = 0;
+		if (ev == NULL) {
+			missing(l, item, "event", "target");
+			bad = 1;
+		} else if (expect_kind(l, ev, YN_SCALAR, "\"event\"") != 0)
+			bad = 1;
+		if (rs == NULL) {
+			missing(l, item, "resource", "target");
+			bad = 1;
+		} else if (expect_kind(l, rs, YN_SCALAR, "\"resource\"") != 0)
+			bad = 1;
+		if (bad)
+			continue;
+		target_add(g, ev->value, rs->value);
+		g->targets[g->ntargets - 1].pos = item->pos;
+		g->targets[g->ntargets - 1].event_pos = ev->pos;
+		g->targets[g->ntargets - 1].resource_pos = rs->pos;
+	}
+}
+
+/* Trim spaces and tabs and one pair of double quotes, in place. */
+static char *
+csv_field(char *s, char *end, uint32_t *skipped)
+{
+	char	*start = s;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end - s >= 2 && *s == '"' && end[-1] == '"') {
+		s++;
+		end--;
+	}
+	*end = '\0';
+	*skipped = (uint32_t)(s - start);
+	return (s);
+}
+
+/*
+ * Read a targets CSV: header "event,resource", then one target per
+ * line.  Blank lines and lines starting with '#' are ignored.
+ */
+TESTABLE void
+load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
+    struct group *g)
+{
+	char		*line = text, *nl, *comma, *end, *ev, *rs;
+	uint32_t	 lineno = 0, skip_ev, skip_rs;
+	int		 header = 1;
+	struct pos	 pos;
+	struct target	*t;
+
+	pos.file = file;
+	while (line < text + len) {
+		lineno++;
+		nl = memchr(line, '\n', (size_t)(text + len - line));
+		end = nl != NULL ? nl : text + len;
+		if (end > line && end[-1] == '\r')
+			end--;
+		pos.line = lineno;
+		pos.col = 1;
+		if (lineno == 1 && end - line >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			line += 3;	/* byte order mark */
+		if (end == line || *line == '#')
+			goto next;
+		comma = memchr(line, ',', (size_t)(end - line));
+		if (comma == NULL || memchr(comma + 1, ',',
+		    (size_t)(end - comma - 1)) != NULL) {
+			diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			    "expected two fields \"event,resource\", found %s",
+			    comma == NULL ? "one" : "more than two");
+			header = 0;
+			goto next;
+		}
+		ev = csv_field(line, comma, &skip_ev);
+		rs = csv_field(comma + 1, end, &skip_rs);
+		if (header) {
+			header = 0;
+			if (strcasecmp(ev, "event") != 0 ||
+			    strcasecmp(rs, "resource") != 0)
+				diag_add(l->diags, DIAG_ERROR, pos,
+				    "targets-file", "the first line must be "
+				    "the header \"event,resource\"");
+			goto next;
+		}
+		if (*ev == '\0' || *rs == '\0') {
+			diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			    "empty %s field", *ev == '\0' ? "event" :
+			    "resource");
+			goto next;
+		}
+		target_add(g, ev, rs);
+		t = &g->targets[g->ntargets - 1];
+		t->pos = pos;
+		t->event_pos = pos;
+		t->event_pos.col = 1 + skip_ev;
+		t->resource_pos = pos;
+		t->resource_pos.col = (uint32_t)(comma - line) + 2 + skip_rs;
+	next:
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	if (header) {
+		pos.line = 1;
+		pos.col = 1;
+		diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		    "the file is empty: expected the header "
+		    "\"event,resource\"");
+	}
+}
+
+static void
+load_csv(struct loader *l, struct group *g)
+{
+	struct manifest		*m = l->m;
+	struct targets_file	*tf;
+	char			*path, *text = NULL, *cause = NULL, *copy;
+	size_t			 len = 0;
+	uint32_t		 file, line, col;
+	struct pos		 pos;
+
+	if (g->targets_file.text[0] == '/' || l->dir == NULL)
+		path = xstrdup(g->targets_file.text);
+	else
+		path = xasprintf("%s/%s", l->dir, g->targets_file.text);
+	if (read_file(path, &text, &len, &cause) != 0) {
+		diag_add(l->diags, DIAG_ERROR, g->targets_file.pos,
+		    "targets-file", "%s", cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(*m->files));
+	tf = &m->files[m->nfiles++];
+	tf->path = path;
+	hash_sha256_hex(text, len, tf->sha256);
+	/* diags keeps the pristine text; parsing writes NULs into a copy. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, text, len + 1);
+	file = diags_add_source(l->diags, path, text, len);
+	if (utf8_check(copy, len, &line, &col) != 0) {
+		pos.file = file;
+		pos.line = line;
+		pos.col = col;
+		diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		    "not valid UTF-8 text");
+	} else
+		load_csv_text(l, file, copy, len, g);
+	free(copy);
+}
+
+static void
+load_group(struct loader *l, const struct ynode *map, struct group *g)
+{
+	const struct ynode	*v;
+	struct mscalar		 name = { NULL, { 0, 0, 0 }, 0 };
+	char			*what;
+	size_t			 i;
+
+	g->pos = map->pos;
+	if (expect_kind(l, map, YN_MAP, "a group") != 0)
+		return;
+	get_required(l, map, "name", "group", &name);
+	g->name = name.text;
+	g->name_pos = name.text != NULL ? name.pos : map->pos;
+	what = g->name != NULL ? xasprintf("group \"%s\"", g->name) :
+	    xstrdup("group");
+	check_keys(l, map, what, group_keys, nitems(group_keys));
+
+	if ((v = map_get(map, "policy")) == NULL)
+		missing(l, map, "policy", what);
+	else if (v->kind == YN_SCALAR) {
+		g->policy_ref = xstrdup(v->value);
+		g->policy_pos = v->pos;
+	} else if (v->kind == YN_MAP) {
+		g->inline_policy = xcalloc(1, sizeof(*g->inline_policy));
+		g->policy = g->inline_policy;
+		g->policy_pos = v->pos;
+		load_policy(l, v, g->inline_policy, "inline policy");
+	} else
+		diag_add(l->diags, DIAG_ERROR, v->pos, "type",
+		    "\"policy\" must be a policy name or a mapping, found %s",
+		    kind_name(v->kind));
+
+	if ((v = map_get(map, "after")) != NULL &&
+	    expect_kind(l, v, YN_SEQ, "\"after\"") == 0) {
+		g->after = xcalloc(v->n + 1, sizeof(*g->after));
+		g->after_pos = xcalloc(v->n + 1, sizeof(*g->after_pos));
+		for (i = 0; i < v->n; i++) {
+			if (expect_kind(l, v->items[i], YN_SCALAR,
+			    "a group name in \"after\"") != 0)
+				continue;
+			g->after[g->nafter] = xstrdup(v->items[i]->value);
+			g->after_pos[g->nafter++] = v->items[i]->pos;
+		}
+	}
+	if ((v = map_get(map, "targets")) != NULL)
+		load_targets(l, v, g);
+	get_scalar(l, map, "targets_file", what, &g->targets_file);
+	if (g->targets_file.text != NULL)
+		load_csv(l, g);
+	free(what);
+}
+
+static void
+load_groups(struct loader *l, const struct ynode *seq)
+{
+	struct manifest	*m = l->m;
+	size_t		 i;
+
+	if (expect_kind(l, seq, YN_SEQ, "\"groups\"") != 0)
+		return;
+	m->groups = xcalloc(seq->n + 1, sizeof(*m->groups));
+	for (i = 0; i < seq->n; i++)
+		load_group(l, seq->items[i], &m->groups[m->ngroups++]);
+}
+
+static void
+load_root(struct loader *l, const struct ynode *root)
+{
+	struct manifest		*m = l->m;
+	const struct ynode	*v;
+
+	if (root->kind == YN_NULL) {
+		diag_add(l->diags, DIAG_ERROR, root->pos, "empty",
+		    "the manifest is empty");
+		return;
+	}
+	if (expect_kind(l, root, YN_MAP, "the manifest") != 0)
+		return;
+	check_keys(l, root, "the manifest", top_keys, nitems(top_keys));
+
+	if ((v = map_get(root, "ensbatch")) == NULL)
+		missing(l, root, "ensbatch", "the manifest");
+	else if (v->kind != YN_SCALAR || !v->plain ||
+	    strcmp(v->value, "1") != 0)
+		diag_add(l->diags, DIAG_ERROR, v->pos, "version",
+		    "unsupported manifest version \"%s\": this ensbatch "
+		    "reads \"ensbatch: 1\"", v->kind == YN_SCALAR ?
+		    v->value : kind_name(v->kind));
+	else {
+		m->version.text = xstrdup(v->value);
+		m->version.pos = v->pos;
+		m->version.plain = 1;
+	}
+	get_required(l, root, "name", "the manifest", &m->name);
+	get_scalar(l, root, "ticket", "the manifest", &m->ticket);
+	get_scalar(l, root, "description", "the manifest", &m->description);
+	get_scalar(l, root, "timezone", "the manifest", &m->timezone);
+
+	if ((v = map_get(root, "api")) != NULL &&
+	    expect_kind(l, v, YN_MAP, "\"api\"") == 0) {
+		check_keys(l, v, "\"api\"", api_keys, nitems(api_keys));
+		get_scalar(l, v, "endpoint", "\"api\"", &m->api.endpoint);
+		get_scalar(l, v, "signature", "\"api\"", &m->api.signature);
+		get_scalar(l, v, "timeout", "\"api\"", &m->api.timeout);
+		get_scalar(l, v, "retries", "\"api\"", &m->api.retries);
+		get_scalar(l, v, "rate", "\"api\"", &m->api.rate);
+	}
+	if ((v = map_get(root, "policies")) != NULL)
+		load_policies(l, v);
+	if ((v = map_get(root, "groups")) == NULL)
+		missing(l, root, "groups", "the manifest");
+	else {
+		m->groups_pos = v->pos;
+		load_groups(l, v);
+	}
+}
+
+static void
+loader_clear(struct loader *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->narena; i++) {
+		free(l->arena[i]->value);
+		free(l->arena[i]->items);
+		free(l->arena[i]);
+	}
+	free(l->arena);
+	for (i = 0; i < l->nanchors; i++)
+		free(l->anchors[i].name);
+	free(l->anchors);
+	free(l->dir);
+}
+
+struct manifest *
+manifest_load(const char *path, struct diags *d)
+{
+	struct loader	 l;
+	struct manifest	*m = NULL;
+	struct ynode	*root;
+	char		*text = NULL, *cause = NULL, *slash;
+	size_t		 len = 0;
+	struct pos	 pos = { 0, 0, 0 };
+
+	memset(&l, 0, sizeof(l));
+	l.diags = d;
+	if (read_file(path, &text, &len, &cause) != 0) {
+		pos.file = diags_add_source(d, path, NULL, 0);
+		diag_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
+		    "yaml-limits" : "yaml-syntax", "%s", cause);
+		free(cause);
+		goto out;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->path = xstrdup(path);
+	hash_sha256_hex(text, len, m->sha256);
+	l.file = m->file = diags_add_source(d, path, text, len);
+	l.m = m;
+	if ((slash = strrchr(path, '/')) != NULL)
+		l.dir = xstrndup(path, (size_t)(slash - path));
+
+	pos.file = l.file;
+	if (utf8_check(text, len, &pos.line, &pos.col) != 0) {
+		diag_add(d, DIAG_ERROR, pos, "yaml-limits",
+		    "not valid UTF-8 text (or a NUL byte)");
+		goto fail;
+	}
+	if ((root = parse_tree(&l, text, len)) == NULL)
+		goto fail;
+	load_root(&l, root);
+	goto out;
+fail:
+	manifest_free(m);
+	m = NULL;
+out:
+	loader_clear(&l);
+	return (m);
+}
+
+static void
+mscalar_free(struct mscalar *s)
+{
+	free(s->text);
+}
+
+static void
+policy_clear(struct policy *p)
+{
+	free(p->name);
+	mscalar_free(&p->ops);
+	mscalar_free(&p->batch_size);
+	mscalar_free(&p->pause);
+	mscalar_free(&p->max_failures);
+	mscalar_free(&p->start);
+	mscalar_free(&p->stagger);
+	mscalar_free(&p->window_end);
+	mscalar_free(&p->min_lead);
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	size_t	i, j;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->ngroups; i++) {
+		struct group	*g = &m->groups[i];
+
+		free(g->name);
+		if (g->inline_policy != NULL) {
+			policy_clear(g->inline_policy);
+			free(g->inline_policy);
+		}
+		free(g->policy_ref);
+		for (j = 0; j < g->nafter; j++)
+			free(g->after[j]);
+		free(g->after);
+		free(g->after_pos);
+		mscalar_free(&g->targets_file);
+		for (j = 0; j < g->ntargets; j++) {
+			free(g->targets[j].event);
+			free(g->targets[j].resource);
+		}
+		free(g->targets);
+		free(g->r_after);
+	}
+	free(m->groups);
+	for (i = 0; i < m->npolicies; i++)
+		policy_clear(&m->policies[i]);
+	free(m->policies);
+	for (i = 0; i < m->nfiles; i++)
+		free(m->files[i].path);
+	free(m->files);
+	mscalar_free(&m->version);
+	mscalar_free(&m->name);
+	mscalar_free(&m->ticket);
+	mscalar_free(&m->description);
+	mscalar_free(&m->timezone);
+	mscalar_free(&m->api.endpoint);
+	mscalar_free(&m->api.signature);
+	mscalar_free(&m->api.timeout);
+	mscalar_free(&m->api.retries);
+	mscalar_free(&m->api.rate);
+	free(m->r_order);
+	free(m->path);
+	free(m);
+}

@@ -1,0 +1,599 @@
+/*
+ * The plan: a pure function of the validated manifest and "now".  It is
+ * what reviewers approve, so the text, JSON and Markdown forms all carry
+ * the same facts, and the dry-run report is derived from it too.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ensbatch/buf.h"
+#include "ensbatch/diag.h"
+#include "ensbatch/plan.h"
+#include "ensbatch/timefmt.h"
+#include "ensbatch/xmalloc.h"
+
+struct plan *
+plan_build(const struct manifest *m, int64_t now)
+{
+	struct plan	*p;
+	size_t		 i, k, oi;
+
+	p = xcalloc(1, sizeof(*p));
+	p->manifest = m;
+	p->now = now;
+	p->groups = xcalloc(m->ngroups + 1, sizeof(*p->groups));
+	for (oi = 0; oi < m->ngroups; oi++) {
+		const struct group	*g;
+		const struct policy	*pol;
+		struct plan_group	*pg;
+		size_t			 bs;
+
+		i = m->r_order != NULL ? m->r_order[oi] : oi;
+		g = &m->groups[i];
+		pol = g->policy;
+		pg = &p->groups[p->ngroups++];
+		pg->group = g;
+		pg->index = i;
+		if (pol == NULL || !pol->ok || g->ntargets == 0)
+			continue;
+		bs = (size_t)pol->r_batch_size;
+		pg->nbatches = (g->ntargets + bs - 1) / bs;
+		pg->batches = xcalloc(pg->nbatches, sizeof(*pg->batches));
+		for (k = 0; k < pg->nbatches; k++) {
+			struct plan_batch	*b = &pg->batches[k];
+
+			b->first = k * bs;
+			b->count = g->ntargets - b->first < bs ?
+			    g->ntargets - b->first : bs;
+			b->plan_time = pol->r_ops == OPS_SCHEDULED ?
+			    pol->r_start + (int64_t)k * pol->r_stagger :
+			    PLAN_NO_TIME;
+		}
+		pg->estimate = (int64_t)pg->nbatches * PLAN_CALL_ESTIMATE;
+		if (pol->r_ops == OPS_IMMEDIATE)
+			pg->estimate += (int64_t)(pg->nbatches - 1) *
+			    pol->r_pause;
+		p->ntargets += g->ntargets;
+		p->nbatches += pg->nbatches;
+		p->estimate += pg->estimate;
+	}
+	return (p);
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->ngroups; i++)
+		free(p->groups[i].batches);
+	free(p->groups);
+	free(p);
+}
+
+/* "10%" or "3", as the manifest wrote it; budget in targets for pct. */
+static int64_t
+failure_budget(const struct policy *pol, size_t ntargets)
+{
+	if (pol->r_max_fail_pct)
+		return ((int64_t)ntargets * pol->r_max_failures / 100);
+	return (pol->r_max_failures);
+}
+
+static const char *
+ops_name(enum ops ops)
+{
+	return (ops == OPS_SCHEDULED ? "scheduled" : "immediate");
+}
+
+/* One line describing a group's policy, shared by text and Markdown. */
+static char *
+policy_line(const struct plan_group *pg)
+{
+	const struct policy	*pol = pg->group->policy;
+	struct buf		 b;
+	char			 d[TIMEFMT_LEN];
+
+	buf_init(&b);
+	buf_addf(&b, "%s, batch_size %d", ops_name(pol->r_ops),
+	    pol->r_batch_size);
+	if (pol->r_ops == OPS_IMMEDIATE) {
+		timefmt_duration_str(pol->r_pause, d, sizeof(d));
+		buf_addf(&b, ", pause %s", d);
+	} else {
+		timefmt_duration_str(pol->r_stagger, d, sizeof(d));
+		buf_addf(&b, ", stagger %s", d);
+	}
+	if (pol->r_max_fail_pct)
+		buf_addf(&b, ", max_failures %" PRId64 "%% (%" PRId64 ")",
+		    pol->r_max_failures, failure_budget(pol,
+		    pg->group->ntargets));
+	else
+		buf_addf(&b, ", max_failures %" PRId64, pol->r_max_failures);
+	return (buf_detach(&b));
+}
+
+static char *
+after_list(const struct group *g)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	for (i = 0; i < g->nafter; i++)
+		buf_addf(&b, "%s%s", i == 0 ? "" : ", ", g->after[i]);
+	return (buf_detach(&b));
+}
+
+static void
+print_text(const struct plan *p, FILE *f)
+{
+	const struct manifest	*m = p->manifest;
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char			 d[TIMEFMT_LEN], *line, *after;
+	size_t			 i, k;
+
+	fprintf(f, "Plan for %s", m->name.text);
+	if (m->ticket.text != NULL)
+		fprintf(f, " (ticket %s)", m->ticket.text);
+	fprintf(f, "\nManifest: %s\n  sha256 %s\n", m->path, m->sha256);
+	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
+	timefmt_utc(p->now, t2, sizeof(t2));
+	fprintf(f, "Now: %s (%s)\n", t1, t2);
+	timefmt_duration_str(p->estimate, d, sizeof(d));
+	fprintf(f, "Totals: %zu group%s, %zu batch%s, %zu target%s; "
+	    "estimated duration %s\n", p->ngroups, p->ngroups == 1 ? "" : "s",
+	    p->nbatches, p->nbatches == 1 ? "" : "es", p->ntargets,
+	    p->ntargets == 1 ? "" : "s", d);
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+		const struct group	*g = pg->group;
+		const struct policy	*pol = g->policy;
+
+		fprintf(f, "\nGroup %s", g->name);
+		if (g->nafter > 0) {
+			after = after_list(g);
+			fprintf(f, " (after %s)", after);
+			free(after);
+		}
+		if (pg->nbatches == 0) {
+			fputs(": no targets\n", f);
+			continue;
+		}
+		line = policy_line(pg);
+		fprintf(f, ": policy %s: %s\n", pol->name != NULL ?
+		    pol->name : "(inline)", line);
+		free(line);
+		for (k = 0; k < pg->nbatches; k++) {
+			const struct plan_batch	*b = &pg->batches[k];
+
+			fprintf(f, "  batch %zu/%zu  %zu target%s  ", k + 1,
+			    pg->nbatches, b->count, b->count == 1 ? "" : "s");
+			if (b->plan_time == PLAN_NO_TIME) {
+				fputs("immediate", f);
+				if (k + 1 < pg->nbatches && pol->r_pause > 0) {
+					timefmt_duration_str(pol->r_pause, d,
+					    sizeof(d));
+					fprintf(f, ", then pause %s", d);
+				}
+				fputc('\n', f);
+			} else {
+				timefmt_local(b->plan_time, m->r_zone, t1,
+				    sizeof(t1));
+				timefmt_utc(b->plan_time, t2, sizeof(t2));
+				fprintf(f, "PlanTime %s (%s)\n", t1, t2);
+			}
+		}
+		timefmt_duration_str(pg->estimate, d, sizeof(d));
+		fprintf(f, "  estimated duration %s\n", d);
+	}
+}
+
+/* Markdown cells must not break the table. */
+static void
+md_cell(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void
+print_markdown(const struct plan *p, FILE *f)
+{
+	const struct manifest	*m = p->manifest;
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char			 d[TIMEFMT_LEN], *line, *after;
+	size_t			 i, k, j;
+
+	fputs("## ensbatch plan: ", f);
+	md_cell(f, m->name.text);
+	fputs("\n\n", f);
+	if (m->ticket.text != NULL) {
+		fputs("- Ticket: ", f);
+		md_cell(f, m->ticket.text);
+		fputc('\n', f);
+	}
+	fputs("- Manifest: `", f);
+	md_cell(f, m->path);
+	fprintf(f, "` (sha256 `%s`)\n", m->sha256);
+	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
+	timefmt_utc(p->now, t2, sizeof(t2));
+	fprintf(f, "- Planned at: %s (%s)\n", t1, t2);
+	timefmt_duration_str(p->estimate, d, sizeof(d));
+	fprintf(f, "- Totals: %zu groups, %zu batches, %zu targets; "
+	    "estimated duration %s\n", p->ngroups, p->nbatches, p->ntargets,
+	    d);
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+		const struct group	*g = pg->group;
+		const struct policy	*pol = g->policy;
+
+		fputs("\n### Group ", f);
+		md_cell(f, g->name);
+		fputs("\n\n", f);
+		if (g->nafter > 0) {
+			after = after_list(g);
+			fprintf(f, "After: %s\n\n", after);
+			free(after);
+		}
+		if (pg->nbatches == 0) {
+			fputs("No targets.\n", f);
+			continue;
+		}
+		line = policy_line(pg);
+		fprintf(f, "Policy %s: %s\n\n", pol->name != NULL ?
+		    pol->name : "(inline)", line);
+		free(line);
+		fputs("| Batch | Targets | Mode | PlanTime (local) | "
+		    "PlanTime (UTC) |\n|---:|---:|---|---|---|\n", f);
+		for (k = 0; k < pg->nbatches; k++) {
+			const struct plan_batch	*b = &pg->batches[k];
+
+			if (b->plan_time == PLAN_NO_TIME) {
+				fprintf(f, "| %zu/%zu | %zu | immediate | - | "
+				    "- |\n", k + 1, pg->nbatches, b->count);
+				continue;
+			}
+			timefmt_local(b->plan_time, m->r_zone, t1, sizeof(t1));
+			timefmt_utc(b->plan_time, t2, sizeof(t2));
+			fprintf(f, "| %zu/%zu | %zu | scheduled | %s | %s |\n",
+			    k + 1, pg->nbatches, b->count, t1, t2);
+		}
+		fprintf(f, "\n<details><summary>%zu targets</summary>\n\n"
+		    "| Batch | Instance | Event |\n|---:|---|---|\n",
+		    g->ntargets);
+		for (k = 0; k < pg->nbatches; k++) {
+			const struct plan_batch	*b = &pg->batches[k];
+
+			for (j = b->first; j < b->first + b->count; j++) {
+				fprintf(f, "| %zu | ", k + 1);
+				md_cell(f, g->targets[j].resource);
+				fputs(" | ", f);
+				md_cell(f, g->targets[j].event);
+				fputs(" |\n", f);
+			}
+		}
+		fputs("\n</details>\n", f);
+	}
+}
+
+/* Set a key to a string; jansson rejects invalid UTF-8 with NULL. */
+static void
+json_set_str(json_t *obj, const char *key, const char *value)
+{
+	json_t	*v;
+
+	if (value == NULL)
+		v = json_null();
+	else if ((v = json_string(value)) == NULL)
+		fatal("string for \"%s\" is not UTF-8", key);
+	json_object_set_new(obj, key, v);
+}
+
+static void
+json_set_time(json_t *obj, const char *key, int64_t t, const char *zone)
+{
+	char	buf[TIMEFMT_LEN], *k;
+
+	json_object_set_new(obj, key, json_integer(t));
+	timefmt_utc(t, buf, sizeof(buf));
+	k = xasprintf("%s_utc", key);
+	json_set_str(obj, k, buf);
+	free(k);
+	timefmt_local(t, zone, buf, sizeof(buf));
+	k = xasprintf("%s_local", key);
+	json_set_str(obj, k, buf);
+	free(k);
+}
+
+static json_t *
+group_json(const struct plan *p, const struct plan_group *pg)
+{
+	const struct group	*g = pg->group;
+	const struct policy	*pol = g->policy;
+	json_t			*jg, *arr, *jb, *targets, *jt;
+	size_t			 k, j;
+	char			 pct[32];
+
+	jg = json_object();
+	json_set_str(jg, "name", g->name);
+	arr = json_array();
+	for (k = 0; k < g->nafter; k++)
+		json_array_append_new(arr, json_string(g->after[k]));
+	json_object_set_new(jg, "after", arr);
+	json_set_str(jg, "policy", pol != NULL ? pol->name : NULL);
+	if (pol != NULL && pol->ok) {
+		json_set_str(jg, "ops", ops_name(pol->r_ops));
+		json_object_set_new(jg, "batch_size",
+		    json_integer(pol->r_batch_size));
+		json_object_set_new(jg, "pause_ms",
+		    json_integer(pol->r_pause));
+		json_object_set_new(jg, "stagger_ms",
+		    json_integer(pol->r_stagger));
+		if (pol->r_max_fail_pct) {
+			snprintf(pct, sizeof(pct), "%" PRId64 "%%",
+			    pol->r_max_failures);
+			json_set_str(jg, "max_failures", pct);
+		} else
+			json_object_set_new(jg, "max_failures",
+			    json_integer(pol->r_max_failures));
+		json_object_set_new(jg, "failure_budget", json_integer(
+		    failure_budget(pol, g->ntargets)));
+	}
+	json_object_set_new(jg, "estimate_ms", json_integer(pg->estimate));
+	arr = json_array();
+	for (k = 0; k < pg->nbatches; k++) {
+		const struct plan_batch	*b = &pg->batches[k];
+
+		jb = json_object();
+		json_object_set_new(jb, "batch", json_integer((json_int_t)k +
+		    1));
+		if (b->plan_time == PLAN_NO_TIME)
+			json_object_set_new(jb, "plan_time", json_null());
+		else
+			json_set_time(jb, "plan_time", b->plan_time,
+			    p->manifest->r_zone);
+		targets = json_array();
+		for (j = b->first; j < b->first + b->count; j++) {
+			jt = json_object();
+			json_set_str(jt, "event", g->targets[j].event);
+			json_set_str(jt, "resource", g->targets[j].resource);
+			json_array_append_new(targets, jt);
+		}
+		json_object_set_new(jb, "targets", targets);
+		json_array_append_new(arr, jb);
+	}
+	json_object_set_new(jg, "batches", arr);
+	return (jg);
+}
+
+static json_t *
+plan_json(const struct plan *p)
+{
+	const struct manifest	*m = p->manifest;
+	json_t			*root, *jm, *arr, *jf;
+	size_t			 i;
+
+	root = json_object();
+	json_object_set_new(root, "ensbatch_plan", json_integer(1));
+	jm = json_object();
+	json_set_str(jm, "path", m->path);
+	json_set_str(jm, "name", m->name.text);
+	json_set_str(jm, "ticket", m->ticket.text);
+	json_set_str(jm, "sha256", m->sha256);
+	json_set_str(jm, "timezone", m->r_zone);
+	arr = json_array();
+	for (i = 0; i < m->nfiles; i++) {
+		jf = json_object();
+		json_set_str(jf, "path", m->files[i].path);
+		json_set_str(jf, "sha256", m->files[i].sha256);
+		json_array_append_new(arr, jf);
+	}
+	json_object_set_new(jm, "targets_files", arr);
+	json_object_set_new(root, "manifest", jm);
+	json_set_time(root, "now", p->now, m->r_zone);
+	json_object_set_new(root, "groups_total", json_integer(
+	    (json_int_t)p->ngroups));
+	json_object_set_new(root, "batches_total", json_integer(
+	    (json_int_t)p->nbatches));
+	json_object_set_new(root, "targets_total", json_integer(
+	    (json_int_t)p->ntargets));
+	json_object_set_new(root, "estimate_ms", json_integer(p->estimate));
+	arr = json_array();
+	for (i = 0; i < p->ngroups; i++)
+		json_array_append_new(arr, group_json(p, &p->groups[i]));
+	json_object_set_new(root, "groups", arr);
+	return (root);
+}
+
+int
+plan_print(const struct plan *p, enum plan_format format, FILE *f)
+{
+	json_t	*root;
+	int	 rc = 0;
+
+	switch (format) {
+	case PLAN_TEXT:
+		print_text(p, f);
+		break;
+	case PLAN_MARKDOWN:
+		print_markdown(p, f);
+		break;
+	case PLAN_JSON:
+		root = plan_json(p);
+		rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		json_decref(root);
+		break;
+	}
+	return (rc == 0 && !ferror(f) ? 0 : -1);
+}
+
+int
+plan_save(const struct plan *p, const char *path, char **cause)
+{
+	json_t	*root = NULL;
+	char	*tmp = NULL;
+	int	 fd = -1, rc = -1;
+
+	*cause = NULL;
+	tmp = xasprintf("%s.tmp.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		*cause = xasprintf("cannot create %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	root = plan_json(p);
+	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+		*cause = xasprintf("cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		*cause = xasprintf("cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		*cause = xasprintf("cannot rename %s to %s: %s", tmp, path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	json_decref(root);
+	return (rc);
+}
+
+/* The properties every suite of a dry-run report carries. */
+static void
+report_props(struct report_suite *rs, const struct plan *p,
+    const struct plan_group *pg, const char *endpoint)
+{
+	const struct manifest	*m = p->manifest;
+	const struct policy	*pol = pg->group->policy;
+	char			 t[TIMEFMT_LEN], *v;
+
+	if (m->ticket.text != NULL)
+		report_property_add(rs, "ticket", m->ticket.text);
+	report_property_add(rs, "manifest", m->path);
+	report_property_add(rs, "manifest_sha256", m->sha256);
+	report_property_add(rs, "mode", "dry-run");
+	report_property_add(rs, "policy", pol == NULL ? "(none)" :
+	    pol->name != NULL ? pol->name : "(inline)");
+	if (pol != NULL && pol->ok)
+		report_property_add(rs, "ops", ops_name(pol->r_ops));
+	report_property_add(rs, "endpoint", endpoint != NULL ? endpoint :
+	    m->api.endpoint.text != NULL ? m->api.endpoint.text :
+	    "ens.aliyuncs.com");
+	timefmt_utc(p->now, t, sizeof(t));
+	report_property_add(rs, "now", t);
+	if (pg->nbatches > 0 && pg->batches[0].plan_time != PLAN_NO_TIME) {
+		timefmt_utc(pg->batches[0].plan_time, t, sizeof(t));
+		v = xstrdup(t);
+		timefmt_utc(pg->batches[pg->nbatches - 1].plan_time, t,
+		    sizeof(t));
+		report_property_add(rs, "plan_time_first", v);
+		report_property_add(rs, "plan_time_last", t);
+		free(v);
+	}
+}
+
+struct report *
+plan_report(const struct plan *p, const struct diags *d,
+    const char *endpoint)
+{
+	const struct manifest	*m = p->manifest;
+	struct report		*r;
+	struct report_suite	*rs;
+	const char		*mname, *msg;
+	char			*cls, *name, *out, *skip;
+	char			 t[TIMEFMT_LEN];
+	size_t			 i, k, j, errors;
+
+	errors = diags_count(d, DIAG_ERROR);
+	mname = m->name.text != NULL ? m->name.text : "manifest";
+	r = report_new(mname);
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+		const struct group	*g = pg->group;
+		const char		*gname;
+
+		gname = g->name != NULL ? g->name : "(unnamed)";
+		rs = report_suite_add(r, gname, p->now);
+		report_props(rs, p, pg, endpoint);
+		cls = xasprintf("%s.%s", mname, gname);
+		for (j = 0; j < g->ntargets; j++) {
+			const struct target	*tg = &g->targets[j];
+
+			name = xasprintf("%s %s", tg->resource, tg->event);
+			if (tg->diag != 0 || g->diag != 0) {
+				uint32_t id = tg->diag != 0 ? tg->diag : g->diag;
+
+				msg = diags_message(d, id);
+				report_case_add(rs, cls, name, 0,
+				    REPORT_FAILURE, diags_rule(d, id), msg,
+				    NULL);
+			} else if (errors > 0 || pg->nbatches == 0) {
+				report_case_add(rs, cls, name, 0,
+				    REPORT_SKIPPED, NULL, "dry-run: not "
+				    "planned, the manifest has errors", NULL);
+			}
+			free(name);
+		}
+		/* Planned targets, batch by batch. */
+		for (k = 0; k < pg->nbatches && errors == 0; k++) {
+			const struct plan_batch	*b = &pg->batches[k];
+
+			if (b->plan_time == PLAN_NO_TIME) {
+				skip = xasprintf("dry-run: batch %zu/%zu, "
+				    "immediate", k + 1, pg->nbatches);
+				out = xasprintf("batch %zu/%zu\nops immediate\n",
+				    k + 1, pg->nbatches);
+			} else {
+				timefmt_utc(b->plan_time, t, sizeof(t));
+				skip = xasprintf("dry-run: batch %zu/%zu, "
+				    "PlanTime %s", k + 1, pg->nbatches, t);
+				out = xasprintf("batch %zu/%zu\nops scheduled\n"
+				    "PlanTime %" PRId64 " (%s)\n", k + 1,
+				    pg->nbatches, b->plan_time, t);
+			}
+			for (j = b->first; j < b->first + b->count; j++) {
+				const struct target *tg = &g->targets[j];
+
+				name = xasprintf("%s %s", tg->resource,
+				    tg->event);
+				report_case_add(rs, cls, name, 0,
+				    REPORT_SKIPPED, NULL, skip, out);
+				free(name);
+			}
+			free(skip);
+			free(out);
+		}
+		free(cls);
+	}
+	return (r);
+}

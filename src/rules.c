@@ -1,0 +1,784 @@
+/*
+ * Offline validation rules (SPEC section 3).  Every problem is reported
+ * with its rule id at the position of the value at fault; resolved
+ * values are stored in the model for the planner.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensbatch/buf.h"
+#include "ensbatch/manifest.h"
+#include "ensbatch/rules.h"
+#include "ensbatch/testable.h"
+#include "ensbatch/timefmt.h"
+#include "ensbatch/xmalloc.h"
+
+#define DEFAULT_BATCH_SIZE	20
+#define MAX_BATCH_SIZE		50
+#define DEFAULT_MIN_LEAD	(5 * 60 * 1000)
+#define MAX_TICKET_LEN		128
+
+struct rules {
+	struct manifest	*m;
+	struct diags	*diags;
+	int64_t		 now;
+	const char	*zone;
+	size_t		 errors;
+	uint32_t	*first;		/* where to remember the first error */
+};
+
+static const char *const ops_names[] = { "immediate", "scheduled" };
+
+/* Remember the first error about a group or target. */
+static void
+mark(uint32_t *slot, uint32_t id)
+{
+	if (*slot == 0)
+		*slot = id;
+}
+
+/* Report an error and count it; returns the diagnostic id. */
+static uint32_t
+rule_error(struct rules *r, struct pos pos, const char *rule,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static uint32_t
+rule_error(struct rules *r, struct pos pos, const char *rule,
+    const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*msg;
+	uint32_t	 id;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	id = diag_add(r->diags, DIAG_ERROR, pos, rule, "%s", msg);
+	free(msg);
+	r->errors++;
+	if (r->first != NULL && *r->first == 0)
+		*r->first = id;
+	return (id);
+}
+
+/* ^e-[0-9a-f]{32}$ */
+TESTABLE int
+rules_event_id_ok(const char *s)
+{
+	size_t	i;
+
+	if (strncmp(s, "e-", 2) != 0 || strlen(s) != 34)
+		return (0);
+	for (i = 2; i < 34; i++) {
+		if (!isdigit((unsigned char)s[i]) &&
+		    (s[i] < 'a' || s[i] > 'f'))
+			return (0);
+	}
+	return (1);
+}
+
+/* ^[in]-[0-9a-z]{8,64}$ */
+TESTABLE int
+rules_resource_id_ok(const char *s)
+{
+	size_t	i, len = strlen(s);
+
+	if (len < 10 || len > 66 || (s[0] != 'i' && s[0] != 'n') ||
+	    s[1] != '-')
+		return (0);
+	for (i = 2; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]) &&
+		    (s[i] < 'a' || s[i] > 'z'))
+			return (0);
+	}
+	return (1);
+}
+
+/* [A-Za-z0-9._-]{1,64}, and for the manifest name a leading alnum. */
+TESTABLE int
+rules_name_ok(const char *s, int alnum_first)
+{
+	size_t	i, len = strlen(s);
+
+	if (len == 0 || len > 64)
+		return (0);
+	if (alnum_first && !isalnum((unsigned char)s[0]))
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '_' && s[i] != '-')
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * An integer-valued key: a plain scalar of decimal digits within
+ * [min, max].  Returns 0 and sets *out, or -1 after reporting.
+ */
+static int
+get_int(struct rules *r, const struct mscalar *s, const char *key,
+    int64_t min, int64_t max, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s->text, &end, 10);
+	if (!s->plain || s->text[0] == '\0' || *end != '\0' ||
+	    isspace((unsigned char)s->text[0])) {
+		rule_error(r, s->pos, "type", "%s must be an integer, found "
+		    "%s\"%s\"", key, s->plain ? "" : "the string ", s->text);
+		return (-1);
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		rule_error(r, s->pos, "range", "%s must be between %" PRId64
+		    " and %" PRId64 ", found %s", key, min, max, s->text);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/* A non-negative duration; absent keys keep *out. */
+static int
+get_duration(struct rules *r, const struct mscalar *s, const char *key,
+    int64_t *out)
+{
+	char	*cause = NULL;
+	int64_t	 v;
+
+	if (s->text == NULL)
+		return (0);
+	if (timefmt_duration(s->text, &v, &cause) != 0) {
+		rule_error(r, s->pos, "duration", "%s: %s", key, cause);
+		free(cause);
+		return (-1);
+	}
+	if (v < 0) {
+		rule_error(r, s->pos, "range", "%s must not be negative",
+		    key);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+static int
+get_time(struct rules *r, const struct mscalar *s, const char *key,
+    int64_t *out)
+{
+	char	*cause = NULL;
+
+	if (timefmt_parse(s->text, r->zone, out, &cause) != 0) {
+		rule_error(r, s->pos, "time", "%s: %s", key, cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Interpret one policy's values.  Returns the number of errors; p->ok
+ * tells the planner whether the policy can be used.
+ */
+static void
+check_policy(struct rules *r, struct policy *p)
+{
+	const char	*hint;
+	size_t		 before = r->errors, i;
+	int64_t		 v;
+	char		*end;
+	const struct mscalar *times[3];
+
+	r->first = &p->diag;
+	p->r_ops = OPS_NONE;
+	if (p->ops.text != NULL) {
+		if (strcmp(p->ops.text, "immediate") == 0)
+			p->r_ops = OPS_IMMEDIATE;
+		else if (strcmp(p->ops.text, "scheduled") == 0)
+			p->r_ops = OPS_SCHEDULED;
+		else if ((hint = manifest_suggest(p->ops.text, ops_names,
+		    2)) != NULL)
+			rule_error(r, p->ops.pos, "ops", "ops must be "
+			    "immediate or scheduled, found \"%s\"; did you "
+			    "mean \"%s\"?", p->ops.text, hint);
+		else
+			rule_error(r, p->ops.pos, "ops", "ops must be "
+			    "immediate or scheduled, found \"%s\"",
+			    p->ops.text);
+	}
+
+	p->r_batch_size = DEFAULT_BATCH_SIZE;
+	if (p->batch_size.text != NULL &&
+	    get_int(r, &p->batch_size, "batch_size", 1, MAX_BATCH_SIZE,
+	    &v) == 0)
+		p->r_batch_size = (int)v;
+
+	p->r_pause = 0;
+	get_duration(r, &p->pause, "pause", &p->r_pause);
+
+	p->r_max_fail_pct = 0;
+	p->r_max_failures = 0;
+	if (p->max_failures.text != NULL) {
+		const char	*t = p->max_failures.text;
+		size_t		 len = strlen(t);
+
+		if (len > 1 && t[len - 1] == '%') {
+			errno = 0;
+			v = strtoll(t, &end, 10);
+			if (!isdigit((unsigned char)t[0]) || end != t + len - 1)
+				rule_error(r, p->max_failures.pos, "type",
+				    "max_failures must be an integer or a "
+				    "percentage like \"10%%\", found \"%s\"",
+				    t);
+			else if (errno == ERANGE || v > 100)
+				rule_error(r, p->max_failures.pos, "range",
+				    "max_failures must be between 0%% and "
+				    "100%%, found %s", t);
+			else {
+				p->r_max_fail_pct = 1;
+				p->r_max_failures = v;
+			}
+		} else if (get_int(r, &p->max_failures, "max_failures", 0,
+		    INT32_MAX, &v) == 0)
+			p->r_max_failures = v;
+	}
+
+	p->r_stagger = 0;
+	get_duration(r, &p->stagger, "stagger", &p->r_stagger);
+	p->r_min_lead = DEFAULT_MIN_LEAD;
+	get_duration(r, &p->min_lead, "min_lead", &p->r_min_lead);
+	p->r_has_window_end = 0;
+	if (p->window_end.text != NULL &&
+	    get_time(r, &p->window_end, "window_end", &p->r_window_end) == 0)
+		p->r_has_window_end = 1;
+	if (p->start.text != NULL)
+		get_time(r, &p->start, "start", &p->r_start);
+
+	if (p->r_ops == OPS_SCHEDULED && p->start.text == NULL)
+		rule_error(r, p->ops.pos, "scheduled-start", "a scheduled "
+		    "policy needs \"start\": the API requires a PlanTime");
+	if (p->r_ops == OPS_IMMEDIATE) {
+		times[0] = &p->start;
+		times[1] = &p->stagger;
+		times[2] = &p->window_end;
+		for (i = 0; i < 3; i++) {
+			static const char *const keys[] = { "start",
+			    "stagger", "window_end" };
+
+			if (times[i]->text != NULL)
+				rule_error(r, times[i]->pos, "immediate-time",
+				    "%s applies to scheduled policies only; "
+				    "this one is immediate", keys[i]);
+		}
+	}
+	p->ok = r->errors == before && p->r_ops != OPS_NONE;
+	r->first = NULL;
+}
+
+static void
+check_top(struct rules *r)
+{
+	struct manifest	*m = r->m;
+	char		*cause = NULL;
+
+	if (m->name.text != NULL && !rules_name_ok(m->name.text, 1))
+		rule_error(r, m->name.pos, "name", "name must match "
+		    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}, found \"%s\"",
+		    m->name.text);
+	if (m->ticket.text != NULL && strlen(m->ticket.text) >
+	    MAX_TICKET_LEN)
+		rule_error(r, m->ticket.pos, "range", "ticket is longer than "
+		    "%d characters", MAX_TICKET_LEN);
+	r->zone = "UTC";
+	if (m->timezone.text != NULL) {
+		if (timefmt_zone_check(m->timezone.text, &cause) != 0) {
+			rule_error(r, m->timezone.pos, "timezone", "%s",
+			    cause);
+			free(cause);
+		} else
+			r->zone = m->timezone.text;
+	}
+	m->r_zone = r->zone;
+}
+
+/* Is host a loopback name or address (where plain http is allowed)? */
+TESTABLE int
+rules_loopback_host(const char *host, size_t len)
+{
+	if (len == 9 && strncmp(host, "localhost", 9) == 0)
+		return (1);
+	if (len == 5 && strncmp(host, "[::1]", 5) == 0)
+		return (1);
+	if (len >= 4 && strncmp(host, "127.", 4) == 0) {
+		size_t	i;
+
+		for (i = 4; i < len; i++) {
+			if (!isdigit((unsigned char)host[i]) &&
+			    host[i] != '.')
+				return (0);
+		}
+		return (1);
+	}
+	return (0);
+}
+
+static void
+check_api(struct rules *r)
+{
+	struct api_opts	*a = &r->m->api;
+	const char	*e = a->endpoint.text, *host, *end;
+	int64_t		 v;
+
+	if (e != NULL) {
+		if (strncmp(e, "http://", 7) == 0) {
+			host = e + 7;
+			if (*host == '[')
+				end = strchr(host, ']') != NULL ?
+				    strchr(host, ']') + 1 : host + strlen(host);
+			else
+				end = host + strcspn(host, ":/");
+			if (!rules_loopback_host(host, (size_t)(end - host)))
+				rule_error(r, a->endpoint.pos, "api",
+				    "plain http:// is allowed only for "
+				    "loopback addresses; use https://");
+		} else if (strstr(e, "://") != NULL &&
+		    strncmp(e, "https://", 8) != 0)
+			rule_error(r, a->endpoint.pos, "api", "endpoint must "
+			    "be a host name or an https:// URL");
+		else if (*e == '\0' || strpbrk(e, " \t") != NULL)
+			rule_error(r, a->endpoint.pos, "api", "endpoint must "
+			    "be a host name or an https:// URL");
+	}
+	if (a->signature.text != NULL && strcmp(a->signature.text, "v3") != 0
+	    && strcmp(a->signature.text, "v1") != 0)
+		rule_error(r, a->signature.pos, "api", "signature must be v3 "
+		    "or v1, found \"%s\"", a->signature.text);
+	if (a->timeout.text != NULL &&
+	    get_duration(r, &a->timeout, "timeout", &v) == 0 && v == 0)
+		rule_error(r, a->timeout.pos, "range", "timeout must be "
+		    "greater than zero");
+	if (a->retries.text != NULL)
+		get_int(r, &a->retries, "retries", 0, 20, &v);
+	if (a->rate.text != NULL)
+		get_int(r, &a->rate, "rate", 1, 1000, &v);
+}
+
+/* The index of the group called name, or -1. */
+static ssize_t
+group_find(const struct manifest *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < m->ngroups; i++) {
+		if (m->groups[i].name != NULL &&
+		    strcmp(m->groups[i].name, name) == 0)
+			return ((ssize_t)i);
+	}
+	return (-1);
+}
+
+/* Names of the groups (or policies) for "did you mean". */
+static const char **
+group_names(const struct manifest *m)
+{
+	const char	**names;
+	size_t		  i;
+
+	names = xcalloc(m->ngroups + 1, sizeof(*names));
+	for (i = 0; i < m->ngroups; i++)
+		names[i] = m->groups[i].name != NULL ? m->groups[i].name : "";
+	return (names);
+}
+
+static void
+check_groups(struct rules *r)
+{
+	struct manifest	*m = r->m;
+	const char	**names, **pnames, *hint;
+	size_t		  i, j, k;
+	ssize_t		  idx;
+	uint32_t	  id;
+
+	names = group_names(m);
+	pnames = xcalloc(m->npolicies + 1, sizeof(*pnames));
+	for (i = 0; i < m->npolicies; i++)
+		pnames[i] = m->policies[i].name;
+	for (i = 0; i < m->ngroups; i++) {
+		struct group	*g = &m->groups[i];
+
+		if (g->name != NULL && !rules_name_ok(g->name, 0))
+			mark(&g->diag, rule_error(r, g->name_pos, "name",
+			    "group name must match [A-Za-z0-9._-]{1,64}, "
+			    "found \"%s\"", g->name));
+		if (g->name != NULL && (idx = group_find(m, g->name)) >= 0 &&
+		    (size_t)idx < i) {
+			mark(&g->diag, rule_error(r, g->name_pos,
+			    "duplicate-group", "group \"%s\" is defined "
+			    "twice", g->name));
+			diag_add(r->diags, DIAG_NOTE, m->groups[idx].name_pos,
+			    NULL, "first defined here");
+		}
+		if (g->policy_ref != NULL) {
+			for (k = 0; k < m->npolicies; k++) {
+				if (strcmp(m->policies[k].name,
+				    g->policy_ref) == 0)
+					break;
+			}
+			if (k < m->npolicies)
+				g->policy = &m->policies[k];
+			else if ((hint = manifest_suggest(g->policy_ref,
+			    pnames, m->npolicies)) != NULL)
+				mark(&g->diag, rule_error(r, g->policy_pos,
+				    "policy-ref", "unknown policy \"%s\"; did "
+				    "you mean \"%s\"?", g->policy_ref, hint));
+			else
+				mark(&g->diag, rule_error(r, g->policy_pos,
+				    "policy-ref", "unknown policy \"%s\"",
+				    g->policy_ref));
+		}
+		if (g->policy != NULL && !g->policy->ok &&
+		    g->policy->diag != 0)
+			mark(&g->diag, g->policy->diag);
+		g->r_after = xcalloc(g->nafter + 1, sizeof(*g->r_after));
+		for (j = 0; j < g->nafter; j++) {
+			idx = group_find(m, g->after[j]);
+			if (idx >= 0) {
+				g->r_after[g->r_nafter++] = (size_t)idx;
+				continue;
+			}
+			hint = manifest_suggest(g->after[j], names,
+			    m->ngroups);
+			if (hint != NULL)
+				id = rule_error(r, g->after_pos[j],
+				    "after-ref", "unknown group \"%s\"; did "
+				    "you mean \"%s\"?", g->after[j], hint);
+			else
+				id = rule_error(r, g->after_pos[j],
+				    "after-ref", "unknown group \"%s\"",
+				    g->after[j]);
+			mark(&g->diag, id);
+		}
+	}
+	free(names);
+	free(pnames);
+}
+
+/*
+ * Report one cycle, given as the list of its groups, at the "after"
+ * entry of its first group that points into the cycle.
+ */
+static void
+report_cycle(struct rules *r, const size_t *cycle, size_t len)
+{
+	struct manifest	*m = r->m;
+	struct group	*g = &m->groups[cycle[len - 1]];
+	struct pos	 pos = g->name_pos;
+	struct buf	 b;
+	size_t		 j;
+	ssize_t		 idx;
+
+	buf_init(&b);
+	for (j = 0; j < len; j++)
+		buf_addf(&b, "%s -> ", m->groups[cycle[j]].name);
+	buf_adds(&b, m->groups[cycle[0]].name);
+	for (j = 0; j < g->nafter; j++) {
+		idx = group_find(m, g->after[j]);
+		if (idx >= 0 && (size_t)idx == cycle[0]) {
+			pos = g->after_pos[j];
+			break;
+		}
+	}
+	mark(&g->diag, rule_error(r, pos, "after-cycle", "groups wait for "
+	    "each other (-> means after): %s", b.data));
+	buf_free(&b);
+}
+
+/*
+ * Order the groups: Kahn's algorithm, taking the first ready group in
+ * file order each time.  Groups left over sit on or behind a cycle;
+ * each cycle is reported once, at the "after" entry of its first group.
+ */
+static void
+order_groups(struct rules *r)
+{
+	struct manifest	*m = r->m;
+	size_t		 n = m->ngroups, done = 0, i, j, cur, len;
+	int		*placed, *onpath, cyclic;
+	size_t		*path;
+
+	placed = xcalloc(n + 1, sizeof(*placed));
+	m->r_order = xcalloc(n + 1, sizeof(*m->r_order));
+	while (done < n) {
+		for (i = 0; i < n; i++) {
+			if (placed[i])
+				continue;
+			for (j = 0; j < m->groups[i].r_nafter; j++) {
+				if (!placed[m->groups[i].r_after[j]])
+					break;
+			}
+			if (j == m->groups[i].r_nafter)
+				break;
+		}
+		if (i == n)
+			break;
+		placed[i] = 1;
+		m->r_order[done++] = i;
+	}
+	if (done == n) {
+		free(placed);
+		return;
+	}
+
+	/*
+	 * Walk from each unplaced group to an unplaced predecessor until a
+	 * group repeats: that closes a cycle.  A walk that runs into groups
+	 * already handled sits behind a reported cycle and says nothing.
+	 */
+	onpath = xcalloc(n + 1, sizeof(*onpath));
+	path = xcalloc(n + 1, sizeof(*path));
+	for (i = 0; i < n; i++) {
+		if (placed[i])
+			continue;
+		memset(onpath, 0, (n + 1) * sizeof(*onpath));
+		len = 0;
+		cur = i;
+		cyclic = 0;
+		for (;;) {
+			onpath[cur] = (int)++len;
+			path[len - 1] = cur;
+			for (j = 0; j < m->groups[cur].r_nafter; j++) {
+				if (!placed[m->groups[cur].r_after[j]])
+					break;
+			}
+			if (j == m->groups[cur].r_nafter)
+				break;
+			cur = m->groups[cur].r_after[j];
+			if (onpath[cur] != 0) {
+				cyclic = 1;
+				break;
+			}
+		}
+		if (cyclic)
+			report_cycle(r, path + onpath[cur] - 1,
+			    len - (size_t)onpath[cur] + 1);
+		for (j = 0; j < len; j++)
+			placed[path[j]] = 1;
+	}
+	free(onpath);
+	free(path);
+	free(placed);
+	/* A partial order still lets the report list every group. */
+	m->r_order = xreallocarray(m->r_order, n + 1, sizeof(*m->r_order));
+	for (i = 0, done = 0; i < n; i++)
+		m->r_order[done++] = i;
+}
+
+/* An open-addressing set of strings, for duplicate detection. */
+struct seen {
+	const char		**keys;
+	const struct target	**vals;
+	size_t			  size;		/* power of two */
+};
+
+static void
+seen_init(struct seen *s, size_t n)
+{
+	s->size = 16;
+	while (s->size < 2 * n)
+		s->size *= 2;
+	s->keys = xcalloc(s->size, sizeof(*s->keys));
+	s->vals = xcalloc(s->size, sizeof(*s->vals));
+}
+
+static void
+seen_free(struct seen *s)
+{
+	free(s->keys);
+	free(s->vals);
+}
+
+/* Insert key; return the earlier target with the same key, if any. */
+static const struct target *
+seen_add(struct seen *s, const char *key, const struct target *t)
+{
+	uint64_t	h = 14695981039346656037ULL;
+	const char	*p;
+	size_t		 i;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (i = (size_t)h & (s->size - 1); s->keys[i] != NULL;
+	    i = (i + 1) & (s->size - 1)) {
+		if (strcmp(s->keys[i], key) == 0)
+			return (s->vals[i]);
+	}
+	s->keys[i] = key;
+	s->vals[i] = t;
+	return (NULL);
+}
+
+/*
+ * Target ids and duplicates across the whole manifest: an event twice
+ * is an error; a resource under two events is a warning (it would be
+ * rebooted twice).
+ */
+static void
+check_targets(struct rules *r)
+{
+	struct manifest		*m = r->m;
+	struct seen		 events, resources;
+	const struct target	*prev;
+	size_t			 i, j;
+
+	seen_init(&events, m->r_ntargets);
+	seen_init(&resources, m->r_ntargets);
+	for (i = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++) {
+			struct target	*t = &m->groups[i].targets[j];
+
+			if (!rules_event_id_ok(t->event))
+				mark(&t->diag, rule_error(r, t->event_pos,
+				    "event-id", "\"%s\" is not an event id "
+				    "(e- and 32 lower-case hex digits)",
+				    t->event));
+			if (!rules_resource_id_ok(t->resource))
+				mark(&t->diag, rule_error(r, t->resource_pos,
+				    "resource-id", "\"%s\" is not an instance "
+				    "id (i- or n- and 8 to 64 of [0-9a-z])",
+				    t->resource));
+			if ((prev = seen_add(&events, t->event, t)) != NULL) {
+				mark(&t->diag, rule_error(r, t->event_pos,
+				    "duplicate-target", "event %s is listed "
+				    "twice", t->event));
+				diag_add(r->diags, DIAG_NOTE, prev->event_pos,
+				    NULL, "first listed here");
+			} else if ((prev = seen_add(&resources, t->resource,
+			    t)) != NULL) {
+				diag_add(r->diags, DIAG_WARNING,
+				    t->resource_pos, "duplicate-target",
+				    "instance %s is also the target of event "
+				    "%s: it would be rebooted twice",
+				    t->resource, prev->event);
+				diag_add(r->diags, DIAG_NOTE,
+				    prev->resource_pos, NULL,
+				    "first listed here");
+			}
+		}
+	}
+	seen_free(&events);
+	seen_free(&resources);
+}
+
+/*
+ * Group-level checks that need the policy and the group's size: the
+ * failure budget and the PlanTimes of scheduled batches.
+ */
+static void
+check_schedule(struct rules *r, struct group *g)
+{
+	struct policy	*p = g->policy;
+	size_t		 nb, outside, k;
+	int64_t		 last, span, earliest, fit;
+	char		 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN], d[TIMEFMT_LEN];
+
+	if (p == NULL || !p->ok || g->ntargets == 0)
+		return;
+	if (!p->r_max_fail_pct && p->r_max_failures > (int64_t)g->ntargets)
+		mark(&g->diag, rule_error(r, p->max_failures.pos, "range",
+		    "max_failures %" PRId64 " is more than the %zu targets "
+		    "of group \"%s\"", p->r_max_failures, g->ntargets,
+		    g->name));
+	if (p->r_ops != OPS_SCHEDULED)
+		return;
+
+	nb = (g->ntargets + (size_t)p->r_batch_size - 1) /
+	    (size_t)p->r_batch_size;
+	earliest = r->now + p->r_min_lead;
+	if (p->r_start < earliest) {
+		timefmt_local(p->r_start, r->zone, t1, sizeof(t1));
+		timefmt_local(earliest, r->zone, t2, sizeof(t2));
+		timefmt_duration_str(p->r_min_lead, d, sizeof(d));
+		mark(&g->diag, rule_error(r, p->start.pos, "plan-time-past",
+		    "group \"%s\": PlanTime %s is before now + min_lead "
+		    "(%s, min_lead %s)", g->name, t1, t2, d));
+	}
+	if (!p->r_has_window_end)
+		return;
+	if (p->r_start >= p->r_window_end) {
+		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		    "group \"%s\": start is not before window_end",
+		    g->name));
+		return;
+	}
+	last = p->r_start + (int64_t)(nb - 1) * p->r_stagger;
+	if (last < p->r_window_end)
+		return;
+	outside = 0;
+	for (k = 0; k < nb; k++) {
+		if (p->r_start + (int64_t)k * p->r_stagger >= p->r_window_end)
+			outside++;
+	}
+	span = p->r_window_end - 1 - p->r_start;
+	timefmt_local(last, r->zone, t1, sizeof(t1));
+	/* The largest stagger, and the smallest batch_size, that fit. */
+	timefmt_duration_str((span / (int64_t)(nb - 1)) / 1000 * 1000, d,
+	    sizeof(d));
+	fit = span / p->r_stagger + 1;		/* batches that fit */
+	if ((int64_t)(g->ntargets + (size_t)fit - 1) / fit <= MAX_BATCH_SIZE)
+		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
+		    "after window_end (the last at %s); a stagger of at most "
+		    "%s or a batch_size of at least %" PRId64 " would fit",
+		    g->name, outside, nb, t1, d,
+		    (int64_t)(g->ntargets + (size_t)fit - 1) / fit));
+	else
+		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
+		    "after window_end (the last at %s); a stagger of at most "
+		    "%s would fit", g->name, outside, nb, t1, d));
+}
+
+size_t
+rules_check(struct manifest *m, int64_t now, struct diags *d)
+{
+	struct rules	 r;
+	size_t		 i;
+
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.diags = d;
+	r.now = now;
+
+	check_top(&r);
+	check_api(&r);
+	for (i = 0; i < m->npolicies; i++)
+		check_policy(&r, &m->policies[i]);
+	for (i = 0; i < m->ngroups; i++) {
+		if (m->groups[i].inline_policy != NULL)
+			check_policy(&r, m->groups[i].inline_policy);
+	}
+	check_groups(&r);
+	order_groups(&r);
+	m->r_ntargets = 0;
+	for (i = 0; i < m->ngroups; i++) {
+		struct group	*g = &m->groups[i];
+
+		m->r_ntargets += g->ntargets;
+		if (g->ntargets == 0 && g->name != NULL)
+			diag_add(d, DIAG_WARNING, g->name_pos, "empty",
+			    "group \"%s\" has no targets", g->name);
+		check_schedule(&r, g);
+	}
+	if (m->r_ntargets == 0 && m->groups_pos.line != 0)
+		rule_error(&r, m->groups_pos, "empty",
+		    "the manifest has no targets");
+	check_targets(&r);
+	return (r.errors);
+}
