@@ -81,6 +81,8 @@ static const char *const target_keys[] = { "event", "resource" };
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
+TESTABLE int	utf8_check(const char *, size_t, uint32_t *, uint32_t *);
+
 static const char *
 kind_name(enum ynode_kind kind)
 {
@@ -755,7 +757,7 @@ csv_field(char *s, char *end, uint32_t *skipped)
  * Read a targets CSV: header "event,resource", then one target per
  * line.  Blank lines and lines starting with '#' are ignored.
  */
-TESTABLE void
+static void
 load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
     struct group *g)
 {
@@ -1016,7 +1018,7 @@ manifest_load(const char *path, struct diags *d)
 	if (read_file(path, &text, &len, &cause) != 0) {
 		pos.file = diags_add_source(d, path, NULL, 0);
 		diag_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
-		    "yaml-limits" : "yaml-syntax", "%s", cause);
+		    "yaml-limits" : NULL, "%s", cause);
 		free(cause);
 		goto out;
 	}

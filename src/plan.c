@@ -176,8 +176,10 @@ print_text(const struct plan *p, FILE *f)
 		for (k = 0; k < pg->nbatches; k++) {
 			const struct plan_batch	*b = &pg->batches[k];
 
-			fprintf(f, "  batch %zu/%zu  %zu target%s  ", k + 1,
-			    pg->nbatches, b->count, b->count == 1 ? "" : "s");
+			snprintf(d, sizeof(d), "%zu target%s", b->count,
+			    b->count == 1 ? "" : "s");
+			fprintf(f, "  batch %zu/%zu  %-10s  ", k + 1,
+			    pg->nbatches, d);
 			if (b->plan_time == PLAN_NO_TIME) {
 				fputs("immediate", f);
 				if (k + 1 < pg->nbatches && pol->r_pause > 0) {

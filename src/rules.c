@@ -34,6 +34,11 @@ struct rules {
 
 static const char *const ops_names[] = { "immediate", "scheduled" };
 
+TESTABLE int	rules_event_id_ok(const char *);
+TESTABLE int	rules_resource_id_ok(const char *);
+TESTABLE int	rules_name_ok(const char *, int);
+TESTABLE int	rules_loopback_host(const char *, size_t);
+
 /* Remember the first error about a group or target. */
 static void
 mark(uint32_t *slot, uint32_t id)
