@@ -24,8 +24,8 @@ static int	cmd_plan_exec(int, char **);
 const struct cmd_entry cmd_plan_entry = {
 	"plan",
 	"[--now TIME] [--format text|json|markdown] [--out PLAN.json]\n"
-	"                     [--report FILE.xml] [--endpoint URL] [-q] "
-	"[--color WHEN] MANIFEST",
+	"                     [--report FILE.xml] [--endpoint URL] [-q] [-v]\n"
+	"                     [--color WHEN] MANIFEST",
 	"show the batches and PlanTimes a manifest would produce (dry run)",
 	cmd_plan_exec
 };
@@ -44,13 +44,20 @@ static const struct option plan_long[] = {
  * test case that carries the first error, so that CI shows the cause.
  */
 static struct report *
-unparsed_report(const char *path, const struct diags *d)
+unparsed_report(const char *path, const char *now_arg,
+    const struct diags *d)
 {
+	char			*cause = NULL;
+	int64_t			 now;
+
 	struct report		*r;
 	struct report_suite	*rs;
 
+	if (options_now(now_arg, NULL, &now, &cause) != 0)
+		now = timefmt_now();
+	free(cause);
 	r = report_new("manifest");
-	rs = report_suite_add(r, "manifest", timefmt_now());
+	rs = report_suite_add(r, "manifest", now);
 	report_property_add(rs, "manifest", path);
 	report_property_add(rs, "mode", "dry-run");
 	report_case_add(rs, "manifest.load", path, 0, REPORT_FAILURE,
@@ -128,7 +135,7 @@ cmd_plan_exec(int argc, char **argv)
 		p = plan_build(m, now);
 		rep = plan_report(p, d, o.endpoint);
 	} else
-		rep = unparsed_report(argv[optind], d);
+		rep = unparsed_report(argv[optind], now_arg, d);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
 		fprintf(stderr, "ensbatch plan: %s\n", cause);

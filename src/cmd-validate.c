@@ -16,7 +16,8 @@ static int	cmd_validate_exec(int, char **);
 
 const struct cmd_entry cmd_validate_entry = {
 	"validate",
-	"[--now TIME] [-q] [-v] [--color WHEN] MANIFEST...",
+	"[--now TIME] [--endpoint URL] [-q] [-v]\n"
+	"                         [--color WHEN] MANIFEST...",
 	"check manifests offline and report every problem",
 	cmd_validate_exec
 };

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 #include <libxml/xmlversion.h>
@@ -25,6 +26,11 @@ const struct cmd_entry cmd_version_entry = {
 static int
 cmd_version_exec(int argc, char **argv)
 {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		printf("usage: ensbatch version\n");
+		return (EXIT_OK);
+	}
 	if (argc > 1) {
 		fprintf(stderr, "usage: ensbatch version\n");
 		return (EXIT_USAGE);

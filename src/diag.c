@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/xmalloc.h"
 
@@ -205,6 +206,29 @@ source_index(struct source *s)
 	}
 }
 
+/* Is p[0..n) well-formed UTF-8 (structure only)? */
+static int
+line_is_utf8(const char *p, size_t n)
+{
+	size_t		i = 0, k, need;
+	unsigned char	c;
+
+	while (i < n) {
+		c = (unsigned char)p[i++];
+		if (c < 0x80)
+			continue;
+		need = c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 :
+		    c >= 0xc2 && c < 0xe0 ? 1 : 0;
+		if (need == 0 || (c >= 0xf8))
+			return (0);
+		for (k = 0; k < need; k++) {
+			if (i >= n || ((unsigned char)p[i++] & 0xc0) != 0x80)
+				return (0);
+		}
+	}
+	return (1);
+}
+
 /*
  * Print the source line and a caret under the column.  Control
  * characters are shown as '?' so that a hostile file cannot drive the
@@ -216,6 +240,7 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 	const char	*p, *end;
 	size_t		 start, i, shown;
 	uint32_t	 col;
+	int		 utf8;
 
 	source_index(s);
 	if (s->lines == NULL || pos->line == 0 || pos->line > s->nlines)
@@ -230,11 +255,15 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 	shown = (size_t)(end - p);
 	if (shown > 200)
 		shown = 200;
+	utf8 = line_is_utf8(p, shown);
 	fputs("  ", f);
 	for (i = 0; i < shown; i++) {
 		unsigned char	c = (unsigned char)p[i];
 
-		fputc(c == '\t' || c >= 0x20 ? c : '?', f);
+		if (c == 0x7f || (c < 0x20 && c != '\t') ||
+		    (c >= 0x80 && !utf8))
+			c = '?';
+		fputc(c, f);
 	}
 	if ((size_t)(end - p) > shown)
 		fputs("...", f);
@@ -258,46 +287,91 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 		fputs("^\n", f);
 }
 
-void
-diags_print(struct diags *d, FILE *f, int color)
+/* A copy of the list in print order; caller frees. */
+static struct diag *
+diags_sorted(const struct diags *d)
 {
-	static const char *const names[] = { "error", "warning", "note" };
-	static const char *const colors[] = { "\033[1;31m", "\033[1;35m",
-	    "\033[1;36m" };
 	struct diag	*sorted;
-	size_t		 i;
 
-	if (d->n == 0)
-		return;
 	sorted = xreallocarray(NULL, d->n, sizeof(*sorted));
 	memcpy(sorted, d->list, d->n * sizeof(*sorted));
 	sort_diags = d;
 	qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
 	sort_diags = NULL;
+	return (sorted);
+}
+
+static const char *const severity_names[] = { "error", "warning", "note" };
+
+/*
+ * The first line of a diagnostic: "FILE:LINE:COL: error: MSG [rule]",
+ * with the severity colored when color is set.
+ */
+static void
+diag_line(const struct diags *d, const struct diag *g, int color,
+    struct buf *b)
+{
+	static const char *const colors[] = { "\033[1;31m", "\033[1;35m",
+	    "\033[1;36m" };
+
+	if (g->pos.file >= d->nsources)
+		buf_adds(b, "ensbatch");
+	else if (g->pos.line == 0)
+		buf_adds(b, d->sources[g->pos.file].path);
+	else
+		buf_addf(b, "%s:%u:%u", d->sources[g->pos.file].path,
+		    g->pos.line, g->pos.col);
+	if (color)
+		buf_addf(b, ": %s%s:\033[0m %s", colors[g->severity],
+		    severity_names[g->severity], g->message);
+	else
+		buf_addf(b, ": %s: %s", severity_names[g->severity],
+		    g->message);
+	if (g->rule != NULL)
+		buf_addf(b, " [%s]", g->rule);
+	buf_addc(b, '\n');
+}
+
+char *
+diags_summary(const struct diags *d)
+{
+	struct diag	*sorted;
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	if (d->n == 0)
+		return (buf_detach(&b));
+	sorted = diags_sorted(d);
+	for (i = 0; i < d->n; i++) {
+		if (sorted[i].severity != DIAG_NOTE)
+			diag_line(d, &sorted[i], 0, &b);
+	}
+	free(sorted);
+	return (buf_detach(&b));
+}
+
+void
+diags_print(struct diags *d, FILE *f, int color)
+{
+	struct diag	*sorted;
+	struct buf	 b;
+	size_t		 i;
+
+	if (d->n == 0)
+		return;
+	sorted = diags_sorted(d);
+	buf_init(&b);
 	for (i = 0; i < d->n; i++) {
 		const struct diag	*g = &sorted[i];
-		struct source		*s = NULL;
 
+		buf_reset(&b);
+		diag_line(d, g, color, &b);
+		fputs(b.data, f);
 		if (g->pos.file < d->nsources)
-			s = &d->sources[g->pos.file];
-		if (s == NULL)
-			fputs("ensbatch", f);
-		else if (g->pos.line == 0)
-			fputs(s->path, f);
-		else
-			fprintf(f, "%s:%u:%u", s->path, g->pos.line,
-			    g->pos.col);
-		if (color)
-			fprintf(f, ": %s%s:\033[0m %s", colors[g->severity],
-			    names[g->severity], g->message);
-		else
-			fprintf(f, ": %s: %s", names[g->severity],
-			    g->message);
-		if (g->rule != NULL)
-			fprintf(f, " [%s]", g->rule);
-		fputc('\n', f);
-		if (s != NULL)
-			source_show(s, &g->pos, f, color);
+			source_show(&d->sources[g->pos.file], &g->pos, f,
+			    color);
 	}
+	buf_free(&b);
 	free(sorted);
 }

@@ -419,6 +419,16 @@ parse_tree(struct loader *l, const char *text, size_t len)
 				failed = 1;
 				done = 1;
 				node = NULL;
+			} else if (node->kind == YN_SCALAR ||
+			    node->kind == YN_NULL) {
+				/* A copy, so that it has the alias's position. */
+				struct ynode	*copy;
+
+				copy = node_new(l, node->kind, &ev.start_mark);
+				copy->value = node->value != NULL ?
+				    xstrdup(node->value) : NULL;
+				copy->plain = node->plain;
+				node = copy;
 			}
 			break;
 		case YAML_SCALAR_EVENT:
@@ -521,7 +531,7 @@ static void
 check_keys(struct loader *l, const struct ynode *map, const char *what,
     const char *const *known, size_t nknown)
 {
-	size_t		*idx, n = 0, i, k;
+	size_t		*idx, n = 0, i, k, first;
 	const char	*hint;
 
 	idx = xreallocarray(NULL, map->n / 2 + 1, sizeof(*idx));
@@ -555,12 +565,14 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 	sort_keys = (const struct ynode *const *)map->items;
 	qsort(idx, n, sizeof(*idx), key_cmp);
 	sort_keys = NULL;
-	for (i = 1; i < n; i++) {
-		const struct ynode	*a = map->items[idx[i - 1]];
+	for (i = 1, first = 0; i < n; i++) {
+		const struct ynode	*a = map->items[idx[first]];
 		const struct ynode	*b = map->items[idx[i]];
 
-		if (strcmp(a->value, b->value) != 0)
+		if (strcmp(a->value, b->value) != 0) {
+			first = i;
 			continue;
+		}
 		diag_add(l->diags, DIAG_ERROR, b->pos, "duplicate-key",
 		    "key \"%s\" appears more than once in %s", b->value,
 		    what);
@@ -604,6 +616,7 @@ missing(struct loader *l, const struct ynode *map, const char *key,
 	    "%s has no \"%s\"", what, key);
 }
 
+
 /*
  * Copy an optional scalar into *out.  A missing key leaves it unset;
  * null or a collection is a type error.
@@ -638,15 +651,30 @@ get_required(struct loader *l, const struct ynode *map, const char *key,
 		get_scalar(l, map, key, what, out);
 }
 
+/*
+ * A policy is reported at its name (the key that owns the mapping)
+ * rather than at its first key, which may be far from the name.
+ */
 static void
-load_policy(struct loader *l, const struct ynode *map, struct policy *p,
-    const char *what)
+get_required_at(struct loader *l, const struct ynode *map, struct pos at,
+    const char *key, const char *what, struct mscalar *out)
 {
-	p->pos = map->pos;
+	if (map_get(map, key) == NULL)
+		diag_add(l->diags, DIAG_ERROR, at, "required",
+		    "%s has no \"%s\"", what, key);
+	else
+		get_scalar(l, map, key, what, out);
+}
+
+static void
+load_policy(struct loader *l, const struct ynode *map, struct pos at,
+    struct policy *p, const char *what)
+{
+	p->pos = at;
 	if (expect_kind(l, map, YN_MAP, what) != 0)
 		return;
 	check_keys(l, map, what, policy_keys, nitems(policy_keys));
-	get_required(l, map, "ops", what, &p->ops);
+	get_required_at(l, map, at, "ops", what, &p->ops);
 	get_scalar(l, map, "batch_size", what, &p->batch_size);
 	get_scalar(l, map, "pause", what, &p->pause);
 	get_scalar(l, map, "max_failures", what, &p->max_failures);
@@ -674,8 +702,7 @@ load_policies(struct loader *l, const struct ynode *map)
 			continue;
 		p->name = xstrdup(map->items[i]->value);
 		what = xasprintf("policy \"%s\"", p->name);
-		load_policy(l, map->items[i + 1], p, what);
-		p->pos = map->items[i]->pos;
+		load_policy(l, map->items[i + 1], map->items[i]->pos, p, what);
 		free(what);
 		m->npolicies++;
 	}
@@ -753,6 +780,15 @@ csv_field(char *s, char *end, uint32_t *skipped)
 	return (s);
 }
 
+/* A line of only blanks, or whose first non-blank is '#'. */
+static int
+blank_or_comment(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return (p == end || *p == '#');
+}
+
 /*
  * Read a targets CSV: header "event,resource", then one target per
  * line.  Blank lines and lines starting with '#' are ignored.
@@ -779,7 +815,7 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		if (lineno == 1 && end - line >= 3 &&
 		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
 			line += 3;	/* byte order mark */
-		if (end == line || *line == '#')
+		if (blank_or_comment(line, end))
 			goto next;
 		comma = memchr(line, ',', (size_t)(end - line));
 		if (comma == NULL || memchr(comma + 1, ',',
@@ -895,7 +931,7 @@ load_group(struct loader *l, const struct ynode *map, struct group *g)
 		g->inline_policy = xcalloc(1, sizeof(*g->inline_policy));
 		g->policy = g->inline_policy;
 		g->policy_pos = v->pos;
-		load_policy(l, v, g->inline_policy, "inline policy");
+		load_policy(l, v, v->pos, g->inline_policy, "inline policy");
 	} else
 		diag_add(l->diags, DIAG_ERROR, v->pos, "type",
 		    "\"policy\" must be a policy name or a mapping, found %s",

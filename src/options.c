@@ -23,8 +23,15 @@ int
 options_common(struct options *o, int ch, const char *arg,
     const struct cmd_entry *cmd)
 {
+	const char	*why;
+
 	switch (ch) {
 	case OPT_ENDPOINT:
+		if ((why = rules_endpoint_problem(arg)) != NULL) {
+			fprintf(stderr, "ensbatch %s: --endpoint: %s\n",
+			    cmd->name, why);
+			return (-1);
+		}
 		o->endpoint = arg;
 		return (1);
 	case OPT_COLOR:

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "ensbatch/atomic.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/plan.h"
@@ -446,46 +447,32 @@ plan_print(const struct plan *p, enum plan_format format, FILE *f)
 	return (rc == 0 && !ferror(f) ? 0 : -1);
 }
 
+/* jansson's dump callback, writing to an atomic file's descriptor. */
+static int
+plan_dump(const char *buf, size_t len, void *arg)
+{
+	return (atomic_write_all(*(int *)arg, buf, len));
+}
+
 int
 plan_save(const struct plan *p, const char *path, char **cause)
 {
-	json_t	*root = NULL;
-	char	*tmp = NULL;
-	int	 fd = -1, rc = -1;
+	struct atomic	 a;
+	json_t		*root = NULL;
+	int		 rc = -1;
 
-	*cause = NULL;
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		*cause = xasprintf("cannot create %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
+	if (atomic_open(&a, path, cause) != 0)
+		return (-1);
 	root = plan_json(p);
-	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+	if (json_dump_callback(root, plan_dump, &a.fd, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) != 0 || atomic_write_all(a.fd, "\n", 1) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
+		atomic_abort(&a);
 		goto out;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		*cause = xasprintf("cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_commit(&a, cause);
 out:
-	if (fd != -1)
-		close(fd);
-	if (rc != 0 && tmp != NULL)
-		unlink(tmp);
-	free(tmp);
 	json_decref(root);
 	return (rc);
 }
@@ -522,6 +509,34 @@ report_props(struct report_suite *rs, const struct plan *p,
 		report_property_add(rs, "plan_time_last", t);
 		free(v);
 	}
+}
+
+/*
+ * One failing test case that lists every diagnostic, so that errors not
+ * tied to a target (a missing key, a bad policy) still fail the report.
+ * Group names cannot contain parentheses: the suite name is free.
+ */
+static void
+report_validation(struct report *r, const struct plan *p,
+    const struct diags *d)
+{
+	struct report_suite	*rs;
+	char			*msg, *list, *cls;
+	size_t			 errors = diags_count(d, DIAG_ERROR);
+
+	rs = report_suite_add(r, "(validation)", p->now);
+	report_property_add(rs, "manifest", p->manifest->path);
+	report_property_add(rs, "manifest_sha256", p->manifest->sha256);
+	report_property_add(rs, "mode", "dry-run");
+	msg = xasprintf("the manifest has %zu error%s: nothing would be sent",
+	    errors, errors == 1 ? "" : "s");
+	list = diags_summary(d);
+	cls = xasprintf("%s.validation", r->name);
+	report_case_add(rs, cls, p->manifest->path, 0, REPORT_FAILURE,
+	    "validation", msg, list);
+	free(cls);
+	free(list);
+	free(msg);
 }
 
 struct report *
@@ -597,5 +612,7 @@ plan_report(const struct plan *p, const struct diags *d,
 		}
 		free(cls);
 	}
+	if (errors > 0)
+		report_validation(r, p, d);
 	return (r);
 }

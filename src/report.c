@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/tree.h>
+#include <libxml/xmlIO.h>
+#include <libxml/xmlwriter.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/report.h"
@@ -33,21 +34,43 @@
 /* "YYYY-MM-DDTHH:MM:SS" and "<seconds>.<ms>" fit comfortably. */
 #define REPORT_NUMLEN	64
 
+/*
+ * One streamed write: the writer, the temporary file it feeds, and
+ * scratch buffers reused for every string.  failed is sticky: once a
+ * writer call fails, the rest of the document is skipped.
+ */
+struct report_out {
+	xmlTextWriterPtr	 w;
+	int			 fd;
+	int			 errnum;	/* first write(2) failure */
+	int			 failed;
+	struct buf		 clean;
+	struct buf		 text;
+};
+
 static char	*report_strdup(const char *);
-static char	*report_clean(const char *);
+static void	 report_clean(struct buf *, const char *);
 static int64_t	 report_ms(double);
 static void	 report_fmt_ms(int64_t, char *, size_t);
 static void	 report_fmt_stamp(int64_t, char *, size_t);
 static const char *report_hostname(const struct report *, char *, size_t);
-static xmlNodePtr report_elem(xmlNodePtr, const char *);
-static void	 report_attr(xmlNodePtr, const char *, const char *);
-static void	 report_attr_num(xmlNodePtr, const char *, uintmax_t);
-static void	 report_text(xmlNodePtr, const char *);
-static void	 report_add_case(xmlNodePtr, const struct report_case *);
-static int64_t	 report_add_suite(xmlNodePtr, const struct report *,
-		    size_t, const char *, size_t *, size_t *, size_t *);
-static xmlDocPtr report_build(const struct report *);
+static void	 report_count(const struct report_suite *, size_t *,
+		    size_t *, size_t *);
+static void	 report_check(struct report_out *, int);
+static void	 report_start(struct report_out *, const char *);
+static void	 report_end(struct report_out *);
+static void	 report_attr(struct report_out *, const char *,
+		    const char *);
+static void	 report_attr_num(struct report_out *, const char *,
+		    uintmax_t);
+static void	 report_text(struct report_out *, const char *);
+static void	 report_put_case(struct report_out *,
+		    const struct report_case *);
+static void	 report_put_suite(struct report_out *,
+		    const struct report *, size_t, const char *);
+static void	 report_put(struct report_out *, const struct report *);
 static int	 report_write_all(int, const void *, size_t);
+static int	 report_out_write(void *, const char *, int);
 static void	 report_sync_dir(const char *);
 
 /* xstrdup that maps NULL to "" for strings the report must have. */
@@ -169,30 +192,30 @@ report_case_add(struct report_suite *s, const char *classname,
 }
 
 /*
- * Make s safe for XML 1.0 (caller frees): C0 control characters other
- * than tab, LF and CR are dropped (one is enough to break Jenkins'
- * parser), and every byte sequence that is not well-formed UTF-8
- * (stray continuation bytes, overlong forms, surrogates, truncated
- * sequences, code points above U+10FFFF) as well as U+FFFE and U+FFFF,
- * which XML forbids, becomes U+FFFD.  Invalid input is replaced one
- * maximal ill-formed subsequence at a time, as Unicode recommends.
+ * Put s into b (emptied first), made safe for XML 1.0: C0 control
+ * characters other than tab, LF and CR are dropped (one is enough to
+ * break Jenkins' parser), and every byte sequence that is not
+ * well-formed UTF-8 (stray continuation bytes, overlong forms,
+ * surrogates, truncated sequences, code points above U+10FFFF) as well
+ * as U+FFFE and U+FFFF, which XML forbids, becomes U+FFFD.  Invalid
+ * input is replaced one maximal ill-formed subsequence at a time, as
+ * Unicode recommends.  b is reused for every string of the report.
  */
-static char *
-report_clean(const char *s)
+static void
+report_clean(struct buf *b, const char *s)
 {
 	static const char	 repl[] = "\xef\xbf\xbd";
 	const unsigned char	*p = (const unsigned char *)s;
-	struct buf		 b;
 	unsigned char		 lo, hi;
 	uint32_t		 cp;
 	size_t			 need, i;
 
-	buf_init(&b);
+	buf_reset(b);
 	while (*p != '\0') {
 		if (*p < 0x80) {
 			if (*p >= 0x20 || *p == '\t' || *p == '\n' ||
 			    *p == '\r')
-				buf_addc(&b, (char)*p);
+				buf_addc(b, (char)*p);
 			p++;
 			continue;
 		}
@@ -215,7 +238,7 @@ report_clean(const char *s)
 			else if (*p == 0xf4)
 				hi = 0x8f;
 		} else {
-			buf_add(&b, repl, sizeof repl - 1);
+			buf_add(b, repl, sizeof repl - 1);
 			p++;
 			continue;
 		}
@@ -228,12 +251,11 @@ report_clean(const char *s)
 			cp = (cp << 6) | (p[i] & 0x3f);
 		}
 		if (i <= need || cp == 0xfffe || cp == 0xffff)
-			buf_add(&b, repl, sizeof repl - 1);
+			buf_add(b, repl, sizeof repl - 1);
 		else
-			buf_add(&b, p, need + 1);
+			buf_add(b, p, need + 1);
 		p += i;
 	}
-	return (buf_detach(&b));
 }
 
 /*
@@ -307,183 +329,240 @@ report_hostname(const struct report *r, char *out, size_t len)
 	return (host);
 }
 
-/* A new child element; libxml2 returning NULL means out of memory. */
-static xmlNodePtr
-report_elem(xmlNodePtr parent, const char *name)
+/* Outcome counts of one suite. */
+static void
+report_count(const struct report_suite *s, size_t *nfail, size_t *nerr,
+    size_t *nskip)
 {
-	xmlNodePtr	n;
+	size_t	i;
 
-	if ((n = xmlNewChild(parent, NULL, BAD_CAST name, NULL)) == NULL)
-		fatal("out of memory building the report");
-	return (n);
+	*nfail = *nerr = *nskip = 0;
+	for (i = 0; i < s->ncases; i++) {
+		switch (s->cases[i].outcome) {
+		case REPORT_PASSED:
+			break;
+		case REPORT_FAILURE:
+			(*nfail)++;
+			break;
+		case REPORT_ERROR:
+			(*nerr)++;
+			break;
+		case REPORT_SKIPPED:
+			(*nskip)++;
+			break;
+		}
+	}
 }
 
-/* Set an attribute to a cleaned copy of value (libxml2 escapes it). */
+/*
+ * Note the result of an xmlTextWriter call: negative is a failure, and
+ * so is a write(2) that failed under it (report_out_write hides those
+ * from libxml2).
+ */
 static void
-report_attr(xmlNodePtr n, const char *name, const char *value)
+report_check(struct report_out *o, int rc)
 {
-	char	*v;
-
-	v = report_clean(value);
-	if (xmlNewProp(n, BAD_CAST name, BAD_CAST v) == NULL)
-		fatal("out of memory building the report");
-	free(v);
+	if (rc < 0 || o->errnum != 0)
+		o->failed = 1;
 }
 
 static void
-report_attr_num(xmlNodePtr n, const char *name, uintmax_t value)
+report_start(struct report_out *o, const char *name)
+{
+	if (!o->failed)
+		report_check(o, xmlTextWriterStartElement(o->w,
+		    BAD_CAST name));
+}
+
+static void
+report_end(struct report_out *o)
+{
+	if (!o->failed)
+		report_check(o, xmlTextWriterEndElement(o->w));
+}
+
+/* An attribute with a cleaned copy of value (libxml2 escapes it). */
+static void
+report_attr(struct report_out *o, const char *name, const char *value)
+{
+	if (!o->failed) {
+		report_clean(&o->clean, value);
+		report_check(o, xmlTextWriterWriteAttribute(o->w,
+		    BAD_CAST name, BAD_CAST o->clean.data));
+	}
+}
+
+static void
+report_attr_num(struct report_out *o, const char *name, uintmax_t value)
 {
 	char	num[REPORT_NUMLEN];
 
 	snprintf(num, sizeof num, "%ju", value);
-	report_attr(n, name, num);
+	report_attr(o, name, num);
 }
 
-/* Append text content: a text node, so no entity is ever interpreted. */
+/*
+ * Text content, cleaned and escaped here rather than by
+ * xmlTextWriterWriteString, which would also turn '"' into &quot;:
+ * escaping exactly what libxml2's tree serializer did (&, <, > and CR,
+ * which a parser would otherwise read as LF) keeps reports identical
+ * to those written before the writer streamed.  Raw text is never
+ * parsed, so no entity is interpreted.
+ */
 static void
-report_text(xmlNodePtr n, const char *text)
+report_text(struct report_out *o, const char *text)
 {
-	xmlNodePtr	 t;
-	char		*v;
+	const char	*p;
 
-	v = report_clean(text);
-	if ((t = xmlNewText(BAD_CAST v)) == NULL ||
-	    xmlAddChild(n, t) == NULL)
-		fatal("out of memory building the report");
-	free(v);
+	if (!o->failed) {
+		report_clean(&o->clean, text);
+		buf_reset(&o->text);
+		for (p = o->clean.data; *p != '\0'; p++) {
+			switch (*p) {
+			case '&':
+				buf_adds(&o->text, "&amp;");
+				break;
+			case '<':
+				buf_adds(&o->text, "&lt;");
+				break;
+			case '>':
+				buf_adds(&o->text, "&gt;");
+				break;
+			case '\r':
+				buf_adds(&o->text, "&#13;");
+				break;
+			default:
+				buf_addc(&o->text, *p);
+				break;
+			}
+		}
+		report_check(o, xmlTextWriterWriteRaw(o->w,
+		    BAD_CAST o->text.data));
+	}
 }
 
 /* One <testcase>, with its outcome element and <system-out>. */
 static void
-report_add_case(xmlNodePtr parent, const struct report_case *c)
+report_put_case(struct report_out *o, const struct report_case *c)
 {
-	xmlNodePtr	 tc, n;
-	char		 num[REPORT_NUMLEN];
+	char	num[REPORT_NUMLEN];
 
-	tc = report_elem(parent, "testcase");
-	report_attr(tc, "classname", c->classname);
-	report_attr(tc, "name", c->name);
+	report_start(o, "testcase");
+	report_attr(o, "classname", c->classname);
+	report_attr(o, "name", c->name);
 	report_fmt_ms(report_ms(c->time), num, sizeof num);
-	report_attr(tc, "time", num);
+	report_attr(o, "time", num);
 
 	switch (c->outcome) {
 	case REPORT_PASSED:
 		break;
 	case REPORT_FAILURE:
 	case REPORT_ERROR:
-		n = report_elem(tc, c->outcome == REPORT_FAILURE ?
+		report_start(o, c->outcome == REPORT_FAILURE ?
 		    "failure" : "error");
 		if (c->type != NULL)
-			report_attr(n, "type", c->type);
+			report_attr(o, "type", c->type);
 		if (c->message != NULL) {
-			report_attr(n, "message", c->message);
-			report_text(n, c->message);
+			report_attr(o, "message", c->message);
+			report_text(o, c->message);
 		}
+		report_end(o);
 		break;
 	case REPORT_SKIPPED:
-		n = report_elem(tc, "skipped");
+		report_start(o, "skipped");
 		if (c->message != NULL)
-			report_attr(n, "message", c->message);
+			report_attr(o, "message", c->message);
+		report_end(o);
 		break;
 	}
 
-	if (c->system_out != NULL)
-		report_text(report_elem(tc, "system-out"), c->system_out);
+	if (c->system_out != NULL) {
+		report_start(o, "system-out");
+		report_text(o, c->system_out);
+		report_end(o);
+	}
+	report_end(o);
+}
+
+/* One <testsuite> (the idx'th, which is also its id). */
+static void
+report_put_suite(struct report_out *o, const struct report *r, size_t idx,
+    const char *host)
+{
+	const struct report_suite	*s = &r->suites[idx];
+	size_t				 i, nfail, nerr, nskip;
+	char				 num[REPORT_NUMLEN];
+
+	report_count(s, &nfail, &nerr, &nskip);
+	report_start(o, "testsuite");
+	report_attr(o, "name", s->name);
+	report_attr_num(o, "tests", s->ncases);
+	report_attr_num(o, "failures", nfail);
+	report_attr_num(o, "errors", nerr);
+	report_attr_num(o, "skipped", nskip);
+	report_fmt_ms(report_ms(s->time), num, sizeof num);
+	report_attr(o, "time", num);
+	report_fmt_stamp(s->timestamp, num, sizeof num);
+	report_attr(o, "timestamp", num);
+	report_attr(o, "hostname", host);
+	report_attr_num(o, "id", idx);
+	report_attr(o, "package", s->package);
+
+	if (s->nprops > 0) {
+		report_start(o, "properties");
+		for (i = 0; i < s->nprops; i++) {
+			report_start(o, "property");
+			report_attr(o, "name", s->props[i].name);
+			report_attr(o, "value", s->props[i].value);
+			report_end(o);
+		}
+		report_end(o);
+	}
+	for (i = 0; i < s->ncases && !o->failed; i++)
+		report_put_case(o, &s->cases[i]);
+	report_end(o);
 }
 
 /*
- * One <testsuite> (the idx'th, which is also its id).  Adds its counts
- * to the totals and returns its time in milliseconds, so that the root
- * time is exactly the sum of the times shown.
+ * The whole document, streamed.  The root's totals come first, so they
+ * are summed from the model beforehand; its time is the sum of the
+ * suite times as shown (whole milliseconds), not of the raw seconds.
  */
-static int64_t
-report_add_suite(xmlNodePtr root, const struct report *r, size_t idx,
-    const char *host, size_t *tests, size_t *failures, size_t *errors)
+static void
+report_put(struct report_out *o, const struct report *r)
 {
-	const struct report_suite	*s = &r->suites[idx];
-	xmlNodePtr			 ts, props, p;
-	size_t				 i, nfail = 0, nerr = 0, nskip = 0;
-	int64_t				 ms;
-	char				 num[REPORT_NUMLEN];
-
-	for (i = 0; i < s->ncases; i++) {
-		switch (s->cases[i].outcome) {
-		case REPORT_PASSED:
-			break;
-		case REPORT_FAILURE:
-			nfail++;
-			break;
-		case REPORT_ERROR:
-			nerr++;
-			break;
-		case REPORT_SKIPPED:
-			nskip++;
-			break;
-		}
-	}
-	ms = report_ms(s->time);
-
-	ts = report_elem(root, "testsuite");
-	report_attr(ts, "name", s->name);
-	report_attr_num(ts, "tests", s->ncases);
-	report_attr_num(ts, "failures", nfail);
-	report_attr_num(ts, "errors", nerr);
-	report_attr_num(ts, "skipped", nskip);
-	report_fmt_ms(ms, num, sizeof num);
-	report_attr(ts, "time", num);
-	report_fmt_stamp(s->timestamp, num, sizeof num);
-	report_attr(ts, "timestamp", num);
-	report_attr(ts, "hostname", host);
-	report_attr_num(ts, "id", idx);
-	report_attr(ts, "package", s->package);
-
-	if (s->nprops > 0) {
-		props = report_elem(ts, "properties");
-		for (i = 0; i < s->nprops; i++) {
-			p = report_elem(props, "property");
-			report_attr(p, "name", s->props[i].name);
-			report_attr(p, "value", s->props[i].value);
-		}
-	}
-	for (i = 0; i < s->ncases; i++)
-		report_add_case(ts, &s->cases[i]);
-
-	*tests += s->ncases;
-	*failures += nfail;
-	*errors += nerr;
-	return (ms);
-}
-
-/* The whole document; caller frees with xmlFreeDoc(). */
-static xmlDocPtr
-report_build(const struct report *r)
-{
-	xmlDocPtr	 doc;
-	xmlNodePtr	 root;
 	size_t		 i, tests = 0, failures = 0, errors = 0;
+	size_t		 nfail, nerr, nskip;
 	int64_t		 ms = 0;
 	const char	*host;
 	char		 hostbuf[HOST_NAME_MAX + 1];
 	char		 num[REPORT_NUMLEN];
 
-	if ((doc = xmlNewDoc(BAD_CAST "1.0")) == NULL ||
-	    (root = xmlNewDocNode(doc, NULL, BAD_CAST "testsuites",
-	    NULL)) == NULL)
-		fatal("out of memory building the report");
-	xmlDocSetRootElement(doc, root);
-
+	for (i = 0; i < r->nsuites; i++) {
+		report_count(&r->suites[i], &nfail, &nerr, &nskip);
+		tests += r->suites[i].ncases;
+		failures += nfail;
+		errors += nerr;
+		ms += report_ms(r->suites[i].time);
+	}
 	host = report_hostname(r, hostbuf, sizeof hostbuf);
-	for (i = 0; i < r->nsuites; i++)
-		ms += report_add_suite(root, r, i, host, &tests, &failures,
-		    &errors);
 
-	report_attr(root, "name", r->name);
-	report_attr_num(root, "tests", tests);
-	report_attr_num(root, "failures", failures);
-	report_attr_num(root, "errors", errors);
+	report_check(o, xmlTextWriterStartDocument(o->w, "1.0", "UTF-8",
+	    NULL));
+	report_start(o, "testsuites");
+	report_attr(o, "name", r->name);
+	report_attr_num(o, "tests", tests);
+	report_attr_num(o, "failures", failures);
+	report_attr_num(o, "errors", errors);
 	report_fmt_ms(ms, num, sizeof num);
-	report_attr(root, "time", num);
-	return (doc);
+	report_attr(o, "time", num);
+	for (i = 0; i < r->nsuites && !o->failed; i++)
+		report_put_suite(o, r, i, host);
+	report_end(o);
+	if (!o->failed)
+		report_check(o, xmlTextWriterEndDocument(o->w));
+	if (!o->failed)
+		report_check(o, xmlTextWriterFlush(o->w));
 }
 
 /* write(2) until done; -1 with errno set on failure. */
@@ -503,6 +582,22 @@ report_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return (0);
+}
+
+/*
+ * libxml2's output callback: write to the temporary file.  A failure
+ * is kept in o->errnum and hidden from libxml2, which would otherwise
+ * print its own message; everything after it is dropped.
+ */
+static int
+report_out_write(void *ctx, const char *data, int len)
+{
+	struct report_out	*o = ctx;
+
+	if (o->errnum == 0 && len > 0 &&
+	    report_write_all(o->fd, data, (size_t)len) == -1)
+		o->errnum = errno != 0 ? errno : EIO;
+	return (len);
 }
 
 /*
@@ -534,32 +629,40 @@ out:
 }
 
 /*
- * Serialize the report and replace path with it atomically: readers
- * see either the old file or the complete new one, never a torn file.
- * The temporary file sits next to path (same file system, so rename
- * is atomic) and is removed again on any failure.
+ * Stream the report into a temporary file and replace path with it
+ * atomically: readers see either the old file or the complete new one,
+ * never a torn file.  The temporary file sits next to path (same file
+ * system, so rename is atomic) and is removed again on any failure.
  */
 int
 report_write(const struct report *r, const char *path, char **cause)
 {
-	xmlDocPtr	 doc = NULL;
-	xmlChar		*mem = NULL;
-	char		*tmp = NULL;
-	int		 fd = -1, made = 0, size = 0, rv = -1, saved;
-	mode_t		 mask;
+	struct report_out	 o;
+	xmlOutputBufferPtr	 out;
+	char			*tmp = NULL;
+	int			 made = 0, rv = -1, saved;
+	mode_t			 mask;
 
 	*cause = NULL;
 
-	doc = report_build(r);
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
-	if (mem == NULL || size <= 0) {
-		*cause = xasprintf("cannot write %s: cannot serialize the "
-		    "report", path);
-		goto out;
+	memset(&o, 0, sizeof o);
+	o.fd = -1;
+	buf_init(&o.clean);
+	buf_init(&o.text);
+
+	/* The writer owns out from here; both only fail for memory. */
+	if ((out = xmlOutputBufferCreateIO(report_out_write, NULL, &o,
+	    NULL)) == NULL)
+		fatal("out of memory writing the report");
+	if ((o.w = xmlNewTextWriter(out)) == NULL) {
+		xmlOutputBufferClose(out);
+		fatal("out of memory writing the report");
 	}
+	report_check(&o, xmlTextWriterSetIndent(o.w, 1));
+	report_check(&o, xmlTextWriterSetIndentString(o.w, BAD_CAST "  "));
 
 	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
+	if ((o.fd = mkstemp(tmp)) == -1) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
 		goto out;
@@ -569,15 +672,33 @@ report_write(const struct report *r, const char *path, char **cause)
 	/* mkstemp gives 0600; a report is an ordinary file. */
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) == -1 ||
-	    report_write_all(fd, mem, (size_t)size) == -1 ||
-	    fsync(fd) == -1) {
+	if (fchmod(o.fd, 0666 & ~mask) == -1) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
-	saved = close(fd);
-	fd = -1;
+
+	report_put(&o, r);
+	xmlFreeTextWriter(o.w);		/* flushes anything left */
+	o.w = NULL;
+	if (o.errnum != 0) {
+		*cause = xasprintf("cannot write %s: %s", path,
+		    strerror(o.errnum));
+		goto out;
+	}
+	if (o.failed) {
+		*cause = xasprintf("cannot write %s: cannot serialize the "
+		    "report", path);
+		goto out;
+	}
+
+	if (fsync(o.fd) == -1) {
+		*cause = xasprintf("cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	saved = close(o.fd);
+	o.fd = -1;
 	if (saved == -1 || rename(tmp, path) == -1) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
@@ -588,12 +709,14 @@ report_write(const struct report *r, const char *path, char **cause)
 	rv = 0;
 
 out:
-	if (fd != -1)
-		close(fd);
+	if (o.w != NULL)
+		xmlFreeTextWriter(o.w);
+	if (o.fd != -1)
+		close(o.fd);
 	if (made)
 		unlink(tmp);
 	free(tmp);
-	xmlFree(mem);
-	xmlFreeDoc(doc);
+	buf_free(&o.clean);
+	buf_free(&o.text);
 	return (rv);
 }

@@ -237,12 +237,13 @@ check_policy(struct rules *r, struct policy *p)
 		if (len > 1 && t[len - 1] == '%') {
 			errno = 0;
 			v = strtoll(t, &end, 10);
-			if (!isdigit((unsigned char)t[0]) || end != t + len - 1)
+			if (!isdigit((unsigned char)t[t[0] == '-']) ||
+			    end != t + len - 1)
 				rule_error(r, p->max_failures.pos, "type",
 				    "max_failures must be an integer or a "
 				    "percentage like \"10%%\", found \"%s\"",
 				    t);
-			else if (errno == ERANGE || v > 100)
+			else if (errno == ERANGE || v < 0 || v > 100)
 				rule_error(r, p->max_failures.pos, "range",
 				    "max_failures must be between 0%% and "
 				    "100%%, found %s", t);
@@ -287,6 +288,19 @@ check_policy(struct rules *r, struct policy *p)
 	r->first = NULL;
 }
 
+/* Characters, not bytes (the loader has checked the UTF-8). */
+static size_t
+utf8_length(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
 static void
 check_top(struct rules *r)
 {
@@ -297,7 +311,7 @@ check_top(struct rules *r)
 		rule_error(r, m->name.pos, "name", "name must match "
 		    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}, found \"%s\"",
 		    m->name.text);
-	if (m->ticket.text != NULL && strlen(m->ticket.text) >
+	if (m->ticket.text != NULL && utf8_length(m->ticket.text) >
 	    MAX_TICKET_LEN)
 		rule_error(r, m->ticket.pos, "range", "ticket is longer than "
 		    "%d characters", MAX_TICKET_LEN);
@@ -334,33 +348,71 @@ rules_loopback_host(const char *host, size_t len)
 	return (0);
 }
 
+const char *
+rules_endpoint_problem(const char *e)
+{
+	const char	*host, *end, *hend, *p;
+	int		 plain = 0;
+	long		 port;
+
+	if (strncmp(e, "http://", 7) == 0) {
+		plain = 1;
+		host = e + 7;
+	} else if (strncmp(e, "https://", 8) == 0)
+		host = e + 8;
+	else if (strstr(e, "://") != NULL)
+		return ("endpoint must be a host name or an https:// URL");
+	else
+		host = e;
+	end = host + strcspn(host, "/?#");
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return ("endpoint must not carry user information (\"@\")");
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return ("endpoint must not have a path or query: the API "
+		    "is at \"/\"");
+	if (*host == '[') {
+		if ((hend = memchr(host, ']', (size_t)(end - host))) == NULL)
+			return ("endpoint has an unclosed \"[\"");
+		hend++;
+	} else
+		hend = host + strcspn(host, ":/?#");
+	if (hend > end)
+		hend = end;
+	if (hend == host)
+		return ("endpoint has no host");
+	for (p = host; p < hend; p++) {
+		if (*host != '[' && !isalnum((unsigned char)*p) &&
+		    *p != '.' && *p != '-')
+			return ("endpoint host has invalid characters");
+	}
+	if (hend < end) {
+		if (*hend != ':' || hend + 1 == end)
+			return ("endpoint has a bad port");
+		port = 0;
+		for (p = hend + 1; p < end; p++) {
+			if (!isdigit((unsigned char)*p) || port > 65535)
+				return ("endpoint has a bad port");
+			port = port * 10 + (*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return ("endpoint port must be 1 to 65535");
+	}
+	if (plain && !rules_loopback_host(host, (size_t)(hend - host)))
+		return ("plain http:// is allowed only for loopback addresses; "
+		    "use https://");
+	return (NULL);
+}
+
 static void
 check_api(struct rules *r)
 {
 	struct api_opts	*a = &r->m->api;
-	const char	*e = a->endpoint.text, *host, *end;
+	const char	*why;
 	int64_t		 v;
 
-	if (e != NULL) {
-		if (strncmp(e, "http://", 7) == 0) {
-			host = e + 7;
-			if (*host == '[')
-				end = strchr(host, ']') != NULL ?
-				    strchr(host, ']') + 1 : host + strlen(host);
-			else
-				end = host + strcspn(host, ":/");
-			if (!rules_loopback_host(host, (size_t)(end - host)))
-				rule_error(r, a->endpoint.pos, "api",
-				    "plain http:// is allowed only for "
-				    "loopback addresses; use https://");
-		} else if (strstr(e, "://") != NULL &&
-		    strncmp(e, "https://", 8) != 0)
-			rule_error(r, a->endpoint.pos, "api", "endpoint must "
-			    "be a host name or an https:// URL");
-		else if (*e == '\0' || strpbrk(e, " \t") != NULL)
-			rule_error(r, a->endpoint.pos, "api", "endpoint must "
-			    "be a host name or an https:// URL");
-	}
+	if (a->endpoint.text != NULL &&
+	    (why = rules_endpoint_problem(a->endpoint.text)) != NULL)
+		rule_error(r, a->endpoint.pos, "api", "%s", why);
 	if (a->signature.text != NULL && strcmp(a->signature.text, "v3") != 0
 	    && strcmp(a->signature.text, "v1") != 0)
 		rule_error(r, a->signature.pos, "api", "signature must be v3 "
@@ -570,11 +622,20 @@ order_groups(struct rules *r)
 				break;
 			}
 		}
-		if (cyclic)
+		/*
+		 * Retire the cycle; groups before it on the path may still
+		 * sit on a cycle of their own, so they stay.  A path that
+		 * ended without a cycle only leads to retired groups.
+		 */
+		if (cyclic) {
 			report_cycle(r, path + onpath[cur] - 1,
 			    len - (size_t)onpath[cur] + 1);
-		for (j = 0; j < len; j++)
-			placed[path[j]] = 1;
+			for (j = (size_t)onpath[cur] - 1; j < len; j++)
+				placed[path[j]] = 1;
+		} else {
+			for (j = 0; j < len; j++)
+				placed[path[j]] = 1;
+		}
 	}
 	free(onpath);
 	free(path);
@@ -664,8 +725,10 @@ check_targets(struct rules *r)
 				    "twice", t->event));
 				diag_add(r->diags, DIAG_NOTE, prev->event_pos,
 				    NULL, "first listed here");
-			} else if ((prev = seen_add(&resources, t->resource,
-			    t)) != NULL) {
+			}
+			/* The same pair twice is already an error above. */
+			if ((prev = seen_add(&resources, t->resource,
+			    t)) != NULL && strcmp(prev->event, t->event) != 0) {
 				diag_add(r->diags, DIAG_WARNING,
 				    t->resource_pos, "duplicate-target",
 				    "instance %s is also the target of event "

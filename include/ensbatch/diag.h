@@ -53,6 +53,13 @@ const char	*diags_message(const struct diags *, uint32_t);
 const char	*diags_rule(const struct diags *, uint32_t);
 
 /*
+ * Every error and warning as "FILE:LINE:COL: error: MESSAGE [rule]"
+ * lines, sorted like diags_print but without source lines.  Caller
+ * frees.
+ */
+char		*diags_summary(const struct diags *);
+
+/*
  * Print every diagnostic sorted by (file, line, column), each followed
  * by its notes, the source line and a caret.  color: 1 for ANSI colors.
  */

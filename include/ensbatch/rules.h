@@ -14,4 +14,11 @@
 /* Returns the number of errors found.  now is in ms since the epoch. */
 size_t	rules_check(struct manifest *, int64_t, struct diags *);
 
+/*
+ * Check an endpoint (manifest api.endpoint or --endpoint): a host name,
+ * an https:// URL, or an http:// URL whose host is a loopback address.
+ * Returns NULL, or a static message saying what is wrong.
+ */
+const char	*rules_endpoint_problem(const char *);
+
 #endif

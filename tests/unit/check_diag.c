@@ -1,8 +1,481 @@
+/*
+ * Tests for diag: collecting diagnostics, sorting them by position with
+ * notes after their parent, and the printed form "FILE:LINE:COL:
+ * SEVERITY: MESSAGE [rule]" with the source line and a caret.  Output is
+ * captured with open_memstream and compared byte for byte.
+ */
 #include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensbatch/diag.h"
+#include "ensbatch/xmalloc.h"
 #include "suites.h"
+
+#define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
+
+/* ---------------------------------------------------------- helpers */
+
+static struct pos
+mkpos(uint32_t file, uint32_t line, uint32_t col)
+{
+	struct pos	pos;
+
+	pos.file = file;
+	pos.line = line;
+	pos.col = col;
+	return (pos);
+}
+
+/* Everything diags_print writes; caller frees. */
+static char *
+print_all(struct diags *d, int color)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	diags_print(d, f, color);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(out);
+	return (out);
+}
+
+/* A source whose text diags owns. */
+static uint32_t
+add_text(struct diags *d, const char *path, const char *text)
+{
+	return (diags_add_source(d, path, xstrdup(text), strlen(text)));
+}
+
+/* ---------------------------------------------------------- sorting */
+
+START_TEST(test_sort_files_lines_cols)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 a, b;
+	char		*out;
+
+	a = diags_add_source(d, "a.yaml", NULL, 0);
+	b = diags_add_source(d, "b.csv", NULL, 0);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 1);
+	diag_add(d, DIAG_ERROR, mkpos(b, 1, 1), "r1", "b 1:1");
+	diag_add(d, DIAG_ERROR, mkpos(a, 10, 2), "r2", "a 10:2");
+	diag_add(d, DIAG_ERROR, mkpos(a, 2, 30), "r3", "a 2:30");
+	diag_add(d, DIAG_WARNING, mkpos(a, 10, 1), "r4", "a 10:1");
+	diag_add(d, DIAG_ERROR, mkpos(a, 9, 99), "r5", "a 9:99");
+	diag_add(d, DIAG_ERROR, mkpos(a, 2, 4), "r6", "a 2:4");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "a.yaml:2:4: error: a 2:4 [r6]\n"
+	    "a.yaml:2:30: error: a 2:30 [r3]\n"
+	    "a.yaml:9:99: error: a 9:99 [r5]\n"
+	    "a.yaml:10:1: warning: a 10:1 [r4]\n"
+	    "a.yaml:10:2: error: a 10:2 [r2]\n"
+	    "b.csv:1:1: error: b 1:1 [r1]\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* Equal positions keep the order in which they were added. */
+START_TEST(test_sort_stable)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f;
+	int		 i;
+	char		*out;
+
+	f = diags_add_source(d, "m.yaml", NULL, 0);
+	diag_add(d, DIAG_ERROR, mkpos(f, 3, 1), "x", "late");
+	for (i = 0; i < 20; i++)
+		diag_add(d, DIAG_ERROR, mkpos(f, 2, 5), "x", "same %d", i);
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "m.yaml:2:5: error: same 0 [x]\n"
+	    "m.yaml:2:5: error: same 1 [x]\n"
+	    "m.yaml:2:5: error: same 2 [x]\n"
+	    "m.yaml:2:5: error: same 3 [x]\n"
+	    "m.yaml:2:5: error: same 4 [x]\n"
+	    "m.yaml:2:5: error: same 5 [x]\n"
+	    "m.yaml:2:5: error: same 6 [x]\n"
+	    "m.yaml:2:5: error: same 7 [x]\n"
+	    "m.yaml:2:5: error: same 8 [x]\n"
+	    "m.yaml:2:5: error: same 9 [x]\n"
+	    "m.yaml:2:5: error: same 10 [x]\n"
+	    "m.yaml:2:5: error: same 11 [x]\n"
+	    "m.yaml:2:5: error: same 12 [x]\n"
+	    "m.yaml:2:5: error: same 13 [x]\n"
+	    "m.yaml:2:5: error: same 14 [x]\n"
+	    "m.yaml:2:5: error: same 15 [x]\n"
+	    "m.yaml:2:5: error: same 16 [x]\n"
+	    "m.yaml:2:5: error: same 17 [x]\n"
+	    "m.yaml:2:5: error: same 18 [x]\n"
+	    "m.yaml:2:5: error: same 19 [x]\n"
+	    "m.yaml:3:1: error: late [x]\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* ---------------------------------------------------------- notes */
+
+/*
+ * A note follows its parent even when the note points earlier in the
+ * file (a duplicate key's "first appears here"), or into another file.
+ */
+START_TEST(test_notes_follow_parent)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 a, b;
+	char		*out;
+
+	a = diags_add_source(d, "a.yaml", NULL, 0);
+	b = diags_add_source(d, "b.yaml", NULL, 0);
+	diag_add(d, DIAG_ERROR, mkpos(a, 5, 3), "duplicate-key", "dup");
+	diag_add(d, DIAG_NOTE, mkpos(a, 1, 1), NULL, "first here");
+	diag_add(d, DIAG_NOTE, mkpos(b, 9, 9), NULL, "and here");
+	diag_add(d, DIAG_ERROR, mkpos(a, 3, 1), "type", "middle");
+	diag_add(d, DIAG_WARNING, mkpos(a, 7, 1), "w", "after");
+	diag_add(d, DIAG_NOTE, mkpos(a, 2, 2), NULL, "note of after");
+	diag_add(d, DIAG_ERROR, mkpos(a, 4, 1), "e", "no notes");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "a.yaml:3:1: error: middle [type]\n"
+	    "a.yaml:4:1: error: no notes [e]\n"
+	    "a.yaml:5:3: error: dup [duplicate-key]\n"
+	    "a.yaml:1:1: note: first here\n"
+	    "b.yaml:9:9: note: and here\n"
+	    "a.yaml:7:1: warning: after [w]\n"
+	    "a.yaml:2:2: note: note of after\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* Two parents at the same position keep their own notes. */
+START_TEST(test_notes_same_position_parents)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f;
+	char		*out;
+
+	f = diags_add_source(d, "m.yaml", NULL, 0);
+	diag_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "one");
+	diag_add(d, DIAG_NOTE, mkpos(f, 9, 1), NULL, "note of one");
+	diag_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "two");
+	diag_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "note of two");
+	diag_add(d, DIAG_ERROR, mkpos(f, 1, 1), "r", "zero");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "m.yaml:1:1: error: zero [r]\n"
+	    "m.yaml:4:2: error: one [r]\n"
+	    "m.yaml:9:1: note: note of one\n"
+	    "m.yaml:4:2: error: two [r]\n"
+	    "m.yaml:1:1: note: note of two\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* ---------------------------------------------------------- format */
+
+static const struct {
+	const char	*text;	/* source text */
+	uint32_t	 line, col;
+	const char	*expect;
+} fmt_cases[] = {
+	/* Plain ASCII: the caret under column 6. */
+	{ "name: x\nkey: value\n", 2, 6,
+	  "f.yaml:2:6: error: msg [rule]\n"
+	  "  key: value\n"
+	  "       ^\n" },
+	/* Column 1. */
+	{ "key: value\n", 1, 1,
+	  "f.yaml:1:1: error: msg [rule]\n"
+	  "  key: value\n"
+	  "  ^\n" },
+	/* Column counts characters: after a 2-byte character. */
+	{ "name: \xc3\xa9 x\n", 1, 9,
+	  "f.yaml:1:9: error: msg [rule]\n"
+	  "  name: \xc3\xa9 x\n"
+	  "          ^\n" },
+	/* After a 3-byte and a 4-byte character. */
+	{ "\xe4\xb8\xad\xf0\x9f\x98\x80z\n", 1, 3,
+	  "f.yaml:1:3: error: msg [rule]\n"
+	  "  \xe4\xb8\xad\xf0\x9f\x98\x80z\n"
+	  "    ^\n" },
+	/* A tab stays a tab under the caret so that it lines up. */
+	{ "\tkey: v\n", 1, 2,
+	  "f.yaml:1:2: error: msg [rule]\n"
+	  "  \tkey: v\n"
+	  "  \t^\n" },
+	{ "a:\t\xc3\xa9\tb\n", 1, 6,
+	  "f.yaml:1:6: error: msg [rule]\n"
+	  "  a:\t\xc3\xa9\tb\n"
+	  "    \t \t^\n" },
+	/* CRLF: the CR is not shown. */
+	{ "a: 1\r\nbb: 2\r\n", 2, 5,
+	  "f.yaml:2:5: error: msg [rule]\n"
+	  "  bb: 2\n"
+	  "      ^\n" },
+	/* Last line without a newline. */
+	{ "a: 1\nlast", 2, 2,
+	  "f.yaml:2:2: error: msg [rule]\n"
+	  "  last\n"
+	  "   ^\n" },
+	/* Control characters are shown as '?'. */
+	{ "a\033[2Jb\n", 1, 6,
+	  "f.yaml:1:6: error: msg [rule]\n"
+	  "  a?[2Jb\n"
+	  "       ^\n" },
+	/* Column 0 is treated as column 1. */
+	{ "abc\n", 1, 0,
+	  "f.yaml:1:0: error: msg [rule]\n"
+	  "  abc\n"
+	  "  ^\n" },
+	/* Line 0 means the whole file: no position, no source. */
+	{ "abc\n", 0, 0,
+	  "f.yaml: error: msg [rule]\n" },
+	/* A line past the end: header only. */
+	{ "abc\n", 7, 1,
+	  "f.yaml:7:1: error: msg [rule]\n" },
+};
+
+START_TEST(test_format)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f;
+	char		*out;
+
+	f = add_text(d, "f.yaml", fmt_cases[_i].text);
+	diag_add(d, DIAG_ERROR, mkpos(f, fmt_cases[_i].line,
+	    fmt_cases[_i].col), "rule", "msg");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out, fmt_cases[_i].expect);
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* Severities, notes without a rule, and a file that is not registered. */
+START_TEST(test_format_severities)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f;
+	char		*out;
+
+	f = add_text(d, "m.yaml", "one\ntwo\n");
+	diag_add(d, DIAG_WARNING, mkpos(f, 2, 2), "duplicate-target",
+	    "twice %s", "here");
+	diag_add(d, DIAG_NOTE, mkpos(f, 1, 3), NULL, "first %d", 1);
+	diag_add(d, DIAG_ERROR, mkpos(42, 1, 1), "env", "no file");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "m.yaml:2:2: warning: twice here [duplicate-target]\n"
+	    "  two\n"
+	    "   ^\n"
+	    "m.yaml:1:3: note: first 1\n"
+	    "  one\n"
+	    "    ^\n"
+	    "ensbatch: error: no file [env]\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* Long lines are cut at 200 bytes; the caret still lines up. */
+START_TEST(test_format_long_line)
+{
+	struct diags	*d = diags_new();
+	char		 line[301], *expect, *out;
+	uint32_t	 f;
+
+	memset(line, 'x', 300);
+	line[300] = '\0';
+	line[9] = 'Y';
+	f = add_text(d, "l.yaml", line);
+	diag_add(d, DIAG_ERROR, mkpos(f, 1, 10), "r", "m");
+	out = print_all(d, 0);
+	expect = xasprintf("l.yaml:1:10: error: m [r]\n  %.200s...\n"
+	    "           ^\n", line);
+	ck_assert_str_eq(out, expect);
+	free(expect);
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+START_TEST(test_format_color)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f;
+	char		*out;
+
+	f = add_text(d, "c.yaml", "k: v\n");
+	diag_add(d, DIAG_ERROR, mkpos(f, 1, 4), "r", "bad");
+	out = print_all(d, 1);
+	ck_assert_str_eq(out,
+	    "c.yaml:1:4: \033[1;31merror:\033[0m bad [r]\n"
+	    "  k: v\n"
+	    "     \033[1;32m^\033[0m\n");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+START_TEST(test_print_empty)
+{
+	struct diags	*d = diags_new();
+	char		*out;
+
+	diags_add_source(d, "m.yaml", NULL, 0);
+	out = print_all(d, 0);
+	ck_assert_str_eq(out, "");
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* ---------------------------------------------------------- counts */
+
+START_TEST(test_counts)
+{
+	struct diags	*d = diags_new();
+	struct pos	 p = mkpos(0, 1, 1);
+
+	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 0);
+	ck_assert_uint_eq(diags_count(d, DIAG_WARNING), 0);
+	ck_assert_uint_eq(diags_count(d, DIAG_NOTE), 0);
+	diags_add_source(d, "m.yaml", NULL, 0);
+	diag_add(d, DIAG_ERROR, p, "a", "1");
+	diag_add(d, DIAG_NOTE, p, NULL, "n");
+	diag_add(d, DIAG_WARNING, p, "b", "2");
+	diag_add(d, DIAG_ERROR, p, "c", "3");
+	diag_add(d, DIAG_ERROR, p, "d", "4");
+	diag_add(d, DIAG_NOTE, p, NULL, "n");
+	diag_add(d, DIAG_NOTE, p, NULL, "n");
+	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 3);
+	ck_assert_uint_eq(diags_count(d, DIAG_WARNING), 1);
+	ck_assert_uint_eq(diags_count(d, DIAG_NOTE), 3);
+	diags_free(d);
+}
+END_TEST
+
+/* ---------------------------------------------------------- lookup */
+
+START_TEST(test_lookup_by_id)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 f, id1, id2, id3;
+
+	f = diags_add_source(d, "m.yaml", NULL, 0);
+	id1 = diag_add(d, DIAG_ERROR, mkpos(f, 2, 1), "event-id",
+	    "\"%s\" is bad", "e-1");
+	id2 = diag_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "see %d", 7);
+	id3 = diag_add(d, DIAG_WARNING, mkpos(f, 1, 1), "empty", "w");
+	ck_assert_uint_eq(id1, 1);
+	ck_assert_uint_eq(id2, 2);
+	ck_assert_uint_eq(id3, 3);
+	ck_assert_str_eq(diags_message(d, id1), "\"e-1\" is bad");
+	ck_assert_str_eq(diags_rule(d, id1), "event-id");
+	ck_assert_str_eq(diags_message(d, id2), "see 7");
+	ck_assert_ptr_null(diags_rule(d, id2));
+	ck_assert_str_eq(diags_message(d, id3), "w");
+	ck_assert_str_eq(diags_rule(d, id3), "empty");
+	ck_assert_ptr_null(diags_message(d, 0));
+	ck_assert_ptr_null(diags_rule(d, 0));
+	ck_assert_ptr_null(diags_message(d, 4));
+	ck_assert_ptr_null(diags_rule(d, 4));
+	diags_free(d);
+}
+END_TEST
+
+/* Ids stay valid while the list grows (past the first reallocation). */
+START_TEST(test_lookup_many)
+{
+	struct diags	*d = diags_new();
+	uint32_t	 ids[100], i;
+	char		 want[32];
+
+	diags_add_source(d, "m.yaml", NULL, 0);
+	for (i = 0; i < NITEMS(ids); i++)
+		ids[i] = diag_add(d, DIAG_ERROR, mkpos(0, 100 - i, 1), "r",
+		    "message %u", i);
+	for (i = 0; i < NITEMS(ids); i++) {
+		ck_assert_uint_eq(ids[i], i + 1);
+		snprintf(want, sizeof(want), "message %u", i);
+		ck_assert_str_eq(diags_message(d, ids[i]), want);
+	}
+	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 100);
+	diags_free(d);
+}
+END_TEST
+
+START_TEST(test_source_path)
+{
+	struct diags	*d = diags_new();
+
+	ck_assert_str_eq(diags_source_path(d, 0), "?");
+	ck_assert_uint_eq(diags_add_source(d, "dir/m.yaml", NULL, 0), 0);
+	ck_assert_uint_eq(diags_add_source(d, "dir/w.csv", xstrdup("x"), 1),
+	    1);
+	ck_assert_str_eq(diags_source_path(d, 0), "dir/m.yaml");
+	ck_assert_str_eq(diags_source_path(d, 1), "dir/w.csv");
+	ck_assert_str_eq(diags_source_path(d, 2), "?");
+	diags_free(d);
+}
+END_TEST
+
+START_TEST(test_free_null)
+{
+	diags_free(NULL);
+	ck_assert(1);	/* reached: freeing NULL is a no-op */
+}
+END_TEST
 
 Suite *
 diag_suite(void)
 {
-	return (suite_create("diag"));
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("diag");
+
+	tc = tcase_create("sort");
+	tcase_add_test(tc, test_sort_files_lines_cols);
+	tcase_add_test(tc, test_sort_stable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("notes");
+	tcase_add_test(tc, test_notes_follow_parent);
+	tcase_add_test(tc, test_notes_same_position_parents);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format");
+	tcase_add_loop_test(tc, test_format, 0, NITEMS(fmt_cases));
+	tcase_add_test(tc, test_format_severities);
+	tcase_add_test(tc, test_format_long_line);
+	tcase_add_test(tc, test_format_color);
+	tcase_add_test(tc, test_print_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("counts");
+	tcase_add_test(tc, test_counts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lookup");
+	tcase_add_test(tc, test_lookup_by_id);
+	tcase_add_test(tc, test_lookup_many);
+	tcase_add_test(tc, test_source_path);
+	tcase_add_test(tc, test_free_null);
+	suite_add_tcase(s, tc);
+
+	return (s);
 }

@@ -1,8 +1,939 @@
+/*
+ * Tests for the plan: batch cutting, PlanTimes, group order, totals and
+ * estimates; the text, JSON and Markdown forms (JSON read back with
+ * jansson); plan_save; and the dry-run report derived from the plan.
+ * Manifests are written into a fresh temporary directory, loaded and
+ * validated with a pinned "now" before the plan is built.
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ensbatch/buf.h"
+#include "ensbatch/diag.h"
+#include "ensbatch/manifest.h"
+#include "ensbatch/plan.h"
+#include "ensbatch/report.h"
+#include "ensbatch/rules.h"
+#include "ensbatch/xmalloc.h"
 #include "suites.h"
+
+#define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
+
+/* 2026-11-01T00:00:00Z */
+#define NOW		INT64_C(1793491200000)
+/* 2026-12-01 02:00 in Asia/Shanghai = 2026-11-30T18:00:00Z */
+#define T_DEC1_SH	INT64_C(1796061600000)
+#define MIN		INT64_C(60000)
+
+/* ---------------------------------------------------------- fixture */
+
+static char		*tbase;		/* per TCase */
+static char		*tdir;		/* per test, in tbase */
+static struct diags	*td;
+static struct manifest	*tm;
+static struct plan	*tp;
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+/*
+ * One base directory per TCase, made and removed by the runner's own
+ * process (an unchecked fixture), so that a test that fails in a forked
+ * child leaves nothing behind; each test gets a fresh directory in it.
+ */
+static void
+base_setup(void)
+{
+	const char	*base;
+
+	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
+		base = "/tmp";
+	tbase = xasprintf("%s/check_plan.XXXXXX", base);
+	ck_assert_msg(mkdtemp(tbase) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+static void
+base_teardown(void)
+{
+	nftw(tbase, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	free(tbase);
+	tbase = NULL;
+}
+
+static void
+setup(void)
+{
+	tdir = xasprintf("%s/t.XXXXXX", tbase);
+	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
+	td = diags_new();
+	tm = NULL;
+	tp = NULL;
+}
+
+static void
+teardown(void)
+{
+	plan_free(tp);
+	tp = NULL;
+	manifest_free(tm);
+	tm = NULL;
+	diags_free(td);
+	td = NULL;
+	nftw(tdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	free(tdir);
+	tdir = NULL;
+}
+
+static void
+put(const char *name, const char *text)
+{
+	char	*path;
+	FILE	*f;
+
+	path = xasprintf("%s/%s", tdir, name);
+	f = fopen(path, "wb");
+	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	free(path);
+}
+
+/* Event and resource ids of target k (k >= 1). */
+static char *
+ev(size_t k)
+{
+	return (xasprintf("e-%032zx", k));
+}
+
+static char *
+rs(size_t k)
+{
+	return (xasprintf("i-res%05zu", k));
+}
+
+/* Targets first..first+n-1 as a block sequence under "targets:". */
+static void
+add_targets(struct buf *b, size_t first, size_t n)
+{
+	size_t	k;
+	char	*e, *r;
+
+	buf_adds(b, "    targets:\n");
+	for (k = first; k < first + n; k++) {
+		e = ev(k);
+		r = rs(k);
+		buf_addf(b, "      - {event: %s, resource: %s}\n", e, r);
+		free(e);
+		free(r);
+	}
+}
+
+/*
+ * Load tdir/m.yaml, validate it with now, and build the plan.  Returns
+ * the number of rules errors.
+ */
+static size_t
+build(const char *yaml, int64_t now)
+{
+	char	*path;
+	size_t	 errors;
+
+	put("m.yaml", yaml);
+	path = xasprintf("%s/m.yaml", tdir);
+	tm = manifest_load(path, td);
+	free(path);
+	ck_assert_ptr_nonnull(tm);
+	ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 0);
+	errors = rules_check(tm, now, td);
+	tp = plan_build(tm, now);
+	ck_assert_ptr_nonnull(tp);
+	return (errors);
+}
+
+/*
+ * The main example: group c (scheduled, 5 targets, batch_size 2, after
+ * a), group a (immediate, 7 targets, batch_size 3, pause 10m), group b
+ * (inline immediate policy, 1 target, after a).  Run order: a, c, b.
+ * Targets are numbered 1-5 (c), 6-12 (a), 13 (b).
+ */
+static void
+build_example(void)
+{
+	struct buf	 b;
+	size_t		 errors;
+
+	buf_init(&b);
+	buf_adds(&b, "ensbatch: 1\n"
+	    "name: plan-test\n"
+	    "ticket: CHG-1\n"
+	    "timezone: Asia/Shanghai\n"
+	    "policies:\n"
+	    "  fast: {ops: immediate, batch_size: 3, pause: 10m, "
+	    "max_failures: 10%}\n"
+	    "  night: {ops: scheduled, batch_size: 2, "
+	    "start: \"2026-12-01 02:00\", stagger: 15m}\n"
+	    "groups:\n"
+	    "  - name: c\n"
+	    "    policy: night\n"
+	    "    after: [a]\n");
+	add_targets(&b, 1, 5);
+	buf_adds(&b, "  - name: a\n"
+	    "    policy: fast\n");
+	add_targets(&b, 6, 7);
+	buf_adds(&b, "  - name: b\n"
+	    "    policy: {ops: immediate}\n"
+	    "    after: [a]\n");
+	add_targets(&b, 13, 1);
+	errors = build(b.data, NOW);
+	buf_free(&b);
+	ck_assert_uint_eq(errors, 0);
+	ck_assert_uint_eq(diags_count(td, DIAG_WARNING), 0);
+}
+
+/* Everything plan_print writes; caller frees. */
+static char *
+print_plan(enum plan_format format)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(plan_print(tp, format, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return (out);
+}
+
+/* ---------------------------------------------------------- batches */
+
+static const struct {
+	size_t		 n;		/* targets */
+	int		 batch_size;
+	const char	*stagger;	/* NULL: immediate */
+	int64_t		 stagger_ms;
+	size_t		 nbatches;
+	size_t		 counts[8];
+} cut_cases[] = {
+	{ 7, 3, NULL, 0, 3, { 3, 3, 1 } },
+	{ 6, 3, NULL, 0, 2, { 3, 3 } },
+	{ 1, 20, NULL, 0, 1, { 1 } },
+	{ 5, 1, NULL, 0, 5, { 1, 1, 1, 1, 1 } },
+	{ 50, 50, NULL, 0, 1, { 50 } },
+	{ 51, 50, NULL, 0, 2, { 50, 1 } },
+	{ 7, 3, "15m", 15 * MIN, 3, { 3, 3, 1 } },
+	{ 101, 25, "1h30m", 90 * MIN, 5, { 25, 25, 25, 25, 1 } },
+	{ 4, 2, "0s", 0, 2, { 2, 2 } },
+	{ 3, 1, "250ms", 250, 3, { 1, 1, 1 } },
+};
+
+/* One group; its targets come from a CSV. */
+START_TEST(test_cut)
+{
+	struct buf		 b;
+	const struct plan_group	*pg;
+	size_t			 k, first, i;
+	char			*e, *r;
+
+	buf_init(&b);
+	buf_adds(&b, "event,resource\n");
+	for (i = 1; i <= cut_cases[_i].n; i++) {
+		e = ev(i);
+		r = rs(i);
+		buf_addf(&b, "%s,%s\n", e, r);
+		free(e);
+		free(r);
+	}
+	put("t.csv", b.data);
+	buf_reset(&b);
+	buf_addf(&b, "ensbatch: 1\nname: x\ngroups:\n"
+	    "  - name: g\n    targets_file: t.csv\n");
+	if (cut_cases[_i].stagger == NULL)
+		buf_addf(&b, "    policy: {ops: immediate, batch_size: %d}\n",
+		    cut_cases[_i].batch_size);
+	else
+		buf_addf(&b, "    policy: {ops: scheduled, batch_size: %d, "
+		    "start: \"2026-12-01T02:00:00+08:00\", stagger: %s}\n",
+		    cut_cases[_i].batch_size, cut_cases[_i].stagger);
+	ck_assert_uint_eq(build(b.data, NOW), 0);
+	buf_free(&b);
+
+	ck_assert_uint_eq(tp->ngroups, 1);
+	pg = &tp->groups[0];
+	ck_assert_ptr_eq(pg->group, &tm->groups[0]);
+	ck_assert_uint_eq(pg->nbatches, cut_cases[_i].nbatches);
+	ck_assert_uint_eq(tp->nbatches, cut_cases[_i].nbatches);
+	ck_assert_uint_eq(tp->ntargets, cut_cases[_i].n);
+	first = 0;
+	for (k = 0; k < pg->nbatches; k++) {
+		ck_assert_uint_eq(pg->batches[k].first, first);
+		ck_assert_uint_eq(pg->batches[k].count,
+		    cut_cases[_i].counts[k]);
+		first += pg->batches[k].count;
+		if (cut_cases[_i].stagger == NULL)
+			ck_assert_int_eq(pg->batches[k].plan_time,
+			    PLAN_NO_TIME);
+		else
+			ck_assert_int_eq(pg->batches[k].plan_time,
+			    T_DEC1_SH + (int64_t)k * cut_cases[_i].stagger_ms);
+	}
+	ck_assert_uint_eq(first, cut_cases[_i].n);
+}
+END_TEST
+
+START_TEST(test_example_structure)
+{
+	const struct plan_group	*pg;
+	size_t			 k;
+
+	build_example();
+	ck_assert_ptr_eq(tp->manifest, tm);
+	ck_assert_int_eq(tp->now, NOW);
+	ck_assert_uint_eq(tp->ngroups, 3);
+	/* Run order a, c, b from r_order. */
+	ck_assert_uint_eq(tp->groups[0].index, 1);
+	ck_assert_uint_eq(tp->groups[1].index, 0);
+	ck_assert_uint_eq(tp->groups[2].index, 2);
+	for (k = 0; k < 3; k++)
+		ck_assert_ptr_eq(tp->groups[k].group,
+		    &tm->groups[tp->groups[k].index]);
+
+	pg = &tp->groups[0];		/* a */
+	ck_assert_uint_eq(pg->nbatches, 3);
+	ck_assert_uint_eq(pg->batches[0].count, 3);
+	ck_assert_uint_eq(pg->batches[1].count, 3);
+	ck_assert_uint_eq(pg->batches[2].count, 1);
+	ck_assert_uint_eq(pg->batches[2].first, 6);
+	for (k = 0; k < 3; k++)
+		ck_assert_int_eq(pg->batches[k].plan_time, PLAN_NO_TIME);
+
+	pg = &tp->groups[1];		/* c */
+	ck_assert_uint_eq(pg->nbatches, 3);
+	ck_assert_uint_eq(pg->batches[0].count, 2);
+	ck_assert_uint_eq(pg->batches[1].count, 2);
+	ck_assert_uint_eq(pg->batches[2].count, 1);
+	ck_assert_int_eq(pg->batches[0].plan_time, T_DEC1_SH);
+	ck_assert_int_eq(pg->batches[1].plan_time, T_DEC1_SH + 15 * MIN);
+	ck_assert_int_eq(pg->batches[2].plan_time, T_DEC1_SH + 30 * MIN);
+
+	pg = &tp->groups[2];		/* b */
+	ck_assert_uint_eq(pg->nbatches, 1);
+	ck_assert_uint_eq(pg->batches[0].count, 1);
+	ck_assert_int_eq(pg->batches[0].plan_time, PLAN_NO_TIME);
+}
+END_TEST
+
+/* ---------------------------------------------------------- totals */
+
+START_TEST(test_totals_estimate)
+{
+	build_example();
+	ck_assert_uint_eq(tp->ntargets, 13);
+	ck_assert_uint_eq(tp->nbatches, 7);
+	/* Immediate: nbatches * call + (nbatches - 1) * pause. */
+	ck_assert_int_eq(tp->groups[0].estimate,
+	    3 * PLAN_CALL_ESTIMATE + 2 * 10 * MIN);
+	/* Scheduled: the calls only; the PlanTimes are the platform's. */
+	ck_assert_int_eq(tp->groups[1].estimate, 3 * PLAN_CALL_ESTIMATE);
+	ck_assert_int_eq(tp->groups[2].estimate, PLAN_CALL_ESTIMATE);
+	ck_assert_int_eq(tp->estimate,
+	    7 * PLAN_CALL_ESTIMATE + 2 * 10 * MIN);
+}
+END_TEST
+
+/* A group without targets plans no batches and adds nothing. */
+START_TEST(test_empty_group)
+{
+	struct buf	b;
+	char		*out;
+
+	buf_init(&b);
+	buf_adds(&b, "ensbatch: 1\nname: x\ngroups:\n"
+	    "  - name: g\n    policy: {ops: immediate, pause: 1m}\n");
+	add_targets(&b, 1, 2);
+	buf_adds(&b, "  - name: none\n    policy: {ops: immediate}\n"
+	    "    targets: []\n");
+	ck_assert_uint_eq(build(b.data, NOW), 0);
+	buf_free(&b);
+	ck_assert_uint_eq(tp->ngroups, 2);
+	ck_assert_uint_eq(tp->groups[1].nbatches, 0);
+	ck_assert_int_eq(tp->groups[1].estimate, 0);
+	ck_assert_uint_eq(tp->nbatches, 1);
+	ck_assert_uint_eq(tp->ntargets, 2);
+	ck_assert_int_eq(tp->estimate, PLAN_CALL_ESTIMATE);
+	out = print_plan(PLAN_TEXT);
+	ck_assert_ptr_nonnull(strstr(out, "\nGroup none: no targets\n"));
+	free(out);
+}
+END_TEST
+
+/* ---------------------------------------------------------- text */
+
+START_TEST(test_print_text)
+{
+	char	*out, *want;
+
+	build_example();
+	out = print_plan(PLAN_TEXT);
+	want = xasprintf(
+	    "Plan for plan-test (ticket CHG-1)\n"
+	    "Manifest: %s\n"
+	    "  sha256 %s\n"
+	    "Now: 2026-11-01 08:00:00 +08:00 (2026-11-01T00:00:00Z)\n"
+	    "Totals: 3 groups, 7 batches, 13 targets; estimated duration "
+	    "20m14s\n"
+	    "\n"
+	    "Group a: policy fast: immediate, batch_size 3, pause 10m, "
+	    "max_failures 10%% (0)\n"
+	    /* the target count is padded to 10 columns */
+	    "  batch 1/3  3 targets   immediate, then pause 10m\n"
+	    "  batch 2/3  3 targets   immediate, then pause 10m\n"
+	    "  batch 3/3  1 target    immediate\n"
+	    "  estimated duration 20m6s\n"
+	    "\n"
+	    "Group c (after a): policy night: scheduled, batch_size 2, "
+	    "stagger 15m, max_failures 0\n"
+	    "  batch 1/3  2 targets   PlanTime 2026-12-01 02:00:00 +08:00 "
+	    "(2026-11-30T18:00:00Z)\n"
+	    "  batch 2/3  2 targets   PlanTime 2026-12-01 02:15:00 +08:00 "
+	    "(2026-11-30T18:15:00Z)\n"
+	    "  batch 3/3  1 target    PlanTime 2026-12-01 02:30:00 +08:00 "
+	    "(2026-11-30T18:30:00Z)\n"
+	    "  estimated duration 6s\n"
+	    "\n"
+	    "Group b (after a): policy (inline): immediate, batch_size 20, "
+	    "pause 0s, max_failures 0\n"
+	    "  batch 1/1  1 target    immediate\n"
+	    "  estimated duration 2s\n", tm->path, tm->sha256);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+}
+END_TEST
+
+/* ---------------------------------------------------------- JSON */
+
+/* Check a parsed plan against tp, batch by batch and target by target. */
+static void
+json_matches_plan(json_t *root)
+{
+	json_t			*groups, *jg, *batches, *jb, *targets;
+	json_t			*jt;
+	const struct plan_group	*pg;
+	const struct target	*t;
+	size_t			 i, k, j;
+
+	ck_assert_ptr_nonnull(root);
+	ck_assert_int_eq(json_integer_value(json_object_get(root,
+	    "ensbatch_plan")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "now")),
+	    NOW);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "now_utc")),
+	    "2026-11-01T00:00:00Z");
+	ck_assert_int_eq(json_integer_value(json_object_get(root,
+	    "groups_total")), (json_int_t)tp->ngroups);
+	ck_assert_int_eq(json_integer_value(json_object_get(root,
+	    "batches_total")), (json_int_t)tp->nbatches);
+	ck_assert_int_eq(json_integer_value(json_object_get(root,
+	    "targets_total")), (json_int_t)tp->ntargets);
+	ck_assert_int_eq(json_integer_value(json_object_get(root,
+	    "estimate_ms")), tp->estimate);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    root, "manifest"), "sha256")), tm->sha256);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    root, "manifest"), "path")), tm->path);
+
+	groups = json_object_get(root, "groups");
+	ck_assert(json_is_array(groups));
+	ck_assert_uint_eq(json_array_size(groups), tp->ngroups);
+	for (i = 0; i < tp->ngroups; i++) {
+		pg = &tp->groups[i];
+		jg = json_array_get(groups, i);
+		ck_assert_str_eq(json_string_value(json_object_get(jg,
+		    "name")), pg->group->name);
+		ck_assert_int_eq(json_integer_value(json_object_get(jg,
+		    "estimate_ms")), pg->estimate);
+		batches = json_object_get(jg, "batches");
+		ck_assert(json_is_array(batches));
+		ck_assert_uint_eq(json_array_size(batches), pg->nbatches);
+		for (k = 0; k < pg->nbatches; k++) {
+			jb = json_array_get(batches, k);
+			ck_assert_int_eq(json_integer_value(json_object_get(jb,
+			    "batch")), (json_int_t)k + 1);
+			if (pg->batches[k].plan_time == PLAN_NO_TIME)
+				ck_assert(json_is_null(json_object_get(jb,
+				    "plan_time")));
+			else
+				ck_assert_int_eq(json_integer_value(
+				    json_object_get(jb, "plan_time")),
+				    pg->batches[k].plan_time);
+			targets = json_object_get(jb, "targets");
+			ck_assert_uint_eq(json_array_size(targets),
+			    pg->batches[k].count);
+			for (j = 0; j < pg->batches[k].count; j++) {
+				t = &pg->group->targets[pg->batches[k].first +
+				    j];
+				jt = json_array_get(targets, j);
+				ck_assert_str_eq(json_string_value(
+				    json_object_get(jt, "event")), t->event);
+				ck_assert_str_eq(json_string_value(
+				    json_object_get(jt, "resource")),
+				    t->resource);
+			}
+		}
+	}
+}
+
+START_TEST(test_print_json)
+{
+	json_t		*root, *jg, *jb;
+	json_error_t	 err;
+	char		*out, *e;
+
+	build_example();
+	out = print_plan(PLAN_JSON);
+	root = json_loads(out, 0, &err);
+	ck_assert_msg(root != NULL, "JSON: %s at line %d", err.text,
+	    err.line);
+	free(out);
+	json_matches_plan(root);
+
+	/* Spot checks of the facts reviewers read. */
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    root, "manifest"), "timezone")), "Asia/Shanghai");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    root, "manifest"), "ticket")), "CHG-1");
+	jg = json_array_get(json_object_get(root, "groups"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(jg, "name")), "a");
+	ck_assert_str_eq(json_string_value(json_object_get(jg, "policy")),
+	    "fast");
+	ck_assert_str_eq(json_string_value(json_object_get(jg, "ops")),
+	    "immediate");
+	ck_assert_int_eq(json_integer_value(json_object_get(jg,
+	    "pause_ms")), 10 * MIN);
+	ck_assert_str_eq(json_string_value(json_object_get(jg,
+	    "max_failures")), "10%");
+	ck_assert_int_eq(json_integer_value(json_object_get(jg,
+	    "failure_budget")), 0);
+	jg = json_array_get(json_object_get(root, "groups"), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(jg,
+	    "after"), 0)), "a");
+	ck_assert_int_eq(json_integer_value(json_object_get(jg,
+	    "stagger_ms")), 15 * MIN);
+	jb = json_array_get(json_object_get(jg, "batches"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(jb,
+	    "plan_time_utc")), "2026-11-30T18:15:00Z");
+	ck_assert_str_eq(json_string_value(json_object_get(jb,
+	    "plan_time_local")), "2026-12-01 02:15:00 +08:00");
+	e = ev(3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(jb, "targets"), 0), "event")), e);
+	free(e);
+	jg = json_array_get(json_object_get(root, "groups"), 2);
+	ck_assert(json_is_null(json_object_get(jg, "policy")));
+	json_decref(root);
+}
+END_TEST
+
+/* ---------------------------------------------------------- Markdown */
+
+START_TEST(test_print_markdown)
+{
+	char		*out, *row, *e, *r, *pa, *pc, *pb;
+	size_t		 k, batch;
+	static const char *const rows[] = {
+		"| 1/3 | 3 | immediate | - | - |\n",
+		"| 2/3 | 3 | immediate | - | - |\n",
+		"| 3/3 | 1 | immediate | - | - |\n",
+		"| 1/3 | 2 | scheduled | 2026-12-01 02:00:00 +08:00 | "
+		"2026-11-30T18:00:00Z |\n",
+		"| 2/3 | 2 | scheduled | 2026-12-01 02:15:00 +08:00 | "
+		"2026-11-30T18:15:00Z |\n",
+		"| 3/3 | 1 | scheduled | 2026-12-01 02:30:00 +08:00 | "
+		"2026-11-30T18:30:00Z |\n",
+		"| 1/1 | 1 | immediate | - | - |\n",
+	};
+
+	build_example();
+	out = print_plan(PLAN_MARKDOWN);
+	ck_assert_ptr_nonnull(strstr(out, "## ensbatch plan: plan-test\n"));
+	ck_assert_ptr_nonnull(strstr(out, "- Totals: 3 groups, 7 batches, "
+	    "13 targets; estimated duration 20m14s\n"));
+	pa = strstr(out, "\n### Group a\n");
+	pc = strstr(out, "\n### Group c\n");
+	pb = strstr(out, "\n### Group b\n");
+	ck_assert_ptr_nonnull(pa);
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_ptr_nonnull(pb);
+	ck_assert(pa < pc && pc < pb);
+	/* One table row per batch, in its group's section. */
+	for (k = 0; k < NITEMS(rows); k++) {
+		row = strstr(out, rows[k]);
+		ck_assert_msg(row != NULL, "no row %s", rows[k]);
+		if (k < 3)
+			ck_assert(row > pa && row < pc);
+		else if (k < 6)
+			ck_assert(row > pc && row < pb);
+		else
+			ck_assert(row > pb);
+	}
+	/* And one row per target, with its batch number. */
+	for (k = 1; k <= 13; k++) {
+		e = ev(k);
+		r = rs(k);
+		/* c: 1-5 by 2, a: 6-12 by 3, b: 13 */
+		batch = k <= 5 ? (k + 1) / 2 : k <= 12 ? (k - 6) / 3 + 1 : 1;
+		row = xasprintf("| %zu | %s | %s |\n", batch, r, e);
+		ck_assert_msg(strstr(out, row) != NULL, "no row %s", row);
+		free(row);
+		free(e);
+		free(r);
+	}
+	free(out);
+}
+END_TEST
+
+/* ---------------------------------------------------------- save */
+
+START_TEST(test_save)
+{
+	json_t		*root;
+	json_error_t	 err;
+	char		*path, *cause = (char *)"unset", *printed;
+	json_t		*again;
+	struct dirent	**ents;
+	int		 n, i;
+
+	build_example();
+	path = xasprintf("%s/plan.json", tdir);
+	put("plan.json", "old contents\n");
+	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
+	ck_assert_ptr_null(cause);
+	root = json_load_file(path, 0, &err);
+	ck_assert_msg(root != NULL, "JSON: %s at line %d", err.text,
+	    err.line);
+	json_matches_plan(root);
+	/* The same document plan_print writes. */
+	printed = print_plan(PLAN_JSON);
+	again = json_loads(printed, 0, &err);
+	ck_assert_ptr_nonnull(again);
+	ck_assert_int_eq(json_equal(root, again), 1);
+	json_decref(again);
+	json_decref(root);
+	free(printed);
+	free(path);
+	/* No temporary file is left behind. */
+	n = scandir(tdir, &ents, NULL, alphasort);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(ents[2]->d_name, "m.yaml");
+	ck_assert_str_eq(ents[3]->d_name, "plan.json");
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+END_TEST
+
+/*
+ * The saved plan is an ordinary file (0666 & ~umask), as a report is:
+ * it is attached to tickets and read by whoever applies it.
+ */
+START_TEST(test_save_mode)
+{
+	struct stat	 st;
+	char		*path, *cause = NULL;
+	mode_t		 mask;
+	int		 rc;
+
+	build_example();
+	path = xasprintf("%s/plan.json", tdir);
+	mask = umask(022);
+	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
+	umask(mask);
+	rc = stat(path, &st);
+	free(path);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0644);
+}
+END_TEST
+
+START_TEST(test_save_no_dir)
+{
+	char		*path, *cause = NULL, *want;
+	struct dirent	**ents;
+	int		 n, i;
+
+	build_example();
+	path = xasprintf("%s/nope/plan.json", tdir);
+	ck_assert_int_eq(plan_save(tp, path, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	want = xasprintf("cannot create %s: No such file or directory", path);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(path);
+	n = scandir(tdir, &ents, NULL, alphasort);
+	ck_assert_int_eq(n, 3);		/* ".", "..", "m.yaml" */
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+END_TEST
+
+/* ---------------------------------------------------------- report */
+
+/* The suite of the report called name. */
+static const struct report_suite *
+suite_named(const struct report *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nsuites; i++) {
+		if (strcmp(r->suites[i].name, name) == 0)
+			return (&r->suites[i]);
+	}
+	ck_abort_msg("no suite %s", name);
+	return (NULL);
+}
+
+static const char *
+prop(const struct report_suite *rs, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->nprops; i++) {
+		if (strcmp(rs->props[i].name, name) == 0)
+			return (rs->props[i].value);
+	}
+	return (NULL);
+}
+
+START_TEST(test_report_valid)
+{
+	struct report			*r;
+	const struct report_suite	*rs;
+	const struct report_case	*c;
+	char				*name, *e, *want;
+	size_t				 k;
+
+	build_example();
+	r = plan_report(tp, td, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->name, "plan-test");
+	ck_assert_uint_eq(r->nsuites, 3);
+	ck_assert_str_eq(r->suites[0].name, "a");
+	ck_assert_str_eq(r->suites[1].name, "c");
+	ck_assert_str_eq(r->suites[2].name, "b");
+
+	rs = suite_named(r, "a");
+	ck_assert_uint_eq(rs->ncases, 7);
+	for (k = 0; k < 7; k++) {
+		c = &rs->cases[k];
+		e = ev(6 + k);
+		name = xasprintf("i-res%05zu %s", 6 + k, e);
+		ck_assert_str_eq(c->name, name);
+		ck_assert_str_eq(c->classname, "plan-test.a");
+		ck_assert_int_eq(c->outcome, REPORT_SKIPPED);
+		want = xasprintf("dry-run: batch %zu/3, immediate", k / 3 + 1);
+		ck_assert_str_eq(c->message, want);
+		free(want);
+		want = xasprintf("batch %zu/3\nops immediate\n", k / 3 + 1);
+		ck_assert_str_eq(c->system_out, want);
+		free(want);
+		free(name);
+		free(e);
+	}
+	ck_assert_str_eq(prop(rs, "mode"), "dry-run");
+	ck_assert_str_eq(prop(rs, "policy"), "fast");
+	ck_assert_str_eq(prop(rs, "ops"), "immediate");
+	ck_assert_str_eq(prop(rs, "ticket"), "CHG-1");
+	ck_assert_str_eq(prop(rs, "endpoint"), "ens.aliyuncs.com");
+	ck_assert_str_eq(prop(rs, "manifest_sha256"), tm->sha256);
+
+	rs = suite_named(r, "c");
+	ck_assert_uint_eq(rs->ncases, 5);
+	ck_assert_str_eq(rs->cases[0].message,
+	    "dry-run: batch 1/3, PlanTime 2026-11-30T18:00:00Z");
+	ck_assert_str_eq(rs->cases[3].message,
+	    "dry-run: batch 2/3, PlanTime 2026-11-30T18:15:00Z");
+	ck_assert_str_eq(rs->cases[4].message,
+	    "dry-run: batch 3/3, PlanTime 2026-11-30T18:30:00Z");
+	ck_assert_str_eq(rs->cases[4].system_out, "batch 3/3\n"
+	    "ops scheduled\nPlanTime 1796063400000 (2026-11-30T18:30:00Z)\n");
+	ck_assert_str_eq(prop(rs, "plan_time_first"), "2026-11-30T18:00:00Z");
+	ck_assert_str_eq(prop(rs, "plan_time_last"), "2026-11-30T18:30:00Z");
+
+	rs = suite_named(r, "b");
+	ck_assert_uint_eq(rs->ncases, 1);
+	ck_assert_str_eq(rs->cases[0].message,
+	    "dry-run: batch 1/1, immediate");
+	ck_assert_str_eq(prop(rs, "policy"), "(inline)");
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_report_endpoint)
+{
+	struct report	*r;
+
+	build_example();
+	r = plan_report(tp, td, "http://127.0.0.1:8080");
+	ck_assert_str_eq(prop(&r->suites[0], "endpoint"),
+	    "http://127.0.0.1:8080");
+	report_free(r);
+}
+END_TEST
+
+/*
+ * With errors every target still gets exactly one testcase: a failure
+ * for the target at fault, "not planned" for the others.
+ */
+START_TEST(test_report_invalid)
+{
+	struct report			*r;
+	const struct report_suite	*rs;
+	struct buf			 b;
+	size_t				 i, errors;
+	char				*e;
+
+	buf_init(&b);
+	buf_adds(&b, "ensbatch: 1\nname: bad\ngroups:\n"
+	    "  - name: g\n    policy: {ops: immediate, batch_size: 2}\n"
+	    "    targets:\n"
+	    "      - {event: e-NOT-AN-EVENT, resource: i-res00001}\n");
+	for (i = 2; i <= 3; i++) {
+		e = ev(i);
+		buf_addf(&b, "      - {event: %s, resource: i-res%05zu}\n", e,
+		    i);
+		free(e);
+	}
+	buf_adds(&b, "  - name: h\n    policy: {ops: immediate}\n");
+	add_targets(&b, 4, 1);
+	errors = build(b.data, NOW);
+	buf_free(&b);
+	ck_assert_uint_eq(errors, 1);
+
+	r = plan_report(tp, td, NULL);
+	ck_assert_uint_eq(r->nsuites, 2);
+	rs = suite_named(r, "g");
+	ck_assert_uint_eq(rs->ncases, 3);
+	ck_assert_str_eq(rs->cases[0].name, "i-res00001 e-NOT-AN-EVENT");
+	ck_assert_int_eq(rs->cases[0].outcome, REPORT_FAILURE);
+	ck_assert_str_eq(rs->cases[0].type, "event-id");
+	ck_assert_str_eq(rs->cases[0].message, "\"e-NOT-AN-EVENT\" is not an "
+	    "event id (e- and 32 lower-case hex digits)");
+	for (i = 1; i < 3; i++) {
+		ck_assert_int_eq(rs->cases[i].outcome, REPORT_SKIPPED);
+		ck_assert_str_eq(rs->cases[i].message,
+		    "dry-run: not planned, the manifest has errors");
+	}
+	rs = suite_named(r, "h");
+	ck_assert_uint_eq(rs->ncases, 1);
+	ck_assert_int_eq(rs->cases[0].outcome, REPORT_SKIPPED);
+	ck_assert_str_eq(rs->cases[0].message,
+	    "dry-run: not planned, the manifest has errors");
+	report_free(r);
+}
+END_TEST
+
+/* A group whose policy is broken fails all its targets. */
+START_TEST(test_report_group_error)
+{
+	struct report			*r;
+	const struct report_suite	*rs;
+	struct buf			 b;
+	size_t				 i;
+
+	buf_init(&b);
+	buf_adds(&b, "ensbatch: 1\nname: bad\ngroups:\n"
+	    "  - name: g\n    policy: {ops: sometimes}\n");
+	add_targets(&b, 1, 2);
+	ck_assert_uint_eq(build(b.data, NOW), 1);
+	buf_free(&b);
+	ck_assert_uint_eq(tp->groups[0].nbatches, 0);
+	r = plan_report(tp, td, NULL);
+	rs = suite_named(r, "g");
+	ck_assert_uint_eq(rs->ncases, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(rs->cases[i].outcome, REPORT_FAILURE);
+		ck_assert_str_eq(rs->cases[i].type, "ops");
+	}
+	report_free(r);
+}
+END_TEST
 
 Suite *
 plan_suite(void)
 {
-	return (suite_create("plan"));
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("plan");
+
+	tc = tcase_create("batches");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_cut, 0, NITEMS(cut_cases));
+	tcase_add_test(tc, test_example_structure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("totals");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_totals_estimate);
+	tcase_add_test(tc, test_empty_group);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_print_text);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_print_json);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("markdown");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_print_markdown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("save");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_save);
+	tcase_add_test(tc, test_save_mode);
+	tcase_add_test(tc, test_save_no_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("report");
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_report_valid);
+	tcase_add_test(tc, test_report_endpoint);
+	tcase_add_test(tc, test_report_invalid);
+	tcase_add_test(tc, test_report_group_error);
+	suite_add_tcase(s, tc);
+
+	return (s);
 }
