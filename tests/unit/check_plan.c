@@ -802,7 +802,8 @@ END_TEST
 
 /*
  * With errors every target still gets exactly one testcase: a failure
- * for the target at fault, "not planned" for the others.
+ * for the target at fault, "not planned" for the others; the
+ * "(validation)" suite lists every diagnostic.
  */
 START_TEST(test_report_invalid)
 {
@@ -830,7 +831,13 @@ START_TEST(test_report_invalid)
 	ck_assert_uint_eq(errors, 1);
 
 	r = plan_report(tp, td, NULL);
-	ck_assert_uint_eq(r->nsuites, 2);
+	/* The two groups, and one failing case listing the diagnostics. */
+	ck_assert_uint_eq(r->nsuites, 3);
+	rs = suite_named(r, "(validation)");
+	ck_assert_uint_eq(rs->ncases, 1);
+	ck_assert_int_eq(rs->cases[0].outcome, REPORT_FAILURE);
+	ck_assert_str_eq(rs->cases[0].type, "validation");
+	ck_assert_ptr_nonnull(strstr(rs->cases[0].system_out, "[event-id]"));
 	rs = suite_named(r, "g");
 	ck_assert_uint_eq(rs->ncases, 3);
 	ck_assert_str_eq(rs->cases[0].name, "i-res00001 e-NOT-AN-EVENT");
