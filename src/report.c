@@ -205,18 +205,24 @@ static void
 report_clean(struct buf *b, const char *s)
 {
 	static const char	 repl[] = "\xef\xbf\xbd";
-	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s, *run;
 	unsigned char		 lo, hi;
 	uint32_t		 cp;
 	size_t			 need, i;
 
 	buf_reset(b);
 	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p >= 0x20 || *p == '\t' || *p == '\n' ||
-			    *p == '\r')
-				buf_addc(b, (char)*p);
+		/* ASCII to keep, copied a run at a time. */
+		run = p;
+		while ((*p >= 0x20 && *p < 0x80) || *p == '\t' ||
+		    *p == '\n' || *p == '\r')
 			p++;
+		if (p != run) {
+			buf_add(b, run, (size_t)(p - run));
+			continue;
+		}
+		if (*p < 0x80) {
+			p++;	/* any other C0 control character */
 			continue;
 		}
 
@@ -413,12 +419,19 @@ static void
 report_text(struct report_out *o, const char *text)
 {
 	const char	*p;
+	size_t		 n;
 
 	if (!o->failed) {
 		report_clean(&o->clean, text);
 		buf_reset(&o->text);
-		for (p = o->clean.data; *p != '\0'; p++) {
-			switch (*p) {
+		p = o->clean.data;
+		for (;;) {
+			n = strcspn(p, "&<>\r");
+			buf_add(&o->text, p, n);
+			p += n;
+			if (*p == '\0')
+				break;
+			switch (*p++) {
 			case '&':
 				buf_adds(&o->text, "&amp;");
 				break;
@@ -430,9 +443,6 @@ report_text(struct report_out *o, const char *text)
 				break;
 			case '\r':
 				buf_adds(&o->text, "&#13;");
-				break;
-			default:
-				buf_addc(&o->text, *p);
 				break;
 			}
 		}

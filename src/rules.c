@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/manifest.h"
@@ -331,7 +332,7 @@ check_top(struct rules *r)
 TESTABLE int
 rules_loopback_host(const char *host, size_t len)
 {
-	if (len == 9 && strncmp(host, "localhost", 9) == 0)
+	if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
 		return (1);
 	if (len == 5 && strncmp(host, "[::1]", 5) == 0)
 		return (1);
@@ -760,9 +761,9 @@ check_schedule(struct rules *r, struct group *g)
 		return;
 	if (!p->r_max_fail_pct && p->r_max_failures > (int64_t)g->ntargets)
 		mark(&g->diag, rule_error(r, p->max_failures.pos, "range",
-		    "max_failures %" PRId64 " is more than the %zu targets "
+		    "max_failures %" PRId64 " is more than the %zu target%s "
 		    "of group \"%s\"", p->r_max_failures, g->ntargets,
-		    g->name));
+		    g->ntargets == 1 ? "" : "s", g->name));
 	if (p->r_ops != OPS_SCHEDULED)
 		return;
 
