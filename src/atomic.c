@@ -25,7 +25,7 @@ atomic_open(struct atomic *a, const char *path, char **cause)
 	a->path = xstrdup(path);
 	a->tmp = xasprintf("%s.tmp.XXXXXX", path);
 	if ((a->fd = mkstemp(a->tmp)) == -1) {
-		*cause = xasprintf("cannot create %s: %s", path,
+		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
 		free(a->tmp);
 		a->tmp = NULL;

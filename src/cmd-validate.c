@@ -5,48 +5,95 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ensbatch/cmd.h"
+#include "ensbatch/creds.h"
 #include "ensbatch/diag.h"
+#include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/options.h"
+#include "ensbatch/plan.h"
+#include "ensbatch/preflight.h"
 
 static int	cmd_validate_exec(int, char **);
 
 const struct cmd_entry cmd_validate_entry = {
 	"validate",
-	"[--now TIME] [--endpoint URL] [-q] [-v]\n"
-	"                         [--color WHEN] MANIFEST...",
-	"check manifests offline and report every problem",
+	"[--online] [--now TIME] [-q] [-v] [--color WHEN]\n"
+	"                         [--endpoint URL] [--profile NAME] "
+	"[--signature v3|v1]\n"
+	"                         [--cacert FILE] [--timeout DUR] MANIFEST...",
+	"check manifests (--online: against the API too)",
 	cmd_validate_exec
 };
 
 static const struct option validate_long[] = {
 	OPTIONS_LONG,
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "online", no_argument, NULL, OPT_ONLINE },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Validate one manifest; returns 1 if it has errors. */
+/*
+ * The online half: ask the API about every target.  Returns an exit
+ * code: EXIT_OK, EXIT_USAGE (problems found) or EXIT_ENV.
+ */
 static int
-validate_one(const char *path, const char *now_arg, const struct options *o)
+validate_online(struct manifest *m, int64_t now, struct diags *d,
+    const struct options *o)
+{
+	struct creds		 creds;
+	struct ens_client	*ens;
+	struct ens_reply	 reply;
+	struct plan		*p;
+	struct preflight	*pf;
+	char			*cause = NULL;
+	int			 rc;
+
+	memset(&reply, 0, sizeof(reply));
+	if ((ens = options_connect(o, m, &creds, &cause)) == NULL) {
+		fprintf(stderr, "ensbatch validate: %s\n", cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	p = plan_build(m, now);
+	if ((pf = preflight_run(p, ens, d, &reply)) == NULL) {
+		fprintf(stderr, "ensbatch validate: %s: %s\n", reply.code,
+		    reply.message);
+		rc = reply.outcome == ENS_API_ERROR ? EXIT_USAGE : EXIT_ENV;
+	} else
+		rc = pf->errors > 0 ? EXIT_USAGE : EXIT_OK;
+	preflight_free(pf);
+	plan_free(p);
+	ens_reply_clear(&reply);
+	ens_client_free(ens);
+	creds_free(&creds);
+	return (rc);
+}
+
+/* Validate one manifest; returns an exit code. */
+static int
+validate_one(const char *path, const char *now_arg, int online,
+    const struct options *o)
 {
 	struct diags	*d;
 	struct manifest	*m;
 	char		*cause = NULL;
 	size_t		 errors, warnings, i;
 	int64_t		 now;
-	int		 rc = 1;
+	int		 rc = EXIT_USAGE, net = EXIT_OK;
 
 	d = diags_new();
 	m = options_load(path, now_arg, d, &now, &cause);
 	if (cause != NULL) {
 		fprintf(stderr, "ensbatch validate: %s\n", cause);
 		free(cause);
-		rc = -1;
 		goto out;
 	}
+	if (m != NULL && online && diags_count(d, DIAG_ERROR) == 0)
+		net = validate_online(m, now, d, o);
 	diags_print(d, stderr, options_use_color(o, stderr));
 	errors = diags_count(d, DIAG_ERROR);
 	warnings = diags_count(d, DIAG_WARNING);
@@ -56,7 +103,8 @@ validate_one(const char *path, const char *now_arg, const struct options *o)
 		    warnings == 1 ? "" : "s");
 		goto out;
 	}
-	rc = 0;
+	if ((rc = net) != EXIT_OK)
+		goto out;
 	if (o->quiet)
 		goto out;
 	printf("%s: valid: %zu group%s, %zu target%s", path, m->ngroups,
@@ -84,7 +132,7 @@ cmd_validate_exec(int argc, char **argv)
 {
 	struct options	 o = { 0 };
 	const char	*now_arg = NULL;
-	int		 ch, i, r, bad = 0;
+	int		 ch, i, r, rc, bad = 0, online = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, validate_long,
@@ -97,6 +145,9 @@ cmd_validate_exec(int argc, char **argv)
 		switch (ch) {
 		case OPT_NOW:
 			now_arg = optarg;
+			break;
+		case OPT_ONLINE:
+			online = 1;
 			break;
 		default:
 			options_usage(&cmd_validate_entry, stderr);
@@ -112,8 +163,9 @@ cmd_validate_exec(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	for (i = optind; i < argc; i++) {
-		if (validate_one(argv[i], now_arg, &o) != 0)
-			bad = 1;
+		rc = validate_one(argv[i], now_arg, online, &o);
+		if (rc > bad)
+			bad = rc;
 	}
-	return (bad ? EXIT_USAGE : EXIT_OK);
+	return (bad);
 }

@@ -123,6 +123,19 @@ diag_add(struct diags *d, enum diag_severity severity, struct pos pos,
 	return ((uint32_t)++d->n);
 }
 
+void
+diags_clear(struct diags *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->list[i].rule);
+		free(d->list[i].message);
+	}
+	d->n = 0;
+	memset(d->counts, 0, sizeof(d->counts));
+}
+
 size_t
 diags_count(const struct diags *d, enum diag_severity severity)
 {

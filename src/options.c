@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ensbatch/creds.h"
+#include "ensbatch/ens.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/options.h"
 #include "ensbatch/rules.h"
@@ -24,6 +26,8 @@ options_common(struct options *o, int ch, const char *arg,
     const struct cmd_entry *cmd)
 {
 	const char	*why;
+	char		*cause = NULL;
+	int64_t		 ms;
 
 	switch (ch) {
 	case OPT_ENDPOINT:
@@ -33,6 +37,30 @@ options_common(struct options *o, int ch, const char *arg,
 			return (-1);
 		}
 		o->endpoint = arg;
+		return (1);
+	case OPT_PROFILE:
+		o->profile = arg;
+		return (1);
+	case OPT_SIGNATURE:
+		if (strcmp(arg, "v3") != 0 && strcmp(arg, "v1") != 0) {
+			fprintf(stderr, "ensbatch %s: --signature must be v3 "
+			    "or v1\n", cmd->name);
+			return (-1);
+		}
+		o->signature = arg;
+		return (1);
+	case OPT_CACERT:
+		o->cacert = arg;
+		return (1);
+	case OPT_TIMEOUT:
+		if (timefmt_duration(arg, &ms, &cause) != 0 || ms <= 0) {
+			fprintf(stderr, "ensbatch %s: --timeout: %s\n",
+			    cmd->name, cause != NULL ? cause :
+			    "must be more than zero");
+			free(cause);
+			return (-1);
+		}
+		o->timeout = arg;
 		return (1);
 	case OPT_COLOR:
 		if (strcmp(arg, "auto") == 0)
@@ -117,4 +145,45 @@ options_load(const char *path, const char *now_arg, struct diags *d,
 	}
 	rules_check(m, *now, d);
 	return (m);
+}
+
+/* An api: value from the manifest, if there is one. */
+#define API_VALUE(m, key)	((m) != NULL ? (m)->api.key.text : NULL)
+
+struct ens_client *
+options_connect(const struct options *o, const struct manifest *m,
+    struct creds *creds, char **cause)
+{
+	struct ens_config	 cfg;
+	struct ens_client	*c;
+	const char		*v;
+	char			*why = NULL;
+	int64_t			 ms = 30000;
+
+	*cause = NULL;
+	memset(creds, 0, sizeof(*creds));
+	if (creds_resolve(o->profile, creds, cause) != 0)
+		return (NULL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = o->endpoint != NULL ? o->endpoint :
+	    API_VALUE(m, endpoint);
+	v = o->signature != NULL ? o->signature :
+	    API_VALUE(m, signature);
+	cfg.signature = v != NULL && strcmp(v, "v1") == 0 ? SIGN_V1 :
+	    SIGN_V3;
+	v = o->timeout != NULL ? o->timeout :
+	    API_VALUE(m, timeout);
+	if (v != NULL && timefmt_duration(v, &ms, &why) != 0)
+		fatal("timeout was validated: %s", why);
+	cfg.timeout_ms = (long)ms;
+	v = API_VALUE(m, retries);
+	cfg.retries = v != NULL ? (int)strtol(v, NULL, 10) : 4;
+	v = API_VALUE(m, rate);
+	cfg.rate = v != NULL ? (int)strtol(v, NULL, 10) : 10;
+	cfg.cacert = o->cacert;
+	cfg.creds = creds;
+	cfg.verbose = o->verbose;
+	if ((c = ens_client_new(&cfg, cause)) == NULL)
+		creds_free(creds);
+	return (c);
 }

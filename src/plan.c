@@ -81,9 +81,8 @@ plan_free(struct plan *p)
 	free(p);
 }
 
-/* "10%" or "3", as the manifest wrote it; budget in targets for pct. */
-static int64_t
-failure_budget(const struct policy *pol, size_t ntargets)
+int64_t
+plan_failure_budget(const struct policy *pol, size_t ntargets)
 {
 	if (pol->r_max_fail_pct)
 		return ((int64_t)ntargets * pol->r_max_failures / 100);
@@ -116,7 +115,7 @@ policy_line(const struct plan_group *pg)
 	}
 	if (pol->r_max_fail_pct)
 		buf_addf(&b, ", max_failures %" PRId64 "%% (%" PRId64 ")",
-		    pol->r_max_failures, failure_budget(pol,
+		    pol->r_max_failures, plan_failure_budget(pol,
 		    pg->group->ntargets));
 	else
 		buf_addf(&b, ", max_failures %" PRId64, pol->r_max_failures);
@@ -356,7 +355,7 @@ group_json(const struct plan *p, const struct plan_group *pg)
 			json_object_set_new(jg, "max_failures",
 			    json_integer(pol->r_max_failures));
 		json_object_set_new(jg, "failure_budget", json_integer(
-		    failure_budget(pol, g->ntargets)));
+		    plan_failure_budget(pol, g->ntargets)));
 	}
 	json_object_set_new(jg, "estimate_ms", json_integer(pg->estimate));
 	arr = json_array();
@@ -477,10 +476,9 @@ out:
 	return (rc);
 }
 
-/* The properties every suite of a dry-run report carries. */
-static void
-report_props(struct report_suite *rs, const struct plan *p,
-    const struct plan_group *pg, const char *endpoint)
+void
+plan_report_properties(struct report_suite *rs, const struct plan *p,
+    const struct plan_group *pg, const char *endpoint, const char *mode)
 {
 	const struct manifest	*m = p->manifest;
 	const struct policy	*pol = pg->group->policy;
@@ -490,7 +488,7 @@ report_props(struct report_suite *rs, const struct plan *p,
 		report_property_add(rs, "ticket", m->ticket.text);
 	report_property_add(rs, "manifest", m->path);
 	report_property_add(rs, "manifest_sha256", m->sha256);
-	report_property_add(rs, "mode", "dry-run");
+	report_property_add(rs, "mode", mode);
 	report_property_add(rs, "policy", pol == NULL ? "(none)" :
 	    pol->name != NULL ? pol->name : "(inline)");
 	if (pol != NULL && pol->ok)
@@ -561,7 +559,7 @@ plan_report(const struct plan *p, const struct diags *d,
 
 		gname = g->name != NULL ? g->name : "(unnamed)";
 		rs = report_suite_add(r, gname, p->now);
-		report_props(rs, p, pg, endpoint);
+		plan_report_properties(rs, p, pg, endpoint, "dry-run");
 		cls = xasprintf("%s.%s", mname, gname);
 		for (j = 0; j < g->ntargets; j++) {
 			const struct target	*tg = &g->targets[j];

@@ -20,6 +20,7 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlwriter.h>
 
+#include "ensbatch/atomic.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/report.h"
 #include "ensbatch/xmalloc.h"
@@ -69,9 +70,7 @@ static void	 report_put_case(struct report_out *,
 static void	 report_put_suite(struct report_out *,
 		    const struct report *, size_t, const char *);
 static void	 report_put(struct report_out *, const struct report *);
-static int	 report_write_all(int, const void *, size_t);
 static int	 report_out_write(void *, const char *, int);
-static void	 report_sync_dir(const char *);
 
 /* xstrdup that maps NULL to "" for strings the report must have. */
 static char *
@@ -575,25 +574,6 @@ report_put(struct report_out *o, const struct report *r)
 		report_check(o, xmlTextWriterFlush(o->w));
 }
 
-/* write(2) until done; -1 with errno set on failure. */
-static int
-report_write_all(int fd, const void *data, size_t len)
-{
-	const char	*p = data;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * libxml2's output callback: write to the temporary file.  A failure
  * is kept in o->errnum and hidden from libxml2, which would otherwise
@@ -605,37 +585,9 @@ report_out_write(void *ctx, const char *data, int len)
 	struct report_out	*o = ctx;
 
 	if (o->errnum == 0 && len > 0 &&
-	    report_write_all(o->fd, data, (size_t)len) == -1)
+	    atomic_write_all(o->fd, data, (size_t)len) == -1)
 		o->errnum = errno != 0 ? errno : EIO;
 	return (len);
-}
-
-/*
- * Best effort: make the rename itself durable.  Failing here does not
- * make the report wrong, so errors are ignored.
- */
-static void
-report_sync_dir(const char *path)
-{
-	char		*dir = NULL, *slash;
-	int		 fd = -1;
-
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		dir = xstrdup(".");
-	} else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		goto out;
-	(void)fsync(fd);
-
-out:
-	if (fd != -1)
-		close(fd);
-	free(dir);
 }
 
 /*
@@ -648,17 +600,18 @@ int
 report_write(const struct report *r, const char *path, char **cause)
 {
 	struct report_out	 o;
+	struct atomic		 a;
 	xmlOutputBufferPtr	 out;
-	char			*tmp = NULL;
-	int			 made = 0, rv = -1, saved;
-	mode_t			 mask;
+	int			 rv = -1;
 
 	*cause = NULL;
-
 	memset(&o, 0, sizeof o);
 	o.fd = -1;
 	buf_init(&o.clean);
 	buf_init(&o.text);
+	if (atomic_open(&a, path, cause) != 0)
+		goto out;
+	o.fd = a.fd;
 
 	/* The writer owns out from here; both only fail for memory. */
 	if ((out = xmlOutputBufferCreateIO(report_out_write, NULL, &o,
@@ -670,62 +623,18 @@ report_write(const struct report *r, const char *path, char **cause)
 	}
 	report_check(&o, xmlTextWriterSetIndent(o.w, 1));
 	report_check(&o, xmlTextWriterSetIndentString(o.w, BAD_CAST "  "));
-
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	if ((o.fd = mkstemp(tmp)) == -1) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	made = 1;
-
-	/* mkstemp gives 0600; a report is an ordinary file. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(o.fd, 0666 & ~mask) == -1) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-
 	report_put(&o, r);
 	xmlFreeTextWriter(o.w);		/* flushes anything left */
 	o.w = NULL;
-	if (o.errnum != 0) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(o.errnum));
+	if (o.errnum != 0 || o.failed) {
+		*cause = o.errnum != 0 ? xasprintf("cannot write %s: %s",
+		    path, strerror(o.errnum)) : xasprintf("cannot write %s: "
+		    "cannot serialize the report", path);
+		atomic_abort(&a);
 		goto out;
 	}
-	if (o.failed) {
-		*cause = xasprintf("cannot write %s: cannot serialize the "
-		    "report", path);
-		goto out;
-	}
-
-	if (fsync(o.fd) == -1) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	saved = close(o.fd);
-	o.fd = -1;
-	if (saved == -1 || rename(tmp, path) == -1) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	made = 0;	/* renamed: nothing left to unlink */
-	report_sync_dir(path);
-	rv = 0;
-
+	rv = atomic_commit(&a, cause);
 out:
-	if (o.w != NULL)
-		xmlFreeTextWriter(o.w);
-	if (o.fd != -1)
-		close(o.fd);
-	if (made)
-		unlink(tmp);
-	free(tmp);
 	buf_free(&o.clean);
 	buf_free(&o.text);
 	return (rv);

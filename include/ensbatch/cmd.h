@@ -13,6 +13,8 @@ struct cmd_entry {
 	int		(*exec)(int, char **);
 };
 
+extern const struct cmd_entry cmd_apply_entry;
+extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_version_entry;

@@ -47,6 +47,9 @@ uint32_t	 diag_add(struct diags *, enum diag_severity, struct pos,
 		     const char *, const char *, ...)
 		     __attribute__((format(printf, 5, 6)));
 
+/* Forget every diagnostic (sources stay registered). */
+void		 diags_clear(struct diags *);
+
 size_t		 diags_count(const struct diags *, enum diag_severity);
 /* The message and rule of diagnostic id (borrowed until diags_free). */
 const char	*diags_message(const struct diags *, uint32_t);

@@ -13,6 +13,8 @@
 
 struct manifest;
 struct diags;
+struct creds;
+struct ens_client;
 
 enum options_color {
 	OPTIONS_COLOR_AUTO,
@@ -22,6 +24,10 @@ enum options_color {
 
 struct options {
 	const char		*endpoint;	/* borrowed from argv */
+	const char		*profile;
+	const char		*signature;
+	const char		*cacert;
+	const char		*timeout;
 	int			 quiet;
 	int			 verbose;
 	enum options_color	 color;
@@ -31,17 +37,31 @@ struct options {
 /* Long-option codes above the range of short options. */
 enum {
 	OPT_ENDPOINT = 256,
+	OPT_PROFILE,
+	OPT_SIGNATURE,
+	OPT_CACERT,
+	OPT_TIMEOUT,
 	OPT_COLOR,
 	OPT_HELP,
 	OPT_NOW,
 	OPT_FORMAT,
 	OPT_OUT,
-	OPT_REPORT
+	OPT_REPORT,
+	OPT_ONLINE,
+	OPT_YES,
+	OPT_PARALLEL,
+	OPT_NO_PREFLIGHT,
+	OPT_STATUS,
+	OPT_RESOURCE
 };
 
 #define OPTIONS_SHORT	"qv"
 #define OPTIONS_LONG \
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT }, \
+	{ "profile", required_argument, NULL, OPT_PROFILE }, \
+	{ "signature", required_argument, NULL, OPT_SIGNATURE }, \
+	{ "cacert", required_argument, NULL, OPT_CACERT }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
 	{ "color", required_argument, NULL, OPT_COLOR }, \
 	{ "help", no_argument, NULL, OPT_HELP }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
@@ -75,5 +95,15 @@ int	options_now(const char *, const struct manifest *, int64_t *,
  */
 struct manifest	*options_load(const char *, const char *, struct diags *,
 		    int64_t *, char **);
+
+/*
+ * Connect to ENS for a command: credentials (profile, environment,
+ * files), then the API settings, command line over the manifest's api:
+ * block (m may be NULL) over the defaults.  Returns the client, or NULL
+ * with *cause (an environment problem: exit 3).  *creds must be freed
+ * with creds_free after the client.
+ */
+struct ens_client	*options_connect(const struct options *,
+			    const struct manifest *, struct creds *, char **);
 
 #endif

@@ -58,6 +58,18 @@ int		 plan_print(const struct plan *, enum plan_format, FILE *);
 struct report	*plan_report(const struct plan *, const struct diags *,
 		    const char *);
 
+/*
+ * The properties every suite of a report carries (ticket, manifest and
+ * its hash, mode, policy, ops, endpoint, now, plan times).  endpoint
+ * may be NULL (the manifest's, or the default).
+ */
+void		 plan_report_properties(struct report_suite *,
+		    const struct plan *, const struct plan_group *,
+		    const char *, const char *);
+
+/* Failed targets a group tolerates: max_failures, or its percentage. */
+int64_t		 plan_failure_budget(const struct policy *, size_t);
+
 /* Store the plan as JSON (atomically).  0, or -1 and *cause. */
 int		 plan_save(const struct plan *, const char *, char **);
 

@@ -34,16 +34,19 @@ enum sign_version {
 char	*sign_encode(const char *);
 
 /*
- * Decode %XX escapes (and '+' as space when plus_is_space); NULL if an
- * escape is malformed.  For the simulator, which receives encoded
- * queries.
+ * Decode the first len bytes of s: %XX escapes (either case of hex)
+ * and '+' as space when plus_is_space.  NULL if an escape is malformed
+ * or cut short, or if the result would contain a NUL (%00, or a NUL
+ * within len).  For the simulator, which receives encoded queries.
  */
 char	*sign_decode(const char *, size_t, int);
 
 /*
- * The canonical query string: parameters sorted bytewise by key (then
- * by value), "enc(key)=enc(value)" joined by '&'.  Used by V3 for the
- * query it sends and signs, and by V1 before the outer encoding.
+ * The canonical query string: parameters sorted bytewise by raw key
+ * (then by value), "enc(key)=enc(value)" joined by '&'; an empty value
+ * gives "key=", no parameters "".  The array is not reordered.  Used
+ * by V3 for the query it sends and signs, and by V1 before the outer
+ * encoding.
  */
 char	*sign_canonical_query(const struct sign_param *, size_t);
 
@@ -51,10 +54,13 @@ char	*sign_canonical_query(const struct sign_param *, size_t);
 char	*sign_sha256_hex(const void *, size_t);
 
 /*
- * V3: the hex signature of a request.  headers are every header sent;
- * those named host, content-type or x-acs-* are signed (lower-cased
- * names, trimmed values, sorted).  payload_hash is the hex SHA-256 of
- * the body.  *signed_headers receives "host;x-acs-...".
+ * V3: the lower-case hex signature of a request.  method as sent
+ * ("POST"); canonical_query as sent, without '?'.  headers are every
+ * header sent; those named host, content-type or x-acs-* (any case)
+ * are signed, others ignored: names lower-cased, values trimmed of
+ * spaces and tabs, sorted.  payload_hash is the hex SHA-256 of the
+ * body.  If signed_headers is not NULL, it receives "host;x-acs-..."
+ * (caller frees).
  */
 char	*sign_v3_signature(const char *secret, const char *method,
 	    const char *canonical_query, const struct sign_header *,
@@ -63,7 +69,7 @@ char	*sign_v3_signature(const char *secret, const char *method,
 /*
  * V1: the base64 HMAC-SHA1 signature, with key secret + "&", over
  * METHOD + "&" + enc("/") + "&" + enc(canonical query of params).
- * params must not include "Signature".
+ * params are decoded and must not include "Signature".
  */
 char	*sign_v1_signature(const char *secret, const char *method,
 	    const struct sign_param *, size_t);
@@ -75,6 +81,14 @@ struct sign_creds {
 	const char	*security_token;	/* STS, or NULL */
 };
 
+/*
+ * headers are for CURLOPT_HTTPHEADER, in this order: V3 "host",
+ * "x-acs-action", "x-acs-version", "x-acs-date",
+ * "x-acs-signature-nonce", "x-acs-content-sha256",
+ * ["x-acs-security-token"], "Accept", "Authorization"; V1 "Accept".
+ * Both end with "Content-Type:", which tells libcurl to send no
+ * Content-Type at all: it is not a header on the wire.
+ */
 struct sign_out {
 	char		*query;		/* encoded, without '?' */
 	char		**headers;	/* "Name: value", for libcurl */
@@ -83,12 +97,16 @@ struct sign_out {
 
 /*
  * Sign an RPC call with an empty body.  host is the Host header value
- * (with ":port" when not the default).  date is "YYYY-MM-DDTHH:MM:SSZ"
- * (UTC), nonce a unique random string.  For V3 the query carries only
- * params; the action, version, date, nonce and signature travel in
- * headers.  For V1 everything travels in the query (Format=JSON).
- * Always adds "Accept: application/json" and removes libcurl's default
- * Content-Type.  Free with sign_out_free().
+ * (with ":port" when not the default); V3 sends it explicitly so that
+ * the value signed is the value sent, V1 leaves Host to libcurl.  date
+ * is "YYYY-MM-DDTHH:MM:SSZ" (UTC), nonce a unique random string.  For
+ * V3 the query carries only params; the action, version, date, nonce
+ * and signature travel in headers.  For V1 everything travels in the
+ * query (Format=JSON), the params sorted with the ones V1 adds and
+ * "Signature" last; params must not repeat those names.  Always adds
+ * "Accept: application/json" and removes libcurl's default
+ * Content-Type.  Nothing is borrowed: free with sign_out_free(), which
+ * accepts NULL and may be called twice.
  */
 void	sign_request(enum sign_version, const struct sign_creds *,
 	    const char *method, const char *host, const char *action,

@@ -683,7 +683,7 @@ START_TEST(test_save_no_dir)
 	path = xasprintf("%s/nope/plan.json", tdir);
 	ck_assert_int_eq(plan_save(tp, path, &cause), -1);
 	ck_assert_ptr_nonnull(cause);
-	want = xasprintf("cannot create %s: No such file or directory", path);
+	want = xasprintf("cannot write %s: No such file or directory", path);
 	ck_assert_str_eq(cause, want);
 	free(want);
 	free(cause);

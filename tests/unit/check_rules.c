@@ -1102,7 +1102,7 @@ static const struct {
 	{ "127.0.0.1/path", 9, 1 },
 	H("localhost.example.com", 0),
 	H("localhost:8080", 0),
-	H("LOCALHOST", 0),
+	H("LOCALHOST", 1),	/* host names are case-insensitive */
 	H("128.0.0.1", 0),
 	H("127.0.0.1.nip.io", 0),
 	H("127.0.0.1@evil.example", 0),

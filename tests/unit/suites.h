@@ -4,11 +4,13 @@
 
 #include <check.h>
 
+Suite	*creds_suite(void);
 Suite	*diag_suite(void);
 Suite	*manifest_suite(void);
 Suite	*plan_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
+Suite	*sign_suite(void);
 Suite	*timefmt_suite(void);
 
 #endif

@@ -1,0 +1,600 @@
+/*
+ * The ENS actions the simulator implements, over its fleet:
+ * BatchEventRebootInstance (per-target results), EventRebootInstance
+ * (one event, errors at the top level) and DescribeHistoryEvents.
+ * Everything here runs with the simulator locked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensbatch/timefmt.h"
+#include "ensbatch/xmalloc.h"
+
+#include "sim.h"
+
+#define MAX_RESOURCE_IDS	100
+#define MAX_PAGE_SIZE		100
+#define DEFAULT_PAGE_SIZE	10
+
+/* One reboot request, from an EventInfos item or from parameters. */
+struct reboot_item {
+	const char	*event_id;
+	const char	*resource_id;	/* NULL: not given */
+	const char	*ops;		/* NULL: not given */
+	int		 has_plan_time;
+	int64_t		 plan_time;
+};
+
+/* The outcome of one reboot request. */
+struct reboot_result {
+	unsigned int	 code;		/* 200 or an HTTP-like status */
+	const char	*name;		/* error code name, or NULL */
+	char		*detail;	/* error message without the name */
+	int		 effective;	/* changed the event's state */
+	const char	*resource_id;	/* of the event, if it exists */
+};
+
+typedef void (*api_fn)(struct sim *, const struct sim_params *, int64_t,
+    struct sim_reply *);
+
+static void	api_batch_reboot(struct sim *, const struct sim_params *,
+		    int64_t, struct sim_reply *);
+static void	api_reboot(struct sim *, const struct sim_params *, int64_t,
+		    struct sim_reply *);
+static void	api_describe(struct sim *, const struct sim_params *,
+		    int64_t, struct sim_reply *);
+
+static const struct {
+	const char	*name;
+	api_fn		 fn;
+} api_table[] = {
+	{ "BatchEventRebootInstance", api_batch_reboot },
+	{ "EventRebootInstance", api_reboot },
+	{ "DescribeHistoryEvents", api_describe }
+};
+#define NACTIONS	(sizeof api_table / sizeof api_table[0])
+
+void
+reply_error(struct sim_reply *r, unsigned int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	free(r->code);
+	free(r->message);
+	json_decref(r->body);
+	r->body = NULL;
+	r->status = status;
+	r->code = xstrdup(code);
+	va_start(ap, fmt);
+	r->message = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+void
+reply_clear(struct sim_reply *r)
+{
+	free(r->code);
+	free(r->message);
+	json_decref(r->body);
+	json_decref(r->items);
+	memset(r, 0, sizeof *r);
+}
+
+/* json_object_set_new that treats a NULL value (bad UTF-8) as null. */
+static void
+jset(json_t *o, const char *key, json_t *v)
+{
+	if (v == NULL)
+		v = json_null();
+	if (json_object_set_new(o, key, v) != 0)
+		fatal("out of memory building JSON");
+}
+
+static void
+jappend(json_t *a, json_t *v)
+{
+	if (json_array_append_new(a, v) != 0)
+		fatal("out of memory building JSON");
+}
+
+static json_t *
+jnew_object(void)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		fatal("out of memory building JSON");
+	return (o);
+}
+
+static json_t *
+jnew_array(void)
+{
+	json_t	*a;
+
+	if ((a = json_array()) == NULL)
+		fatal("out of memory building JSON");
+	return (a);
+}
+
+static json_t *
+jstring_or_null(const char *s)
+{
+	return (s == NULL ? json_null() : json_string(s));
+}
+
+/* A decimal integer in [min, max], nothing else.  0 or -1. */
+static int
+parse_int(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return (-1);
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+int
+api_known(const char *action)
+{
+	size_t	i;
+
+	for (i = 0; i < NACTIONS; i++) {
+		if (strcmp(action, api_table[i].name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+void
+api_dispatch(struct sim *s, const char *action, const struct sim_params *p,
+    int64_t now, struct sim_reply *r)
+{
+	size_t	i;
+
+	for (i = 0; i < NACTIONS; i++) {
+		if (strcmp(action, api_table[i].name) == 0) {
+			api_table[i].fn(s, p, now, r);
+			return;
+		}
+	}
+	reply_error(r, 400, "InvalidAction.NotFound", "Specified api is not "
+	    "found, please check your url and method.");
+}
+
+static void
+result_error(struct reboot_result *res, unsigned int code, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+result_error(struct reboot_result *res, unsigned int code, const char *name,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	res->code = code;
+	res->name = name;
+	va_start(ap, fmt);
+	res->detail = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Check one reboot request against the fleet and, when it passes,
+ * apply it.  res->detail is allocated on failure (caller frees).
+ */
+static void
+reboot_one(struct sim *s, const struct reboot_item *it, int64_t now,
+    struct reboot_result *res)
+{
+	struct sim_event	*ev;
+	enum sim_status		 st;
+	int			 scheduled;
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+
+	memset(res, 0, sizeof *res);
+	res->code = 200;
+	if (it->ops == NULL) {
+		result_error(res, 400, "InvalidParameter.OpsType", "OpsType "
+		    "is required: immediate or scheduled.");
+		return;
+	}
+	if (strcmp(it->ops, "immediate") == 0)
+		scheduled = 0;
+	else if (strcmp(it->ops, "scheduled") == 0)
+		scheduled = 1;
+	else {
+		result_error(res, 400, "InvalidParameter.OpsType", "OpsType "
+		    "must be immediate or scheduled, not \"%s\".", it->ops);
+		return;
+	}
+	if (scheduled && !it->has_plan_time) {
+		result_error(res, 400, "MissingParameter.PlanTime", "a "
+		    "scheduled reboot needs PlanTime (milliseconds since the "
+		    "epoch).");
+		return;
+	}
+	if ((ev = fleet_find(s->fleet, it->event_id)) == NULL) {
+		result_error(res, 404, "InvalidEventId.NotFound", "the event "
+		    "%s does not exist.", it->event_id);
+		return;
+	}
+	res->resource_id = ev->resource;
+	if (it->resource_id != NULL &&
+	    strcmp(it->resource_id, ev->resource) != 0) {
+		result_error(res, 400, "InvalidResourceId.Mismatch", "the "
+		    "event %s belongs to %s, not to %s.", ev->id, ev->resource,
+		    it->resource_id);
+		return;
+	}
+	if (!fleet_type_is(ev->type, SIM_REBOOT_TYPE)) {
+		result_error(res, 400, "InvalidEventType.Unsupported", "the "
+		    "event %s is of type %s, not " SIM_REBOOT_TYPE ".", ev->id,
+		    ev->type);
+		return;
+	}
+	st = fleet_settle(ev, now, s->reboot_ms);
+	if (st != SIM_INQUIRING && st != SIM_SCHEDULED) {
+		result_error(res, 400, "IncorrectEventStatus", "event is %s",
+		    fleet_status_name(st));
+		return;
+	}
+	if (scheduled) {
+		timefmt_utc(it->plan_time, t1, sizeof t1);
+		timefmt_utc(ev->not_before, t2, sizeof t2);
+		if (it->plan_time < now) {
+			result_error(res, 400, "InvalidPlanTime.Past",
+			    "PlanTime %s is in the past.", t1);
+			return;
+		}
+		if (it->plan_time >= ev->not_before) {
+			result_error(res, 400, "InvalidPlanTime.AfterNotBefore",
+			    "PlanTime %s is at or after the event's NotBefore "
+			    "%s.", t1, t2);
+			return;
+		}
+		ev->status = SIM_SCHEDULED;
+		ev->not_before = it->plan_time;
+	} else {
+		ev->status = SIM_EXECUTING;
+		ev->executing_since = now;
+	}
+	res->effective = 1;
+}
+
+/* The log's record of one item. */
+static json_t *
+log_item(const struct reboot_item *it, const struct reboot_result *res)
+{
+	json_t	*o;
+
+	o = jnew_object();
+	jset(o, "event", jstring_or_null(it->event_id));
+	jset(o, "resource", jstring_or_null(it->resource_id != NULL ?
+	    it->resource_id : res->resource_id));
+	jset(o, "ops", jstring_or_null(it->ops));
+	jset(o, "plan_time", it->has_plan_time ?
+	    json_integer(it->plan_time) : json_null());
+	jset(o, "code", json_integer(res->code));
+	jset(o, "effective", json_boolean(res->effective));
+	return (o);
+}
+
+/*
+ * Read EventInfos item i into it (borrowing from the JSON).  0, or -1
+ * with the reply set.
+ */
+static int
+read_event_info(json_t *item, size_t i, struct reboot_item *it,
+    struct sim_reply *r)
+{
+	json_t		*v;
+	int64_t		 t;
+	const char	*what = NULL;
+
+	memset(it, 0, sizeof *it);
+	if (!json_is_object(item)) {
+		what = "is not an object";
+		goto bad;
+	}
+	v = json_object_get(item, "EventId");
+	if (!json_is_string(v) || *json_string_value(v) == '\0') {
+		what = "has no EventId string";
+		goto bad;
+	}
+	it->event_id = json_string_value(v);
+	if ((v = json_object_get(item, "ResourceId")) != NULL &&
+	    !json_is_null(v)) {
+		if (!json_is_string(v)) {
+			what = "has a ResourceId that is not a string";
+			goto bad;
+		}
+		it->resource_id = json_string_value(v);
+	}
+	if ((v = json_object_get(item, "OpsType")) != NULL &&
+	    !json_is_null(v)) {
+		if (!json_is_string(v)) {
+			what = "has an OpsType that is not a string";
+			goto bad;
+		}
+		it->ops = json_string_value(v);
+	}
+	if ((v = json_object_get(item, "PlanTime")) != NULL &&
+	    !json_is_null(v)) {
+		if (json_is_integer(v))
+			t = json_integer_value(v);
+		else if (!json_is_string(v) || parse_int(json_string_value(v),
+		    0, INT64_MAX, &t) != 0) {
+			what = "has a PlanTime that is not an integer of "
+			    "milliseconds";
+			goto bad;
+		}
+		it->has_plan_time = 1;
+		it->plan_time = t;
+	}
+	return (0);
+bad:
+	reply_error(r, 400, "InvalidParameter.EventInfos", "The parameter "
+	    "EventInfos is invalid: item %zu %s.", i, what);
+	return (-1);
+}
+
+static void
+api_batch_reboot(struct sim *s, const struct sim_params *p, int64_t now,
+    struct sim_reply *r)
+{
+	struct reboot_item	*items = NULL;
+	struct reboot_result	 res;
+	json_t			*infos = NULL, *results, *o;
+	json_error_t		 jerr;
+	const char		*text;
+	size_t			 i, n;
+
+	if ((text = params_get(p, "EventInfos")) == NULL || *text == '\0') {
+		reply_error(r, 400, "MissingParameter", "The input parameter "
+		    "\"EventInfos\" that is mandatory for processing this "
+		    "request is not supplied.");
+		goto out;
+	}
+	if ((infos = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL) {
+		reply_error(r, 400, "InvalidParameter.EventInfos", "The "
+		    "parameter EventInfos is not valid JSON: %s (column %d).",
+		    jerr.text, jerr.column);
+		goto out;
+	}
+	if (!json_is_array(infos) || (n = json_array_size(infos)) == 0) {
+		reply_error(r, 400, "InvalidParameter.EventInfos", "The "
+		    "parameter EventInfos must be a non-empty JSON array.");
+		goto out;
+	}
+	items = xcalloc(n, sizeof *items);
+	for (i = 0; i < n; i++) {
+		if (read_event_info(json_array_get(infos, i), i, &items[i],
+		    r) != 0)
+			goto out;
+	}
+
+	r->status = 200;
+	r->body = jnew_object();
+	r->items = jnew_array();
+	results = jnew_array();
+	for (i = 0; i < n; i++) {
+		reboot_one(s, &items[i], now, &res);
+		o = jnew_object();
+		jset(o, "Code", json_integer(res.code));
+		jset(o, "EventId", json_string(items[i].event_id));
+		jset(o, "ResourceId", jstring_or_null(items[i].resource_id));
+		if (res.code == 200)
+			jset(o, "Message", json_string("success"));
+		else
+			jset(o, "Message", json_sprintf("%s: %s", res.name,
+			    res.detail));
+		jappend(results, o);
+		jappend(r->items, log_item(&items[i], &res));
+		free(res.detail);
+	}
+	jset(r->body, "Results", results);
+out:
+	free(items);
+	json_decref(infos);
+}
+
+static void
+api_reboot(struct sim *s, const struct sim_params *p, int64_t now,
+    struct sim_reply *r)
+{
+	struct reboot_item	 it;
+	struct reboot_result	 res;
+	const char		*t;
+
+	memset(&it, 0, sizeof it);
+	memset(&res, 0, sizeof res);
+	if ((it.event_id = params_get(p, "EventId")) == NULL ||
+	    *it.event_id == '\0') {
+		reply_error(r, 400, "MissingParameter.EventId", "The input "
+		    "parameter \"EventId\" that is mandatory for processing "
+		    "this request is not supplied.");
+		return;
+	}
+	it.ops = params_get(p, "OpsType");
+	if ((t = params_get(p, "PlanTime")) != NULL && *t != '\0') {
+		if (parse_int(t, 0, INT64_MAX, &it.plan_time) != 0) {
+			reply_error(r, 400, "InvalidParameter.PlanTime", "The "
+			    "parameter PlanTime must be an integer of "
+			    "milliseconds, not \"%s\".", t);
+			return;
+		}
+		it.has_plan_time = 1;
+	}
+	reboot_one(s, &it, now, &res);
+	r->items = jnew_array();
+	jappend(r->items, log_item(&it, &res));
+	if (res.code != 200)
+		reply_error(r, res.code, res.name, "%s", res.detail);
+	else {
+		r->status = 200;
+		r->body = jnew_object();
+	}
+	free(res.detail);
+}
+
+/* Split a comma-joined list into its non-empty elements (caller frees). */
+static char **
+split_list(const char *text, size_t *n)
+{
+	char		**v = NULL;
+	const char	 *p = text, *end;
+
+	*n = 0;
+	for (;;) {
+		end = p + strcspn(p, ",");
+		while (p < end && *p == ' ')
+			p++;
+		if (end > p) {
+			v = xreallocarray(v, *n + 1, sizeof *v);
+			v[(*n)++] = xstrndup(p, (size_t)(end - p));
+		}
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	return (v);
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+list_contains(char **v, size_t n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i], s) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static json_t *
+event_json(const struct sim_event *ev, enum sim_status st)
+{
+	json_t	*o;
+
+	o = jnew_object();
+	jset(o, "EventId", json_string(ev->id));
+	jset(o, "EventType", json_string(ev->type));
+	jset(o, "EventStatus", json_string(fleet_status_name(st)));
+	jset(o, "EventLevel", json_string(ev->level));
+	jset(o, "ResourceId", json_string(ev->resource));
+	jset(o, "NotBefore", json_integer(ev->not_before));
+	jset(o, "PublishTime", json_integer(ev->publish_time));
+	jset(o, "Reason", json_string(ev->reason));
+	return (o);
+}
+
+static void
+api_describe(struct sim *s, const struct sim_params *p, int64_t now,
+    struct sim_reply *r)
+{
+	struct sim_event	*ev;
+	enum sim_status		 st, dummy;
+	json_t			*events;
+	char			**types = NULL, **statuses = NULL;
+	char			**resources = NULL;
+	const char		*t;
+	size_t			 ntypes = 0, nstatuses = 0, nresources = 0;
+	size_t			 i, j, total = 0;
+	int64_t			 page = 1, size = DEFAULT_PAGE_SIZE, first;
+	int			 match;
+
+	if ((t = params_get(p, "EventTypes")) != NULL)
+		types = split_list(t, &ntypes);
+	if (ntypes == 0) {
+		reply_error(r, 400, "MissingParameter.EventTypes", "The input "
+		    "parameter \"EventTypes\" that is mandatory for "
+		    "processing this request is not supplied.");
+		goto out;
+	}
+	if ((t = params_get(p, "EventStatus")) != NULL)
+		statuses = split_list(t, &nstatuses);
+	for (i = 0; i < nstatuses; i++) {
+		if (fleet_status_parse(statuses[i], &dummy) != 0) {
+			reply_error(r, 400, "InvalidParameter.EventStatus",
+			    "The parameter EventStatus has an unknown status "
+			    "\"%s\".", statuses[i]);
+			goto out;
+		}
+	}
+	if ((t = params_get(p, "ResourceIds")) != NULL)
+		resources = split_list(t, &nresources);
+	if (nresources > MAX_RESOURCE_IDS) {
+		reply_error(r, 400, "InvalidParameter.ResourceIds", "The "
+		    "parameter ResourceIds has %zu ids; at most %d are "
+		    "allowed.", nresources, MAX_RESOURCE_IDS);
+		goto out;
+	}
+	if ((t = params_get(p, "PageNumber")) != NULL &&
+	    parse_int(t, 1, INT32_MAX, &page) != 0) {
+		reply_error(r, 400, "InvalidParameter.PageNumber", "The "
+		    "parameter PageNumber must be a positive integer, not "
+		    "\"%s\".", t);
+		goto out;
+	}
+	if ((t = params_get(p, "PageSize")) != NULL &&
+	    parse_int(t, 1, MAX_PAGE_SIZE, &size) != 0) {
+		reply_error(r, 400, "InvalidParameter.PageSize", "The "
+		    "parameter PageSize must be an integer from 1 to %d, not "
+		    "\"%s\".", MAX_PAGE_SIZE, t);
+		goto out;
+	}
+
+	first = (page - 1) * size;
+	events = jnew_array();
+	for (i = 0; i < s->fleet->nevents; i++) {
+		ev = &s->fleet->events[i];
+		for (j = 0, match = 0; j < ntypes && !match; j++)
+			match = fleet_type_is(ev->type, types[j]);
+		if (!match)
+			continue;
+		if (nresources > 0 &&
+		    !list_contains(resources, nresources, ev->resource))
+			continue;
+		st = fleet_settle(ev, now, s->reboot_ms);
+		if (nstatuses > 0 && !list_contains(statuses, nstatuses,
+		    fleet_status_name(st)))
+			continue;
+		if ((int64_t)total >= first && (int64_t)total < first + size)
+			jappend(events, event_json(ev, st));
+		total++;
+	}
+	r->status = 200;
+	r->body = jnew_object();
+	jset(r->body, "TotalCount", json_integer((json_int_t)total));
+	jset(r->body, "PageNumber", json_integer(page));
+	jset(r->body, "PageSize", json_integer(size));
+	jset(r->body, "Events", events);
+out:
+	free_list(types, ntypes);
+	free_list(statuses, nstatuses);
+	free_list(resources, nresources);
+}

@@ -1,0 +1,247 @@
+/*
+ * ensbatch-sim: a local simulator of the ENS API for rehearsals and
+ * tests.  One fleet of maintenance events, one access key, a real
+ * HTTP(S) server on loopback that verifies V3 and V1 signatures like the
+ * real endpoint, optional seeded faults and a JSON Lines request log.
+ *
+ * Modules: ensbatch-sim.c (main, options), sim-fleet.c (fleet file,
+ * generated fleets, --emit-manifest), sim-auth.c (signatures, nonces),
+ * sim-api.c (the actions), sim-server.c (libmicrohttpd, faults, log).
+ */
+#ifndef ENSBATCH_SIM_H
+#define ENSBATCH_SIM_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Exit status of ensbatch-sim, documented in ensbatch-sim(1). */
+enum sim_exit {
+	SIM_EXIT_OK = 0,	/* stopped by SIGINT or SIGTERM */
+	SIM_EXIT_USAGE = 2,	/* bad command line or fleet file */
+	SIM_EXIT_ENV = 3	/* could not start: socket, TLS, files */
+};
+
+#define SIM_HOST_ID		"ens.aliyuncs.com"
+#define SIM_API_VERSION		"2017-11-10"
+#define SIM_REBOOT_TYPE		"SystemMaintenance.Reboot"
+#define SIM_MAX_URL		(64 * 1024)
+#define SIM_MAX_BODY		(1024 * 1024)
+#define SIM_SKEW_MS		(15 * 60 * 1000)
+
+/* ---------------------------------------------------------------- fleet */
+
+enum sim_status {
+	SIM_INQUIRING,
+	SIM_SCHEDULED,
+	SIM_EXECUTING,
+	SIM_EXECUTED,
+	SIM_FAILED,
+	SIM_CANCELED,
+	SIM_AVOIDED
+};
+
+struct sim_event {
+	char		*id;
+	char		*resource;
+	char		*type;
+	char		*level;
+	char		*reason;
+	enum sim_status	 status;
+	int64_t		 not_before;
+	int64_t		 publish_time;
+	int64_t		 executing_since;	/* when SIM_EXECUTING */
+};
+
+struct sim_fleet {
+	struct sim_event	*events;	/* in fleet order */
+	size_t			 nevents;
+	struct sim_event	**byid;		/* sorted by id */
+};
+
+/*
+ * Load a fleet file.  now gives the default not_before (now + 7 days)
+ * and the publish time.  Returns the fleet (caller frees), or NULL with
+ * every problem in *cause, one "FILE:LINE:COL: error: ..." per line.
+ */
+struct sim_fleet	*fleet_load(const char *, int64_t, char **);
+
+/* n Inquiring reboot events with ids derived from seed. */
+struct sim_fleet	*fleet_generate(size_t, uint64_t, int64_t);
+void			 fleet_free(struct sim_fleet *);
+
+/* The event with that id, or NULL. */
+struct sim_event	*fleet_find(const struct sim_fleet *, const char *);
+
+/*
+ * The status of an event at now, advancing it first: an Executing event
+ * is Executed once reboot_ms have passed, a Scheduled one starts
+ * executing at its NotBefore.  Call with the simulator locked.
+ */
+enum sim_status		 fleet_settle(struct sim_event *, int64_t, int64_t);
+
+const char		*fleet_status_name(enum sim_status);
+int			 fleet_status_parse(const char *, enum sim_status *);
+
+/* Is type a reboot event type (an "Instance:" prefix is ignored)? */
+int			 fleet_type_is(const char *, const char *);
+
+/*
+ * --emit-manifest: check early that the fleet has an event to put in
+ * the canary group (0, or -1 and *cause), then write the manifest for
+ * endpoint atomically (0, or -1 and *cause).
+ */
+int	fleet_manifest_check(const struct sim_fleet *, char **);
+int	fleet_emit_manifest(const struct sim_fleet *, const char *,
+	    const char *, char **);
+
+/* splitmix64: the simulator's only pseudo-random generator. */
+uint64_t	sim_rand(uint64_t *);
+double		sim_rand_unit(uint64_t *);
+
+/* ---------------------------------------------------------- requests */
+
+/* A decoded query or form parameter. */
+struct sim_param {
+	char	*key;
+	char	*value;
+};
+
+struct sim_params {
+	struct sim_param	*v;
+	size_t			 n;
+};
+
+/* The first value of key, or NULL. */
+const char	*params_get(const struct sim_params *, const char *);
+
+/*
+ * Split an encoded "a=b&c=d" into decoded parameters (appended to p).
+ * 0, or -1 if an escape is malformed.
+ */
+int		 params_parse(struct sim_params *, const char *, size_t);
+void		 params_free(struct sim_params *);
+
+/* What the server hands to the simulator for one request. */
+struct sim_request {
+	const char		*method;
+	const char		*path;
+	const char		*remote;	/* numeric address */
+	struct sim_params	 query;		/* from the URL */
+	struct sim_params	 form;		/* from a form body */
+	struct sim_params	 all;		/* query, then form */
+	const void		*body;
+	size_t			 bodylen;
+	/* Header lookup, any case; NULL if absent. */
+	const char		*(*header)(void *, const char *);
+	void			*header_arg;
+};
+
+/*
+ * An answer: either an error (code and message set, body NULL) or a
+ * success body (a JSON object without RequestId).
+ */
+struct sim_reply {
+	unsigned int	 status;
+	char		*code;
+	char		*message;
+	json_t		*body;
+	json_t		*items;		/* for the log; an array */
+};
+
+void	reply_error(struct sim_reply *, unsigned int, const char *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+void	reply_clear(struct sim_reply *);
+
+/* ---------------------------------------------------------------- auth */
+
+enum sim_sig {
+	SIM_SIG_NONE,
+	SIM_SIG_V3,
+	SIM_SIG_V1
+};
+
+struct sim_nonces;
+
+struct sim_nonces	*nonces_new(size_t, int64_t);
+void			 nonces_free(struct sim_nonces *);
+
+/*
+ * What authentication found out, filled as far as it got even when it
+ * failed (for the log).  action and version are borrowed from the
+ * request; access_key_id is owned (auth_clear frees it).
+ */
+struct sim_auth {
+	enum sim_sig	 sig;
+	char		*access_key_id;
+	const char	*action;
+	const char	*version;
+};
+
+struct sim;
+
+/*
+ * Verify a request's signature (V3 or V1) at now.  Returns 0, or -1
+ * with the error in reply.  Call with the simulator locked (nonces).
+ */
+int	auth_verify(struct sim *, const struct sim_request *, int64_t,
+	    struct sim_auth *, struct sim_reply *);
+void	auth_clear(struct sim_auth *);
+
+/* ----------------------------------------------------------------- api */
+
+/*
+ * Run an authenticated action at now.  Fills reply.  Call with the
+ * simulator locked.
+ */
+void	api_dispatch(struct sim *, const char *, const struct sim_params *,
+	    int64_t, struct sim_reply *);
+
+/* Is action one the simulator implements? */
+int	api_known(const char *);
+
+/* -------------------------------------------------------------- server */
+
+/*
+ * Faults drawn for each authenticated request, in this order; each one
+ * draws a number whatever the others decide, so that adding a kind
+ * does not change the decisions of the existing ones for a seed.
+ */
+enum sim_fault {
+	SIM_FAULT_THROTTLE,
+	SIM_FAULT_FAIL,
+	SIM_FAULT_COUNT,
+	SIM_FAULT_NONE = SIM_FAULT_COUNT
+};
+
+struct sim {
+	pthread_mutex_t		 lock;		/* everything below */
+	struct sim_fleet	*fleet;
+	struct sim_nonces	*nonces;
+	uint64_t		 fault_rng;
+	uint64_t		 seq;
+	FILE			*log;
+
+	/* Read-only after start. */
+	const char		*access_key_id;
+	const char		*access_key_secret;
+	int64_t			 latency_ms;
+	int64_t			 reboot_ms;
+	double			 fault_p[SIM_FAULT_COUNT];
+};
+
+struct sim_server;
+
+/*
+ * Serve on the listening socket fd (bound and listening; the server
+ * owns it), with TLS when cert and key (PEM text) are not NULL.
+ * Returns the server, or NULL with *cause.
+ */
+struct sim_server	*server_start(struct sim *, int, const char *,
+			    const char *, char **);
+void			 server_stop(struct sim_server *);
+
+#endif

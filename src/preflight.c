@@ -1,0 +1,259 @@
+/*
+ * Preflight: one paged DescribeHistoryEvents pass over the targets'
+ * resources, and, only for events not found that way, a pass over all
+ * reboot events (the event may belong to another instance) and one over
+ * other event types (the event may not be a reboot).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ensbatch/preflight.h"
+#include "ensbatch/timefmt.h"
+#include "ensbatch/xmalloc.h"
+
+#define REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
+#define OTHER_TYPES	"Instance:SystemFailure.Reboot," \
+			"Instance:SystemMaintenance.Redeploy," \
+			"Instance:SystemFailure.Redeploy," \
+			"Instance:SystemMaintenance.Stop," \
+			"Instance:SystemFailure.Delete"
+
+static const char *const final_status[] = {
+	"Executed", "Executing", "Canceled", "Avoided", "Failed"
+};
+
+struct lookup {
+	struct ens_event	*events;
+	size_t			 n;
+};
+
+static const struct ens_event *
+lookup_find(const struct lookup *l, const char *event)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->events[i].event, event) == 0)
+			return (&l->events[i]);
+	}
+	return (NULL);
+}
+
+/* Resources of targets in the plan for which pick() says yes. */
+static const char **
+resources(const struct plan *p, const struct preflight *pf, int missing_only,
+    size_t *n)
+{
+	const char	**res;
+	size_t		  i, j;
+
+	res = xcalloc(p->ntargets + 1, sizeof(*res));
+	*n = 0;
+	for (i = 0; i < p->ngroups; i++) {
+		const struct group	*g = p->groups[i].group;
+		size_t			 gi = p->groups[i].index;
+
+		for (j = 0; j < g->ntargets; j++) {
+			if (missing_only && pf->reasons[gi][j] == NULL)
+				continue;
+			res[(*n)++] = g->targets[j].resource;
+		}
+	}
+	return (res);
+}
+
+static int
+ask(struct ens_client *c, const char *const *res, size_t n,
+    const char *types, struct lookup *l, struct ens_reply *reply)
+{
+	struct ens_event	*ev = NULL;
+	size_t			 nev = 0, i;
+
+	if (ens_describe_events(c, res, n, types, &ev, &nev, reply) != 0)
+		return (-1);
+	l->events = xreallocarray(l->events, l->n + nev + 1,
+	    sizeof(*l->events));
+	for (i = 0; i < nev; i++)
+		l->events[l->n++] = ev[i];
+	free(ev);		/* the strings moved to l */
+	return (0);
+}
+
+static int
+is_final(const char *status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(final_status) / sizeof(final_status[0]); i++) {
+		if (strcmp(status, final_status[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The earliest PlanTime a target gets, or PLAN_NO_TIME. */
+static int64_t
+target_plan_time(const struct plan_group *pg, size_t j)
+{
+	size_t	k;
+
+	for (k = 0; k < pg->nbatches; k++) {
+		if (j >= pg->batches[k].first &&
+		    j < pg->batches[k].first + pg->batches[k].count)
+			return (pg->batches[k].plan_time);
+	}
+	return (PLAN_NO_TIME);
+}
+
+/* Judge one target against what the API said about its event. */
+static void
+judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
+    const struct lookup *mine, const struct lookup *all,
+    const struct lookup *other, struct diags *d)
+{
+	const struct target	*t = &pg->group->targets[j];
+	const struct ens_event	*e;
+	enum preflight_verdict	*v = &pf->verdicts[pg->index][j];
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	int64_t			 pt;
+
+	if ((e = lookup_find(mine, t->event)) == NULL &&
+	    (e = lookup_find(all, t->event)) == NULL &&
+	    (e = lookup_find(other, t->event)) == NULL) {
+		diag_add(d, DIAG_ERROR, t->event_pos, "event-missing",
+		    "event %s was not found for instance %s", t->event,
+		    t->resource);
+		*v = PREFLIGHT_BAD;
+		pf->errors++;
+		return;
+	}
+	if (strcmp(e->resource, t->resource) != 0) {
+		diag_add(d, DIAG_ERROR, t->resource_pos, "event-resource",
+		    "event %s belongs to instance %s, not %s", t->event,
+		    e->resource, t->resource);
+		*v = PREFLIGHT_BAD;
+		pf->errors++;
+		return;
+	}
+	if (strstr(e->type, ENS_REBOOT_TYPE) == NULL) {
+		diag_add(d, DIAG_ERROR, t->event_pos, "event-type",
+		    "event %s is a %s event, not %s", t->event, e->type,
+		    ENS_REBOOT_TYPE);
+		*v = PREFLIGHT_BAD;
+		pf->errors++;
+		return;
+	}
+	if (is_final(e->status)) {
+		diag_add(d, DIAG_WARNING, t->event_pos, "event-status",
+		    "event %s is %s: nothing to do, it will be skipped",
+		    t->event, e->status);
+		*v = PREFLIGHT_DONE;
+		pf->reasons[pg->index][j] = xasprintf("event already %s",
+		    e->status);
+		pf->done++;
+		return;
+	}
+	pt = target_plan_time(pg, j);
+	if (pt != PLAN_NO_TIME && e->not_before >= 0 && pt >= e->not_before) {
+		timefmt_utc(pt, t1, sizeof(t1));
+		timefmt_utc(e->not_before, t2, sizeof(t2));
+		diag_add(d, DIAG_ERROR, t->event_pos, "event-deadline",
+		    "PlanTime %s is not before the event's NotBefore %s: the "
+		    "platform would reboot %s first", t1, t2, t->resource);
+		*v = PREFLIGHT_BAD;
+		pf->errors++;
+	}
+}
+
+struct preflight *
+preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
+    struct ens_reply *reply)
+{
+	struct preflight	*pf;
+	struct lookup		 mine = { NULL, 0 }, all = { NULL, 0 };
+	struct lookup		 other = { NULL, 0 };
+	const struct manifest	*m = p->manifest;
+	const char		**res = NULL;
+	size_t			 nres, i, j, missing = 0;
+	int			 failed = 1;
+
+	pf = xcalloc(1, sizeof(*pf));
+	pf->ngroups = m->ngroups;
+	pf->verdicts = xcalloc(m->ngroups + 1, sizeof(*pf->verdicts));
+	pf->reasons = xcalloc(m->ngroups + 1, sizeof(*pf->reasons));
+	pf->ntargets = xcalloc(m->ngroups + 1, sizeof(*pf->ntargets));
+	for (i = 0; i < m->ngroups; i++) {
+		pf->ntargets[i] = m->groups[i].ntargets;
+		pf->verdicts[i] = xcalloc(m->groups[i].ntargets + 1,
+		    sizeof(**pf->verdicts));
+		pf->reasons[i] = xcalloc(m->groups[i].ntargets + 1,
+		    sizeof(**pf->reasons));
+	}
+
+	res = resources(p, pf, 0, &nres);
+	if (nres > 0 && ask(c, res, nres, REBOOT_TYPES, &mine, reply) != 0)
+		goto out;
+	free(res);
+	res = NULL;
+	/* Mark the events not found ("reasons" doubles as a flag here). */
+	for (i = 0; i < p->ngroups; i++) {
+		const struct group	*g = p->groups[i].group;
+
+		for (j = 0; j < g->ntargets; j++) {
+			if (lookup_find(&mine, g->targets[j].event) != NULL)
+				continue;
+			pf->reasons[p->groups[i].index][j] = xstrdup("");
+			missing++;
+		}
+	}
+	if (missing > 0) {
+		if (ask(c, NULL, 0, REBOOT_TYPES, &all, reply) != 0)
+			goto out;
+		res = resources(p, pf, 1, &nres);
+		if (ask(c, res, nres, OTHER_TYPES, &other, reply) != 0)
+			goto out;
+		for (i = 0; i < m->ngroups; i++) {
+			for (j = 0; j < m->groups[i].ntargets; j++) {
+				free(pf->reasons[i][j]);
+				pf->reasons[i][j] = NULL;
+			}
+		}
+	}
+	for (i = 0; i < p->ngroups; i++) {
+		for (j = 0; j < p->groups[i].group->ntargets; j++)
+			judge_target(pf, &p->groups[i], j, &mine, &all, &other,
+			    d);
+	}
+	failed = 0;
+out:
+	free(res);
+	ens_events_free(mine.events, mine.n);
+	ens_events_free(all.events, all.n);
+	ens_events_free(other.events, other.n);
+	if (failed) {
+		preflight_free(pf);
+		pf = NULL;
+	}
+	return (pf);
+}
+
+void
+preflight_free(struct preflight *pf)
+{
+	size_t	i, j;
+
+	if (pf == NULL)
+		return;
+	for (i = 0; i < pf->ngroups; i++) {
+		for (j = 0; j < pf->ntargets[i]; j++)
+			free(pf->reasons[i][j]);
+		free(pf->reasons[i]);
+		free(pf->verdicts[i]);
+	}
+	free(pf->ntargets);
+	free(pf->verdicts);
+	free(pf->reasons);
+	free(pf);
+}

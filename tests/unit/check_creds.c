@@ -1,0 +1,974 @@
+/*
+ * Tests for creds: the order of the sources, the two file formats, and
+ * that no message ever carries a secret or a token.  Each test runs
+ * with a fresh temporary HOME and without any ALIBABA_CLOUD_* variable.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ensbatch/creds.h"
+#include "ensbatch/xmalloc.h"
+#include "suites.h"
+
+#define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
+
+#define CFG	"/.aliyun/config.json"
+#define INI	"/.alibabacloud/credentials"
+
+#define SENTINEL	"SENTINEL-SECRET-123"
+
+Suite	*creds_suite(void);
+
+static char	 home[64];
+
+static const char *const env_names[] = {
+	"ALIBABA_CLOUD_ACCESS_KEY_ID",
+	"ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+	"ALIBABA_CLOUD_SECURITY_TOKEN",
+	"ALIBABA_CLOUD_PROFILE",
+};
+
+/* A fresh HOME, and none of the variables creds looks at. */
+static void
+setup(void)
+{
+	size_t	i;
+
+	snprintf(home, sizeof(home), "/tmp/ensbatch-creds-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(home));
+	ck_assert_int_eq(setenv("HOME", home, 1), 0);
+	for (i = 0; i < NITEMS(env_names); i++)
+		ck_assert_int_eq(unsetenv(env_names[i]), 0);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+static void
+teardown(void)
+{
+	if (home[0] != '\0')
+		ck_assert_int_eq(nftw(home, rm_one, 8, FTW_DEPTH | FTW_PHYS),
+		    0);
+	home[0] = '\0';
+}
+
+/* HOME + rel; caller frees. */
+static char *
+home_path(const char *rel)
+{
+	return (xasprintf("%s%s", home, rel));
+}
+
+/* Write a file below HOME (rel is CFG or INI), making its directory. */
+static void
+write_len(const char *rel, const char *text, size_t len)
+{
+	char	*path, *slash;
+	FILE	*f;
+
+	path = home_path(rel);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST,
+	    "mkdir %s: %s", path, strerror(errno));
+	*slash = '/';
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	free(path);
+}
+
+static void
+write_file(const char *rel, const char *text)
+{
+	if (text != NULL)
+		write_len(rel, text, strlen(text));
+}
+
+static void
+set_env(const char *name, const char *value)
+{
+	if (value != NULL)
+		ck_assert_int_eq(setenv(name, value, 1), 0);
+}
+
+/* Resolve and expect success; the caller calls creds_free. */
+static void
+resolve_ok(const char *profile, struct creds *c)
+{
+	char	*cause = (char *)"unset";
+	int	 rv;
+
+	rv = creds_resolve(profile, c, &cause);
+	ck_assert_msg(rv == 0, "creds_resolve failed: %s", cause);
+	ck_assert_ptr_null(cause);
+	ck_assert_ptr_nonnull(c->access_key_id);
+	ck_assert_ptr_nonnull(c->access_key_secret);
+	ck_assert_ptr_nonnull(c->source);
+}
+
+/* Resolve and expect failure; returns the cause (caller frees). */
+static char *
+resolve_err(const char *profile)
+{
+	struct creds	 c;
+	char		*cause = NULL;
+
+	memset(&c, 0x5a, sizeof(c));
+	ck_assert_int_eq(creds_resolve(profile, &c, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_null(c.access_key_id);
+	ck_assert_ptr_null(c.access_key_secret);
+	ck_assert_ptr_null(c.security_token);
+	ck_assert_ptr_null(c.source);
+	creds_free(&c);
+	return (cause);
+}
+
+/* Assert that a string holds a substring, showing both if not. */
+#define ck_assert_has(s, sub)						\
+	ck_assert_msg(strstr((s), (sub)) != NULL,			\
+	    "\"%s\" does not contain \"%s\"", (s), (sub))
+
+/* The source string expected for a file below HOME. */
+static void
+check_source(const struct creds *c, const char *prefix, const char *rel)
+{
+	char	*want;
+
+	want = xasprintf("%s%s%s", prefix, home, rel);
+	ck_assert_str_eq(c->source, want);
+	free(want);
+}
+
+static const char cfg_ab[] =
+	"{\n"
+	"  \"current\": \"a\",\n"
+	"  \"profiles\": [\n"
+	"    {\"name\": \"a\", \"mode\": \"AK\",\n"
+	"     \"access_key_id\": \"LTAI-a\",\n"
+	"     \"access_key_secret\": \"sec-a\",\n"
+	"     \"sts_token\": \"\", \"region_id\": \"cn-hangzhou\",\n"
+	"     \"retry_count\": 3},\n"
+	"    {\"name\": \"b\", \"mode\": \"AK\",\n"
+	"     \"access_key_id\": \"LTAI-b\",\n"
+	"     \"access_key_secret\": \"sec-b\"},\n"
+	"    {\"name\": \"sts\", \"mode\": \"StsToken\",\n"
+	"     \"access_key_id\": \"STS.id\",\n"
+	"     \"access_key_secret\": \"sec-s\",\n"
+	"     \"sts_token\": \"tok-s\"}\n"
+	"  ]\n"
+	"}\n";
+
+static const char ini_default[] =
+	"[default]\n"
+	"type = access_key\n"
+	"access_key_id = LTAI-ini\n"
+	"access_key_secret = sec-ini\n"
+	"\n"
+	"[other]\n"
+	"type = access_key\n"
+	"access_key_id = LTAI-other\n"
+	"access_key_secret = sec-other\n";
+
+/* --------------------------------------------------------- environment */
+
+START_TEST(test_env_wins)
+{
+	struct creds	c;
+
+	write_file(CFG, cfg_ab);
+	write_file(INI, ini_default);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-env");
+	ck_assert_str_eq(c.access_key_secret, "sec-env");
+	ck_assert_ptr_null(c.security_token);
+	ck_assert_str_eq(c.source, "environment");
+	creds_free(&c);
+	ck_assert_ptr_null(c.access_key_id);
+
+	set_env("ALIBABA_CLOUD_SECURITY_TOKEN", "tok-env");
+	resolve_ok("", &c);		/* an empty profile is no profile */
+	ck_assert_str_eq(c.security_token, "tok-env");
+	ck_assert_str_eq(c.source, "environment");
+	creds_free(&c);
+}
+END_TEST
+
+START_TEST(test_env_empty_is_unset)
+{
+	struct creds	c;
+
+	write_file(CFG, cfg_ab);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "");
+	set_env("ALIBABA_CLOUD_SECURITY_TOKEN", "");
+	set_env("ALIBABA_CLOUD_PROFILE", "");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-a");
+	check_source(&c, "profile \"a\" in ", CFG);
+	creds_free(&c);
+}
+END_TEST
+
+static const struct {
+	const char	*id, *secret, *token;
+	const char	*msg;
+} env_half[] = {
+	{ "LTAI-x", NULL, NULL, "ALIBABA_CLOUD_ACCESS_KEY_ID is set but "
+	    "ALIBABA_CLOUD_ACCESS_KEY_SECRET is not" },
+	{ "LTAI-x", "", "tok", "ALIBABA_CLOUD_ACCESS_KEY_ID is set but "
+	    "ALIBABA_CLOUD_ACCESS_KEY_SECRET is not" },
+	{ NULL, "sec-x", NULL, "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but "
+	    "ALIBABA_CLOUD_ACCESS_KEY_ID is not" },
+	{ NULL, NULL, "tok", "ALIBABA_CLOUD_SECURITY_TOKEN is set but "
+	    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET "
+	    "are not" },
+};
+
+START_TEST(test_env_half)
+{
+	char	*cause;
+
+	write_file(CFG, cfg_ab);	/* does not rescue a half pair */
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", env_half[_i].id);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", env_half[_i].secret);
+	set_env("ALIBABA_CLOUD_SECURITY_TOKEN", env_half[_i].token);
+	cause = resolve_err(NULL);
+	ck_assert_str_eq(cause, env_half[_i].msg);
+	free(cause);
+}
+END_TEST
+
+/* ------------------------------------------------------ --profile NAME */
+
+START_TEST(test_profile_arg_wins)
+{
+	struct creds	c;
+
+	write_file(CFG, cfg_ab);
+	write_file(INI, ini_default);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env");
+	set_env("ALIBABA_CLOUD_PROFILE", "a");
+
+	resolve_ok("b", &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-b");
+	ck_assert_str_eq(c.access_key_secret, "sec-b");
+	ck_assert_ptr_null(c.security_token);
+	check_source(&c, "profile \"b\" in ", CFG);
+	creds_free(&c);
+
+	/* Not in config.json: the section of the credentials file. */
+	resolve_ok("other", &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-other");
+	ck_assert_str_eq(c.access_key_secret, "sec-other");
+	check_source(&c, "[other] in ", INI);
+	creds_free(&c);
+}
+END_TEST
+
+START_TEST(test_profile_arg_cfg_before_ini)
+{
+	struct creds	c;
+
+	write_file(CFG, cfg_ab);
+	write_file(INI, "[a]\ntype = access_key\naccess_key_id = LTAI-ini\n"
+	    "access_key_secret = sec-ini\n");
+	resolve_ok("a", &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-a");
+	creds_free(&c);
+
+	/* Only the credentials file exists. */
+	write_file(CFG, "{\"profiles\": []}");
+	resolve_ok("a", &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-ini");
+	check_source(&c, "[a] in ", INI);
+	creds_free(&c);
+}
+END_TEST
+
+START_TEST(test_profile_not_found)
+{
+	char	*cause, *want;
+
+	cause = resolve_err("nope");
+	want = xasprintf("profile \"nope\" not found (looked at: %s%s "
+	    "(not found), %s%s (not found))", home, CFG, home, INI);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	write_file(CFG, cfg_ab);
+	write_file(INI, ini_default);
+	cause = resolve_err("nope");
+	want = xasprintf("profile \"nope\" not found (looked at: %s%s "
+	    "(no such profile), %s%s (no such section))", home, CFG, home,
+	    INI);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* The environment does not stand in for a missing profile. */
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env");
+	cause = resolve_err("nope");
+	ck_assert_has(cause, "profile \"nope\" not found");
+	free(cause);
+
+	ck_assert_int_eq(unsetenv("HOME"), 0);
+	cause = resolve_err("nope");
+	ck_assert_str_eq(cause, "profile \"nope\": HOME is not set, so "
+	    "~/.aliyun/config.json and ~/.alibabacloud/credentials cannot be "
+	    "read");
+	free(cause);
+}
+END_TEST
+
+/* --------------------------------------------------------- config.json */
+
+START_TEST(test_cfg_current_vs_env)
+{
+	struct creds	 c;
+	char		*cause;
+
+	write_file(CFG, cfg_ab);
+	write_file(INI, ini_default);
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-a");
+	ck_assert_str_eq(c.access_key_secret, "sec-a");
+	ck_assert_ptr_null(c.security_token);	/* AK ignores sts_token */
+	check_source(&c, "profile \"a\" in ", CFG);
+	creds_free(&c);
+
+	set_env("ALIBABA_CLOUD_PROFILE", "b");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-b");
+	check_source(&c, "profile \"b\" in ", CFG);
+	creds_free(&c);
+
+	/* A profile asked for by name must exist. */
+	set_env("ALIBABA_CLOUD_PROFILE", "zz");
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, CFG ": no profile \"zz\" (named by "
+	    "ALIBABA_CLOUD_PROFILE)");
+	free(cause);
+
+	ck_assert_int_eq(unsetenv("ALIBABA_CLOUD_PROFILE"), 0);
+	write_file(CFG, "{\"current\": \"gone\", \"profiles\": []}");
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, CFG ": no profile \"gone\" (named by "
+	    "\"current\")");
+	free(cause);
+
+	/* Without "current", the credentials file is next. */
+	write_file(CFG, "{\"current\": \"\", \"profiles\": []}");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-ini");
+	creds_free(&c);
+}
+END_TEST
+
+START_TEST(test_cfg_sts)
+{
+	struct creds	 c;
+	char		*cause;
+
+	write_file(CFG, cfg_ab);
+	set_env("ALIBABA_CLOUD_PROFILE", "sts");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "STS.id");
+	ck_assert_str_eq(c.access_key_secret, "sec-s");
+	ck_assert_str_eq(c.security_token, "tok-s");
+	check_source(&c, "profile \"sts\" in ", CFG);
+	creds_free(&c);
+
+	write_file(CFG, "{\"current\": \"s\", \"profiles\": [{\"name\": \"s\","
+	    " \"mode\": \"StsToken\", \"access_key_id\": \"STS.id\","
+	    " \"access_key_secret\": \"x\", \"sts_token\": \"\"}]}");
+	ck_assert_int_eq(unsetenv("ALIBABA_CLOUD_PROFILE"), 0);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, CFG ": profile \"s\": mode StsToken needs "
+	    "\"sts_token\", which is missing or empty");
+	free(cause);
+}
+END_TEST
+
+static const char *const bad_modes[] = {
+	"RamRoleArn", "EcsRamRole", "ChainableRamRoleArn", "RsaKeyPair",
+	"ak",
+};
+
+START_TEST(test_cfg_mode_unsupported)
+{
+	char	*text, *cause, *want;
+
+	text = xasprintf("{\"current\": \"p\", \"profiles\": [{\"name\": "
+	    "\"p\", \"mode\": \"%s\", \"access_key_id\": \"LTAI-p\", "
+	    "\"access_key_secret\": \"sec-p\"}]}", bad_modes[_i]);
+	write_file(CFG, text);
+	cause = resolve_err(NULL);
+	want = xasprintf("%s%s: profile \"p\": mode %s is not supported "
+	    "(use AK or StsToken)", home, CFG, bad_modes[_i]);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(text);
+}
+END_TEST
+
+static const struct {
+	const char	*profile;	/* the one profile, as JSON */
+	const char	*msg;
+} cfg_fields[] = {
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_id\": \"LTAI-p\"}",
+	    "profile \"p\": mode AK needs \"access_key_secret\", which is "
+	    "missing or empty" },
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_id\": \"LTAI-p\","
+	    " \"access_key_secret\": \"\"}",
+	    "profile \"p\": mode AK needs \"access_key_secret\"" },
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_id\": \"LTAI-p\","
+	    " \"access_key_secret\": null}",
+	    "profile \"p\": mode AK needs \"access_key_secret\"" },
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_id\": \"LTAI-p\","
+	    " \"access_key_secret\": 12345}",
+	    "profile \"p\": \"access_key_secret\" is not a string" },
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_secret\": \"s\"}",
+	    "profile \"p\": mode AK needs \"access_key_id\"" },
+	{ "{\"name\": \"p\", \"mode\": \"AK\", \"access_key_id\": [],"
+	    " \"access_key_secret\": \"s\"}",
+	    "profile \"p\": \"access_key_id\" is not a string" },
+	{ "{\"name\": \"p\", \"access_key_id\": \"i\","
+	    " \"access_key_secret\": \"s\"}",
+	    "profile \"p\": \"mode\" is missing or empty" },
+	{ "{\"name\": \"p\", \"mode\": true}",
+	    "profile \"p\": \"mode\" is not a string" },
+	{ "{\"name\": \"p\", \"mode\": \"StsToken\", \"access_key_id\": \"i\","
+	    " \"access_key_secret\": \"s\", \"sts_token\": 1}",
+	    "profile \"p\": \"sts_token\" is not a string" },
+};
+
+START_TEST(test_cfg_missing_field)
+{
+	char	*text, *cause;
+
+	text = xasprintf("{\"current\": \"p\", \"profiles\": [%s]}",
+	    cfg_fields[_i].profile);
+	write_file(CFG, text);
+	write_file(INI, ini_default);	/* a broken profile is not skipped */
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, home);
+	ck_assert_has(cause, CFG ": ");
+	ck_assert_has(cause, cfg_fields[_i].msg);
+	free(cause);
+
+	/* The same profile asked for by name. */
+	cause = resolve_err("p");
+	ck_assert_has(cause, cfg_fields[_i].msg);
+	free(cause);
+	free(text);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	const char	*msg;
+} cfg_bad[] = {
+	{ "", CFG ":1:0: invalid JSON: " },
+	{ "{\n  \"current\": \"a\",\n  \"profiles\": [\n", CFG ":4:0: "
+	    "invalid JSON: " },
+	{ "{\"current\": \"a\",}", CFG ":1:17: invalid JSON: " },
+	{ "[]", CFG ": not a JSON object" },
+	{ "\"x\"", CFG ":1:3: invalid JSON: " },
+	{ "{\"profiles\": {}}", CFG ": \"profiles\" is not an array" },
+	{ "{\"profiles\": [1]}", CFG ": profiles[0] is not an object" },
+	{ "{\"profiles\": [{\"name\": \"x\"}, {\"mode\": \"AK\"}]}",
+	    CFG ": profiles[1] has no \"name\" string" },
+	{ "{\"current\": 3, \"profiles\": []}",
+	    CFG ": \"current\" is not a string" },
+	{ "{\"current\": \"a\", \"current\": \"b\"}",
+	    CFG ":1:26: invalid JSON: duplicate object key" },
+};
+
+START_TEST(test_cfg_malformed)
+{
+	char	*cause;
+
+	write_file(CFG, cfg_bad[_i].text);
+	write_file(INI, ini_default);	/* a broken file is not skipped */
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, home);
+	ck_assert_has(cause, cfg_bad[_i].msg);
+	ck_assert(strstr(cause, " near ") == NULL);
+	free(cause);
+
+	cause = resolve_err("other");
+	ck_assert_has(cause, cfg_bad[_i].msg);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_cfg_not_regular)
+{
+	char	*path, *cause;
+
+	path = home_path("/.aliyun");
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	free(path);
+	path = home_path(CFG);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, path);
+	ck_assert_has(cause, ": not a regular file");
+	free(cause);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_cfg_too_large)
+{
+	char	*text, *cause;
+	size_t	 len = 1024 * 1024 + 1;
+
+	text = xmalloc(len);
+	memset(text, ' ', len);
+	text[0] = '{';
+	text[len - 1] = '}';
+	write_len(CFG, text, len);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, CFG ": larger than 1048576 bytes, refused");
+	free(cause);
+
+	/* Exactly the limit is fine. */
+	text[1] = '{';
+	write_len(CFG, text + 1, len - 1);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, "no credentials: ");
+	free(cause);
+
+	write_len(INI, text, len);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, INI ": larger than 1048576 bytes, refused");
+	free(cause);
+	free(text);
+}
+END_TEST
+
+/* --------------------------------------------------------- credentials */
+
+START_TEST(test_ini_default)
+{
+	struct creds	c;
+
+	write_file(INI, ini_default);
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-ini");
+	ck_assert_str_eq(c.access_key_secret, "sec-ini");
+	ck_assert_ptr_null(c.security_token);
+	check_source(&c, "[default] in ", INI);
+	creds_free(&c);
+
+	/* A config.json without "current" is passed over. */
+	write_file(CFG, "{\"profiles\": []}");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-ini");
+	creds_free(&c);
+}
+END_TEST
+
+static const char *const ini_forms[] = {
+	"# a comment\r\n"
+	"; another\r\n"
+	"\r\n"
+	"[other]\r\n"
+	"type = ecs_ram_role\r\n"
+	"\r\n"
+	"  [ default ]  \r\n"
+	"\ttype\t=\taccess_key  \r\n"
+	"access_key_id=LTAI-ini\r\n"
+	"   # indented comment\r\n"
+	"access_key_secret =   sec=ini#1  \r\n"
+	"region_id = cn-hangzhou\r\n",
+
+	"\xef\xbb\xbf[default]\n"
+	"access_key_secret = sec=ini#1\n"
+	"unknown_key = whatever\n"
+	"access_key_id = LTAI-ini\n"
+	"type = access_key",
+
+	"[default]\n"
+	"type = access_key\n"
+	"[x]\n"
+	"access_key_id = LTAI-x\n"
+	"[default]\n"
+	"access_key_id = LTAI-ini\n"
+	"access_key_secret = sec=ini#1\n",
+};
+
+START_TEST(test_ini_forms)
+{
+	struct creds	c;
+
+	write_file(INI, ini_forms[_i]);
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_id, "LTAI-ini");
+	ck_assert_str_eq(c.access_key_secret, "sec=ini#1");
+	check_source(&c, "[default] in ", INI);
+	creds_free(&c);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	const char	*msg;
+} ini_bad[] = {
+	{ "[default]\ntype = ecs_ram_role\naccess_key_id = i\n",
+	    INI ":2: [default]: type ecs_ram_role not supported (use type = "
+	    "access_key)" },
+	{ "[default]\r\ntype = sts\r\n",
+	    INI ":2: [default]: type sts not supported" },
+	{ "\n[default]\naccess_key_id = i\naccess_key_secret = s\n",
+	    INI ":2: [default]: no type (use type = access_key)" },
+	{ "[default]\ntype =\naccess_key_id = i\naccess_key_secret = s\n",
+	    INI ":1: [default]: no type" },
+	{ "[default]\ntype = access_key\naccess_key_id = i\n",
+	    INI ":1: [default]: access_key_secret is missing or empty" },
+	{ "[default]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_secret =  \n",
+	    INI ":4: [default]: access_key_secret is missing or empty" },
+	{ "[default]\ntype = access_key\naccess_key_secret = s\n",
+	    INI ":1: [default]: access_key_id is missing or empty" },
+	{ "[default]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_id = j\n",
+	    INI ":4: [default]: access_key_id given twice (first on line 3)" },
+	{ "[default\ntype = access_key\n", INI ":1: section header without "
+	    "closing ]" },
+	{ "[ ]\n", INI ":1: empty section name" },
+	{ "type = access_key\n[default]\n",
+	    INI ":1: key before the first [section]" },
+	{ "[default]\r\ntype = access_key\r\njust some words\r\n",
+	    INI ":3: expected \"key = value\"" },
+	{ "[default]\n = x\n", INI ":2: no key before =" },
+	{ "[default]\ntype = access_key\n\0oops\n", INI ": contains a NUL "
+	    "byte" },
+	/* Broken elsewhere in the file is still broken. */
+	{ "[default]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_secret = s\n[other]\nnonsense\n",
+	    INI ":6: expected \"key = value\"" },
+};
+
+START_TEST(test_ini_bad)
+{
+	char	*cause;
+	size_t	 len;
+
+	len = strlen(ini_bad[_i].text);
+	if (strstr(ini_bad[_i].msg, "NUL") != NULL)
+		len += 1 + strlen(ini_bad[_i].text + len + 1);
+	write_len(INI, ini_bad[_i].text, len);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, home);
+	ck_assert_has(cause, ini_bad[_i].msg);
+	free(cause);
+}
+END_TEST
+
+/* --------------------------------------------------------- nothing */
+
+START_TEST(test_nothing_found)
+{
+	char	*cause, *want;
+
+	cause = resolve_err(NULL);
+	want = xasprintf("no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
+	    "ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure a profile in "
+	    "~/.aliyun/config.json or ~/.alibabacloud/credentials (looked at: "
+	    "environment, %s%s (not found), %s%s (not found))", home, CFG,
+	    home, INI);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	write_file(CFG, "{\"profiles\": [{\"name\": \"a\"}]}");
+	write_file(INI, "# nothing\n[other]\ntype = access_key\n");
+	cause = resolve_err(NULL);
+	want = xasprintf("(looked at: environment, %s%s (no current profile), "
+	    "%s%s (no [default] section))", home, CFG, home, INI);
+	ck_assert_has(cause, want);
+	free(want);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_nothing_no_home)
+{
+	char	*cause;
+
+	write_file(CFG, cfg_ab);
+	ck_assert_int_eq(unsetenv("HOME"), 0);
+	cause = resolve_err(NULL);
+	ck_assert_str_eq(cause, "no credentials: set "
+	    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
+	    "or configure a profile in ~/.aliyun/config.json or "
+	    "~/.alibabacloud/credentials (looked at: environment; HOME is not "
+	    "set, so no files)");
+	free(cause);
+
+	ck_assert_int_eq(setenv("HOME", "", 1), 0);
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, "HOME is not set");
+	free(cause);
+}
+END_TEST
+
+/* --------------------------------------------------------- sentinel */
+
+/*
+ * Every error we can provoke with the secret (or the token) set to the
+ * sentinel, in each source.  No cause may contain it.
+ */
+static const struct {
+	const char	*cfg;
+	const char	*ini;
+	const char	*id, *secret, *token, *env_profile;
+	const char	*profile;
+} leaks[] = {
+	/* Environment. */
+	{ NULL, NULL, NULL, SENTINEL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, SENTINEL, NULL, NULL },
+	{ NULL, NULL, NULL, SENTINEL, SENTINEL, NULL, NULL },
+	{ NULL, NULL, "", SENTINEL, SENTINEL, NULL, NULL },
+	/* config.json: syntax errors with the secret near them. */
+	{ "{\"current\": \"p\", \"profiles\": [{\"access_key_secret\": "
+	    SENTINEL "}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"access_key_secret\": \"" SENTINEL "\\q\"}]}",
+	    NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"access_key_secret\": \"" SENTINEL "\xff\"}]}",
+	    NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"access_key_secret\": \"" SENTINEL "\n\"}]}",
+	    NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"access_key_secret\": \"" SENTINEL,
+	    NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"access_key_secret\": \"" SENTINEL "\","
+	    " \"access_key_secret\": \"" SENTINEL "\"}]}",
+	    NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"" SENTINEL "\" 1}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ SENTINEL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"profiles\": [{\"name\": \"p\", \"access_key_secret\": \""
+	    SENTINEL "\"}, " SENTINEL "]}", NULL, NULL, NULL, NULL, NULL,
+	    "p" },
+	/* config.json: the profile is wrong. */
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"AK\", \"access_key_secret\": \"" SENTINEL "\", \"sts_token\": "
+	    "\"" SENTINEL "\"}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"StsToken\", \"access_key_id\": \"i\", \"access_key_secret\": "
+	    "\"" SENTINEL "\"}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"StsToken\", \"access_key_id\": \"i\", \"sts_token\": "
+	    "\"" SENTINEL "\"}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"RamRoleArn\", \"access_key_id\": \"i\", \"access_key_secret\": "
+	    "\"" SENTINEL "\"}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"AK\", \"access_key_id\": \"i\", \"access_key_secret\": "
+	    "[\"" SENTINEL "\"]}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"q\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"AK\", \"access_key_id\": \"i\", \"access_key_secret\": \""
+	    SENTINEL "\"}]}", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"AK\", \"access_key_id\": \"i\", \"access_key_secret\": \""
+	    SENTINEL "\"}]}", NULL, NULL, NULL, NULL, "zz", NULL },
+	{ "{\"profiles\": [{\"name\": \"p\", \"mode\": \"AK\", "
+	    "\"access_key_id\": \"i\", \"access_key_secret\": \"" SENTINEL
+	    "\"}]}", NULL, NULL, NULL, NULL, NULL, "zz" },
+	/* credentials: syntax errors on the secret's line. */
+	{ NULL, "[default]\ntype = access_key\naccess_key_secret " SENTINEL
+	    "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, SENTINEL "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "access_key_secret = " SENTINEL "\n[default]\n",
+	    NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "[" SENTINEL "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "[default]\n= " SENTINEL "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "[default]\naccess_key_secret = " SENTINEL "\n"
+	    "access_key_secret = " SENTINEL "\n", NULL, NULL, NULL, NULL,
+	    NULL },
+	/* credentials: the section is wrong. */
+	{ NULL, "[default]\ntype = access_key\naccess_key_secret = " SENTINEL
+	    "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "[default]\ntype = ram_role_arn\naccess_key_id = i\n"
+	    "access_key_secret = " SENTINEL "\n", NULL, NULL, NULL, NULL,
+	    NULL },
+	{ NULL, "[default]\naccess_key_id = i\naccess_key_secret = " SENTINEL
+	    "\n", NULL, NULL, NULL, NULL, NULL },
+	{ NULL, "[other]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_secret = " SENTINEL "\n", NULL, NULL, NULL, NULL,
+	    NULL },
+	{ NULL, "[p]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_secret = " SENTINEL "\n", NULL, NULL, NULL, NULL,
+	    "q" },
+	/* Both files hold the secret, the profile is in neither. */
+	{ "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\", \"mode\": "
+	    "\"AK\", \"access_key_id\": \"i\", \"access_key_secret\": \""
+	    SENTINEL "\"}]}", "[default]\ntype = access_key\n"
+	    "access_key_id = i\naccess_key_secret = " SENTINEL "\n",
+	    SENTINEL, SENTINEL, SENTINEL, NULL, "nope" },
+};
+
+START_TEST(test_sentinel)
+{
+	struct creds	 c;
+	char		*cause;
+
+	write_file(CFG, leaks[_i].cfg);
+	write_file(INI, leaks[_i].ini);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", leaks[_i].id);
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", leaks[_i].secret);
+	set_env("ALIBABA_CLOUD_SECURITY_TOKEN", leaks[_i].token);
+	set_env("ALIBABA_CLOUD_PROFILE", leaks[_i].env_profile);
+
+	cause = resolve_err(leaks[_i].profile);
+	ck_assert_msg(strstr(cause, "SENTINEL") == NULL,
+	    "secret in message: %s", cause);
+	free(cause);
+
+	/* Nor does the source of credentials that were found. */
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-ok");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SENTINEL);
+	set_env("ALIBABA_CLOUD_SECURITY_TOKEN", SENTINEL);
+	if (leaks[_i].profile == NULL) {
+		resolve_ok(NULL, &c);
+		ck_assert_str_eq(c.access_key_secret, SENTINEL);
+		ck_assert(strstr(c.source, "SENTINEL") == NULL);
+		creds_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(test_sentinel_found)
+{
+	struct creds	c;
+
+	write_file(CFG, "{\"current\": \"p\", \"profiles\": [{\"name\": \"p\","
+	    " \"mode\": \"StsToken\", \"access_key_id\": \"i\","
+	    " \"access_key_secret\": \"" SENTINEL "\", \"sts_token\": \""
+	    SENTINEL "\"}]}");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_secret, SENTINEL);
+	ck_assert_str_eq(c.security_token, SENTINEL);
+	ck_assert(strstr(c.source, "SENTINEL") == NULL);
+	creds_free(&c);
+
+	write_file(CFG, "{}");
+	write_file(INI, "[default]\ntype = access_key\naccess_key_id = i\n"
+	    "access_key_secret = " SENTINEL "\n");
+	resolve_ok(NULL, &c);
+	ck_assert_str_eq(c.access_key_secret, SENTINEL);
+	ck_assert(strstr(c.source, "SENTINEL") == NULL);
+	creds_free(&c);
+}
+END_TEST
+
+/* ---------------------------------------------------------- the suite */
+
+static TCase *
+tcase(const char *name)
+{
+	TCase	*tc;
+
+	tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	return (tc);
+}
+
+Suite *
+creds_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("creds");
+
+	tc = tcase("env_wins");
+	tcase_add_test(tc, test_env_wins);
+	tcase_add_test(tc, test_env_empty_is_unset);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("env_half");
+	tcase_add_loop_test(tc, test_env_half, 0, NITEMS(env_half));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("profile_arg");
+	tcase_add_test(tc, test_profile_arg_wins);
+	tcase_add_test(tc, test_profile_arg_cfg_before_ini);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("profile_not_found");
+	tcase_add_test(tc, test_profile_not_found);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("cfg_current");
+	tcase_add_test(tc, test_cfg_current_vs_env);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("cfg_sts");
+	tcase_add_test(tc, test_cfg_sts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("cfg_mode_unsupported");
+	tcase_add_loop_test(tc, test_cfg_mode_unsupported, 0,
+	    NITEMS(bad_modes));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("cfg_missing_field");
+	tcase_add_loop_test(tc, test_cfg_missing_field, 0, NITEMS(cfg_fields));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("cfg_malformed");
+	tcase_add_loop_test(tc, test_cfg_malformed, 0, NITEMS(cfg_bad));
+	tcase_add_test(tc, test_cfg_not_regular);
+	tcase_add_test(tc, test_cfg_too_large);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("ini_default");
+	tcase_add_test(tc, test_ini_default);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("ini_forms");
+	tcase_add_loop_test(tc, test_ini_forms, 0, NITEMS(ini_forms));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("ini_bad");
+	tcase_add_loop_test(tc, test_ini_bad, 0, NITEMS(ini_bad));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("nothing_found");
+	tcase_add_test(tc, test_nothing_found);
+	tcase_add_test(tc, test_nothing_no_home);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("sentinel");
+	tcase_add_loop_test(tc, test_sentinel, 0, NITEMS(leaks));
+	tcase_add_test(tc, test_sentinel_found);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
