@@ -259,9 +259,10 @@ reboot_one(struct sim *s, const struct reboot_item *it, int64_t now,
 			return;
 		}
 		if (it->plan_time >= ev->not_before) {
-			result_error(res, 400, "InvalidPlanTime.AfterNotBefore",
-			    "PlanTime %s is at or after the event's NotBefore "
-			    "%s.", t1, t2);
+			result_error(res, 400,
+			    "InvalidPlanTime.AfterNotBefore", "PlanTime %s "
+			    "is at or after the event's NotBefore %s.", t1,
+			    t2);
 			return;
 		}
 		ev->status = SIM_SCHEDULED;
@@ -395,7 +396,8 @@ api_batch_reboot(struct sim *s, const struct sim_params *p, int64_t now,
 		o = jnew_object();
 		jset(o, "Code", json_integer(res.code));
 		jset(o, "EventId", json_string(items[i].event_id));
-		jset(o, "ResourceId", jstring_or_null(items[i].resource_id));
+		jset(o, "ResourceId", jstring_or_null(items[i].resource_id !=
+		    NULL ? items[i].resource_id : res.resource_id));
 		if (res.code == 200)
 			jset(o, "Message", json_string("success"));
 		else

@@ -189,8 +189,8 @@ check_nonce(struct sim *s, const char *nonce, int64_t now,
     struct sim_reply *r)
 {
 	if (nonces_use(s->nonces, nonce, now)) {
-		reply_error(r, 400, "SignatureNonceUsed", "Specified signature "
-		    "nonce was used already.");
+		reply_error(r, 400, "SignatureNonceUsed", "Specified "
+		    "signature nonce was used already.");
 		return (-1);
 	}
 	return (0);
@@ -222,7 +222,8 @@ parse_authorization(const char *text, char **cred, char **signed_headers,
 		end = p + strcspn(p, ",");
 		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
 			return (-1);
-		if ((size_t)(eq - p) == 10 && strncmp(p, "Credential", 10) == 0)
+		if ((size_t)(eq - p) == 10 &&
+		    strncmp(p, "Credential", 10) == 0)
 			slot = cred;
 		else if ((size_t)(eq - p) == 13 &&
 		    strncmp(p, "SignedHeaders", 13) == 0)

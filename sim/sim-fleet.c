@@ -366,8 +366,9 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 		} else if (strcmp(key, "resource") == 0) {
 			if (!valid_resource_id(text))
 				problem_at(l, v->start_mark, "resource must "
-				    "look like i- or n- and 8 to 64 lower-case "
-				    "letters or digits, found \"%s\"", text);
+				    "look like i- or n- and 8 to 64 "
+				    "lower-case letters or digits, found "
+				    "\"%s\"", text);
 			else
 				ev->resource = xstrdup(text);
 		} else if (strcmp(key, "type") == 0) {
@@ -375,10 +376,10 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 			ev->type = xstrdup(text);
 		} else if (strcmp(key, "status") == 0) {
 			if (fleet_status_parse(text, &ev->status) != 0)
-				problem_at(l, v->start_mark, "status must be "
-				    "Inquiring, Scheduled, Executing, Executed, "
-				    "Failed, Canceled or Avoided, found \"%s\"",
-				    text);
+				problem_at(l, v->start_mark, "status must "
+				    "be Inquiring, Scheduled, Executing, "
+				    "Executed, Failed, Canceled or Avoided, "
+				    "found \"%s\"", text);
 		} else if (strcmp(key, "not_before") == 0) {
 			if (timefmt_parse(text, NULL, &ev->not_before,
 			    &why) != 0) {
@@ -860,9 +861,10 @@ fleet_emit_manifest(const struct sim_fleet *f, const char *path,
 		goto out;
 	}
 
+	/* atomic_abort also frees what a failed atomic_open kept. */
+	open_ok = 1;
 	if (atomic_open(&a, path, cause) != 0)
 		goto out;
-	open_ok = 1;
 	if (atomic_write_all(a.fd, b.data, b.len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));

@@ -128,7 +128,6 @@ void		 params_free(struct sim_params *);
 /* What the server hands to the simulator for one request. */
 struct sim_request {
 	const char		*method;
-	const char		*path;
 	const char		*remote;	/* numeric address */
 	struct sim_params	 query;		/* from the URL */
 	struct sim_params	 form;		/* from a form body */
@@ -219,6 +218,8 @@ enum sim_fault {
 
 struct sim {
 	pthread_mutex_t		 lock;		/* everything below */
+	pthread_cond_t		 wake;		/* stopping was set */
+	int			 stopping;
 	struct sim_fleet	*fleet;
 	struct sim_nonces	*nonces;
 	uint64_t		 fault_rng;
@@ -236,12 +237,19 @@ struct sim {
 struct sim_server;
 
 /*
- * Serve on the listening socket fd (bound and listening; the server
- * owns it), with TLS when cert and key (PEM text) are not NULL.
- * Returns the server, or NULL with *cause.
+ * Initialise the lock and the condition of s (monotonic clock).
+ */
+void			 sim_init_lock(struct sim *);
+
+/*
+ * Serve on the listening socket fd (bound and listening, IPv6 when ipv6
+ * is set; the server owns it), with TLS when cert and key (PEM text)
+ * are not NULL.  Returns the server, or NULL with *cause.
  */
 struct sim_server	*server_start(struct sim *, int, const char *,
-			    const char *, char **);
+			    const char *, int, char **);
+
+/* Wake the connections waiting out --latency, then stop serving. */
 void			 server_stop(struct sim_server *);
 
 #endif

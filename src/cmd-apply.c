@@ -30,15 +30,16 @@ const struct cmd_entry cmd_apply_entry = {
 	"[--yes] [--report FILE.xml] [--parallel N] [--no-preflight]\n"
 	"                      [--endpoint URL] [--profile NAME] "
 	"[--signature v3|v1]\n"
-	"                      [--cacert FILE] [--timeout DUR] [-q] [-v] "
-	"[--color WHEN]\n"
-	"                      MANIFEST",
+	"                      [--cacert FILE] [--timeout DUR] "
+	"[--retries N] [--rate N]\n"
+	"                      [-q] [-v] [--color WHEN] MANIFEST",
 	"reboot the manifest's targets through the ENS API",
 	cmd_apply_exec
 };
 
 static const struct option apply_long[] = {
 	OPTIONS_LONG,
+	OPTIONS_NET,
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
@@ -92,7 +93,7 @@ summary(const struct report *r, const char *path)
 static int
 cmd_apply_exec(int argc, char **argv)
 {
-	struct options		 o = { 0 };
+	struct options		 o;
 	struct runner_opts	 ro;
 	struct diags		*d = NULL;
 	struct manifest		*m = NULL;
@@ -112,6 +113,7 @@ cmd_apply_exec(int argc, char **argv)
 
 	memset(&creds, 0, sizeof(creds));
 	memset(&reply, 0, sizeof(reply));
+	options_init(&o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, apply_long,
 	    NULL)) != -1) {

@@ -28,13 +28,15 @@ const struct cmd_entry cmd_events_entry = {
 	"[--status S,...] [--resource ID,...] [--format table|yaml|json]\n"
 	"                       [--endpoint URL] [--profile NAME] "
 	"[--signature v3|v1]\n"
-	"                       [--cacert FILE] [--timeout DUR] [-q] [-v]",
+	"                       [--cacert FILE] [--timeout DUR] "
+	"[--retries N] [--rate N] [-v]",
 	"list system-maintenance reboot events (discovery)",
 	cmd_events_exec
 };
 
 static const struct option events_long[] = {
 	OPTIONS_LONG,
+	OPTIONS_NET,
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "resource", required_argument, NULL, OPT_RESOURCE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -177,7 +179,7 @@ print_yaml(const struct ens_event *ev, size_t n, const char *endpoint)
 static int
 cmd_events_exec(int argc, char **argv)
 {
-	struct options		 o = { 0 };
+	struct options		 o;
 	struct creds		 creds;
 	struct ens_client	*ens = NULL;
 	struct ens_reply	 reply;
@@ -191,6 +193,7 @@ cmd_events_exec(int argc, char **argv)
 
 	memset(&creds, 0, sizeof(creds));
 	memset(&reply, 0, sizeof(reply));
+	options_init(&o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, events_long,
 	    NULL)) != -1) {

@@ -68,7 +68,7 @@ unparsed_report(const char *path, const char *now_arg,
 static int
 cmd_plan_exec(int argc, char **argv)
 {
-	struct options	 o = { 0 };
+	struct options	 o;
 	const char	*now_arg = NULL, *out = NULL, *report_path = NULL;
 	enum plan_format format = PLAN_TEXT;
 	struct diags	*d = NULL;
@@ -79,6 +79,7 @@ cmd_plan_exec(int argc, char **argv)
 	int64_t		 now = 0;
 	int		 ch, r, rc = EXIT_USAGE;
 
+	options_init(&o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, plan_long,
 	    NULL)) != -1) {

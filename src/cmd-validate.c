@@ -24,13 +24,16 @@ const struct cmd_entry cmd_validate_entry = {
 	"[--online] [--now TIME] [-q] [-v] [--color WHEN]\n"
 	"                         [--endpoint URL] [--profile NAME] "
 	"[--signature v3|v1]\n"
-	"                         [--cacert FILE] [--timeout DUR] MANIFEST...",
+	"                         [--cacert FILE] [--timeout DUR] "
+	"[--retries N] [--rate N]\n"
+	"                         MANIFEST...",
 	"check manifests (--online: against the API too)",
 	cmd_validate_exec
 };
 
 static const struct option validate_long[] = {
 	OPTIONS_LONG,
+	OPTIONS_NET,
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "online", no_argument, NULL, OPT_ONLINE },
 	{ NULL, 0, NULL, 0 }
@@ -62,7 +65,7 @@ validate_online(struct manifest *m, int64_t now, struct diags *d,
 	if ((pf = preflight_run(p, ens, d, &reply)) == NULL) {
 		fprintf(stderr, "ensbatch validate: %s: %s\n", reply.code,
 		    reply.message);
-		rc = reply.outcome == ENS_API_ERROR ? EXIT_USAGE : EXIT_ENV;
+		rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED : EXIT_ENV;
 	} else
 		rc = pf->errors > 0 ? EXIT_USAGE : EXIT_OK;
 	preflight_free(pf);
@@ -130,10 +133,11 @@ out:
 static int
 cmd_validate_exec(int argc, char **argv)
 {
-	struct options	 o = { 0 };
+	struct options	 o;
 	const char	*now_arg = NULL;
 	int		 ch, i, r, rc, bad = 0, online = 0;
 
+	options_init(&o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, validate_long,
 	    NULL)) != -1) {

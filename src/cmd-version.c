@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
@@ -36,8 +37,9 @@ cmd_version_exec(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	printf("ensbatch %s\n", PACKAGE_VERSION);
-	printf("libyaml %s, libxml2 %s, jansson %s, %s\n",
+	printf("libyaml %s, libxml2 %s, jansson %s, libcurl %s, %s\n",
 	    yaml_get_version_string(), LIBXML_DOTTED_VERSION,
-	    JANSSON_VERSION, OpenSSL_version(OPENSSL_VERSION));
+	    JANSSON_VERSION, curl_version_info(CURLVERSION_NOW)->version,
+	    OpenSSL_version(OPENSSL_VERSION));
 	return (EXIT_OK);
 }

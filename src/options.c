@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,31 @@ void
 options_usage(const struct cmd_entry *cmd, FILE *f)
 {
 	fprintf(f, "usage: ensbatch %s %s\n", cmd->name, cmd->usage);
+}
+
+void
+options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->retries = -1;
+}
+
+/* A decimal integer option within [min, max]; -1 after a message. */
+static int
+int_option(const char *arg, long min, long max, const char *name,
+    const struct cmd_entry *cmd)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "ensbatch %s: --%s must be %ld to %ld\n",
+		    cmd->name, name, min, max);
+		return (-1);
+	}
+	return ((int)v);
 }
 
 int
@@ -61,6 +87,14 @@ options_common(struct options *o, int ch, const char *arg,
 			return (-1);
 		}
 		o->timeout = arg;
+		return (1);
+	case OPT_RETRIES:
+		if ((o->retries = int_option(arg, 0, 20, "retries", cmd)) < 0)
+			return (-1);
+		return (1);
+	case OPT_RATE:
+		if ((o->rate = int_option(arg, 1, 1000, "rate", cmd)) < 0)
+			return (-1);
 		return (1);
 	case OPT_COLOR:
 		if (strcmp(arg, "auto") == 0)
@@ -177,9 +211,11 @@ options_connect(const struct options *o, const struct manifest *m,
 		fatal("timeout was validated: %s", why);
 	cfg.timeout_ms = (long)ms;
 	v = API_VALUE(m, retries);
-	cfg.retries = v != NULL ? (int)strtol(v, NULL, 10) : 4;
+	cfg.retries = o->retries >= 0 ? o->retries : v != NULL ?
+	    (int)strtol(v, NULL, 10) : 4;
 	v = API_VALUE(m, rate);
-	cfg.rate = v != NULL ? (int)strtol(v, NULL, 10) : 10;
+	cfg.rate = o->rate > 0 ? o->rate : v != NULL ?
+	    (int)strtol(v, NULL, 10) : 10;
 	cfg.cacert = o->cacert;
 	cfg.creds = creds;
 	cfg.verbose = o->verbose;

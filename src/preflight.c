@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,16 +30,32 @@ struct lookup {
 	size_t			 n;
 };
 
+static int
+event_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct ens_event *)a)->event,
+	    ((const struct ens_event *)b)->event));
+}
+
+/* Sorted by event id, for lookups in O(log n). */
+static void
+lookup_sort(struct lookup *l)
+{
+	if (l->n > 1)
+		qsort(l->events, l->n, sizeof(*l->events), event_cmp);
+}
+
 static const struct ens_event *
 lookup_find(const struct lookup *l, const char *event)
 {
-	size_t	i;
+	struct ens_event	key;
 
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->events[i].event, event) == 0)
-			return (&l->events[i]);
-	}
-	return (NULL);
+	if (l->n == 0)
+		return (NULL);
+	memset(&key, 0, sizeof(key));
+	key.event = (char *)(uintptr_t)event;
+	return (bsearch(&key, l->events, l->n, sizeof(*l->events),
+	    event_cmp));
 }
 
 /* Resources of targets in the plan for which pick() says yes. */
@@ -78,6 +95,7 @@ ask(struct ens_client *c, const char *const *res, size_t n,
 	for (i = 0; i < nev; i++)
 		l->events[l->n++] = ev[i];
 	free(ev);		/* the strings moved to l */
+	lookup_sort(l);
 	return (0);
 }
 

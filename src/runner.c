@@ -34,12 +34,12 @@ struct run {
 	const struct runner_opts	*opts;
 	struct tstate			**ts;	/* [group index][target] */
 	char				**aborted; /* [group]: why, or NULL */
+	int64_t				*begun;	/* [group]: start, ms epoch */
 	int				 reached; /* the API answered */
 	int				 env_error;
 	int				 interrupted;
 	size_t				 done;	/* targets decided */
 	size_t				 failed;
-	int64_t				 started;
 };
 
 static int64_t
@@ -214,17 +214,37 @@ batch_items(struct run *r, const struct plan_group *pg, size_t k,
 	return (n);
 }
 
+/*
+ * The time the rest of the plan should take: the plan's estimate for
+ * the groups not started yet, and this group's remaining batches.
+ */
+static int64_t
+eta_ms(const struct run *r, const struct plan_group *pg, size_t k)
+{
+	const struct plan	*p = r->plan;
+	int64_t			 eta = 0, per;
+	size_t			 i;
+
+	per = pg->nbatches > 0 ? pg->estimate / (int64_t)pg->nbatches : 0;
+	eta = per * (int64_t)(pg->nbatches - k - 1);
+	for (i = (size_t)(pg - p->groups) + 1; i < p->ngroups; i++)
+		eta += p->groups[i].estimate;
+	return (eta);
+}
+
 static void
 progress(struct run *r, const struct plan_group *pg, size_t k)
 {
-	int64_t	secs = (mono_ms() - r->started) / 1000;
+	char	eta[TIMEFMT_LEN];
 
 	if (r->opts->quiet)
 		return;
+	timefmt_duration_str(eta_ms(r, pg, k) / 1000 * 1000, eta,
+	    sizeof(eta));
 	fprintf(stderr, "%s%s: batch %zu/%zu done; %zu of %zu targets "
-	    "done, %zu failed (%" PRId64 "s)%s", r->opts->live ? "\r\033[K" :
+	    "done, %zu failed; ETA %s%s", r->opts->live ? "\r\033[K" :
 	    "ensbatch: ", pg->group->name, k + 1, pg->nbatches, r->done,
-	    r->plan->ntargets, r->failed, secs, r->opts->live ? "" : "\n");
+	    r->plan->ntargets, r->failed, eta, r->opts->live ? "" : "\n");
 	fflush(stderr);
 }
 
@@ -332,7 +352,8 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 			ens_reply_clear(&reps[w]);
 			progress(r, pg, k + w);
 		}
-		if ((int64_t)failed > budget && k + n < pg->nbatches) {
+		if ((int64_t)failed > budget) {
+			/* Even after the last wave: dependents must not run. */
 			r->aborted[pg->index] = budget_reason(pg, failed,
 			    budget);
 			skip_rest(r, pg, k + n, r->aborted[pg->index]);
@@ -380,7 +401,8 @@ fill_report(struct run *r, struct report *rep)
 		const struct group	*g = pg->group;
 		struct report_suite	*rs;
 
-		rs = report_suite_add(rep, g->name, timefmt_now());
+		rs = report_suite_add(rep, g->name, r->begun[pg->index] != 0 ?
+		    r->begun[pg->index] : timefmt_now());
 		plan_report_properties(rs, p, pg, r->opts->endpoint, "apply");
 		cls = xasprintf("%s.%s", mname, g->name);
 		for (j = 0; j < g->ntargets; j++) {
@@ -412,9 +434,9 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	r.pf = pf;
 	r.ens = ens;
 	r.opts = opts;
-	r.started = mono_ms();
 	r.ts = xcalloc(m->ngroups + 1, sizeof(*r.ts));
 	r.aborted = xcalloc(m->ngroups + 1, sizeof(*r.aborted));
+	r.begun = xcalloc(m->ngroups + 1, sizeof(*r.begun));
 	for (i = 0; i < m->ngroups; i++)
 		r.ts[i] = xcalloc(m->groups[i].ntargets + 1, sizeof(**r.ts));
 
@@ -436,6 +458,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 			skip_rest(&r, pg, 0, why);
 			continue;
 		}
+		r.begun[pg->index] = timefmt_now();
 		if (pol->r_ops == OPS_IMMEDIATE)
 			run_immediate(&r, pg, plan_failure_budget(pol,
 			    pg->group->ntargets));
@@ -465,6 +488,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	}
 	free(r.ts);
 	free(r.aborted);
+	free(r.begun);
 	if (stopping(&r))
 		rc = EXIT_INTERRUPTED;
 	else if (r.env_error && !r.reached)

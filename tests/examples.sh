@@ -2,10 +2,13 @@
 # The bundled examples stay valid, and ensbatch(1) documents exactly the
 # options the program has.
 #
-#  - every examples/*.yaml validates cleanly (exit 0, nothing on stderr)
-#    and plans to a JSON document with targets_total > 0;
-#  - every option in a command's usage line (ensbatch CMD --help) is
-#    documented in doc/ensbatch.1;
+#  - every examples/*.yaml manifest validates cleanly (exit 0, nothing on
+#    stderr) and plans to a JSON document with targets_total > 0;
+#    examples/*-fleet.yaml are ensbatch-sim fleets, not manifests;
+#  - for every command, the options of its SYNOPSIS block in
+#    doc/ensbatch.1 (one .OP line each) are exactly those of its usage
+#    line (ensbatch CMD --help): nothing missing, nothing extra;
+#  - every option in a usage line is documented in doc/ensbatch.1;
 #  - every long option documented in doc/ensbatch.1 appears in a usage
 #    line, or (for --help, --quiet, --verbose, --version, which usage
 #    lines leave out) is accepted by the program.
@@ -21,7 +24,7 @@ if [ ! -x "$ENSBATCH" ]; then
 fi
 NOW=2026-11-27T00:00:00Z
 MAN="$top_srcdir/doc/ensbatch.1"
-COMMANDS="validate plan version"
+COMMANDS="validate plan apply events version"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensbatch-examples.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -44,8 +47,12 @@ fail() {
 found=0
 for manifest in "$top_srcdir"/examples/*.yaml; do
 	[ -f "$manifest" ] || continue
-	found=$((found + 1))
 	name=${manifest#"$top_srcdir"/}
+	case $name in
+	*-fleet.yaml)
+		continue ;;
+	esac
+	found=$((found + 1))
 
 	"$ENSBATCH" validate --now "$NOW" "$manifest" \
 	    >"$tmp/out" 2>"$tmp/err"
@@ -88,9 +95,14 @@ else
 	# Options in the usage lines: long ones and bracketed short ones.
 	: >"$tmp/usage"
 	for cmd in $COMMANDS; do
-		# version takes no options; its usage line goes to stderr.
+		# version takes no options.
 		"$ENSBATCH" "$cmd" --help >"$tmp/help" 2>&1
 		cat "$tmp/help" >>"$tmp/usage"
+		# This command's options, one per line.
+		{
+			grep -oE -- '--[a-z]+(-[a-z]+)*' "$tmp/help"
+			grep -oE -- '\[-[a-zA-Z]\]' "$tmp/help" | tr -d '[]'
+		} | sort -u >"$tmp/usage-$cmd"
 	done
 	grep -oE -- '--[a-z]+(-[a-z]+)*' "$tmp/usage" | sort -u \
 	    >"$tmp/usage-long"
@@ -101,6 +113,31 @@ else
 	sed 's/\\-/-/g' "$MAN" >"$tmp/man"
 	grep -oE -- '--[a-z]+(-[a-z]+)*' "$tmp/man" | sort -u \
 	    >"$tmp/man-long"
+
+	# The .OP lines of each "ensbatch CMD" SYNOPSIS block.
+	for cmd in $COMMANDS; do
+		awk -v want="ensbatch $cmd" '
+		    /^\.SY / {
+			name = $0
+			sub(/^\.SY +/, "", name)
+			gsub(/"/, "", name)
+			on = (name == want)
+			seen = seen || on
+			next
+		    }
+		    /^\.YS/ { on = 0; next }
+		    on && /^\.OP / { print $2 }
+		    END { if (!seen) print "(no SYNOPSIS block)" }
+		' "$tmp/man" | sort -u >"$tmp/synopsis-$cmd"
+		if cmp -s "$tmp/usage-$cmd" "$tmp/synopsis-$cmd"; then
+			pass
+		else
+			fail "ensbatch $cmd: the SYNOPSIS of doc/ensbatch.1" \
+			    "differs from the usage line (< usage, > man):"
+			diff "$tmp/usage-$cmd" "$tmp/synopsis-$cmd" | \
+			    grep '^[<>]'
+		fi
+	done
 
 	for opt in $(cat "$tmp/usage-long"); do
 		if grep -qx -- "$opt" "$tmp/man-long"; then
@@ -125,7 +162,8 @@ else
 		# Not in a usage line: the program must still accept it,
 		# either after a command or on its own.
 		accepted=0
-		for cmd in validate plan; do
+		for cmd in $COMMANDS; do
+			[ "$cmd" = version ] && continue
 			"$ENSBATCH" "$cmd" "$opt" --help >/dev/null \
 			    2>"$tmp/err" </dev/null
 			if ! grep -qE 'unrecognized option|unknown option' \

@@ -28,6 +28,8 @@ struct options {
 	const char		*signature;
 	const char		*cacert;
 	const char		*timeout;
+	int			 retries;	/* -1 = not given */
+	int			 rate;		/* 0 = not given */
 	int			 quiet;
 	int			 verbose;
 	enum options_color	 color;
@@ -41,6 +43,8 @@ enum {
 	OPT_SIGNATURE,
 	OPT_CACERT,
 	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_RATE,
 	OPT_COLOR,
 	OPT_HELP,
 	OPT_NOW,
@@ -56,16 +60,24 @@ enum {
 };
 
 #define OPTIONS_SHORT	"qv"
-#define OPTIONS_LONG \
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT }, \
+/* The options of commands that talk to the API. */
+#define OPTIONS_NET \
 	{ "profile", required_argument, NULL, OPT_PROFILE }, \
 	{ "signature", required_argument, NULL, OPT_SIGNATURE }, \
 	{ "cacert", required_argument, NULL, OPT_CACERT }, \
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
+	{ "retries", required_argument, NULL, OPT_RETRIES }, \
+	{ "rate", required_argument, NULL, OPT_RATE }
+
+#define OPTIONS_LONG \
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT }, \
 	{ "color", required_argument, NULL, OPT_COLOR }, \
 	{ "help", no_argument, NULL, OPT_HELP }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }
+
+/* Set the defaults of the common options. */
+void	options_init(struct options *);
 
 /*
  * Handle one common option from getopt_long.  Returns 1 when handled,

@@ -1,0 +1,295 @@
+#!/bin/sh
+# Integration: ensbatch against ensbatch-sim over real HTTP and HTTPS on
+# loopback.  Every scenario starts its own simulator on a free port and
+# stops it; the simulator's request log (JSON Lines, read with jq) is the
+# proof that no event was asked to reboot twice.
+#
+# Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM.
+set -u
+. "${srcdir:-.}/tests/lib.sh"
+
+if [ -z "${ENSBATCH_SIM:-}" ] || ! command -v jq >/dev/null 2>&1; then
+	echo "integration.sh: needs ENSBATCH_SIM and jq; skipped"
+	exit 77
+fi
+
+AK=itest-key
+SECRET=itest-SENTINEL-secret-5f1c
+HOME="$tmp/home"
+mkdir -p "$HOME"
+ALIBABA_CLOUD_ACCESS_KEY_ID=$AK
+ALIBABA_CLOUD_ACCESS_KEY_SECRET=$SECRET
+unset ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_PROFILE
+export HOME ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+# Never reach a proxy: everything here is loopback.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+
+sim_pid=
+port=
+stop_sim() {
+	if [ -n "$sim_pid" ]; then
+		kill "$sim_pid" 2>/dev/null
+		wait "$sim_pid" 2>/dev/null
+	fi
+	sim_pid=
+}
+trap 'stop_sim; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# start_sim ARGS...: start on a free port, wait (bounded) for the port.
+start_sim() {
+	stop_sim
+	rm -f "$tmp/port"
+	"$ENSBATCH_SIM" --listen 127.0.0.1:0 --port-file "$tmp/port" \
+	    --access-key "$AK:$SECRET" "$@" 2>>"$tmp/sim.err" &
+	sim_pid=$!
+	i=0
+	while [ ! -s "$tmp/port" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
+			echo "# ensbatch-sim did not start:"
+			sed 's/^/#   /' "$tmp/sim.err"
+			sim_pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	port=$(cat "$tmp/port")
+}
+
+# fleet N STATUS...: a fleet file with N reboot events; the optional
+# arguments override the status of events 1, 2, ... in order.
+fleet() {
+	awk -v n="$1" -v over="${2:-}" 'BEGIN {
+		split(over, st, ",")
+		print "events:"
+		for (i = 1; i <= n; i++) {
+			printf "  - event: e-%032x\n", i + 4096
+			printf "    resource: i-itest%08d\n", i
+			printf "    status: %s\n", (i in st && st[i] != "") ? st[i] : "Inquiring"
+		}
+	}'
+}
+
+# manifest NAME N BATCH MAXFAIL [after-group N2]: an immediate manifest
+# for the first N fleet events; with N2, a second group "rest" after the
+# first one takes the next N2 events.
+manifest() {
+	awk -v name="$1" -v n="$2" -v bs="$3" -v mf="$4" -v n2="${5:-0}" \
+	    -v ep="$ENDPOINT" 'BEGIN {
+		printf "ensbatch: 1\nname: %s\n", name
+		printf "api:\n  endpoint: \"%s\"\n  retries: 8\n  rate: 50\n", ep
+		printf "policies:\n  p:\n    ops: immediate\n"
+		printf "    batch_size: %d\n    max_failures: %d\n", bs, mf
+		printf "groups:\n  - name: first\n    policy: p\n    targets:\n"
+		for (i = 1; i <= n; i++) {
+			printf "      - event: e-%032x\n", i + 4096
+			printf "        resource: i-itest%08d\n", i
+		}
+		if (n2 > 0) {
+			printf "  - name: rest\n    policy: p\n"
+			printf "    after: [first]\n    targets:\n"
+			for (i = n + 1; i <= n + n2; i++) {
+				printf "      - event: e-%032x\n", i + 4096
+				printf "        resource: i-itest%08d\n", i
+			}
+		}
+	}'
+}
+
+# Count the effective reboot requests per event in the log; print the
+# events requested more than once.
+twice() {
+	jq -r '.items[]? | select(.effective == true) | .event' "$1" |
+	    sort | uniq -d
+}
+
+effective() {
+	jq -r '.items[]? | select(.effective == true) | .event' "$1" | wc -l |
+	    tr -d ' '
+}
+
+# attr FILE ATTR: an attribute of the report's root element.
+attr() {
+	sed -n "s/.*<testsuites [^>]*$2=\"\\([^\"]*\\)\".*/\\1/p" "$1" |
+	    head -n 1
+}
+
+check() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1: expected [$3], got [$2]"
+	fi
+}
+
+contains() {
+	if grep -q -- "$3" "$2"; then
+		ok "$1"
+	else
+		not_ok "$1: [$3] not in $2"
+		sed 's/^/#   /' "$2" | head -n 10
+	fi
+}
+
+# run ARGS...: ensbatch, with its output kept for the sentinel check.
+run() {
+	timeout 120 "$ENSBATCH" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	cat "$tmp/out" "$tmp/err" >>"$tmp/all-output"
+}
+
+reboot_calls() {
+	jq -r 'select(.action == "BatchEventRebootInstance") | .seq' "$1" |
+	    wc -l | tr -d ' '
+}
+
+# ---------------------------------------------------------------- HTTP
+fleet 30 >"$tmp/fleet.yaml"
+start_sim --fleet "$tmp/fleet.yaml" --log "$tmp/http.jsonl" \
+    --reboot-seconds 1 || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+manifest itest-http 10 3 0 20 >"$tmp/http.yaml"
+
+run validate --online "$tmp/http.yaml"
+check "validate --online: valid" "$status" 0
+run apply --yes --report "$tmp/http.xml" "$tmp/http.yaml"
+check "apply over HTTP: exit 0" "$status" 0
+check "apply over HTTP: 30 tests" "$(attr "$tmp/http.xml" tests)" 30
+check "apply over HTTP: no failures" "$(attr "$tmp/http.xml" failures)" 0
+check "apply over HTTP: no errors" "$(attr "$tmp/http.xml" errors)" 0
+check "apply over HTTP: 30 effective reboots" "$(effective "$tmp/http.jsonl")" 30
+check "apply over HTTP: none twice" "$(twice "$tmp/http.jsonl")" ""
+if [ -n "${XMLLINT:-}" ]; then
+	if "$XMLLINT" --noout --schema "$srcdir/tests/junit-10.xsd" \
+	    "$tmp/http.xml" 2>/dev/null; then
+		ok "apply report matches the junit-10 schema"
+	else
+		not_ok "apply report matches the junit-10 schema"
+	fi
+fi
+
+# Applying the same manifest again must not reboot anything twice.
+run apply --yes --report "$tmp/again.xml" "$tmp/http.yaml"
+check "apply again: exit 0" "$status" 0
+check "apply again: still 30 effective" "$(effective "$tmp/http.jsonl")" 30
+contains "apply again: skipped as already done" "$tmp/again.xml" \
+    'not sent: event already'
+
+# An unknown event fails preflight: exit 3, nothing sent.
+sed 's/e-00000000000000000000000000001001/e-0000000000000000000000000000dead/' \
+    "$tmp/http.yaml" >"$tmp/missing.yaml"
+run validate --online "$tmp/missing.yaml"
+check "validate --online: unknown event is exit 2" "$status" 2
+contains "validate --online: event-missing named" "$tmp/err" \
+    'error: event e-0000000000000000000000000000dead was not found.*\[event-missing\]'
+before=$(reboot_calls "$tmp/http.jsonl")
+run apply --yes "$tmp/missing.yaml"
+check "apply with a missing event: exit 3" "$status" 3
+check "apply with a missing event: no reboot requested" \
+    "$(reboot_calls "$tmp/http.jsonl")" "$before"
+
+# Wrong secret: the API's message, exit 1, nothing retried.
+n0=$(wc -l <"$tmp/http.jsonl")
+ALIBABA_CLOUD_ACCESS_KEY_SECRET=wrong-secret run apply --yes "$tmp/http.yaml"
+check "wrong secret: exit 1" "$status" 1
+contains "wrong secret: SignatureDoesNotMatch" "$tmp/err" SignatureDoesNotMatch
+check "wrong secret: one request, not retried" \
+    "$(($(wc -l <"$tmp/http.jsonl") - n0))" 1
+
+# Unknown access key id.
+ALIBABA_CLOUD_ACCESS_KEY_ID=nobody run apply --yes "$tmp/http.yaml"
+check "unknown key id: exit 1" "$status" 1
+contains "unknown key id: named" "$tmp/err" InvalidAccessKeyId.NotFound
+
+# No credentials at all: exit 3, nothing looked up on the network.
+(unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+ timeout 60 "$ENSBATCH" apply --yes "$tmp/http.yaml" >"$tmp/out" 2>"$tmp/err")
+check "no credentials: exit 3" "$?" 3
+contains "no credentials: says where it looked" "$tmp/err" 'config.json'
+stop_sim
+
+# A port nobody listens on (the simulator just left it).
+run apply --yes --endpoint "http://127.0.0.1:$port" "$tmp/http.yaml"
+check "refused connection: exit 3" "$status" 3
+
+# ----------------------------------------------- per-target failures, budget
+# Event 2 is already Executed: without preflight the API refuses it.
+fleet 12 ",Executed" >"$tmp/fleet2.yaml"
+start_sim --fleet "$tmp/fleet2.yaml" --log "$tmp/fail.jsonl" || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+manifest itest-fail 4 2 1 >"$tmp/fail.yaml"
+run apply --yes --no-preflight --report "$tmp/fail.xml" "$tmp/fail.yaml"
+check "per-target failure: exit 1" "$status" 1
+check "per-target failure: one failure" "$(attr "$tmp/fail.xml" failures)" 1
+contains "per-target failure: API message kept" "$tmp/fail.xml" \
+    'IncorrectEventStatus'
+check "per-target failure: the rest rebooted" "$(effective "$tmp/fail.jsonl")" 3
+
+# Budget 0, batches of 1: the failing second target stops the group and
+# the dependent group.
+stop_sim
+start_sim --fleet "$tmp/fleet2.yaml" --log "$tmp/budget.jsonl" || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+manifest itest-budget 4 1 0 4 >"$tmp/budget.yaml"
+run apply --yes --no-preflight --report "$tmp/budget.xml" "$tmp/budget.yaml"
+check "budget: exit 1" "$status" 1
+contains "budget: later batches skipped" "$tmp/budget.xml" \
+    'first stopped: 1 failed target, more than max_failures 0'
+contains "budget: dependent group skipped" "$tmp/budget.xml" \
+    'not started: group first did not finish'
+check "budget: 6 skipped" "$(grep -c '<skipped' "$tmp/budget.xml")" 6
+stop_sim
+
+# ------------------------------------------------- throttling and 5xx bursts
+fleet 20 >"$tmp/fleet3.yaml"
+start_sim --fleet "$tmp/fleet3.yaml" --log "$tmp/faults.jsonl" \
+    --throttle 0.3 --fail 0.2 --seed 11 || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+manifest itest-faults 20 4 0 >"$tmp/faults.yaml"
+run apply --yes --report "$tmp/faults.xml" "$tmp/faults.yaml"
+check "throttling and 503s: exit 0 after retries" "$status" 0
+check "throttling and 503s: 20 effective" "$(effective "$tmp/faults.jsonl")" 20
+check "throttling and 503s: none twice" "$(twice "$tmp/faults.jsonl")" ""
+if [ "$(jq -r 'select(.fault != null) | .fault' "$tmp/faults.jsonl" |
+    wc -l)" -gt 0 ]; then
+	ok "throttling and 503s: faults were injected"
+else
+	not_ok "throttling and 503s: faults were injected"
+fi
+stop_sim
+
+# ----------------------------------------------------------------- HTTPS
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/key.pem" \
+	    -out "$tmp/cert.pem" >/dev/null 2>&1
+	fleet 6 >"$tmp/fleet4.yaml"
+	start_sim --fleet "$tmp/fleet4.yaml" --log "$tmp/tls.jsonl" \
+	    --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" || exit 1
+	ENDPOINT="https://127.0.0.1:$port"
+	manifest itest-tls 6 3 0 >"$tmp/tls.yaml"
+	run apply --yes "$tmp/tls.yaml"
+	check "self-signed without --cacert: exit 3" "$status" 3
+	contains "self-signed without --cacert: TLS named" "$tmp/err" 'TLS'
+	check "self-signed without --cacert: nothing sent" \
+	    "$(effective "$tmp/tls.jsonl")" 0
+	run apply --yes --cacert "$tmp/cert.pem" --report "$tmp/tls.xml" \
+	    "$tmp/tls.yaml"
+	check "HTTPS with --cacert: exit 0" "$status" 0
+	check "HTTPS with --cacert: 6 effective" "$(effective "$tmp/tls.jsonl")" 6
+	ALIBABA_CLOUD_ACCESS_KEY_SECRET=$SECRET run apply --yes -v \
+	    --signature v1 --cacert "$tmp/cert.pem" "$tmp/tls.yaml"
+	check "HTTPS, signature v1, again: exit 0" "$status" 0
+	stop_sim
+fi
+
+# ------------------------------------------------------ the secret sentinel
+if grep -r -l -- "$SECRET" "$tmp" 2>/dev/null | grep -q .; then
+	not_ok "the secret appears in no output, log or report"
+	grep -r -l -- "$SECRET" "$tmp" | sed 's/^/#   /'
+else
+	ok "the secret appears in no output, log or report"
+fi
+
+finish

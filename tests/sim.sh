@@ -1,0 +1,417 @@
+#!/bin/sh
+# Integration test of ensbatch-sim with the curl CLI: error bodies,
+# limits, signatures (V1 signed here with openssl), faults, the request
+# log, --emit-manifest, usage errors, and HTTPS with a certificate made
+# for the test.  ENSBATCH_SIM names the simulator (absolute path);
+# without it the test is skipped.  Needs curl and jq (tools/bootstrap
+# installs both); the signed and HTTPS checks are skipped without openssl.
+set -u
+
+: "${srcdir:=.}"
+if [ -z "${ENSBATCH_SIM:-}" ]; then
+	echo "SKIP: ENSBATCH_SIM is not set"
+	exit 77
+fi
+for tool in curl jq; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool not found"
+		exit 77
+	fi
+done
+have_openssl=0
+command -v openssl >/dev/null 2>&1 && have_openssl=1
+
+passed=0
+failed=0
+pid=
+port=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensbatch-sim-test.XXXXXX") || exit 1
+
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+}
+
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# start_sim NAME ARGS...: start in the background, wait (at most ~10 s)
+# for the port file; sets pid and port.
+start_sim() {
+	sname=$1
+	shift
+	rm -f "$tmp/$sname.port"
+	"$ENSBATCH_SIM" --listen 127.0.0.1:0 --port-file "$tmp/$sname.port" \
+	    "$@" 2>"$tmp/$sname.stderr" &
+	pid=$!
+	i=0
+	while [ ! -s "$tmp/$sname.port" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			echo "# ensbatch-sim did not start:" >&2
+			cat "$tmp/$sname.stderr" >&2
+			wait "$pid" 2>/dev/null
+			pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	port=$(cat "$tmp/$sname.port")
+}
+
+# stop_sim: SIGTERM, then the exit status must be 0.
+stop_sim() {
+	kill -TERM "$pid"
+	wait "$pid"
+	status=$?
+	pid=
+	return "$status"
+}
+
+# req NAME CURL-ARGS...: body in $tmp/NAME.body, headers in
+# $tmp/NAME.headers, HTTP status in $code.
+req() {
+	rname=$1
+	shift
+	code=$(curl -sS --max-time 20 -o "$tmp/$rname.body" \
+	    -D "$tmp/$rname.headers" -w '%{http_code}' "$@") || code=000
+}
+
+# body_is NAME FILTER: a jq filter that must be true of the body.
+body_is() {
+	jq -e "$2" "$tmp/$1.body" >/dev/null 2>&1
+}
+
+# The error body format of the ENS API.
+error_shape='(.RequestId | type == "string" and length > 0) and
+    .HostId == "ens.aliyuncs.com" and (.Code | type == "string") and
+    (.Message | type == "string") and
+    .Recommend == "https://api.aliyun.com/troubleshoot?q=\(.Code)"'
+
+# header_id NAME: the x-acs-request-id header equals the body's RequestId.
+header_id() {
+	hid=$(tr -d '\r' <"$tmp/$1.headers" |
+	    sed -n 's/^[Xx]-[Aa][Cc][Ss]-[Rr]equest-[Ii]d: //p')
+	[ -n "$hid" ] && body_is "$1" ".RequestId == \"$hid\""
+}
+
+is_4xx() {
+	[ "$code" -ge 400 ] && [ "$code" -lt 500 ]
+}
+
+json_type() {
+	tr -d '\r' <"$tmp/$1.headers" |
+	    grep -qi '^content-type: application/json'
+}
+
+utc_now() {
+	date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+# v1_query SECRET ACTION NONCE TIMESTAMP EXTRA: a V1-signed query string
+# (SPEC section 6).  EXTRA is "Key=encoded-value&" pairs that sort
+# between Action and Format, or empty.  Values here need no encoding
+# besides ':' in the timestamp.
+v1_query() {
+	ts=$(printf '%s' "$4" | sed 's/:/%3A/g')
+	canon="AccessKeyId=ensbatch-sim&Action=$2&${5}Format=JSON"
+	canon="$canon&SignatureMethod=HMAC-SHA1&SignatureNonce=$3"
+	canon="$canon&SignatureVersion=1.0&Timestamp=$ts&Version=2017-11-10"
+	sts="POST&%2F&$(printf '%s' "$canon" |
+	    sed 's/%/%25/g; s/=/%3D/g; s/&/%26/g')"
+	sig=$(printf '%s' "$sts" |
+	    openssl dgst -sha1 -hmac "$1&" -binary | openssl base64 -A |
+	    sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
+	printf '%s&Signature=%s' "$canon" "$sig"
+}
+
+# ----------------------------------------------------- usage errors
+
+"$ENSBATCH_SIM" --no-such-flag >/dev/null 2>"$tmp/usage.err"
+status=$?
+check "unknown flag: exit 2" [ "$status" -eq 2 ]
+check "unknown flag: usage on stderr" grep -q '^usage: ensbatch-sim' \
+    "$tmp/usage.err"
+
+"$ENSBATCH_SIM" --listen 192.0.2.1:0 >/dev/null 2>&1
+check "non-loopback --listen: exit 2" [ "$?" -eq 2 ]
+
+"$ENSBATCH_SIM" --throttle 2 >/dev/null 2>&1
+check "--throttle out of range: exit 2" [ "$?" -eq 2 ]
+
+"$ENSBATCH_SIM" --help >"$tmp/help.out" 2>&1
+check "--help: exit 0" [ "$?" -eq 0 ]
+
+cat >"$tmp/bad-fleet.yaml" <<'EOF'
+events:
+  - event: e-00000000000000000000000000000001
+    resource: i-badfleet01
+    colour: red
+EOF
+"$ENSBATCH_SIM" --fleet "$tmp/bad-fleet.yaml" >/dev/null 2>"$tmp/fleet.err"
+status=$?
+check "unknown fleet key: exit 2" [ "$status" -eq 2 ]
+check "unknown fleet key: FILE:LINE:COL" grep -q \
+    "bad-fleet.yaml:4:5: error: unknown key \"colour\"" "$tmp/fleet.err"
+
+# ------------------------------------------------------------- HTTP
+
+cat >"$tmp/fleet.yaml" <<'EOF'
+events:
+  - event: e-0000000000000000000000000000000a
+    resource: i-simtest0001
+    status: Executed
+  - event: e-0000000000000000000000000000000b
+    resource: i-simtest0002
+  - event: e-0000000000000000000000000000000c
+    resource: n-simtest0003
+    status: Scheduled
+    not_before: 2099-01-01T00:00:00Z
+  - event: e-0000000000000000000000000000000d
+    resource: i-simtest0004
+    type: SystemMaintenance.Redeploy
+EOF
+
+if start_sim http --fleet "$tmp/fleet.yaml" --log "$tmp/requests.jsonl" \
+    --emit-manifest "$tmp/manifest.yaml"; then
+	ok "starts and writes the port file"
+	nreq=0
+	base="http://127.0.0.1:$port"
+
+	check "announces the endpoint" grep -q \
+	    "^ensbatch-sim: listening on $base\$" "$tmp/http.stderr"
+
+	req unsigned -X POST "$base/?Action=DescribeHistoryEvents"
+	nreq=$((nreq + 1))
+	check "unsigned: HTTP 400" [ "$code" = 400 ]
+	check "unsigned: MissingParameter or IncompleteSignature" body_is \
+	    unsigned '.Code == "MissingParameter" or
+	    .Code == "IncompleteSignature"'
+	check "unsigned: error body fields" body_is unsigned "$error_shape"
+	check "unsigned: JSON content type" json_type unsigned
+	check "unsigned: x-acs-request-id header" header_id unsigned
+
+	req get "$base/"
+	nreq=$((nreq + 1))
+	check "GET /: 4xx" is_4xx
+	check "GET /: JSON error body" body_is get "$error_shape"
+
+	req path -X POST "$base/other"
+	nreq=$((nreq + 1))
+	check "other path: JSON error body" body_is path "$error_shape"
+
+	long=$(head -c 70000 /dev/zero | tr '\0' a)
+	req long -X POST "$base/?Action=DescribeHistoryEvents&x=$long"
+	nreq=$((nreq + 1))
+	check "query over 64 KiB: 4xx" is_4xx
+	check "query over 64 KiB: JSON error body" body_is long \
+	    "$error_shape"
+
+	head -c 1100000 /dev/zero >"$tmp/big.bin"
+	req bigbody --data-binary @"$tmp/big.bin" "$base/"
+	nreq=$((nreq + 1))
+	check "body over 1 MiB: HTTP 413" [ "$code" = 413 ]
+
+	date=$(utc_now)
+	sha_empty=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	signed="host;x-acs-action;x-acs-content-sha256;x-acs-date"
+	signed="$signed;x-acs-signature-nonce;x-acs-version"
+	for who in ensbatch-sim nobody; do
+		req "v3-$who" -X POST \
+		    -H "Authorization: ACS3-HMAC-SHA256 Credential=$who,SignedHeaders=$signed,Signature=0123456789abcdef" \
+		    -H "x-acs-action: DescribeHistoryEvents" \
+		    -H "x-acs-version: 2017-11-10" \
+		    -H "x-acs-date: $date" \
+		    -H "x-acs-signature-nonce: nonce-$who" \
+		    -H "x-acs-content-sha256: $sha_empty" \
+		    "$base/?EventTypes=Instance%3ASystemMaintenance.Reboot"
+		nreq=$((nreq + 1))
+	done
+	check "bad V3 signature: SignatureDoesNotMatch" body_is \
+	    v3-ensbatch-sim '.Code == "SignatureDoesNotMatch"'
+	check "bad V3 signature: HTTP 400" [ "$(sed -n 1p \
+	    "$tmp/v3-ensbatch-sim.headers" | cut -d' ' -f2)" = 400 ]
+	check "unknown V3 key id: InvalidAccessKeyId.NotFound" body_is \
+	    v3-nobody '.Code == "InvalidAccessKeyId.NotFound"'
+
+	req bad-authz -X POST -H "Authorization: Basic Zm9vOmJhcg==" "$base/"
+	nreq=$((nreq + 1))
+	check "other Authorization scheme: IncompleteSignature" body_is \
+	    bad-authz '.Code == "IncompleteSignature"'
+
+	# Two requests on one connection: keep-alive.
+	conns=$(curl -sS --max-time 20 -o /dev/null -o /dev/null \
+	    -w '%{num_connects}\n' "$base/" "$base/" | tr '\n' ' ')
+	nreq=$((nreq + 2))
+	check "keep-alive: one connection for two requests" \
+	    [ "$conns" = "1 0 " ]
+
+	if [ "$have_openssl" = 1 ]; then
+		et='EventTypes=Instance%3ASystemMaintenance.Reboot&'
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents n1 \
+		    "$(utc_now)" "$et")
+		req v1 -X POST "$base/?$q"
+		nreq=$((nreq + 1))
+		check "V1 signed DescribeHistoryEvents: HTTP 200" \
+		    [ "$code" = 200 ]
+		check "V1 signed DescribeHistoryEvents: reboot events" \
+		    body_is v1 '.TotalCount == 3 and
+		    ([.Events[].EventId] == ["e-0000000000000000000000000000000a",
+		    "e-0000000000000000000000000000000b",
+		    "e-0000000000000000000000000000000c"]) and
+		    .Events[0].EventStatus == "Executed" and
+		    .Events[2].NotBefore == 4070908800000'
+		req v1-again -X POST "$base/?$q"
+		nreq=$((nreq + 1))
+		check "V1 nonce reused: SignatureNonceUsed" body_is v1-again \
+		    '.Code == "SignatureNonceUsed"'
+		q=$(v1_query wrong-secret DescribeHistoryEvents n2 \
+		    "$(utc_now)" "$et")
+		req v1-wrong -X POST "$base/?$q"
+		nreq=$((nreq + 1))
+		check "V1 wrong secret: SignatureDoesNotMatch" body_is \
+		    v1-wrong '.Code == "SignatureDoesNotMatch"'
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents n3 \
+		    2000-01-01T00:00:00Z "$et")
+		req v1-old -X POST "$base/?$q"
+		nreq=$((nreq + 1))
+		check "V1 clock skew: InvalidTimeStamp.Expired" body_is \
+		    v1-old '.Code == "InvalidTimeStamp.Expired"'
+		q=$(v1_query ensbatch-sim-secret DescribeRegions n4 \
+		    "$(utc_now)" "")
+		req v1-action -X POST "$base/?$q"
+		nreq=$((nreq + 1))
+		check "V1 unknown action: InvalidAction.NotFound" body_is \
+		    v1-action '.Code == "InvalidAction.NotFound"'
+	else
+		echo "# openssl not found: V1 signed checks skipped"
+	fi
+
+	check "--emit-manifest: a manifest" grep -q '^ensbatch: 1' \
+	    "$tmp/manifest.yaml"
+	check "--emit-manifest: the endpoint" grep -q \
+	    "endpoint: \"$base\"" "$tmp/manifest.yaml"
+	check "--emit-manifest: the eligible events" sh -c '
+	    grep -q "event: e-0000000000000000000000000000000b" "$1" &&
+	    grep -q "resource: i-simtest0002" "$1" &&
+	    grep -q "event: e-0000000000000000000000000000000c" "$1" &&
+	    grep -q "resource: n-simtest0003" "$1" &&
+	    ! grep -q "e-0000000000000000000000000000000a" "$1" &&
+	    ! grep -q "e-0000000000000000000000000000000d" "$1"' sh \
+	    "$tmp/manifest.yaml"
+	if [ -n "${ENSBATCH:-}" ] && [ -x "$ENSBATCH" ]; then
+		check "--emit-manifest: ensbatch validate accepts it" \
+		    "$ENSBATCH" validate -q "$tmp/manifest.yaml"
+	fi
+
+	if stop_sim; then ok "SIGTERM: exit 0"; else not_ok "SIGTERM: exit 0"; fi
+	lines=$(wc -l <"$tmp/requests.jsonl" | tr -d ' ')
+	check "log: one line per request ($nreq)" [ "$lines" -eq "$nreq" ]
+	check "log: every line a JSON object with the fields" sh -c '
+	    jq -e -s "length == $2 and all(.[]; has(\"seq\") and
+	    has(\"time\") and .remote == \"127.0.0.1\" and has(\"method\") and
+	    has(\"action\") and has(\"signature\") and has(\"access_key_id\")
+	    and (.http_status | type == \"number\") and has(\"code\") and
+	    (.request_id | type == \"string\") and has(\"fault\") and
+	    (.items | type == \"array\")) and
+	    ([.[].seq] == [range(1; $2 + 1)])" "$1" >/dev/null' sh \
+	    "$tmp/requests.jsonl" "$nreq"
+	check "log: no secret" sh -c '! grep -q "ensbatch-sim-secret" "$1"' \
+	    sh "$tmp/requests.jsonl"
+	check "log: the request ids answered" grep -q \
+	    "\"request_id\":\"$(jq -r .RequestId "$tmp/unsigned.body")\"" \
+	    "$tmp/requests.jsonl"
+else
+	not_ok "starts and writes the port file"
+fi
+
+# ----------------------------------------------------------- faults
+
+if [ "$have_openssl" = 1 ]; then
+	et='EventTypes=Instance%3ASystemMaintenance.Reboot&'
+	if start_sim throttle --generate 2 --throttle 1 \
+	    --log "$tmp/throttle.jsonl"; then
+		base="http://127.0.0.1:$port"
+		req t-unsigned -X POST "$base/"
+		check "--throttle: a bad request is still reported as such" \
+		    body_is t-unsigned '.Code == "MissingParameter"'
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents t1 \
+		    "$(utc_now)" "$et")
+		req throttled -X POST "$base/?$q"
+		check "--throttle 1: Throttling.User, HTTP 400" \
+		    [ "$code" = 400 ]
+		check "--throttle 1: Throttling.User body" body_is throttled \
+		    '.Code == "Throttling.User" and .Message ==
+		    "Request was denied due to user flow control."'
+		stop_sim
+		check "--throttle: logged as a fault" sh -c \
+		    'tail -n 1 "$1" | jq -e ".fault == \"throttle\"" >/dev/null' \
+		    sh "$tmp/throttle.jsonl"
+	else
+		not_ok "starts with --throttle"
+	fi
+	if start_sim fail --generate 2 --fail 1; then
+		base="http://127.0.0.1:$port"
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents f1 \
+		    "$(utc_now)" "$et")
+		req failed -X POST "$base/?$q"
+		check "--fail 1: HTTP 503 ServiceUnavailable" \
+		    [ "$code" = 503 ]
+		check "--fail 1: error body" body_is failed \
+		    '.Code == "ServiceUnavailable"'
+		stop_sim
+	else
+		not_ok "starts with --fail"
+	fi
+fi
+
+# ------------------------------------------------------------ HTTPS
+
+if [ "$have_openssl" = 1 ]; then
+	if openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+	    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1 &&
+	    start_sim tls --generate 1 --tls-cert "$tmp/cert.pem" \
+	    --tls-key "$tmp/key.pem"; then
+		base="https://127.0.0.1:$port"
+		check "HTTPS: announces https" grep -q \
+		    "listening on $base\$" "$tmp/tls.stderr"
+		req tls --cacert "$tmp/cert.pem" -X POST "$base/"
+		check "HTTPS with --cacert: JSON error body" body_is tls \
+		    "$error_shape"
+		if curl -sS --max-time 20 -o /dev/null "$base/" \
+		    2>"$tmp/tls-verify.err"; then
+			not_ok "HTTPS without --cacert: verification fails"
+		else
+			ok "HTTPS without --cacert: verification fails"
+		fi
+		if stop_sim; then ok "HTTPS: SIGTERM exit 0"
+		else not_ok "HTTPS: SIGTERM exit 0"; fi
+	else
+		not_ok "HTTPS: starts with a generated certificate"
+	fi
+else
+	echo "# openssl not found: HTTPS checks skipped"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
