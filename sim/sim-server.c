@@ -234,6 +234,10 @@ process(struct sim *s, const struct sim_request *req, int64_t now,
 		    "is not found, please check your url and method.");
 		return;
 	}
+	/*
+	 * A fault that still runs the action (--drop: apply, then close
+	 * without answering) adds its case here and tells respond().
+	 */
 	switch ((*fault = draw_fault(s))) {
 	case SIM_FAULT_THROTTLE:
 		reply_error(r, 400, "Throttling.User", "Request was denied "

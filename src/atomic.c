@@ -29,6 +29,8 @@ atomic_open(struct atomic *a, const char *path, char **cause)
 		    strerror(errno));
 		free(a->tmp);
 		a->tmp = NULL;
+		free(a->path);
+		a->path = NULL;
 		return (-1);
 	}
 	mask = umask(0);
