@@ -50,6 +50,8 @@ enum {
 	OPT_LATENCY,
 	OPT_THROTTLE,
 	OPT_FAIL,
+	OPT_DROP,
+	OPT_CORRUPT,
 	OPT_REBOOT_SECONDS,
 	OPT_LOG,
 	OPT_HELP
@@ -68,6 +70,8 @@ static const struct option long_options[] = {
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "throttle", required_argument, NULL, OPT_THROTTLE },
 	{ "fail", required_argument, NULL, OPT_FAIL },
+	{ "drop", required_argument, NULL, OPT_DROP },
+	{ "corrupt", required_argument, NULL, OPT_CORRUPT },
 	{ "reboot-seconds", required_argument, NULL, OPT_REBOOT_SECONDS },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -91,6 +95,8 @@ struct config {
 	uint64_t	 reboot_seconds;
 	double		 throttle;
 	double		 fail;
+	double		 drop;
+	double		 corrupt;
 	int		 help;
 };
 
@@ -112,9 +118,10 @@ usage(FILE *f)
 	    "[--access-key ID:SECRET]\n"
 	    "                    [--tls-cert CERT.pem --tls-key KEY.pem] "
 	    "[--latency MS]\n"
-	    "                    [--throttle P] [--fail P] "
-	    "[--reboot-seconds S]\n"
-	    "                    [--log REQUESTS.jsonl]\n", f);
+	    "                    [--throttle P] [--fail P] [--drop P] "
+	    "[--corrupt P]\n"
+	    "                    [--reboot-seconds S] "
+	    "[--log REQUESTS.jsonl]\n", f);
 }
 
 static void
@@ -144,6 +151,12 @@ help(void)
 	    "probability P\n"
 	    "  --fail P               answer 503 ServiceUnavailable with "
 	    "probability P\n"
+	    "  --drop P               apply, then close the connection "
+	    "without answering,\n"
+	    "                         with probability P\n"
+	    "  --corrupt P            apply, then answer 200 with an "
+	    "unusable body,\n"
+	    "                         with probability P\n"
 	    "  --reboot-seconds S     an immediate reboot takes S seconds "
 	    "(default 5)\n"
 	    "  --log FILE             one JSON line per request\n"
@@ -312,6 +325,16 @@ parse_options(int argc, char **argv, struct config *cfg)
 			if (parse_probability(optarg, &cfg->fail) != 0)
 				what = "--fail must be a probability from 0 "
 				    "to 1";
+			break;
+		case OPT_DROP:
+			if (parse_probability(optarg, &cfg->drop) != 0)
+				what = "--drop must be a probability from 0 "
+				    "to 1";
+			break;
+		case OPT_CORRUPT:
+			if (parse_probability(optarg, &cfg->corrupt) != 0)
+				what = "--corrupt must be a probability from "
+				    "0 to 1";
 			break;
 		case OPT_REBOOT_SECONDS:
 			if (parse_uint(optarg, MAX_REBOOT_SECONDS,
@@ -489,6 +512,8 @@ main(int argc, char **argv)
 	s.reboot_ms = (int64_t)cfg.reboot_seconds * 1000;
 	s.fault_p[SIM_FAULT_THROTTLE] = cfg.throttle;
 	s.fault_p[SIM_FAULT_FAIL] = cfg.fail;
+	s.fault_p[SIM_FAULT_DROP] = cfg.drop;
+	s.fault_p[SIM_FAULT_CORRUPT] = cfg.corrupt;
 	s.fault_rng = cfg.seed ^ FAULT_STREAM;
 	s.nonces = nonces_new(NONCE_MEMORY, NONCE_KEEP_MS);
 	sim_init_lock(&s);

@@ -3,7 +3,7 @@
  * connection so that --latency delays only its own client): collects a
  * request, runs routing, authentication, faults and the action with the
  * simulator locked, writes the log line, and answers with a JSON body
- * as the ENS endpoint does.
+ * as the ENS endpoint does, or spoils the answer (--drop, --corrupt).
  */
 #include "config.h"
 
@@ -34,6 +34,7 @@
  */
 #define CONNECTION_MEMORY	(256 * 1024)
 #define CONNECTION_TIMEOUT	60	/* seconds of idle keep-alive */
+#define CORRUPT_HTML		"<html>upstream error</html>"
 
 struct sim_server {
 	struct sim		*sim;
@@ -51,7 +52,13 @@ struct conn_req {
 
 /* The names of the faults in the log, by enum sim_fault. */
 static const char *const fault_names[SIM_FAULT_COUNT] = {
-	"throttle", "fail"
+	"throttle", "fail", "drop", "corrupt"
+};
+
+/* How a --corrupt answer is spoiled. */
+enum corrupt_kind {
+	CORRUPT_HTML_BODY,	/* not JSON at all */
+	CORRUPT_NO_RESULTS	/* JSON with only a RequestId */
 };
 
 /* ------------------------------------------------------------ params */
@@ -198,28 +205,45 @@ render(const struct sim_reply *r, const char *request_id)
 
 /* ------------------------------------------------------ processing */
 
-/* Draw every fault kind for this request; the first that hits wins. */
+/*
+ * Draw the fault kinds first to last - 1 for this request, each one
+ * whatever the others decide; the first that hits wins.  *scaled is
+ * the winner's number divided by its probability, uniform in [0, 1),
+ * for a further choice that costs no draw.  Locked.
+ */
 static enum sim_fault
-draw_fault(struct sim *s)
+draw_faults(struct sim *s, int first, int last, double *scaled)
 {
 	enum sim_fault	hit = SIM_FAULT_NONE;
 	double		u;
 	int		i;
 
-	for (i = 0; i < SIM_FAULT_COUNT; i++) {
+	*scaled = 0;
+	for (i = first; i < last; i++) {
 		u = sim_rand_unit(&s->fault_rng);
-		if (hit == SIM_FAULT_NONE && u < s->fault_p[i])
+		if (hit == SIM_FAULT_NONE && u < s->fault_p[i]) {
 			hit = (enum sim_fault)i;
+			*scaled = u / s->fault_p[i];
+		}
 	}
 	return (hit);
 }
 
-/* Authenticate, route, maybe fail, then run the action.  Locked. */
+/*
+ * Authenticate, route, maybe throttle or fail, run the action, then
+ * maybe drop or corrupt its answer (respond() does that; *corrupt says
+ * how).  Locked.
+ */
 static void
 process(struct sim *s, const struct sim_request *req, int64_t now,
-    struct sim_auth *auth, struct sim_reply *r, enum sim_fault *fault)
+    struct sim_auth *auth, struct sim_reply *r, enum sim_fault *fault,
+    enum corrupt_kind *corrupt)
 {
+	enum sim_fault	after;
+	double		scaled;
+
 	*fault = SIM_FAULT_NONE;
+	*corrupt = CORRUPT_HTML_BODY;
 	if (auth_verify(s, req, now, auth, r) != 0)
 		return;
 	if (auth->version == NULL || strcmp(auth->version,
@@ -234,23 +258,33 @@ process(struct sim *s, const struct sim_request *req, int64_t now,
 		    "is not found, please check your url and method.");
 		return;
 	}
-	/*
-	 * A fault that still runs the action (--drop: apply, then close
-	 * without answering) adds its case here and tells respond().
-	 */
-	switch ((*fault = draw_fault(s))) {
+	switch ((*fault = draw_faults(s, SIM_FAULT_THROTTLE, SIM_FAULT_DROP,
+	    &scaled))) {
 	case SIM_FAULT_THROTTLE:
 		reply_error(r, 400, "Throttling.User", "Request was denied "
 		    "due to user flow control.");
-		return;
+		break;
 	case SIM_FAULT_FAIL:
 		reply_error(r, 503, "ServiceUnavailable", "The request has "
 		    "failed due to a temporary failure of the server.");
-		return;
+		break;
 	default:
+		api_dispatch(s, auth->action, &req->all, now, r);
 		break;
 	}
-	api_dispatch(s, auth->action, &req->all, now, r);
+
+	/* Drawn even after a throttle or fail, to keep the stream fixed. */
+	after = draw_faults(s, SIM_FAULT_DROP, SIM_FAULT_COUNT, &scaled);
+	if (*fault != SIM_FAULT_NONE)
+		return;
+	*fault = after;
+	/*
+	 * A JSON answer without Results is unusable only for the batch
+	 * action: it is EventRebootInstance's success body.
+	 */
+	if (after == SIM_FAULT_CORRUPT && scaled < 0.5 &&
+	    strcmp(auth->action, "BatchEventRebootInstance") == 0)
+		*corrupt = CORRUPT_NO_RESULTS;
 }
 
 /* One JSON line in the log, flushed.  Locked. */
@@ -412,6 +446,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	struct sim_auth		 auth;
 	struct MHD_Response	*resp;
 	enum sim_fault		 fault = SIM_FAULT_NONE;
+	enum corrupt_kind	 corrupt = CORRUPT_HTML_BODY;
 	enum MHD_Result		 ret;
 	char			 remote[NI_MAXHOST], *request_id, *text;
 	const char		*q;
@@ -454,23 +489,45 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	seq = ++s->seq;
 	now = timefmt_now();
 	if (ok)
-		process(s, &req, now, &auth, &reply, &fault);
+		process(s, &req, now, &auth, &reply, &fault, &corrupt);
 	log_request(s, seq, now, &req, &auth, &reply, fault, request_id);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
 
 	if (s->latency_ms > 0)
 		latency_wait(s);
-	text = render(&reply, request_id);
+	if (fault == SIM_FAULT_DROP) {
+		/*
+		 * The whole request has been read, so libmicrohttpd closes
+		 * the connection (FIN, no response): the client sees an
+		 * empty reply, and its next request a new connection.
+		 */
+		ret = MHD_NO;
+		goto out;
+	}
+	if (fault == SIM_FAULT_CORRUPT && corrupt == CORRUPT_HTML_BODY)
+		text = xstrdup(CORRUPT_HTML);
+	else if (fault == SIM_FAULT_CORRUPT)
+		text = xasprintf("{\"RequestId\":\"%s\"}", request_id);
+	else
+		text = render(&reply, request_id);
 	resp = MHD_create_response_from_buffer(strlen(text), text,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)
 		fatal("cannot create a response");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json;charset=utf-8");
-	MHD_add_response_header(resp, "x-acs-request-id", request_id);
-	ret = MHD_queue_response(c, reply.status, resp);
+	if (fault == SIM_FAULT_CORRUPT && corrupt == CORRUPT_HTML_BODY)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/html");
+	else {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "application/json;charset=utf-8");
+		MHD_add_response_header(resp, "x-acs-request-id",
+		    request_id);
+	}
+	ret = MHD_queue_response(c, fault == SIM_FAULT_CORRUPT ?
+	    MHD_HTTP_OK : reply.status, resp);
 	MHD_destroy_response(resp);
+out:
 
 	auth_clear(&auth);
 	reply_clear(&reply);
@@ -562,7 +619,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct sim_server	*srv = cls;
 
-	if (!atomic_load(&srv->log_errors))
+	if (!atomic_load(&srv->log_errors) || fmt == NULL)
 		return;
 	fputs("ensbatch-sim: ", stderr);
 	vfprintf(stderr, fmt, ap);

@@ -3,10 +3,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/xmalloc.h"
@@ -89,4 +92,50 @@ buf_detach(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return (p);
+}
+
+int
+buf_read_file(const char *path, size_t max, char **text, size_t *len,
+    char **cause)
+{
+	struct buf	 b;
+	char		 chunk[65536];
+	ssize_t		 r;
+	int		 fd = -1, rc = -1;
+
+	*cause = NULL;
+	*text = NULL;
+	buf_init(&b);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*cause = xasprintf("cannot read %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (b.len + (size_t)r > max) {
+			*cause = xasprintf("%s is larger than %zu MiB", path,
+			    max >> 20);
+			goto out;
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	*len = b.len;
+	*text = buf_detach(&b);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != 0)
+		buf_free(&b);
+	return (rc);
 }

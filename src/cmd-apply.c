@@ -16,18 +16,21 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
+#include "ensbatch/journal.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
 #include "ensbatch/report.h"
 #include "ensbatch/runner.h"
+#include "ensbatch/xmalloc.h"
 
 static int	cmd_apply_exec(int, char **);
 
 const struct cmd_entry cmd_apply_entry = {
 	"apply",
-	"[--yes] [--report FILE.xml] [--parallel N] [--no-preflight]\n"
+	"[--plan PLAN.json] [--yes] [--report FILE.xml] [--journal FILE]\n"
+	"                      [--resume] [--parallel N] [--no-preflight]\n"
 	"                      [--endpoint URL] [--profile NAME] "
 	"[--signature v3|v1]\n"
 	"                      [--cacert FILE] [--timeout DUR] "
@@ -44,16 +47,47 @@ static const struct option apply_long[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ NULL, 0, NULL, 0 }
 };
 
 static volatile sig_atomic_t apply_stop;
 
+/*
+ * First signal: start nothing new, let calls in flight finish.  Second:
+ * abort them too (their targets end "outcome unknown" for --resume).
+ */
 static void
 apply_signal(int sig)
 {
+	static const char	first[] = "\nensbatch: stopping after the "
+	    "calls in flight; signal again to abort them\n";
+	static const char	second[] = "\nensbatch: aborting the calls "
+	    "in flight\n";
+	int			saved = errno;
+
 	(void)sig;
-	apply_stop = 1;
+	if (apply_stop < 2)
+		apply_stop++;
+	if (apply_stop == 1)
+		(void)write(STDERR_FILENO, first, sizeof(first) - 1);
+	else
+		(void)write(STDERR_FILENO, second, sizeof(second) - 1);
+	errno = saved;
+}
+
+/* NAME.journal.jsonl beside the report, or here.  Caller frees. */
+static char *
+journal_path(const char *report, const char *name)
+{
+	const char	*slash;
+
+	if (report != NULL && (slash = strrchr(report, '/')) != NULL)
+		return (xasprintf("%.*s/%s.journal.jsonl",
+		    (int)(slash - report), report, name));
+	return (xasprintf("%s.journal.jsonl", name));
 }
 
 /* Ask on the terminal; anything but y/yes is no. */
@@ -104,11 +138,14 @@ cmd_apply_exec(int argc, char **argv)
 	struct report		*rep = NULL;
 	struct ens_reply	 reply;
 	struct sigaction	 sa;
-	const char		*report_path = NULL;
+	const char		*report_path = NULL, *plan_path = NULL;
+	const char		*journal_arg = NULL;
+	char			*jpath = NULL;
+	struct journal		*journal = NULL;
 	char			*cause = NULL, *end;
 	int64_t			 now;
 	long			 parallel = 4;
-	int			 ch, r, yes = 0, preflight = 1;
+	int			 ch, r, yes = 0, preflight = 1, resume = 0;
 	int			 rc = EXIT_USAGE;
 
 	memset(&creds, 0, sizeof(creds));
@@ -141,6 +178,15 @@ cmd_apply_exec(int argc, char **argv)
 		case OPT_NO_PREFLIGHT:
 			preflight = 0;
 			break;
+		case OPT_JOURNAL:
+			journal_arg = optarg;
+			break;
+		case OPT_RESUME:
+			resume = 1;
+			break;
+		case OPT_PLAN:
+			plan_path = optarg;
+			break;
 		default:
 			options_usage(&cmd_apply_entry, stderr);
 			goto out;
@@ -164,15 +210,40 @@ cmd_apply_exec(int argc, char **argv)
 	/* 1. Validate offline: nothing is sent for an invalid manifest. */
 	d = diags_new();
 	m = options_load(argv[optind], NULL, d, &now, &cause);
+	if (m != NULL && plan_path != NULL) {
+		/* An approved plan is checked first: "stale" says why. */
+		p = plan_build(m, now);
+		if (plan_verify(p, plan_path, now, &cause) != 0) {
+			fprintf(stderr, "ensbatch apply: %s\n", cause);
+			goto out;
+		}
+	}
 	diags_print(d, stderr, options_use_color(&o, stderr));
 	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
 		fprintf(stderr, "%s: invalid manifest: nothing was sent\n",
 		    argv[optind]);
 		goto out;
 	}
-	p = plan_build(m, now);
+	if (p == NULL)
+		p = plan_build(m, now);
+	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
+	    journal_path(report_path, m->name.text);
+	if (resume) {
+		/* Read it now: a wrong journal must stop us before the API. */
+		if ((journal = journal_resume(jpath, m->sha256,
+		    &cause)) == NULL) {
+			fprintf(stderr, "ensbatch apply: %s\n", cause);
+			goto out;
+		}
+	} else if (access(jpath, F_OK) == 0) {
+		fprintf(stderr, "ensbatch apply: the journal %s already "
+		    "exists: an earlier run wrote it; finish that run with "
+		    "--resume, or move the file away\n", jpath);
+		goto out;
+	}
 
 	/* 2. Credentials and endpoint. */
+	o.stop = &apply_stop;
 	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
 		fprintf(stderr, "ensbatch apply: %s\n", cause);
 		rc = EXIT_ENV;
@@ -209,7 +280,13 @@ cmd_apply_exec(int argc, char **argv)
 		goto out;
 	}
 
-	/* 5. Run. */
+	/* 5. Run, with every call in the journal. */
+	if (journal == NULL && (journal = journal_create(jpath, m->sha256,
+	    m->name.text, &cause)) == NULL) {
+		fprintf(stderr, "ensbatch apply: %s\n", cause);
+		rc = EXIT_ENV;
+		goto out;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = apply_signal;
 	sigemptyset(&sa.sa_mask);
@@ -217,6 +294,8 @@ cmd_apply_exec(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	memset(&ro, 0, sizeof(ro));
 	ro.parallel = (size_t)parallel;
+	ro.journal = journal;
+	ro.resume = resume;
 	ro.quiet = o.quiet;
 	ro.live = isatty(STDERR_FILENO);
 	ro.endpoint = ens_client_url(ens);
@@ -231,6 +310,8 @@ cmd_apply_exec(int argc, char **argv)
 	if (!o.quiet)
 		summary(rep, report_path);
 out:
+	journal_free(journal);
+	free(jpath);
 	free(cause);
 	ens_reply_clear(&reply);
 	report_free(rep);

@@ -52,17 +52,26 @@ mono_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+static int
+stopping(const struct ens_client *c)
+{
+	return (c->cfg.stop != NULL && *c->cfg.stop != 0);
+}
+
+/* Sleep in short steps so that a stop request is noticed. */
 static void
-sleep_ms(int64_t ms)
+sleep_ms(const struct ens_client *c, int64_t ms)
 {
 	struct timespec	ts;
+	int64_t		step;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	while (ms > 0 && !stopping(c)) {
+		step = ms < 100 ? ms : 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
 }
 
 static uint64_t
@@ -125,6 +134,7 @@ ens_client_new(const struct ens_config *cfg, char **cause)
 		c->url = xasprintf("%.*s/", (int)((size_t)(host - e) + len), e);
 	memset(&hc, 0, sizeof(hc));
 	hc.cacert = cfg->cacert;
+	hc.stop = cfg->stop;
 	hc.timeout_ms = cfg->timeout_ms;
 	hc.connect_timeout_ms = cfg->timeout_ms < 10000 ? cfg->timeout_ms :
 	    10000;
@@ -184,7 +194,7 @@ rate_wait(struct ens_client *c)
 	interval = 1000 / c->cfg.rate;
 	now = mono_ms();
 	if (c->next_slot > now)
-		sleep_ms(c->next_slot - now);
+		sleep_ms(c, c->next_slot - now);
 	now = mono_ms();
 	c->next_slot = (c->next_slot > now ? c->next_slot : now) + interval;
 }
@@ -335,10 +345,13 @@ call(struct ens_client *c, const char *action,
 		free(url);
 		v = judge(h, readonly, r);
 		verbose_line(c, action, r, mono_ms() - start);
-		if (v != V_RETRY || r->attempts > c->cfg.retries)
+		if (v != V_RETRY || r->attempts > c->cfg.retries ||
+		    stopping(c))
 			break;
-		sleep_ms(ens_backoff(r->attempts, h->retry_after,
+		sleep_ms(c, ens_backoff(r->attempts, h->retry_after,
 		    random64()));
+		if (stopping(c))
+			break;
 	}
 }
 
@@ -534,7 +547,7 @@ ens_batch_reboot_many(struct ens_client *c,
 			verbose_line(c, "BatchEventRebootInstance",
 			    &replies[i], 0);
 			if (v == V_RETRY && replies[i].attempts <=
-			    c->cfg.retries) {
+			    c->cfg.retries && !stopping(c)) {
 				int64_t	b = ens_backoff(replies[i].attempts,
 				    resp[k].retry_after, random64());
 
@@ -548,7 +561,7 @@ ens_batch_reboot_many(struct ens_client *c,
 			    &replies[i]);
 		}
 		ntodo = next;
-		sleep_ms(ntodo > 0 ? wait : 0);
+		sleep_ms(c, ntodo > 0 ? wait : 0);
 	}
 	for (i = 0; i < n; i++)
 		free(infos[i]);

@@ -117,6 +117,20 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	return (n);
 }
 
+/* A second signal aborts transfers in flight (libcurl progress hook). */
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct http_client	*c = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return (c->cfg.stop != NULL && *c->cfg.stop >= 2);
+}
+
 static void
 transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     const struct http_request *req)
@@ -151,6 +165,9 @@ transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "ensbatch/" PACKAGE_VERSION);
 	if (c->cfg.cacert != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->cfg.cacert);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
 	if (c->cfg.timeout_ms > 0)
 		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
 	if (c->cfg.connect_timeout_ms > 0)
@@ -254,6 +271,15 @@ http_post_many(struct http_client *c, const struct http_request *req,
 		parallel = 1;
 	t = xcalloc(n + 1, sizeof(*t));
 	while (next < n || active > 0) {
+		/* Stopping: what has not started never will. */
+		while (next < n && c->cfg.stop != NULL && *c->cfg.stop != 0) {
+			memset(&out[next], 0, sizeof(out[next]));
+			out[next].result = HTTP_NOT_SENT;
+			out[next].retry_after = -1;
+			out[next].body = xstrdup("");
+			out[next++].error = xstrdup("interrupted before "
+			    "sending");
+		}
 		while (next < n && active < parallel) {
 			wait = last_start + interval_ms - now_ms();
 			if (next > 0 && wait > 0)

@@ -152,55 +152,6 @@ manifest_suggest(const char *word, const char *const *cands, size_t n)
 /* Reading and checking the bytes. */
 
 /*
- * Read a whole file of at most MANIFEST_MAX_SIZE bytes.  Returns 0, or
- * -1 with *cause.  *text is NUL-terminated; caller frees.
- */
-static int
-read_file(const char *path, char **text, size_t *len, char **cause)
-{
-	struct buf	 b;
-	char		 chunk[65536];
-	ssize_t		 r;
-	int		 fd = -1, rc = -1;
-
-	*cause = NULL;
-	*text = NULL;
-	buf_init(&b);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = xasprintf("cannot open %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			*cause = xasprintf("cannot read %s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if (b.len + (size_t)r > MANIFEST_MAX_SIZE) {
-			*cause = xasprintf("%s is larger than %lu MiB", path,
-			    MANIFEST_MAX_SIZE >> 20);
-			goto out;
-		}
-		buf_add(&b, chunk, (size_t)r);
-	}
-	*len = b.len;
-	*text = buf_detach(&b);
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc != 0)
-		buf_free(&b);
-	return (rc);
-}
-
-/*
  * Check that text is valid UTF-8 (no overlongs, no surrogates, nothing
  * past U+10FFFF) and has no NUL.  On failure set *line and *col of the
  * first bad byte (1-based, in characters) and return -1.
@@ -878,7 +829,7 @@ load_csv(struct loader *l, struct group *g)
 		path = xstrdup(g->targets_file.text);
 	else
 		path = xasprintf("%s/%s", l->dir, g->targets_file.text);
-	if (read_file(path, &text, &len, &cause) != 0) {
+	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
 		diag_add(l->diags, DIAG_ERROR, g->targets_file.pos,
 		    "targets-file", "%s", cause);
 		free(cause);
@@ -1051,7 +1002,7 @@ manifest_load(const char *path, struct diags *d)
 
 	memset(&l, 0, sizeof(l));
 	l.diags = d;
-	if (read_file(path, &text, &len, &cause) != 0) {
+	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
 		pos.file = diags_add_source(d, path, NULL, 0);
 		diag_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
 		    "yaml-limits" : NULL, "%s", cause);

@@ -219,6 +219,7 @@ options_connect(const struct options *o, const struct manifest *m,
 	cfg.cacert = o->cacert;
 	cfg.creds = creds;
 	cfg.verbose = o->verbose;
+	cfg.stop = o->stop;
 	if ((c = ens_client_new(&cfg, cause)) == NULL)
 		creds_free(creds);
 	return (c);

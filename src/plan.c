@@ -614,3 +614,152 @@ plan_report(const struct plan *p, const struct diags *d,
 		report_validation(r, p, d);
 	return (r);
 }
+
+/* The approved plan's group with this name, or NULL. */
+static json_t *
+plan_file_group(json_t *groups, const char *name)
+{
+	json_t	*g;
+	size_t	 i;
+
+	json_array_foreach(groups, i, g) {
+		const char	*n = json_string_value(json_object_get(g,
+		    "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return (g);
+	}
+	return (NULL);
+}
+
+/* Compare one group's batches with the approved ones; NULL if equal. */
+static char *
+plan_group_diff(const struct plan_group *pg, json_t *jg)
+{
+	const struct group	*g = pg->group;
+	json_t			*batches, *jb, *targets, *jt, *pt;
+	size_t			 k, j;
+
+	batches = json_object_get(jg, "batches");
+	if (!json_is_array(batches) || json_array_size(batches) !=
+	    pg->nbatches)
+		return (xasprintf("group %s has %zu batches, the approved "
+		    "plan %zu", g->name, pg->nbatches,
+		    json_array_size(batches)));
+	for (k = 0; k < pg->nbatches; k++) {
+		const struct plan_batch	*b = &pg->batches[k];
+
+		jb = json_array_get(batches, k);
+		targets = json_object_get(jb, "targets");
+		pt = json_object_get(jb, "plan_time");
+		if (b->plan_time == PLAN_NO_TIME ? !json_is_null(pt) :
+		    (!json_is_integer(pt) || json_integer_value(pt) !=
+		    b->plan_time))
+			return (xasprintf("group %s batch %zu has another "
+			    "PlanTime in the approved plan", g->name, k + 1));
+		if (!json_is_array(targets) || json_array_size(targets) !=
+		    b->count)
+			return (xasprintf("group %s batch %zu has other "
+			    "targets in the approved plan", g->name, k + 1));
+		for (j = 0; j < b->count; j++) {
+			const char	*ev, *rs;
+
+			jt = json_array_get(targets, j);
+			ev = json_string_value(json_object_get(jt, "event"));
+			rs = json_string_value(json_object_get(jt,
+			    "resource"));
+			if (ev == NULL || rs == NULL || strcmp(ev,
+			    g->targets[b->first + j].event) != 0 ||
+			    strcmp(rs, g->targets[b->first + j].resource) != 0)
+				return (xasprintf("group %s batch %zu has "
+				    "other targets in the approved plan",
+				    g->name, k + 1));
+		}
+	}
+	return (NULL);
+}
+
+int
+plan_verify(const struct plan *p, const char *path, int64_t now,
+    char **cause)
+{
+	const struct manifest	*m = p->manifest;
+	json_t			*root = NULL, *jm, *files, *groups, *jg;
+	json_error_t		 err;
+	const char		*sha;
+	char			*diff, t[TIMEFMT_LEN], d[TIMEFMT_LEN];
+	size_t			 i, k;
+	int			 rc = -1;
+
+	*cause = NULL;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL || json_integer_value(json_object_get(root,
+	    "ensbatch_plan")) != 1) {
+		*cause = xasprintf("%s is not a plan written by ensbatch plan "
+		    "--out%s%s", path, root == NULL ? ": " : "",
+		    root == NULL ? err.text : "");
+		goto out;
+	}
+	jm = json_object_get(root, "manifest");
+	sha = json_string_value(json_object_get(jm, "sha256"));
+	if (sha == NULL || strcmp(sha, m->sha256) != 0) {
+		*cause = xasprintf("stale plan: %s changed since the plan was "
+		    "approved (sha256 %.12s... in the plan, %.12s... now)",
+		    m->path, sha != NULL ? sha : "?", m->sha256);
+		goto out;
+	}
+	files = json_object_get(jm, "targets_files");
+	if (!json_is_array(files) || json_array_size(files) != m->nfiles) {
+		*cause = xasprintf("stale plan: the manifest's targets files "
+		    "differ from the approved plan's");
+		goto out;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		sha = json_string_value(json_object_get(json_array_get(files,
+		    i), "sha256"));
+		if (sha == NULL || strcmp(sha, m->files[i].sha256) != 0) {
+			*cause = xasprintf("stale plan: %s changed since the "
+			    "plan was approved", m->files[i].path);
+			goto out;
+		}
+	}
+	groups = json_object_get(root, "groups");
+	if (!json_is_array(groups) || json_array_size(groups) != p->ngroups) {
+		*cause = xasprintf("stale plan: the groups differ from the "
+		    "approved plan's");
+		goto out;
+	}
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+		const struct policy	*pol = pg->group->policy;
+
+		jg = json_array_get(groups, i);
+		if (plan_file_group(groups, pg->group->name) != jg) {
+			*cause = xasprintf("stale plan: group %s is not where "
+			    "the approved plan has it", pg->group->name);
+			goto out;
+		}
+		if ((diff = plan_group_diff(pg, jg)) != NULL) {
+			*cause = xasprintf("stale plan: %s", diff);
+			free(diff);
+			goto out;
+		}
+		for (k = 0; k < pg->nbatches; k++) {
+			int64_t	pt = pg->batches[k].plan_time;
+
+			if (pt == PLAN_NO_TIME || pt >= now + pol->r_min_lead)
+				continue;
+			timefmt_utc(pt, t, sizeof(t));
+			timefmt_duration_str(pol->r_min_lead, d, sizeof(d));
+			*cause = xasprintf("stale plan: group %s batch %zu has "
+			    "PlanTime %s, now past or closer than min_lead "
+			    "%s: make a new plan", pg->group->name, k + 1, t,
+			    d);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return (rc);
+}

@@ -1,6 +1,9 @@
 /*
- * Executing a plan.  Every target ends in exactly one state, and a
- * target is marked passed only when the API answered 200 for it.
+ * Executing a plan.  Every target ends in exactly one state; a target
+ * is passed only when the API answered 200 for it or DescribeHistory-
+ * Events confirmed it; a reboot is requested again only when the events
+ * prove the earlier request did not take effect.  Every call is in the
+ * journal before it is made and its result right after.
  */
 #include "config.h"
 
@@ -12,9 +15,13 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/exitcode.h"
+#include "ensbatch/journal.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
+
+#define MAX_BATCH	64	/* batch_size is at most 50 */
+#define REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
 
 /* What happened to one target. */
 struct tstate {
@@ -24,7 +31,7 @@ struct tstate {
 	char			*message;
 	char			*out;		/* system-out */
 	double			 time;
-	int			 preflight_skip;
+	int			 fine;		/* skipped, but not a failure */
 };
 
 struct run {
@@ -37,9 +44,30 @@ struct run {
 	int64_t				*begun;	/* [group]: start, ms epoch */
 	int				 reached; /* the API answered */
 	int				 env_error;
-	int				 interrupted;
+	int				 journal_error;
 	size_t				 done;	/* targets decided */
 	size_t				 failed;
+};
+
+/* One call: a batch's items (or the resend of some of them). */
+struct call {
+	const struct plan_group	*pg;
+	size_t			 k;		/* batch index */
+	struct ens_item		 items[MAX_BATCH];
+	size_t			 idx[MAX_BATCH]; /* group target index */
+	size_t			 n;
+	uint64_t		 seq;
+	struct ens_reply	 rep;
+	double			 secs;
+	int			 resend;	/* a second attempt */
+};
+
+/* What the events say about a request whose outcome is unknown. */
+enum verdict {
+	CONFIRMED,		/* it took effect */
+	UNCHANGED,		/* it did not: may be sent once more */
+	OTHER,			/* the event went final some other way */
+	UNREADABLE		/* the events could not be read */
 };
 
 static int64_t
@@ -55,6 +83,13 @@ static int
 stopping(const struct run *r)
 {
 	return (r->opts->stop != NULL && *r->opts->stop != 0);
+}
+
+/* Nothing more may be sent: a signal, no API, or no journal. */
+static int
+halted(const struct run *r)
+{
+	return (stopping(r) || r->env_error || r->journal_error);
 }
 
 /* Sleep, waking early when a stop is requested. */
@@ -92,137 +127,355 @@ decide(struct run *r, struct tstate *t, enum report_outcome outcome,
 		r->failed++;
 }
 
-/* Skip every undecided target of a group from batch k on. */
+/* Skip every undecided target of a group. */
 static void
-skip_rest(struct run *r, const struct plan_group *pg, size_t k,
-    const char *why)
+skip_group(struct run *r, const struct plan_group *pg, const char *why)
 {
 	size_t	j;
 
-	for (; k < pg->nbatches; k++) {
-		const struct plan_batch	*b = &pg->batches[k];
-
-		for (j = b->first; j < b->first + b->count; j++)
-			decide(r, &r->ts[pg->index][j], REPORT_SKIPPED, NULL,
-			    why, NULL, 0);
-	}
-	/* Targets not in any batch (a group without a usable policy). */
 	for (j = 0; j < pg->group->ntargets; j++)
 		decide(r, &r->ts[pg->index][j], REPORT_SKIPPED, NULL, why,
 		    NULL, 0);
 }
 
 static char *
-batch_out(const struct plan_group *pg, size_t k, const struct ens_reply *rep)
+call_out(const struct call *c, const char *extra)
 {
-	const struct plan_batch	*b = &pg->batches[k];
+	const struct plan_batch	*b = &c->pg->batches[c->k];
 	struct buf		 out;
 	char			 t[TIMEFMT_LEN];
 
 	buf_init(&out);
-	buf_addf(&out, "batch %zu/%zu\n", k + 1, pg->nbatches);
+	buf_addf(&out, "batch %zu/%zu\n", c->k + 1, c->pg->nbatches);
 	if (b->plan_time != PLAN_NO_TIME) {
 		timefmt_utc(b->plan_time, t, sizeof(t));
 		buf_addf(&out, "PlanTime %" PRId64 " (%s)\n", b->plan_time, t);
 	}
-	if (rep->request_id != NULL)
-		buf_addf(&out, "RequestId %s\n", rep->request_id);
-	if (rep->http_status != 0)
-		buf_addf(&out, "HTTP %ld\n", rep->http_status);
-	buf_addf(&out, "attempts %d\n", rep->attempts);
+	if (c->rep.request_id != NULL)
+		buf_addf(&out, "RequestId %s\n", c->rep.request_id);
+	if (c->rep.http_status != 0)
+		buf_addf(&out, "HTTP %ld\n", c->rep.http_status);
+	buf_addf(&out, "attempts %d\n", c->rep.attempts);
+	if (c->resend)
+		buf_adds(&out, "sent a second time: the events showed the "
+		    "first request had not taken effect\n");
+	if (extra != NULL)
+		buf_addf(&out, "%s\n", extra);
 	return (buf_detach(&out));
 }
 
-/*
- * Record one call's reply for the targets it carried (idx[i] is the
- * group target index of item i).  Returns the number of new failures.
- */
-static size_t
-apply_reply(struct run *r, const struct plan_group *pg, size_t k,
-    const size_t *idx, size_t n, const struct ens_reply *rep, double secs)
+/* ------------------------------------------------------------------ */
+/* Reconciliation (SPEC section 5 step 6). */
+
+static enum verdict
+judge_event(const struct ens_event *e, int scheduled, int64_t plan_time)
 {
-	struct tstate	*ts = r->ts[pg->index];
-	size_t		 i, before = r->failed;
-	char		*msg;
-
-	if (rep->http_status != 0 || rep->outcome == ENS_UNKNOWN)
-		r->reached = 1;
-	for (i = 0; i < n; i++) {
-		struct tstate			*t = &ts[idx[i]];
-		const struct ens_item_result	*res = &rep->results[i];
-		char				*out = batch_out(pg, k, rep);
-
-		switch (rep->outcome) {
-		case ENS_OK:
-			if (!res->found)
-				decide(r, t, REPORT_ERROR, "OutcomeUnknown",
-				    "outcome unknown: the answer did not "
-				    "mention this target", out, secs);
-			else if (res->code == 200)
-				decide(r, t, REPORT_PASSED, NULL, NULL, out,
-				    secs);
-			else
-				decide(r, t, REPORT_FAILURE, res->code_text,
-				    res->message, out, secs);
-			break;
-		case ENS_UNKNOWN:
-			msg = xasprintf("outcome unknown: %s", rep->message);
-			decide(r, t, REPORT_ERROR, "OutcomeUnknown", msg, out,
-			    secs);
-			free(msg);
-			break;
-		case ENS_API_ERROR:
-		case ENS_NOT_SENT:
-			decide(r, t, REPORT_ERROR, rep->code, rep->message,
-			    out, secs);
-			break;
-		}
-	}
-	return (r->failed - before);
+	if (e == NULL)
+		return (UNREADABLE);
+	if (strcmp(e->status, "Executing") == 0 ||
+	    strcmp(e->status, "Executed") == 0)
+		return (CONFIRMED);
+	if (scheduled && e->not_before == plan_time)
+		return (CONFIRMED);
+	if (strcmp(e->status, "Inquiring") == 0 ||
+	    strcmp(e->status, "Scheduled") == 0)
+		return (UNCHANGED);
+	return (OTHER);
 }
 
 /*
- * The items of batch k that preflight did not rule out; targets whose
- * event is already final are skipped here.  Returns the item count.
+ * Ask DescribeHistoryEvents about items[0..n); verdicts[i] and, for the
+ * caller's messages, statuses[i] (borrowed until events are freed).
+ */
+static void
+reconcile(struct run *r, const struct ens_item *items, size_t n,
+    enum verdict *verdicts, struct ens_event **events, size_t *nevents)
+{
+	struct ens_reply	  rep;
+	const char		**res;
+	size_t			  i, k;
+
+	res = xcalloc(n + 1, sizeof(*res));
+	for (i = 0; i < n; i++)
+		res[i] = items[i].resource;
+	*events = NULL;
+	*nevents = 0;
+	if (ens_describe_events(r->ens, res, n, REBOOT_TYPES, events, nevents,
+	    &rep) != 0) {
+		for (i = 0; i < n; i++)
+			verdicts[i] = UNREADABLE;
+	} else {
+		for (i = 0; i < n; i++) {
+			const struct ens_event	*e = NULL;
+
+			for (k = 0; k < *nevents; k++) {
+				if (strcmp((*events)[k].event,
+				    items[i].event) == 0)
+					e = &(*events)[k];
+			}
+			verdicts[i] = judge_event(e, items[i].scheduled,
+			    items[i].plan_time);
+		}
+	}
+	ens_reply_clear(&rep);
+	free(res);
+}
+
+static const char *
+event_status(const struct ens_event *ev, size_t n, const char *event)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(ev[i].event, event) == 0)
+			return (ev[i].status);
+	}
+	return ("?");
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls. */
+
+/* Record the call in the journal; -1 stops the run before sending. */
+static int
+call_begin(struct run *r, struct call *c)
+{
+	char	*cause = NULL;
+
+	if (journal_call(r->opts->journal, &c->seq, c->pg->group->name, c->k,
+	    c->items, c->n, &cause) == 0)
+		return (0);
+	fprintf(stderr, "%sensbatch: %s\n", r->opts->live ? "\n" : "", cause);
+	free(cause);
+	r->journal_error = 1;
+	return (-1);
+}
+
+/* The journal state of item i after the reply. */
+static enum journal_state
+item_state(const struct ens_reply *rep, size_t i)
+{
+	switch (rep->outcome) {
+	case ENS_OK:
+		if (!rep->results[i].found)
+			return (JOURNAL_UNKNOWN);
+		return (rep->results[i].code == 200 ? JOURNAL_CONFIRMED :
+		    JOURNAL_FAILED);
+	case ENS_API_ERROR:
+		return (JOURNAL_FAILED);
+	case ENS_NOT_SENT:
+		return (JOURNAL_NOT_SENT);
+	case ENS_UNKNOWN:
+		break;
+	}
+	return (JOURNAL_UNKNOWN);
+}
+
+static void	call_send(struct run *, struct call *);
+
+/*
+ * Settle the targets of an unknown outcome: confirmed ones pass, those
+ * proven untouched are sent once more (not after a resend, and not
+ * when stopping), the rest are errors that count against the budget.
+ */
+static void
+call_unknown(struct run *r, struct call *c, const size_t *which, size_t n)
+{
+	struct ens_event	*ev = NULL;
+	struct ens_item		 items[MAX_BATCH];
+	enum verdict		 v[MAX_BATCH];
+	struct call		*again;
+	size_t			 i, nev = 0, w;
+	char			*cause = NULL, *msg;
+	struct tstate		*t;
+
+	for (i = 0; i < n; i++)
+		items[i] = c->items[which[i]];
+	if (r->opts->stop != NULL && *r->opts->stop >= 2) {
+		for (i = 0; i < n; i++)
+			v[i] = UNREADABLE;	/* aborting: ask nothing */
+	} else
+		reconcile(r, items, n, v, &ev, &nev);
+	again = xcalloc(1, sizeof(*again));
+	again->pg = c->pg;
+	again->k = c->k;
+	again->resend = 1;
+	for (i = 0; i < n; i++) {
+		w = which[i];
+		t = &r->ts[c->pg->index][c->idx[w]];
+		switch (v[i]) {
+		case CONFIRMED:
+			if (journal_reconcile(r->opts->journal,
+			    items[i].event, JOURNAL_CONFIRMED,
+			    event_status(ev, nev, items[i].event), &cause) != 0)
+				r->journal_error = 1;
+			decide(r, t, REPORT_PASSED, NULL, NULL, call_out(c,
+			    "outcome was unknown; DescribeHistoryEvents "
+			    "confirmed it"), c->secs);
+			break;
+		case UNCHANGED:
+			if (!c->resend && !halted(r) && journal_reconcile(
+			    r->opts->journal, items[i].event,
+			    JOURNAL_NOT_SENT, event_status(ev, nev,
+			    items[i].event), &cause) == 0) {
+				again->items[again->n] = items[i];
+				again->idx[again->n++] = c->idx[w];
+				break;
+			}
+			/* FALLTHROUGH */
+		case UNREADABLE:
+			msg = xasprintf("outcome unknown: %s", c->rep.message !=
+			    NULL ? c->rep.message : "no answer for this target");
+			decide(r, t, REPORT_ERROR, "OutcomeUnknown", msg,
+			    call_out(c, NULL), c->secs);
+			free(msg);
+			break;
+		case OTHER:
+			msg = xasprintf("the event is now %s",
+			    event_status(ev, nev, items[i].event));
+			if (journal_reconcile(r->opts->journal,
+			    items[i].event, JOURNAL_FAILED, event_status(ev,
+			    nev, items[i].event), &cause) != 0)
+				r->journal_error = 1;
+			decide(r, t, REPORT_FAILURE, "EventStatus", msg,
+			    call_out(c, NULL), c->secs);
+			free(msg);
+			break;
+		}
+		if (cause != NULL) {
+			fprintf(stderr, "ensbatch: %s\n", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	ens_events_free(ev, nev);
+	if (again->n > 0 && call_begin(r, again) == 0)
+		call_send(r, again);
+	free(again);
+}
+
+/*
+ * Record a reply: journal first, then the targets' outcomes.  Unknown
+ * outcomes go through reconciliation.
+ */
+static void
+call_end(struct run *r, struct call *c)
+{
+	enum journal_state	 st[MAX_BATCH];
+	size_t			 unknown[MAX_BATCH], nu = 0, i;
+	char			*cause = NULL;
+	struct tstate		*t;
+
+	if (c->rep.http_status != 0 || c->rep.outcome == ENS_UNKNOWN)
+		r->reached = 1;
+	for (i = 0; i < c->n; i++)
+		st[i] = item_state(&c->rep, i);
+	if (journal_result(r->opts->journal, c->seq, &c->rep, c->items, c->n,
+	    st, &cause) != 0) {
+		fprintf(stderr, "ensbatch: %s\n", cause);
+		free(cause);
+		r->journal_error = 1;
+	}
+	for (i = 0; i < c->n; i++) {
+		t = &r->ts[c->pg->index][c->idx[i]];
+		switch (st[i]) {
+		case JOURNAL_CONFIRMED:
+			decide(r, t, REPORT_PASSED, NULL, NULL,
+			    call_out(c, NULL), c->secs);
+			break;
+		case JOURNAL_FAILED:
+			if (c->rep.outcome == ENS_OK)
+				decide(r, t, REPORT_FAILURE,
+				    c->rep.results[i].code_text,
+				    c->rep.results[i].message,
+				    call_out(c, NULL), c->secs);
+			else
+				decide(r, t, REPORT_ERROR, c->rep.code,
+				    c->rep.message, call_out(c, NULL),
+				    c->secs);
+			break;
+		case JOURNAL_NOT_SENT:
+			if (stopping(r))
+				decide(r, t, REPORT_SKIPPED, NULL,
+				    "not attempted: interrupted", NULL, 0);
+			else
+				decide(r, t, REPORT_ERROR, c->rep.code,
+				    c->rep.message, call_out(c, NULL),
+				    c->secs);
+			break;
+		case JOURNAL_UNKNOWN:
+		case JOURNAL_NONE:
+			unknown[nu++] = i;
+			break;
+		}
+	}
+	if (nu > 0)
+		call_unknown(r, c, unknown, nu);
+}
+
+/* Send one call on its own and settle it. */
+static void
+call_send(struct run *r, struct call *c)
+{
+	int64_t	t0 = mono_ms();
+
+	ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
+	c->secs = (double)(mono_ms() - t0) / 1000;
+	call_end(r, c);
+	ens_reply_clear(&c->rep);
+}
+
+/*
+ * Fill a call with the undecided targets of batch k; targets whose
+ * event the preflight found final are skipped here.  Returns the count.
  */
 static size_t
-batch_items(struct run *r, const struct plan_group *pg, size_t k,
-    struct ens_item *items, size_t *idx)
+call_fill(struct run *r, const struct plan_group *pg, size_t k,
+    struct call *c)
 {
 	const struct plan_batch	*b = &pg->batches[k];
 	const struct group	*g = pg->group;
-	size_t			 j, n = 0;
+	struct tstate		*t;
+	size_t			 j;
+	char			*why;
 
+	memset(c, 0, sizeof(*c));
+	c->pg = pg;
+	c->k = k;
 	for (j = b->first; j < b->first + b->count; j++) {
+		t = &r->ts[pg->index][j];
+		if (t->decided)
+			continue;
 		if (r->pf != NULL &&
 		    r->pf->verdicts[pg->index][j] == PREFLIGHT_DONE) {
-			char	*why = xasprintf("not sent: %s",
+			why = xasprintf("not sent: %s",
 			    r->pf->reasons[pg->index][j]);
-
-			decide(r, &r->ts[pg->index][j], REPORT_SKIPPED, NULL,
-			    why, NULL, 0);
-			r->ts[pg->index][j].preflight_skip = 1;
+			decide(r, t, REPORT_SKIPPED, NULL, why, NULL, 0);
+			t->fine = 1;
 			free(why);
 			continue;
 		}
-		items[n].event = g->targets[j].event;
-		items[n].resource = g->targets[j].resource;
-		items[n].scheduled = b->plan_time != PLAN_NO_TIME;
-		items[n].plan_time = b->plan_time;
-		idx[n++] = j;
+		c->items[c->n].event = g->targets[j].event;
+		c->items[c->n].resource = g->targets[j].resource;
+		c->items[c->n].scheduled = b->plan_time != PLAN_NO_TIME;
+		c->items[c->n].plan_time = b->plan_time;
+		c->idx[c->n++] = j;
 	}
-	return (n);
+	return (c->n);
 }
 
+/* ------------------------------------------------------------------ */
+/* Groups. */
+
 /*
- * The time the rest of the plan should take: the plan's estimate for
- * the groups not started yet, and this group's remaining batches.
+ * The time the rest of the plan should take: this group's remaining
+ * batches and the plan's estimate for the groups after it.
  */
 static int64_t
 eta_ms(const struct run *r, const struct plan_group *pg, size_t k)
 {
 	const struct plan	*p = r->plan;
-	int64_t			 eta = 0, per;
+	int64_t			 eta, per;
 	size_t			 i;
 
 	per = pg->nbatches > 0 ? pg->estimate / (int64_t)pg->nbatches : 0;
@@ -249,60 +502,56 @@ progress(struct run *r, const struct plan_group *pg, size_t k)
 }
 
 /* An unreachable endpoint before anything reached the API: stop all. */
-static int
+static void
 check_env(struct run *r, const struct ens_reply *rep)
 {
 	if (r->reached || rep->outcome != ENS_NOT_SENT)
-		return (0);
+		return;
 	r->env_error = 1;
 	if (!r->opts->quiet)
 		fprintf(stderr, "%sensbatch: cannot reach the API: %s\n",
 		    r->opts->live ? "\n" : "", rep->message);
-	return (1);
 }
 
-static char *
-budget_reason(const struct plan_group *pg, size_t failed, int64_t budget)
+/* Mark a group stopped when over budget; returns 1 if it is. */
+static int
+over_budget(struct run *r, const struct plan_group *pg, size_t failed,
+    int64_t budget)
 {
-	return (xasprintf("group %s stopped: %zu failed target%s, more than "
-	    "max_failures %" PRId64, pg->group->name, failed,
-	    failed == 1 ? "" : "s", budget));
+	if ((int64_t)failed <= budget)
+		return (0);
+	r->aborted[pg->index] = xasprintf("group %s stopped: %zu failed "
+	    "target%s, more than max_failures %" PRId64, pg->group->name,
+	    failed, failed == 1 ? "" : "s", budget);
+	skip_group(r, pg, r->aborted[pg->index]);
+	return (1);
 }
 
 /* Immediate groups: one batch at a time, pausing between batches. */
 static void
 run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
 {
-	struct ens_item	 items[64];
-	size_t		 idx[64], k, n, failed = 0;
-	struct ens_reply rep;
-	int64_t		 t0;
+	struct call	*c;
+	size_t		 k, before = r->failed;
 
-	for (k = 0; k < pg->nbatches; k++) {
-		if (stopping(r) || r->env_error)
-			return;
-		n = batch_items(r, pg, k, items, idx);
-		if (n > 0) {
-			t0 = mono_ms();
-			ens_batch_reboot(r->ens, items, n, &rep);
-			if (check_env(r, &rep)) {
-				ens_reply_clear(&rep);
-				return;
-			}
-			failed += apply_reply(r, pg, k, idx, n, &rep,
-			    (double)(mono_ms() - t0) / 1000);
-			ens_reply_clear(&rep);
+	c = xcalloc(1, sizeof(*c));
+	for (k = 0; k < pg->nbatches && !halted(r); k++) {
+		if (call_fill(r, pg, k, c) > 0 && call_begin(r, c) == 0) {
+			int64_t	t0 = mono_ms();
+
+			ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
+			c->secs = (double)(mono_ms() - t0) / 1000;
+			check_env(r, &c->rep);
+			call_end(r, c);
+			ens_reply_clear(&c->rep);
 		}
 		progress(r, pg, k);
-		if ((int64_t)failed > budget) {
-			r->aborted[pg->index] = budget_reason(pg, failed,
-			    budget);
-			skip_rest(r, pg, k + 1, r->aborted[pg->index]);
-			return;
-		}
+		if (over_budget(r, pg, r->failed - before, budget))
+			break;
 		if (k + 1 < pg->nbatches && pg->group->policy->r_pause > 0)
 			pause_ms(r, pg->group->policy->r_pause);
 	}
+	free(c);
 }
 
 /*
@@ -313,61 +562,54 @@ run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
 static void
 run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 {
-	size_t			  wave = r->opts->parallel, k, w, n, i;
-	size_t			  failed = 0;
-	struct ens_item		**items;
-	size_t			**idx, *counts;
-	const struct ens_item	**citems;
+	size_t			  wave = r->opts->parallel, k, w, n, m, i;
+	size_t			  before = r->failed;
+	struct call		 *calls;
+	const struct ens_item	**items;
+	size_t			 *counts, *which;
 	struct ens_reply	 *reps;
 	int64_t			  t0;
-	double			  secs;
 
 	if (wave == 0)
 		wave = 1;
+	calls = xcalloc(wave, sizeof(*calls));
 	items = xcalloc(wave, sizeof(*items));
-	idx = xcalloc(wave, sizeof(*idx));
 	counts = xcalloc(wave, sizeof(*counts));
-	citems = xcalloc(wave, sizeof(*citems));
+	which = xcalloc(wave, sizeof(*which));
 	reps = xcalloc(wave, sizeof(*reps));
-	for (i = 0; i < wave; i++) {
-		items[i] = xcalloc(64, sizeof(**items));
-		idx[i] = xcalloc(64, sizeof(**idx));
-	}
-	for (k = 0; k < pg->nbatches && !stopping(r) && !r->env_error;
-	    k += wave) {
+	for (k = 0; k < pg->nbatches && !halted(r); k += wave) {
 		n = pg->nbatches - k < wave ? pg->nbatches - k : wave;
-		for (w = 0; w < n; w++) {
-			counts[w] = batch_items(r, pg, k + w, items[w],
-			    idx[w]);
-			citems[w] = items[w];
+		for (w = 0, m = 0; w < n && !halted(r); w++) {
+			if (call_fill(r, pg, k + w, &calls[w]) == 0 ||
+			    call_begin(r, &calls[w]) != 0)
+				continue;
+			items[m] = calls[w].items;
+			counts[m] = calls[w].n;
+			which[m++] = w;
 		}
 		t0 = mono_ms();
-		ens_batch_reboot_many(r->ens, citems, counts, n,
-		    r->opts->parallel, reps);
-		secs = (double)(mono_ms() - t0) / 1000;
-		for (w = 0; w < n; w++) {
-			if (counts[w] > 0 && !check_env(r, &reps[w]))
-				failed += apply_reply(r, pg, k + w, idx[w],
-				    counts[w], &reps[w], secs);
-			ens_reply_clear(&reps[w]);
+		if (m > 0)
+			ens_batch_reboot_many(r->ens, items, counts, m,
+			    r->opts->parallel, reps);
+		for (i = 0; i < m; i++) {
+			struct call	*c = &calls[which[i]];
+
+			c->rep = reps[i];
+			c->secs = (double)(mono_ms() - t0) / 1000;
+			check_env(r, &c->rep);
+			call_end(r, c);
+			ens_reply_clear(&c->rep);
+		}
+		for (w = 0; w < n; w++)
 			progress(r, pg, k + w);
-		}
-		if ((int64_t)failed > budget) {
-			/* Even after the last wave: dependents must not run. */
-			r->aborted[pg->index] = budget_reason(pg, failed,
-			    budget);
-			skip_rest(r, pg, k + n, r->aborted[pg->index]);
+		/* Even after the last wave: dependents must not run. */
+		if (over_budget(r, pg, r->failed - before, budget))
 			break;
-		}
 	}
-	for (i = 0; i < wave; i++) {
-		free(items[i]);
-		free(idx[i]);
-	}
+	free(calls);
 	free(items);
-	free(idx);
 	free(counts);
-	free(citems);
+	free(which);
 	free(reps);
 }
 
@@ -386,6 +628,102 @@ blocked_by(const struct run *r, const struct group *g)
 			    r->aborted[a]));
 	}
 	return (NULL);
+}
+
+/*
+ * Reconcile a chunk of targets an earlier run left in doubt: confirmed
+ * ones pass, untouched ones are sent again with their batch, the rest
+ * are failures or errors (never resent).
+ */
+static void
+resume_reconcile(struct run *r, const struct ens_item *items,
+    struct tstate *const *where, size_t n)
+{
+	enum verdict		 v[ENS_MAX_RESOURCES];
+	enum journal_state	 js;
+	struct ens_event	*ev;
+	size_t			 x, nev;
+	char			*cause = NULL, *out;
+
+	reconcile(r, items, n, v, &ev, &nev);
+	for (x = 0; x < n; x++) {
+		js = JOURNAL_UNKNOWN;
+		switch (v[x]) {
+		case CONFIRMED:
+			js = JOURNAL_CONFIRMED;
+			out = xasprintf("the outcome of an earlier run was "
+			    "unknown; DescribeHistoryEvents confirmed it "
+			    "(%s)\n", event_status(ev, nev, items[x].event));
+			decide(r, where[x], REPORT_PASSED, NULL, NULL, out, 0);
+			break;
+		case UNCHANGED:
+			js = JOURNAL_NOT_SENT;	/* sent with its batch */
+			break;
+		case OTHER:
+			js = JOURNAL_FAILED;
+			decide(r, where[x], REPORT_FAILURE, "EventStatus",
+			    "the event went final without this run", NULL, 0);
+			break;
+		case UNREADABLE:
+			decide(r, where[x], REPORT_ERROR, "OutcomeUnknown",
+			    "outcome unknown: an earlier run's request could "
+			    "not be confirmed", NULL, 0);
+			break;
+		}
+		if (js != JOURNAL_UNKNOWN && journal_reconcile(r->opts->journal,
+		    items[x].event, js, event_status(ev, nev, items[x].event),
+		    &cause) != 0) {
+			fprintf(stderr, "ensbatch: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			r->journal_error = 1;
+		}
+	}
+	ens_events_free(ev, nev);
+}
+
+/*
+ * Resume: what the journal says before anything is sent.  Confirmed
+ * targets pass without a call; those in doubt are reconciled in chunks.
+ */
+static void
+resume_prepass(struct run *r)
+{
+	const struct plan		*p = r->plan;
+	const struct journal_event	*je;
+	struct ens_item			 items[ENS_MAX_RESOURCES];
+	struct tstate			*where[ENS_MAX_RESOURCES];
+	size_t				 i, j, n = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+
+		for (j = 0; j < pg->group->ntargets; j++) {
+			const struct target	*tg = &pg->group->targets[j];
+			struct tstate		*t = &r->ts[pg->index][j];
+
+			if ((je = journal_lookup(r->opts->journal,
+			    tg->event)) == NULL)
+				continue;
+			if (je->state == JOURNAL_CONFIRMED)
+				decide(r, t, REPORT_PASSED, NULL, NULL,
+				    xstrdup("confirmed in an earlier run "
+				    "(journal)\n"), 0);
+			if (je->state != JOURNAL_UNKNOWN)
+				continue;
+			items[n].event = tg->event;
+			items[n].resource = tg->resource;
+			items[n].scheduled = je->scheduled;
+			items[n].plan_time = je->plan_time;
+			where[n++] = t;
+			if (n == ENS_MAX_RESOURCES) {
+				resume_reconcile(r, items, where, n);
+				n = 0;
+			}
+		}
+	}
+	if (n > 0)
+		resume_reconcile(r, items, where, n);
 }
 
 static void
@@ -418,6 +756,16 @@ fill_report(struct run *r, struct report *rep)
 	}
 }
 
+static const char *
+halt_reason(const struct run *r)
+{
+	if (r->env_error)
+		return ("not attempted: the API could not be reached");
+	if (r->journal_error)
+		return ("not attempted: the journal could not be written");
+	return ("not attempted: interrupted");
+}
+
 int
 runner_run(const struct plan *p, const struct preflight *pf,
     struct ens_client *ens, const struct runner_opts *opts,
@@ -440,22 +788,19 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	for (i = 0; i < m->ngroups; i++)
 		r.ts[i] = xcalloc(m->groups[i].ntargets + 1, sizeof(**r.ts));
 
+	if (opts->resume)
+		resume_prepass(&r);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
 		const struct policy	*pol = pg->group->policy;
 
-		if (r.env_error) {
-			skip_rest(&r, pg, 0, "not attempted: the API could "
-			    "not be reached");
-			continue;
-		}
-		if (stopping(&r)) {
-			skip_rest(&r, pg, 0, "not attempted: interrupted");
+		if (halted(&r)) {
+			skip_group(&r, pg, halt_reason(&r));
 			continue;
 		}
 		if ((why = blocked_by(&r, pg->group)) != NULL) {
 			r.aborted[pg->index] = why;
-			skip_rest(&r, pg, 0, why);
+			skip_group(&r, pg, why);
 			continue;
 		}
 		r.begun[pg->index] = timefmt_now();
@@ -465,8 +810,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		else
 			run_scheduled(&r, pg, plan_failure_budget(pol,
 			    pg->group->ntargets));
-		skip_rest(&r, pg, 0, r.env_error ? "not attempted: the API "
-		    "could not be reached" : "not attempted: interrupted");
+		skip_group(&r, pg, halt_reason(&r));
 	}
 	if (opts->live && !opts->quiet)
 		fputc('\n', stderr);
@@ -477,7 +821,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		for (j = 0; j < m->groups[i].ntargets; j++) {
 			struct tstate	*t = &r.ts[i][j];
 
-			if (t->outcome != REPORT_PASSED && !t->preflight_skip)
+			if (t->outcome != REPORT_PASSED && !t->fine)
 				bad = 1;
 			free(t->type);
 			free(t->message);

@@ -133,8 +133,14 @@ contains() {
 }
 
 # run ARGS...: ensbatch, with its output kept for the sentinel check.
+# Each run starts in a fresh directory, where apply's default journal
+# goes when there is no --report.
+runs=0
 run() {
-	timeout 120 "$ENSBATCH" "$@" >"$tmp/out" 2>"$tmp/err"
+	runs=$((runs + 1))
+	mkdir -p "$tmp/run$runs"
+	(cd "$tmp/run$runs" && timeout 120 "$ENSBATCH" "$@") \
+	    >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	cat "$tmp/out" "$tmp/err" >>"$tmp/all-output"
 }
@@ -169,12 +175,19 @@ if [ -n "${XMLLINT:-}" ]; then
 	fi
 fi
 
-# Applying the same manifest again must not reboot anything twice.
+# Applying the same manifest again: refused while its journal exists;
+# with --resume everything is already confirmed and nothing is sent.
 run apply --yes --report "$tmp/again.xml" "$tmp/http.yaml"
-check "apply again: exit 0" "$status" 0
-check "apply again: still 30 effective" "$(effective "$tmp/http.jsonl")" 30
-contains "apply again: skipped as already done" "$tmp/again.xml" \
-    'not sent: event already'
+check "apply again without --resume: refused" "$status" 2
+contains "apply again without --resume: says why" "$tmp/err" '--resume'
+run apply --yes --resume --report "$tmp/again.xml" "$tmp/http.yaml"
+check "apply --resume after success: exit 0" "$status" 0
+check "apply --resume after success: still 30 effective" \
+    "$(effective "$tmp/http.jsonl")" 30
+contains "apply --resume after success: confirmed by the journal" \
+    "$tmp/again.xml" 'confirmed in an earlier run'
+check "apply --resume after success: 30 passed" \
+    "$(attr "$tmp/again.xml" failures)/$(attr "$tmp/again.xml" errors)" 0/0
 
 # An unknown event fails preflight: exit 3, nothing sent.
 sed 's/e-00000000000000000000000000001001/e-0000000000000000000000000000dead/' \
@@ -204,7 +217,7 @@ contains "unknown key id: named" "$tmp/err" InvalidAccessKeyId.NotFound
 
 # No credentials at all: exit 3, nothing looked up on the network.
 (unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
- timeout 60 "$ENSBATCH" apply --yes "$tmp/http.yaml" >"$tmp/out" 2>"$tmp/err")
+ mkdir -p "$tmp/nocreds" && cd "$tmp/nocreds" && timeout 60 "$ENSBATCH" apply --yes "$tmp/http.yaml" >"$tmp/out" 2>"$tmp/err")
 check "no credentials: exit 3" "$?" 3
 contains "no credentials: says where it looked" "$tmp/err" 'config.json'
 stop_sim

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Integration test of ensbatch-sim with the curl CLI: error bodies,
 # limits, signatures (V1 signed here with openssl), faults, the request
-# log, --emit-manifest, usage errors, and HTTPS with a certificate made
-# for the test.  ENSBATCH_SIM names the simulator (absolute path);
+# log, --emit-manifest, usage errors, --drop and --corrupt, and HTTPS
+# with a certificate made for the test.  ENSBATCH_SIM names the simulator (absolute path);
 # without it the test is skipped.  Needs curl and jq (tools/bootstrap
 # installs both); the signed and HTTPS checks are skipped without openssl.
 set -u
@@ -144,6 +144,21 @@ v1_query() {
 	printf '%s&Signature=%s' "$canon" "$sig"
 }
 
+# batch_query NONCE EVENT: a V1-signed immediate BatchEventRebootInstance
+# of one event.
+batch_query() {
+	infos="%5B%7B%22EventId%22%3A%22$2%22%2C"
+	infos="$infos%22OpsType%22%3A%22immediate%22%7D%5D"
+	v1_query ensbatch-sim-secret BatchEventRebootInstance "$1" \
+	    "$(utc_now)" "EventInfos=$infos&"
+}
+
+# log_is FILE FILTER: a jq filter that must be true of the whole log
+# (slurped into an array).
+log_is() {
+	jq -e -s "$2" "$1" >/dev/null 2>&1
+}
+
 # ----------------------------------------------------- usage errors
 
 "$ENSBATCH_SIM" --no-such-flag >/dev/null 2>"$tmp/usage.err"
@@ -157,6 +172,14 @@ check "non-loopback --listen: exit 2" [ "$?" -eq 2 ]
 
 "$ENSBATCH_SIM" --throttle 2 >/dev/null 2>&1
 check "--throttle out of range: exit 2" [ "$?" -eq 2 ]
+
+"$ENSBATCH_SIM" --drop 1.5 >/dev/null 2>"$tmp/drop.err"
+check "--drop 1.5: exit 2" [ "$?" -eq 2 ]
+check "--drop 1.5: says why" grep -q -- '--drop must be a probability' \
+    "$tmp/drop.err"
+
+"$ENSBATCH_SIM" --corrupt -0.1 >/dev/null 2>&1
+check "--corrupt -0.1: exit 2" [ "$?" -eq 2 ]
 
 "$ENSBATCH_SIM" --help >"$tmp/help.out" 2>&1
 check "--help: exit 0" [ "$?" -eq 0 ]
@@ -382,6 +405,137 @@ if [ "$have_openssl" = 1 ]; then
 	else
 		not_ok "starts with --fail"
 	fi
+fi
+
+# --------------------------------------------------- drop and corrupt
+
+cat >"$tmp/faults.yaml" <<'EOF'
+events:
+  - event: e-000000000000000000000000000000f1
+    resource: i-simfault0001
+  - event: e-000000000000000000000000000000f2
+    resource: i-simfault0002
+  - event: e-000000000000000000000000000000f3
+    resource: i-simfault0003
+  - event: e-000000000000000000000000000000f4
+    resource: i-simfault0004
+  - event: e-000000000000000000000000000000f5
+    resource: i-simfault0005
+  - event: e-000000000000000000000000000000f6
+    resource: i-simfault0006
+EOF
+ev=e-000000000000000000000000000000f
+et='EventTypes=Instance%3ASystemMaintenance.Reboot&'
+
+if start_sim drop --fleet "$tmp/faults.yaml" --drop 1 \
+    --log "$tmp/drop.jsonl"; then
+	base="http://127.0.0.1:$port"
+	req d-unsigned -X POST "$base/"
+	check "--drop 1: an unsigned request still gets its error" \
+	    body_is d-unsigned '.Code == "MissingParameter"'
+	if [ "$have_openssl" = 1 ]; then
+		q=$(batch_query d1 "${ev}1")
+		curl -sS --max-time 20 -o "$tmp/dropped.body" -X POST \
+		    "$base/?$q" 2>"$tmp/dropped.err"
+		status=$?
+		check "--drop 1: reboot answered by an empty reply (curl 52)" \
+		    [ "$status" -eq 52 ]
+		check "--drop 1: nothing received" [ ! -s "$tmp/dropped.body" ]
+		# A dropped request then another: the second gets its
+		# answer, on a new connection.
+		q=$(batch_query d2 "${ev}2")
+		curl -sS --max-time 20 -o /dev/null -o "$tmp/after.body" \
+		    -w '%{num_connects}\n' -X POST "$base/?$q" "$base/" \
+		    >"$tmp/after.conns" 2>/dev/null
+		check "--drop 1: the next request gets its answer" \
+		    body_is after '.Code == "MissingParameter"'
+		check "--drop 1: ... on a new connection" \
+		    [ "$(tr '\n' ' ' <"$tmp/after.conns")" = "1 1 " ]
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents d3 \
+		    "$(utc_now)" "$et")
+		curl -sS --max-time 20 -o /dev/null -X POST "$base/?$q" \
+		    2>/dev/null
+		check "--drop 1: DescribeHistoryEvents dropped too" \
+		    [ "$?" -eq 52 ]
+	fi
+	if stop_sim; then ok "--drop: SIGTERM exit 0"
+	else not_ok "--drop: SIGTERM exit 0"; fi
+	check "--drop: the unsigned request logged without a fault" \
+	    log_is "$tmp/drop.jsonl" '.[0].code == "MissingParameter" and
+	    .[0].fault == null'
+	if [ "$have_openssl" = 1 ]; then
+		check "--drop: dropped reboots logged as applied" \
+		    log_is "$tmp/drop.jsonl" '[.[] | select(.action ==
+		    "BatchEventRebootInstance")] | length == 2 and
+		    all(.[]; .fault == "drop" and .http_status == 200 and
+		    .items[0].code == 200 and .items[0].effective == true)'
+		check "--drop: the read logged as dropped" \
+		    log_is "$tmp/drop.jsonl" '.[-1].action ==
+		    "DescribeHistoryEvents" and .[-1].fault == "drop"'
+	fi
+else
+	not_ok "starts with --drop"
+fi
+
+if [ "$have_openssl" = 1 ]; then
+	if start_sim corrupt --fleet "$tmp/faults.yaml" --corrupt 1 \
+	    --seed 3 --log "$tmp/corrupt.jsonl"; then
+		base="http://127.0.0.1:$port"
+		html=0
+		nores=0
+		bad=0
+		for i in 1 2 3 4 5 6; do
+			req "c$i" -X POST "$base/?$(batch_query "c$i" "$ev$i")"
+			if [ "$code" != 200 ]; then
+				bad=$((bad + 1))
+			elif ! jq -e . "$tmp/c$i.body" >/dev/null 2>&1; then
+				html=$((html + 1))
+			elif body_is "c$i" 'has("Results") | not'; then
+				nores=$((nores + 1))
+			else
+				bad=$((bad + 1))
+			fi
+		done
+		check "--corrupt 1: every reboot answer 200 and unusable" \
+		    [ "$bad" -eq 0 ]
+		check "--corrupt 1: both non-JSON and JSON without Results" \
+		    [ "$((html > 0 && nores > 0))" = 1 ]
+		q=$(v1_query ensbatch-sim-secret DescribeHistoryEvents c7 \
+		    "$(utc_now)" "$et")
+		req c-describe -X POST "$base/?$q"
+		check "--corrupt 1: DescribeHistoryEvents 200, not JSON" sh -c \
+		    '[ "$1" = 200 ] && ! jq -e . "$2" >/dev/null 2>&1' sh \
+		    "$code" "$tmp/c-describe.body"
+		stop_sim
+		check "--corrupt: reboots logged as applied" \
+		    log_is "$tmp/corrupt.jsonl" 'length == 7 and
+		    all(.[]; .fault == "corrupt") and
+		    ([.[].items[].effective] == [true, true, true, true, true,
+		    true])'
+	else
+		not_ok "starts with --corrupt"
+	fi
+
+	# The same seed and requests give the same faults.
+	for run in 1 2; do
+		if start_sim "seed$run" --fleet "$tmp/faults.yaml" \
+		    --drop 0.4 --corrupt 0.4 --seed 5 \
+		    --log "$tmp/seed$run.jsonl"; then
+			base="http://127.0.0.1:$port"
+			for i in 1 2 3 4 5 6; do
+				curl -sS --max-time 20 -o /dev/null -X POST \
+				    "$base/?$(batch_query "s$run$i" "$ev$i")" \
+				    2>/dev/null
+			done
+			stop_sim
+		fi
+		jq -c .fault "$tmp/seed$run.jsonl" >"$tmp/seed$run.faults" \
+		    2>/dev/null
+	done
+	check "--seed: the same drops and corruptions twice" sh -c '
+	    [ "$(wc -l <"$1")" -eq 6 ] && cmp -s "$1" "$2" &&
+	    grep -q drop "$1" && grep -q corrupt "$1"' sh \
+	    "$tmp/seed1.faults" "$tmp/seed2.faults"
 fi
 
 # ------------------------------------------------------------ HTTPS

@@ -23,4 +23,10 @@ void	 buf_addf(struct buf *, const char *, ...)
 /* Hand the NUL-terminated contents to the caller (caller frees). */
 char	*buf_detach(struct buf *);
 
+/*
+ * Read a whole file of at most max bytes.  Returns 0, or -1 with
+ * *cause (caller frees).  *text is NUL-terminated; caller frees.
+ */
+int	 buf_read_file(const char *, size_t, char **, size_t *, char **);
+
 #endif

@@ -6,6 +6,7 @@
 #ifndef ENSBATCH_ENS_H
 #define ENSBATCH_ENS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ struct ens_config {
 	int			 retries;
 	int			 rate;		/* requests per second */
 	int			 verbose;	/* one line per call on stderr */
+	/* Set by signals: 1 = no new calls or retries, 2 = abort. */
+	volatile sig_atomic_t	*stop;
 };
 
 enum ens_outcome {

@@ -8,6 +8,7 @@
 #ifndef ENSBATCH_HTTP_H
 #define ENSBATCH_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@
 
 struct http_config {
 	const char	*cacert;	/* CA bundle, NULL = system store */
+	/* 1: start no new transfers; 2: abort those in flight. */
+	volatile sig_atomic_t *stop;
 	long		 timeout_ms;	/* whole transfer */
 	long		 connect_timeout_ms;
 };

@@ -6,6 +6,7 @@
 #define ENSBATCH_OPTIONS_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +35,7 @@ struct options {
 	int			 verbose;
 	enum options_color	 color;
 	int			 help;
+	volatile sig_atomic_t	*stop;		/* apply's signal flag */
 };
 
 /* Long-option codes above the range of short options. */
@@ -56,7 +58,10 @@ enum {
 	OPT_PARALLEL,
 	OPT_NO_PREFLIGHT,
 	OPT_STATUS,
-	OPT_RESOURCE
+	OPT_RESOURCE,
+	OPT_JOURNAL,
+	OPT_RESUME,
+	OPT_PLAN
 };
 
 #define OPTIONS_SHORT	"qv"

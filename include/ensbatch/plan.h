@@ -70,6 +70,15 @@ void		 plan_report_properties(struct report_suite *,
 /* Failed targets a group tolerates: max_failures, or its percentage. */
 int64_t		 plan_failure_budget(const struct policy *, size_t);
 
+/*
+ * Check an approved plan file (plan --out) against this plan: the same
+ * manifest and targets files (SHA-256), the same groups, batches,
+ * targets and PlanTimes, and no scheduled PlanTime now closer than
+ * min_lead.  Returns 0, or -1 with *cause saying which ("stale plan").
+ */
+int		 plan_verify(const struct plan *, const char *, int64_t,
+		    char **);
+
 /* Store the plan as JSON (atomically).  0, or -1 and *cause. */
 int		 plan_save(const struct plan *, const char *, char **);
 
