@@ -31,6 +31,7 @@ struct rules {
 	const char	*zone;
 	size_t		 errors;
 	uint32_t	*first;		/* where to remember the first error */
+	size_t		*by_name;	/* group indices sorted by name */
 };
 
 static const char *const ops_names[] = { "immediate", "scheduled" };
@@ -428,17 +429,56 @@ check_api(struct rules *r)
 		get_int(r, &a->rate, "rate", 1, 1000, &v);
 }
 
-/* The index of the group called name, or -1. */
-static ssize_t
-group_find(const struct manifest *m, const char *name)
+static const struct manifest *sort_manifest;
+
+/* Group indices by name, then by index (first definition first). */
+static int
+group_cmp(const void *va, const void *vb)
+{
+	size_t		 a = *(const size_t *)va, b = *(const size_t *)vb;
+	const char	*na = sort_manifest->groups[a].name;
+	const char	*nb = sort_manifest->groups[b].name;
+	int		 c;
+
+	c = strcmp(na != NULL ? na : "", nb != NULL ? nb : "");
+	if (c != 0)
+		return (c);
+	return (a < b ? -1 : (a > b));
+}
+
+/* Sort group indices by name once, so lookups are O(log n). */
+static void
+index_groups(struct rules *r)
 {
 	size_t	i;
 
-	for (i = 0; i < m->ngroups; i++) {
-		if (m->groups[i].name != NULL &&
-		    strcmp(m->groups[i].name, name) == 0)
-			return ((ssize_t)i);
+	r->by_name = xcalloc(r->m->ngroups + 1, sizeof(*r->by_name));
+	for (i = 0; i < r->m->ngroups; i++)
+		r->by_name[i] = i;
+	sort_manifest = r->m;
+	qsort(r->by_name, r->m->ngroups, sizeof(*r->by_name), group_cmp);
+	sort_manifest = NULL;
+}
+
+/* The index of the (first) group called name, or -1. */
+static ssize_t
+group_find(const struct rules *r, const char *name)
+{
+	const struct manifest	*m = r->m;
+	size_t			 lo = 0, hi = m->ngroups, mid;
+	const char		*n;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		n = m->groups[r->by_name[mid]].name;
+		if (strcmp(n != NULL ? n : "", name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < m->ngroups && (n = m->groups[r->by_name[lo]].name) != NULL &&
+	    strcmp(n, name) == 0)
+		return ((ssize_t)r->by_name[lo]);
 	return (-1);
 }
 
@@ -475,7 +515,7 @@ check_groups(struct rules *r)
 			mark(&g->diag, rule_error(r, g->name_pos, "name",
 			    "group name must match [A-Za-z0-9._-]{1,64}, "
 			    "found \"%s\"", g->name));
-		if (g->name != NULL && (idx = group_find(m, g->name)) >= 0 &&
+		if (g->name != NULL && (idx = group_find(r, g->name)) >= 0 &&
 		    (size_t)idx < i) {
 			mark(&g->diag, rule_error(r, g->name_pos,
 			    "duplicate-group", "group \"%s\" is defined "
@@ -506,7 +546,7 @@ check_groups(struct rules *r)
 			mark(&g->diag, g->policy->diag);
 		g->r_after = xcalloc(g->nafter + 1, sizeof(*g->r_after));
 		for (j = 0; j < g->nafter; j++) {
-			idx = group_find(m, g->after[j]);
+			idx = group_find(r, g->after[j]);
 			if (idx >= 0) {
 				g->r_after[g->r_nafter++] = (size_t)idx;
 				continue;
@@ -528,6 +568,100 @@ check_groups(struct rules *r)
 	free(pnames);
 }
 
+/* A binary min-heap of group indices: ready groups, lowest first. */
+struct heap {
+	size_t	*v;
+	size_t	 n;
+};
+
+static void
+heap_push(struct heap *h, size_t x)
+{
+	size_t	i = h->n++, parent, tmp;
+
+	h->v[i] = x;
+	while (i > 0 && h->v[parent = (i - 1) / 2] > h->v[i]) {
+		tmp = h->v[parent];
+		h->v[parent] = h->v[i];
+		h->v[i] = tmp;
+		i = parent;
+	}
+}
+
+static size_t
+heap_pop(struct heap *h)
+{
+	size_t	top = h->v[0], i = 0, c, tmp;
+
+	h->v[0] = h->v[--h->n];
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (h->v[i] <= h->v[c])
+			break;
+		tmp = h->v[c];
+		h->v[c] = h->v[i];
+		h->v[i] = tmp;
+		i = c;
+	}
+	return (top);
+}
+
+/*
+ * Kahn's algorithm in O((n + e) log n), taking the ready group that
+ * comes first in the file each time.  Marks placed groups; returns how
+ * many were placed (fewer than n when there is a cycle).
+ */
+static size_t
+kahn(const struct manifest *m, int *placed, size_t *order)
+{
+	size_t		 n = m->ngroups, i, j, e = 0, *indeg, *start, *adj;
+	size_t		*fill, done = 0, g;
+	struct heap	 h;
+
+	indeg = xcalloc(n + 1, sizeof(*indeg));
+	start = xcalloc(n + 2, sizeof(*start));
+	/* Edges a -> g for every "g after a", as adjacency lists. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m->groups[i].r_nafter; j++) {
+			start[m->groups[i].r_after[j] + 1]++;
+			indeg[i]++;
+			e++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		start[i + 1] += start[i];
+	adj = xcalloc(e + 1, sizeof(*adj));
+	fill = xcalloc(n + 1, sizeof(*fill));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m->groups[i].r_nafter; j++) {
+			g = m->groups[i].r_after[j];
+			adj[start[g] + fill[g]++] = i;
+		}
+	}
+	h.v = xcalloc(n + 1, sizeof(*h.v));
+	h.n = 0;
+	for (i = 0; i < n; i++) {
+		if (indeg[i] == 0)
+			heap_push(&h, i);
+	}
+	while (h.n > 0) {
+		g = heap_pop(&h);
+		placed[g] = 1;
+		order[done++] = g;
+		for (j = start[g]; j < start[g + 1]; j++) {
+			if (--indeg[adj[j]] == 0)
+				heap_push(&h, adj[j]);
+		}
+	}
+	free(h.v);
+	free(fill);
+	free(adj);
+	free(start);
+	free(indeg);
+	return (done);
+}
+
 /*
  * Report one cycle, given as the list of its groups, at the "after"
  * entry of its first group that points into the cycle.
@@ -547,7 +681,7 @@ report_cycle(struct rules *r, const size_t *cycle, size_t len)
 		buf_addf(&b, "%s -> ", m->groups[cycle[j]].name);
 	buf_adds(&b, m->groups[cycle[0]].name);
 	for (j = 0; j < g->nafter; j++) {
-		idx = group_find(m, g->after[j]);
+		idx = group_find(r, g->after[j]);
 		if (idx >= 0 && (size_t)idx == cycle[0]) {
 			pos = g->after_pos[j];
 			break;
@@ -573,22 +707,7 @@ order_groups(struct rules *r)
 
 	placed = xcalloc(n + 1, sizeof(*placed));
 	m->r_order = xcalloc(n + 1, sizeof(*m->r_order));
-	while (done < n) {
-		for (i = 0; i < n; i++) {
-			if (placed[i])
-				continue;
-			for (j = 0; j < m->groups[i].r_nafter; j++) {
-				if (!placed[m->groups[i].r_after[j]])
-					break;
-			}
-			if (j == m->groups[i].r_nafter)
-				break;
-		}
-		if (i == n)
-			break;
-		placed[i] = 1;
-		m->r_order[done++] = i;
-	}
+	done = kahn(m, placed, m->r_order);
 	if (done == n) {
 		free(placed);
 		return;
@@ -604,7 +723,6 @@ order_groups(struct rules *r)
 	for (i = 0; i < n; i++) {
 		if (placed[i])
 			continue;
-		memset(onpath, 0, (n + 1) * sizeof(*onpath));
 		len = 0;
 		cur = i;
 		cyclic = 0;
@@ -637,6 +755,8 @@ order_groups(struct rules *r)
 			for (j = 0; j < len; j++)
 				placed[path[j]] = 1;
 		}
+		for (j = 0; j < len; j++)
+			onpath[path[j]] = 0;	/* clean for the next walk */
 	}
 	free(onpath);
 	free(path);
@@ -833,6 +953,7 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 		if (m->groups[i].inline_policy != NULL)
 			check_policy(&r, m->groups[i].inline_policy);
 	}
+	index_groups(&r);
 	check_groups(&r);
 	order_groups(&r);
 	m->r_ntargets = 0;
@@ -849,5 +970,6 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 		rule_error(&r, m->groups_pos, "empty",
 		    "the manifest has no targets");
 	check_targets(&r);
+	free(r.by_name);
 	return (r.errors);
 }
