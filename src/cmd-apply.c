@@ -22,6 +22,7 @@
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
 #include "ensbatch/report.h"
+#include "ensbatch/rules.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/xmalloc.h"
 
@@ -209,11 +210,12 @@ cmd_apply_exec(int argc, char **argv)
 
 	/* 1. Validate offline: nothing is sent for an invalid manifest. */
 	d = diags_new();
-	m = options_load(argv[optind], NULL, d, &now, &cause);
+	m = options_load(argv[optind], NULL, !resume, d, &now, &cause);
 	if (m != NULL && plan_path != NULL) {
 		/* An approved plan is checked first: "stale" says why. */
 		p = plan_build(m, now);
-		if (plan_verify(p, plan_path, now, &cause) != 0) {
+		if (plan_verify(p, plan_path, resume ? RULES_NO_DEADLINES :
+		    now, &cause) != 0) {
 			fprintf(stderr, "ensbatch apply: %s\n", cause);
 			goto out;
 		}

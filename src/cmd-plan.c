@@ -126,7 +126,7 @@ cmd_plan_exec(int argc, char **argv)
 	}
 
 	d = diags_new();
-	m = options_load(argv[optind], now_arg, d, &now, &cause);
+	m = options_load(argv[optind], now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
 		fprintf(stderr, "ensbatch plan: %s\n", cause);
 		goto out;

@@ -89,7 +89,7 @@ validate_one(const char *path, const char *now_arg, int online,
 	int		 rc = EXIT_USAGE, net = EXIT_OK;
 
 	d = diags_new();
-	m = options_load(path, now_arg, d, &now, &cause);
+	m = options_load(path, now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
 		fprintf(stderr, "ensbatch validate: %s\n", cause);
 		free(cause);

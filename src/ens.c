@@ -393,6 +393,9 @@ result_code(json_t *v, char **text)
 	if (json_is_integer(v)) {
 		*text = xasprintf("%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
+		/* Not a status code: never let it wrap around to 200. */
+		if (json_integer_value(v) < 0 || json_integer_value(v) > 999)
+			return (-1);
 		return ((int)json_integer_value(v));
 	}
 	if ((s = json_string_value(v)) == NULL) {

@@ -165,8 +165,8 @@ options_now(const char *arg, const struct manifest *m, int64_t *now,
 }
 
 struct manifest *
-options_load(const char *path, const char *now_arg, struct diags *d,
-    int64_t *now, char **cause)
+options_load(const char *path, const char *now_arg, int deadlines,
+    struct diags *d, int64_t *now, char **cause)
 {
 	struct manifest	*m;
 
@@ -177,7 +177,7 @@ options_load(const char *path, const char *now_arg, struct diags *d,
 		manifest_free(m);
 		return (NULL);
 	}
-	rules_check(m, *now, d);
+	rules_check(m, deadlines ? *now : RULES_NO_DEADLINES, d);
 	return (m);
 }
 

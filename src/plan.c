@@ -17,6 +17,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/plan.h"
+#include "ensbatch/rules.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -747,7 +748,8 @@ plan_verify(const struct plan *p, const char *path, int64_t now,
 		for (k = 0; k < pg->nbatches; k++) {
 			int64_t	pt = pg->batches[k].plan_time;
 
-			if (pt == PLAN_NO_TIME || pt >= now + pol->r_min_lead)
+			if (pt == PLAN_NO_TIME || now == RULES_NO_DEADLINES ||
+			    pt >= now + pol->r_min_lead)
 				continue;
 			timefmt_utc(pt, t, sizeof(t));
 			timefmt_duration_str(pol->r_min_lead, d, sizeof(d));

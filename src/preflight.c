@@ -174,6 +174,15 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		return;
 	}
 	pt = target_plan_time(pg, j);
+	if (pt != PLAN_NO_TIME && e->not_before == pt &&
+	    strcmp(e->status, "Scheduled") == 0) {
+		/* Scheduled for exactly this time already (an earlier run). */
+		*v = PREFLIGHT_DONE;
+		pf->reasons[pg->index][j] = xstrdup("event already Scheduled "
+		    "at this PlanTime");
+		pf->done++;
+		return;
+	}
 	if (pt != PLAN_NO_TIME && e->not_before >= 0 && pt >= e->not_before) {
 		timefmt_utc(pt, t1, sizeof(t1));
 		timefmt_utc(e->not_before, t2, sizeof(t2));

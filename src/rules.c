@@ -890,7 +890,7 @@ check_schedule(struct rules *r, struct group *g)
 	nb = (g->ntargets + (size_t)p->r_batch_size - 1) /
 	    (size_t)p->r_batch_size;
 	earliest = r->now + p->r_min_lead;
-	if (p->r_start < earliest) {
+	if (r->now != RULES_NO_DEADLINES && p->r_start < earliest) {
 		timefmt_local(p->r_start, r->zone, t1, sizeof(t1));
 		timefmt_local(earliest, r->zone, t2, sizeof(t2));
 		timefmt_duration_str(p->r_min_lead, d, sizeof(d));

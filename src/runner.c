@@ -32,6 +32,7 @@ struct tstate {
 	char			*out;		/* system-out */
 	double			 time;
 	int			 fine;		/* skipped, but not a failure */
+	size_t			 group;		/* manifest group index */
 };
 
 struct run {
@@ -47,6 +48,7 @@ struct run {
 	int				 journal_error;
 	size_t				 done;	/* targets decided */
 	size_t				 failed;
+	size_t				*gfailed; /* [group]: failed targets */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
@@ -123,8 +125,10 @@ decide(struct run *r, struct tstate *t, enum report_outcome outcome,
 	t->out = out;
 	t->time = secs;
 	r->done++;
-	if (outcome == REPORT_FAILURE || outcome == REPORT_ERROR)
+	if (outcome == REPORT_FAILURE || outcome == REPORT_ERROR) {
 		r->failed++;
+		r->gfailed[t->group]++;	/* earlier runs' too, on resume */
+	}
 }
 
 /* Skip every undecided target of a group. */
@@ -438,14 +442,24 @@ call_fill(struct run *r, const struct plan_group *pg, size_t k,
 	struct tstate		*t;
 	size_t			 j;
 	char			*why;
+	int			 stale;
 
 	memset(c, 0, sizeof(*c));
 	c->pg = pg;
 	c->k = k;
+	stale = b->plan_time != PLAN_NO_TIME && b->plan_time <
+	    timefmt_now() + g->policy->r_min_lead;
 	for (j = b->first; j < b->first + b->count; j++) {
 		t = &r->ts[pg->index][j];
 		if (t->decided)
 			continue;
+		if (stale) {
+			/* Long earlier groups, or a late resume. */
+			decide(r, t, REPORT_ERROR, "StalePlanTime",
+			    "not sent: the batch's PlanTime is now past or "
+			    "closer than min_lead; make a new plan", NULL, 0);
+			continue;
+		}
 		if (r->pf != NULL &&
 		    r->pf->verdicts[pg->index][j] == PREFLIGHT_DONE) {
 			why = xasprintf("not sent: %s",
@@ -532,7 +546,7 @@ static void
 run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
 {
 	struct call	*c;
-	size_t		 k, before = r->failed;
+	size_t		 k;
 
 	c = xcalloc(1, sizeof(*c));
 	for (k = 0; k < pg->nbatches && !halted(r); k++) {
@@ -546,7 +560,7 @@ run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
 			ens_reply_clear(&c->rep);
 		}
 		progress(r, pg, k);
-		if (over_budget(r, pg, r->failed - before, budget))
+		if (over_budget(r, pg, r->gfailed[pg->index], budget))
 			break;
 		if (k + 1 < pg->nbatches && pg->group->policy->r_pause > 0)
 			pause_ms(r, pg->group->policy->r_pause);
@@ -563,7 +577,6 @@ static void
 run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 {
 	size_t			  wave = r->opts->parallel, k, w, n, m, i;
-	size_t			  before = r->failed;
 	struct call		 *calls;
 	const struct ens_item	**items;
 	size_t			 *counts, *which;
@@ -603,7 +616,7 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 		for (w = 0; w < n; w++)
 			progress(r, pg, k + w);
 		/* Even after the last wave: dependents must not run. */
-		if (over_budget(r, pg, r->failed - before, budget))
+		if (over_budget(r, pg, r->gfailed[pg->index], budget))
 			break;
 	}
 	free(calls);
@@ -785,8 +798,12 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	r.ts = xcalloc(m->ngroups + 1, sizeof(*r.ts));
 	r.aborted = xcalloc(m->ngroups + 1, sizeof(*r.aborted));
 	r.begun = xcalloc(m->ngroups + 1, sizeof(*r.begun));
-	for (i = 0; i < m->ngroups; i++)
+	r.gfailed = xcalloc(m->ngroups + 1, sizeof(*r.gfailed));
+	for (i = 0; i < m->ngroups; i++) {
 		r.ts[i] = xcalloc(m->groups[i].ntargets + 1, sizeof(**r.ts));
+		for (j = 0; j < m->groups[i].ntargets; j++)
+			r.ts[i][j].group = i;
+	}
 
 	if (opts->resume)
 		resume_prepass(&r);
@@ -833,6 +850,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	free(r.ts);
 	free(r.aborted);
 	free(r.begun);
+	free(r.gfailed);
 	if (stopping(&r))
 		rc = EXIT_INTERRUPTED;
 	else if (r.env_error && !r.reached)

@@ -105,13 +105,14 @@ int	options_now(const char *, const struct manifest *, int64_t *,
 	    char **);
 
 /*
- * Load and validate one manifest: manifest_load, --now, rules_check.
+ * Load and validate one manifest: manifest_load, --now, rules_check
+ * (without the PlanTime deadline rule when deadlines is 0).
  * Diagnostics collect in diags (not printed).  Returns the manifest
  * (NULL if it could not be parsed), and *now.  A bad --now is a usage
  * error: returns NULL with *cause set.  Caller frees the manifest.
  */
-struct manifest	*options_load(const char *, const char *, struct diags *,
-		    int64_t *, char **);
+struct manifest	*options_load(const char *, const char *, int,
+		    struct diags *, int64_t *, char **);
 
 /*
  * Connect to ENS for a command: credentials (profile, environment,

@@ -74,7 +74,8 @@ int64_t		 plan_failure_budget(const struct policy *, size_t);
  * Check an approved plan file (plan --out) against this plan: the same
  * manifest and targets files (SHA-256), the same groups, batches,
  * targets and PlanTimes, and no scheduled PlanTime now closer than
- * min_lead.  Returns 0, or -1 with *cause saying which ("stale plan").
+ * min_lead (unless now is RULES_NO_DEADLINES: a resumed run).  Returns
+ * 0, or -1 with *cause saying which ("stale plan").
  */
 int		 plan_verify(const struct plan *, const char *, int64_t,
 		    char **);

@@ -11,7 +11,12 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/manifest.h"
 
-/* Returns the number of errors found.  now is in ms since the epoch. */
+/*
+ * Returns the number of errors found.  now is in ms since the epoch;
+ * RULES_NO_DEADLINES leaves out plan-time-past (a resumed run, whose
+ * runner checks the PlanTimes it still has to send).
+ */
+#define RULES_NO_DEADLINES	INT64_MIN
 size_t	rules_check(struct manifest *, int64_t, struct diags *);
 
 /*
