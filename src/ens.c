@@ -291,7 +291,9 @@ judge(const struct http_response *h, int readonly, struct ens_reply *r)
 	 * answer; the copy carries the same nonce, so "nonce used" means
 	 * the first copy may have been processed.
 	 */
-	if (!readonly && strcmp(r->code, "SignatureNonceUsed") == 0) {
+	if (strcmp(r->code, "SignatureNonceUsed") == 0) {
+		if (readonly)
+			return (V_RETRY);	/* re-signed, new nonce */
 		r->outcome = ENS_UNKNOWN;
 		return (V_UNKNOWN);
 	}
@@ -676,7 +678,7 @@ describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
 	char			*ids = NULL, page[32], *cause = NULL;
 	size_t			 np, i, before, got = 0;
 	int64_t			 total = 0;
-	int			 pageno, rc = -1;
+	int			 pageno, tries, rc = -1;
 
 	if (nres > 0) {
 		struct buf	b;
@@ -699,20 +701,28 @@ describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
 		p[np++].value = page;
 		p[np].key = "PageSize";
 		p[np++].value = "50";
-		ens_reply_clear(r);
-		call(c, "DescribeHistoryEvents", p, np, 1, &h, r);
-		if (r->outcome != ENS_OK) {
+		/* A read may be repeated: also when its answer is garbled. */
+		for (tries = 0;; tries++) {
+			ens_reply_clear(r);
+			call(c, "DescribeHistoryEvents", p, np, 1, &h, r);
+			if (r->outcome != ENS_OK) {
+				http_response_clear(&h);
+				goto out;
+			}
+			before = *nevents;
+			if (ens_parse_events(h.body, h.len, events, nevents,
+			    &total, &cause) == 0)
+				break;
 			http_response_clear(&h);
-			goto out;
-		}
-		before = *nevents;
-		if (ens_parse_events(h.body, h.len, events, nevents, &total,
-		    &cause) != 0) {
-			r->outcome = ENS_UNKNOWN;
-			set_str(&r->code, xstrdup("BadAnswer"));
-			set_str(&r->message, cause);
-			http_response_clear(&h);
-			goto out;
+			if (tries >= c->cfg.retries || stopping(c)) {
+				r->outcome = ENS_UNKNOWN;
+				set_str(&r->code, xstrdup("BadAnswer"));
+				set_str(&r->message, cause);
+				goto out;
+			}
+			free(cause);
+			cause = NULL;
+			sleep_ms(c, ens_backoff(tries + 1, -1, random64()));
 		}
 		http_response_clear(&h);
 		got += *nevents - before;

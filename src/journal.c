@@ -177,7 +177,7 @@ set_detail(struct journal_event *e, const char *code, const char *msg)
 
 static void
 apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
-    size_t n)
+    const char *const *before, size_t n)
 {
 	struct pending		*p;
 	struct journal_event	*e;
@@ -195,6 +195,9 @@ apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
 		e->sends++;
 		e->scheduled = items[i].scheduled;
 		e->plan_time = items[i].plan_time;
+		free(e->before);
+		e->before = before != NULL && before[i] != NULL ?
+		    xstrdup(before[i]) : NULL;
 		p->idx[i] = (size_t)(e - j->events);
 	}
 	if (seq >= j->next_seq)
@@ -233,6 +236,7 @@ parse_call(struct journal *j, json_t *o, char **why)
 {
 	json_t			*items, *it, *pt;
 	struct ens_item		*ei;
+	const char		**before;
 	json_int_t		 seq;
 	size_t			 i, n;
 	const char		*ops;
@@ -247,7 +251,9 @@ parse_call(struct journal *j, json_t *o, char **why)
 	seq = json_integer_value(json_object_get(o, "seq"));
 	n = json_array_size(items);
 	ei = xcalloc(n + 1, sizeof(*ei));
+	before = xcalloc(n + 1, sizeof(*before));
 	json_array_foreach(items, i, it) {
+		before[i] = json_string_value(json_object_get(it, "before"));
 		ei[i].event = json_string_value(json_object_get(it, "event"));
 		ei[i].resource = json_string_value(json_object_get(it,
 		    "resource"));
@@ -268,9 +274,10 @@ parse_call(struct journal *j, json_t *o, char **why)
 		*why = xstrdup("a negative seq");
 		goto out;
 	}
-	apply_call(j, (uint64_t)seq, ei, n);
+	apply_call(j, (uint64_t)seq, ei, before, n);
 	rc = 0;
 out:
+	free(before);
 	free(ei);
 	return (rc);
 }
@@ -459,6 +466,7 @@ journal_free(struct journal *j)
 		free(j->events[i].event);
 		free(j->events[i].resource);
 		free(j->events[i].detail);
+		free(j->events[i].before);
 	}
 	for (i = 0; i < j->npending; i++)
 		free(j->pending[i].idx);
@@ -576,7 +584,8 @@ out:
 
 int
 journal_call(struct journal *j, uint64_t *seq, const char *group,
-    size_t batch, const struct ens_item *items, size_t n, char **cause)
+    size_t batch, const struct ens_item *items, const char *const *before,
+    size_t n, char **cause)
 {
 	json_t	*o, *arr, *it;
 	size_t	 i;
@@ -590,6 +599,8 @@ journal_call(struct journal *j, uint64_t *seq, const char *group,
 		    "scheduled" : "immediate");
 		json_object_set_new(it, "plan_time", items[i].scheduled ?
 		    json_integer(items[i].plan_time) : json_null());
+		json_object_set_new(it, "before", before != NULL &&
+		    before[i] != NULL ? json_string(before[i]) : json_null());
 		json_array_append_new(arr, it);
 	}
 	o = json_pack("{s:s, s:I, s:s, s:I, s:o}", "type", "call", "seq",
@@ -597,7 +608,7 @@ journal_call(struct journal *j, uint64_t *seq, const char *group,
 	    "items", arr);
 	if (append(j, o, cause) != 0)
 		return (-1);
-	apply_call(j, *seq, items, n);
+	apply_call(j, *seq, items, before, n);
 	return (0);
 }
 

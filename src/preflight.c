@@ -147,6 +147,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		pf->errors++;
 		return;
 	}
+	pf->statuses[pg->index][j] = xstrdup(e->status);
 	if (strcmp(e->resource, t->resource) != 0) {
 		diag_add(d, DIAG_ERROR, t->resource_pos, "event-resource",
 		    "event %s belongs to instance %s, not %s", t->event,
@@ -210,6 +211,7 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 	pf->ngroups = m->ngroups;
 	pf->verdicts = xcalloc(m->ngroups + 1, sizeof(*pf->verdicts));
 	pf->reasons = xcalloc(m->ngroups + 1, sizeof(*pf->reasons));
+	pf->statuses = xcalloc(m->ngroups + 1, sizeof(*pf->statuses));
 	pf->ntargets = xcalloc(m->ngroups + 1, sizeof(*pf->ntargets));
 	for (i = 0; i < m->ngroups; i++) {
 		pf->ntargets[i] = m->groups[i].ntargets;
@@ -217,6 +219,8 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 		    sizeof(**pf->verdicts));
 		pf->reasons[i] = xcalloc(m->groups[i].ntargets + 1,
 		    sizeof(**pf->reasons));
+		pf->statuses[i] = xcalloc(m->groups[i].ntargets + 1,
+		    sizeof(**pf->statuses));
 	}
 
 	res = resources(p, pf, 0, &nres);
@@ -274,13 +278,17 @@ preflight_free(struct preflight *pf)
 	if (pf == NULL)
 		return;
 	for (i = 0; i < pf->ngroups; i++) {
-		for (j = 0; j < pf->ntargets[i]; j++)
+		for (j = 0; j < pf->ntargets[i]; j++) {
 			free(pf->reasons[i][j]);
+			free(pf->statuses[i][j]);
+		}
 		free(pf->reasons[i]);
+		free(pf->statuses[i]);
 		free(pf->verdicts[i]);
 	}
 	free(pf->ntargets);
 	free(pf->verdicts);
 	free(pf->reasons);
+	free(pf->statuses);
 	free(pf);
 }

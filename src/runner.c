@@ -57,6 +57,7 @@ struct call {
 	size_t			 k;		/* batch index */
 	struct ens_item		 items[MAX_BATCH];
 	size_t			 idx[MAX_BATCH]; /* group target index */
+	const char		*before[MAX_BATCH]; /* status, or NULL */
 	size_t			 n;
 	uint64_t		 seq;
 	struct ens_reply	 rep;
@@ -171,16 +172,30 @@ call_out(const struct call *c, const char *extra)
 /* ------------------------------------------------------------------ */
 /* Reconciliation (SPEC section 5 step 6). */
 
+static int
+rebooting(const char *status)
+{
+	return (status != NULL && (strcmp(status, "Executing") == 0 ||
+	    strcmp(status, "Executed") == 0));
+}
+
+/*
+ * Only a change proves the request took effect: Executing or Executed
+ * when it was neither before, or NotBefore moved to the requested
+ * PlanTime.  Without the status before (no preflight), a rebooting
+ * event proves nothing: the platform may have done it.
+ */
 static enum verdict
-judge_event(const struct ens_event *e, int scheduled, int64_t plan_time)
+judge_event(const struct ens_event *e, int scheduled, int64_t plan_time,
+    const char *before)
 {
 	if (e == NULL)
 		return (UNREADABLE);
-	if (strcmp(e->status, "Executing") == 0 ||
-	    strcmp(e->status, "Executed") == 0)
-		return (CONFIRMED);
 	if (scheduled && e->not_before == plan_time)
 		return (CONFIRMED);
+	if (rebooting(e->status))
+		return (before != NULL && !rebooting(before) ? CONFIRMED :
+		    UNREADABLE);
 	if (strcmp(e->status, "Inquiring") == 0 ||
 	    strcmp(e->status, "Scheduled") == 0)
 		return (UNCHANGED);
@@ -192,8 +207,9 @@ judge_event(const struct ens_event *e, int scheduled, int64_t plan_time)
  * caller's messages, statuses[i] (borrowed until events are freed).
  */
 static void
-reconcile(struct run *r, const struct ens_item *items, size_t n,
-    enum verdict *verdicts, struct ens_event **events, size_t *nevents)
+reconcile(struct run *r, const struct ens_item *items,
+    const char *const *before, size_t n, enum verdict *verdicts,
+    struct ens_event **events, size_t *nevents)
 {
 	struct ens_reply	  rep;
 	const char		**res;
@@ -218,7 +234,7 @@ reconcile(struct run *r, const struct ens_item *items, size_t n,
 					e = &(*events)[k];
 			}
 			verdicts[i] = judge_event(e, items[i].scheduled,
-			    items[i].plan_time);
+			    items[i].plan_time, before[i]);
 		}
 	}
 	ens_reply_clear(&rep);
@@ -247,7 +263,7 @@ call_begin(struct run *r, struct call *c)
 	char	*cause = NULL;
 
 	if (journal_call(r->opts->journal, &c->seq, c->pg->group->name, c->k,
-	    c->items, c->n, &cause) == 0)
+	    c->items, c->before, c->n, &cause) == 0)
 		return (0);
 	fprintf(stderr, "%sensbatch: %s\n", r->opts->live ? "\n" : "", cause);
 	free(cause);
@@ -287,19 +303,22 @@ call_unknown(struct run *r, struct call *c, const size_t *which, size_t n)
 {
 	struct ens_event	*ev = NULL;
 	struct ens_item		 items[MAX_BATCH];
+	const char		*before[MAX_BATCH];
 	enum verdict		 v[MAX_BATCH];
 	struct call		*again;
 	size_t			 i, nev = 0, w;
 	char			*cause = NULL, *msg;
 	struct tstate		*t;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
+		before[i] = c->before[which[i]];
+	}
 	if (r->opts->stop != NULL && *r->opts->stop >= 2) {
 		for (i = 0; i < n; i++)
 			v[i] = UNREADABLE;	/* aborting: ask nothing */
 	} else
-		reconcile(r, items, n, v, &ev, &nev);
+		reconcile(r, items, before, n, v, &ev, &nev);
 	again = xcalloc(1, sizeof(*again));
 	again->pg = c->pg;
 	again->k = c->k;
@@ -323,6 +342,7 @@ call_unknown(struct run *r, struct call *c, const size_t *which, size_t n)
 			    JOURNAL_NOT_SENT, event_status(ev, nev,
 			    items[i].event), &cause) == 0) {
 				again->items[again->n] = items[i];
+				again->before[again->n] = before[i];
 				again->idx[again->n++] = c->idx[w];
 				break;
 			}
@@ -473,6 +493,8 @@ call_fill(struct run *r, const struct plan_group *pg, size_t k,
 		c->items[c->n].resource = g->targets[j].resource;
 		c->items[c->n].scheduled = b->plan_time != PLAN_NO_TIME;
 		c->items[c->n].plan_time = b->plan_time;
+		c->before[c->n] = r->pf != NULL ?
+		    r->pf->statuses[pg->index][j] : NULL;
 		c->idx[c->n++] = j;
 	}
 	return (c->n);
@@ -650,7 +672,7 @@ blocked_by(const struct run *r, const struct group *g)
  */
 static void
 resume_reconcile(struct run *r, const struct ens_item *items,
-    struct tstate *const *where, size_t n)
+    const char *const *before, struct tstate *const *where, size_t n)
 {
 	enum verdict		 v[ENS_MAX_RESOURCES];
 	enum journal_state	 js;
@@ -658,7 +680,7 @@ resume_reconcile(struct run *r, const struct ens_item *items,
 	size_t			 x, nev;
 	char			*cause = NULL, *out;
 
-	reconcile(r, items, n, v, &ev, &nev);
+	reconcile(r, items, before, n, v, &ev, &nev);
 	for (x = 0; x < n; x++) {
 		js = JOURNAL_UNKNOWN;
 		switch (v[x]) {
@@ -705,6 +727,7 @@ resume_prepass(struct run *r)
 	const struct plan		*p = r->plan;
 	const struct journal_event	*je;
 	struct ens_item			 items[ENS_MAX_RESOURCES];
+	const char			*before[ENS_MAX_RESOURCES];
 	struct tstate			*where[ENS_MAX_RESOURCES];
 	size_t				 i, j, n = 0;
 
@@ -728,15 +751,16 @@ resume_prepass(struct run *r)
 			items[n].resource = tg->resource;
 			items[n].scheduled = je->scheduled;
 			items[n].plan_time = je->plan_time;
+			before[n] = je->before;
 			where[n++] = t;
 			if (n == ENS_MAX_RESOURCES) {
-				resume_reconcile(r, items, where, n);
+				resume_reconcile(r, items, before, where, n);
 				n = 0;
 			}
 		}
 	}
 	if (n > 0)
-		resume_reconcile(r, items, where, n);
+		resume_reconcile(r, items, before, where, n);
 }
 
 static void

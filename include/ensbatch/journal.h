@@ -8,7 +8,9 @@
  *   start      {"type":"start","version":1,"name":..,"manifest_sha256":..,
  *               "time":ms}                       first line of a journal
  *   call       {"type":"call","seq":N,"group":..,"batch":K,"time":ms,
- *               "items":[{"event","resource","ops","plan_time"}]}
+ *               "items":[{"event","resource","ops","plan_time",
+ *               "before"}]}       before: the event's status seen by the
+ *                                preflight, or null when unknown
  *   result     {"type":"result","seq":N,"time":ms,"request_id":..|null,
  *               "outcome":"ok|api_error|not_sent|unknown",
  *               "items":[{"event","state":"confirmed|failed|not_sent|
@@ -42,6 +44,8 @@ struct journal_event {
 	int64_t			 plan_time;	/* of the last request */
 	int			 sends;		/* requests that may have
 						   reached the API */
+	char			*before;	/* status before the request,
+						   NULL when unknown */
 	char			*detail;	/* code/message, or NULL */
 };
 
@@ -84,8 +88,13 @@ size_t		 journal_in_doubt(const struct journal *,
  * Records.  Each is fsync'd before returning.  0, or -1 with *cause (a
  * journal that cannot be written stops the run before the next call).
  */
+/*
+ * A call: seq out, group name, batch index, items, and for each item
+ * the event's status before it (NULL, or entries NULL, when unknown).
+ */
 int		 journal_call(struct journal *, uint64_t *, const char *,
-		    size_t, const struct ens_item *, size_t, char **);
+		    size_t, const struct ens_item *, const char *const *,
+		    size_t, char **);
 int		 journal_result(struct journal *, uint64_t,
 		    const struct ens_reply *, const struct ens_item *, size_t,
 		    const enum journal_state *, char **);

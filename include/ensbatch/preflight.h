@@ -22,6 +22,7 @@ struct preflight {
 	/* verdicts[manifest group index][target index] */
 	enum preflight_verdict	**verdicts;
 	char			***reasons;	/* for DONE: the status */
+	char			***statuses;	/* each event's status */
 	size_t			 *ntargets;	/* per group */
 	size_t			  ngroups;
 	size_t			  errors;

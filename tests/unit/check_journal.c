@@ -24,6 +24,8 @@ static const struct ens_item items[] = {
 	{ E3, "i-cccccccc", 1, 1796061600000LL },
 };
 
+static const char *const befores[] = { "Inquiring", NULL, "Inquiring" };
+
 static char	tdir[64];
 static char	*tpath;
 
@@ -74,7 +76,7 @@ START_TEST(test_roundtrip)
 
 	j = journal_create(tpath, SHA, "m", &cause);
 	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, 3, &cause), 0);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, befores, 3, &cause), 0);
 	ck_assert_uint_eq(seq, 1);
 	reply(&r);
 	ck_assert_int_eq(journal_result(j, seq, &r, items, 3, st, &cause), 0);
@@ -98,13 +100,15 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(e->state, JOURNAL_UNKNOWN);
 	ck_assert_int_eq(e->scheduled, 1);
 	ck_assert_int_eq(e->plan_time, 1796061600000LL);
+	ck_assert_str_eq(e->before, "Inquiring");
+	ck_assert_ptr_null(journal_lookup(j, E2)->before);
 	ck_assert_uint_eq(journal_in_doubt(j, &doubt), 1);
 	ck_assert_str_eq(doubt[0]->event, E3);
 	free(doubt);
 	/* Reconciliation settles it, and a new call gets the next seq. */
 	ck_assert_int_eq(journal_reconcile(j, E3, JOURNAL_CONFIRMED,
 	    "Scheduled", &cause), 0);
-	ck_assert_int_eq(journal_call(j, &seq, "g", 1, items, 1, &cause), 0);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 1, items, NULL, 1, &cause), 0);
 	ck_assert_uint_eq(seq, 2);
 	journal_free(j);
 
