@@ -18,6 +18,7 @@
 
 #include "ensbatch/atomic.h"
 #include "ensbatch/buf.h"
+#include "ensbatch/emit.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -662,223 +663,47 @@ fleet_manifest_check(const struct sim_fleet *f, char **cause)
 	return (-1);
 }
 
-static int
-emit_output(void *data, unsigned char *text, size_t len)
-{
-	buf_add(data, text, len);
-	return (1);
-}
-
-struct emit {
-	yaml_emitter_t	emitter;
-	int		failed;
-};
-
-static void
-emit_event(struct emit *e, yaml_event_t *ev)
-{
-	if (e->failed)
-		yaml_event_delete(ev);
-	else if (!yaml_emitter_emit(&e->emitter, ev))
-		e->failed = 1;
-}
-
-static void
-emit_scalar(struct emit *e, const char *text, yaml_scalar_style_t style)
-{
-	yaml_event_t	ev;
-
-	if (!yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (yaml_char_t *)(uintptr_t)text, (int)strlen(text), 1, 1, style))
-		fatal("out of memory emitting YAML");
-	emit_event(e, &ev);
-}
-
-static void
-emit_pair(struct emit *e, const char *key, const char *value,
-    yaml_scalar_style_t style)
-{
-	emit_scalar(e, key, YAML_PLAIN_SCALAR_STYLE);
-	emit_scalar(e, value, style);
-}
-
-static void
-emit_mapping_start(struct emit *e, yaml_mapping_style_t style)
-{
-	yaml_event_t	ev;
-
-	if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style))
-		fatal("out of memory emitting YAML");
-	emit_event(e, &ev);
-}
-
-static void
-emit_mapping_end(struct emit *e)
-{
-	yaml_event_t	ev;
-
-	if (!yaml_mapping_end_event_initialize(&ev))
-		fatal("out of memory emitting YAML");
-	emit_event(e, &ev);
-}
-
-static void
-emit_sequence_start(struct emit *e, yaml_sequence_style_t style)
-{
-	yaml_event_t	ev;
-
-	if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style))
-		fatal("out of memory emitting YAML");
-	emit_event(e, &ev);
-}
-
-static void
-emit_sequence_end(struct emit *e)
-{
-	yaml_event_t	ev;
-
-	if (!yaml_sequence_end_event_initialize(&ev))
-		fatal("out of memory emitting YAML");
-	emit_event(e, &ev);
-}
-
-static void
-emit_policy(struct emit *e, const char *name, const char *batch_size,
-    const char *max_failures)
-{
-	emit_scalar(e, name, YAML_PLAIN_SCALAR_STYLE);
-	emit_mapping_start(e, YAML_BLOCK_MAPPING_STYLE);
-	emit_pair(e, "ops", "immediate", YAML_PLAIN_SCALAR_STYLE);
-	emit_pair(e, "batch_size", batch_size, YAML_PLAIN_SCALAR_STYLE);
-	emit_pair(e, "pause", "0s", YAML_PLAIN_SCALAR_STYLE);
-	if (max_failures != NULL)
-		emit_pair(e, "max_failures", max_failures,
-		    YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	emit_mapping_end(e);
-}
-
-/* One group; targets are the eligible events from index first on. */
-static void
-emit_group(struct emit *e, const struct sim_fleet *f, const char *name,
-    const char *after, size_t first, size_t count)
-{
-	size_t	i, done = 0;
-
-	emit_mapping_start(e, YAML_BLOCK_MAPPING_STYLE);
-	emit_pair(e, "name", name, YAML_PLAIN_SCALAR_STYLE);
-	emit_pair(e, "policy", name, YAML_PLAIN_SCALAR_STYLE);
-	if (after != NULL) {
-		emit_scalar(e, "after", YAML_PLAIN_SCALAR_STYLE);
-		emit_sequence_start(e, YAML_FLOW_SEQUENCE_STYLE);
-		emit_scalar(e, after, YAML_PLAIN_SCALAR_STYLE);
-		emit_sequence_end(e);
-	}
-	emit_scalar(e, "targets", YAML_PLAIN_SCALAR_STYLE);
-	emit_sequence_start(e, YAML_BLOCK_SEQUENCE_STYLE);
-	for (i = first; i < f->nevents && done < count; i++) {
-		if (!eligible(&f->events[i]))
-			continue;
-		emit_mapping_start(e, YAML_BLOCK_MAPPING_STYLE);
-		emit_pair(e, "event", f->events[i].id,
-		    YAML_PLAIN_SCALAR_STYLE);
-		emit_pair(e, "resource", f->events[i].resource,
-		    YAML_PLAIN_SCALAR_STYLE);
-		emit_mapping_end(e);
-		done++;
-	}
-	emit_sequence_end(e);
-	emit_mapping_end(e);
-}
-
 int
 fleet_emit_manifest(const struct sim_fleet *f, const char *path,
     const char *endpoint, char **cause)
 {
-	struct emit	 e;
-	struct atomic	 a;
-	struct buf	 b;
-	yaml_event_t	 ev;
-	size_t		 i, first, rest = 0;
-	int		 rc = -1, emitter_ok = 0, open_ok = 0;
+	struct emit_spec	 spec;
+	struct emit_target	*t;
+	struct atomic		 a;
+	struct buf		 b;
+	size_t			 i, n = 0;
+	int			 rc = -1;
 
 	*cause = NULL;
 	buf_init(&b);
-	memset(&e, 0, sizeof e);
+	t = xcalloc(f->nevents + 1, sizeof(*t));
 	if (fleet_manifest_check(f, cause) != 0)
 		goto out;
-	for (first = 0; !eligible(&f->events[first]); first++)
-		/* nothing */;
-	for (i = first + 1; i < f->nevents; i++)
-		rest += eligible(&f->events[i]);
-
-	if (!yaml_emitter_initialize(&e.emitter))
-		fatal("out of memory initializing the YAML emitter");
-	emitter_ok = 1;
-	yaml_emitter_set_output(&e.emitter, emit_output, &b);
-	yaml_emitter_set_unicode(&e.emitter, 1);
-	yaml_emitter_set_width(&e.emitter, 79);
-	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING))
-		fatal("out of memory emitting YAML");
-	emit_event(&e, &ev);
-	if (!yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1))
-		fatal("out of memory emitting YAML");
-	emit_event(&e, &ev);
-	emit_mapping_start(&e, YAML_BLOCK_MAPPING_STYLE);
-	emit_pair(&e, "ensbatch", "1", YAML_PLAIN_SCALAR_STYLE);
-	emit_pair(&e, "name", "sim-fleet", YAML_PLAIN_SCALAR_STYLE);
-	emit_pair(&e, "description", "written by ensbatch-sim "
-	    "--emit-manifest", YAML_PLAIN_SCALAR_STYLE);
-
-	emit_scalar(&e, "api", YAML_PLAIN_SCALAR_STYLE);
-	emit_mapping_start(&e, YAML_BLOCK_MAPPING_STYLE);
-	emit_pair(&e, "endpoint", endpoint, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	emit_mapping_end(&e);
-
-	emit_scalar(&e, "policies", YAML_PLAIN_SCALAR_STYLE);
-	emit_mapping_start(&e, YAML_BLOCK_MAPPING_STYLE);
-	emit_policy(&e, "canary", "1", NULL);
-	emit_policy(&e, "fleet", "20", "10%");
-	emit_mapping_end(&e);
-
-	emit_scalar(&e, "groups", YAML_PLAIN_SCALAR_STYLE);
-	emit_sequence_start(&e, YAML_BLOCK_SEQUENCE_STYLE);
-	emit_group(&e, f, "canary", NULL, first, 1);
-	if (rest > 0)
-		emit_group(&e, f, "fleet", "canary", first + 1, rest);
-	emit_sequence_end(&e);
-
-	emit_mapping_end(&e);
-	if (!yaml_document_end_event_initialize(&ev, 1))
-		fatal("out of memory emitting YAML");
-	emit_event(&e, &ev);
-	if (!yaml_stream_end_event_initialize(&ev))
-		fatal("out of memory emitting YAML");
-	emit_event(&e, &ev);
-	if (e.failed) {
-		*cause = xasprintf("cannot write %s: YAML emitter: %s", path,
-		    e.emitter.problem == NULL ? "unknown error" :
-		    e.emitter.problem);
-		goto out;
+	for (i = 0; i < f->nevents; i++) {
+		if (!eligible(&f->events[i]))
+			continue;
+		t[n].event = f->events[i].id;
+		t[n++].resource = f->events[i].resource;
 	}
-
-	/* atomic_abort also frees what a failed atomic_open kept. */
-	open_ok = 1;
+	memset(&spec, 0, sizeof(spec));
+	spec.name = "sim-fleet";
+	spec.description = "written by ensbatch-sim --emit-manifest";
+	spec.endpoint = endpoint;
+	spec.targets = t;
+	spec.ntargets = n;
+	if (emit_manifest(&b, &spec, cause) != 0)
+		goto out;
 	if (atomic_open(&a, path, cause) != 0)
 		goto out;
 	if (atomic_write_all(a.fd, b.data, b.len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
+		atomic_abort(&a);
 		goto out;
 	}
-	open_ok = 0;
-	if (atomic_commit(&a, cause) != 0)
-		goto out;
-	rc = 0;
+	rc = atomic_commit(&a, cause);
 out:
-	if (open_ok)
-		atomic_abort(&a);
-	if (emitter_ok)
-		yaml_emitter_delete(&e.emitter);
+	free(t);
 	buf_free(&b);
 	return (rc);
 }

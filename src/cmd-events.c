@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/cmd.h"
 #include "ensbatch/creds.h"
 #include "ensbatch/emit.h"
@@ -142,6 +143,7 @@ print_yaml(const struct ens_event *ev, size_t n, const char *endpoint)
 {
 	struct emit_spec	 spec;
 	struct emit_target	*t;
+	struct buf		 b;
 	char			 name[64], *cause = NULL;
 	time_t			 now = time(NULL);
 	struct tm		 tm;
@@ -165,10 +167,13 @@ print_yaml(const struct ens_event *ev, size_t n, const char *endpoint)
 	spec.endpoint = endpoint;
 	spec.targets = t;
 	spec.ntargets = k;
-	if ((rc = emit_manifest(stdout, &spec, &cause)) != 0) {
+	buf_init(&b);
+	if ((rc = emit_manifest(&b, &spec, &cause)) != 0) {
 		fprintf(stderr, "ensbatch events: %s\n", cause);
 		free(cause);
-	}
+	} else
+		fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
 	if (k == 0)
 		fprintf(stderr, "ensbatch events: no event waits for a "
 		    "reboot: the manifest has no targets\n");

@@ -111,8 +111,15 @@ group(struct emitter *em, const char *name, const char *policy,
 	map_end(em);
 }
 
+static int
+emit_output(void *data, unsigned char *text, size_t len)
+{
+	buf_add(data, text, len);
+	return (1);
+}
+
 int
-emit_manifest(FILE *f, const struct emit_spec *spec, char **cause)
+emit_manifest(struct buf *out, const struct emit_spec *spec, char **cause)
 {
 	struct emitter	em;
 	yaml_event_t	ev;
@@ -121,7 +128,7 @@ emit_manifest(FILE *f, const struct emit_spec *spec, char **cause)
 	memset(&em, 0, sizeof(em));
 	if (!yaml_emitter_initialize(&em.e))
 		fatal("cannot initialise libyaml");
-	yaml_emitter_set_output_file(&em.e, f);
+	yaml_emitter_set_output(&em.e, emit_output, out);
 	yaml_emitter_set_unicode(&em.e, 1);
 	yaml_emitter_set_width(&em.e, 100);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);

@@ -20,6 +20,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/http.h"
+#include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
 #define BACKOFF_BASE	1000
@@ -42,15 +43,6 @@ enum verdict {
 	V_RETRY,		/* provably not processed: may resend */
 	V_UNKNOWN		/* may have taken effect */
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 static int
 stopping(const struct ens_client *c)
@@ -192,10 +184,10 @@ rate_wait(struct ens_client *c)
 	if (c->cfg.rate <= 0)
 		return;
 	interval = 1000 / c->cfg.rate;
-	now = mono_ms();
+	now = timefmt_mono();
 	if (c->next_slot > now)
 		sleep_ms(c, c->next_slot - now);
-	now = mono_ms();
+	now = timefmt_mono();
 	c->next_slot = (c->next_slot > now ? c->next_slot : now) + interval;
 }
 
@@ -340,13 +332,13 @@ call(struct ens_client *c, const char *action,
 		req.headers = so.headers;
 		req.nheaders = so.nheaders;
 		rate_wait(c);
-		start = mono_ms();
+		start = timefmt_mono();
 		http_response_clear(h);
 		http_post(c->http, &req, h);
 		sign_out_free(&so);
 		free(url);
 		v = judge(h, readonly, r);
-		verbose_line(c, action, r, mono_ms() - start);
+		verbose_line(c, action, r, timefmt_mono() - start);
 		if (v != V_RETRY || r->attempts > c->cfg.retries ||
 		    stopping(c))
 			break;

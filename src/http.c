@@ -15,6 +15,7 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/http.h"
+#include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
 struct http_client {
@@ -248,15 +249,6 @@ http_post(struct http_client *c, const struct http_request *req,
 	transfer_finish(&t, rc, r);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 void
 http_post_many(struct http_client *c, const struct http_request *req,
     size_t n, size_t parallel, long interval_ms, struct http_response *out)
@@ -281,7 +273,7 @@ http_post_many(struct http_client *c, const struct http_request *req,
 			    "sending");
 		}
 		while (next < n && active < parallel) {
-			wait = last_start + interval_ms - now_ms();
+			wait = last_start + interval_ms - timefmt_mono();
 			if (next > 0 && wait > 0)
 				break;
 			transfer_setup(c, &t[next], curl_easy_init(), &req[next]);
@@ -290,7 +282,7 @@ http_post_many(struct http_client *c, const struct http_request *req,
 			curl_easy_setopt(t[next].easy, CURLOPT_PRIVATE,
 			    (char *)&t[next]);
 			curl_multi_add_handle(c->multi, t[next].easy);
-			last_start = now_ms();
+			last_start = timefmt_mono();
 			next++;
 			active++;
 		}

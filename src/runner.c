@@ -73,15 +73,6 @@ enum verdict {
 	UNREADABLE		/* the events could not be read */
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static int
 stopping(const struct run *r)
 {
@@ -100,9 +91,9 @@ static void
 pause_ms(const struct run *r, int64_t ms)
 {
 	struct timespec	ts;
-	int64_t		end = mono_ms() + ms, left;
+	int64_t		end = timefmt_mono() + ms, left;
 
-	while (!stopping(r) && (left = end - mono_ms()) > 0) {
+	while (!stopping(r) && (left = end - timefmt_mono()) > 0) {
 		if (left > 100)
 			left = 100;
 		ts.tv_sec = 0;
@@ -441,10 +432,10 @@ call_end(struct run *r, struct call *c)
 static void
 call_send(struct run *r, struct call *c)
 {
-	int64_t	t0 = mono_ms();
+	int64_t	t0 = timefmt_mono();
 
 	ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
-	c->secs = (double)(mono_ms() - t0) / 1000;
+	c->secs = (double)(timefmt_mono() - t0) / 1000;
 	call_end(r, c);
 	ens_reply_clear(&c->rep);
 }
@@ -573,10 +564,10 @@ run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
 	c = xcalloc(1, sizeof(*c));
 	for (k = 0; k < pg->nbatches && !halted(r); k++) {
 		if (call_fill(r, pg, k, c) > 0 && call_begin(r, c) == 0) {
-			int64_t	t0 = mono_ms();
+			int64_t	t0 = timefmt_mono();
 
 			ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
-			c->secs = (double)(mono_ms() - t0) / 1000;
+			c->secs = (double)(timefmt_mono() - t0) / 1000;
 			check_env(r, &c->rep);
 			call_end(r, c);
 			ens_reply_clear(&c->rep);
@@ -622,7 +613,7 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 			counts[m] = calls[w].n;
 			which[m++] = w;
 		}
-		t0 = mono_ms();
+		t0 = timefmt_mono();
 		if (m > 0)
 			ens_batch_reboot_many(r->ens, items, counts, m,
 			    r->opts->parallel, reps);
@@ -630,7 +621,7 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 			struct call	*c = &calls[which[i]];
 
 			c->rep = reps[i];
-			c->secs = (double)(mono_ms() - t0) / 1000;
+			c->secs = (double)(timefmt_mono() - t0) / 1000;
 			check_env(r, &c->rep);
 			call_end(r, c);
 			ens_reply_clear(&c->rep);

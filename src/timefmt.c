@@ -685,3 +685,12 @@ timefmt_now(void)
 		fatal("clock_gettime: %s", strerror(errno));
 	return ((int64_t)ts.tv_sec * MS_PER_SEC + ts.tv_nsec / 1000000);
 }
+
+int64_t
+timefmt_mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}

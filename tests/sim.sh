@@ -331,8 +331,8 @@ if start_sim http --fleet "$tmp/fleet.yaml" --log "$tmp/requests.jsonl" \
 
 	check "--emit-manifest: a manifest" grep -q '^ensbatch: 1' \
 	    "$tmp/manifest.yaml"
-	check "--emit-manifest: the endpoint" grep -q \
-	    "endpoint: \"$base\"" "$tmp/manifest.yaml"
+	check "--emit-manifest: the endpoint" grep -Eq \
+	    "endpoint: \"?$base\"?\$" "$tmp/manifest.yaml"
 	check "--emit-manifest: the eligible events" sh -c '
 	    grep -q "event: e-0000000000000000000000000000000b" "$1" &&
 	    grep -q "resource: i-simtest0002" "$1" &&

@@ -7,7 +7,8 @@
 #define ENSBATCH_EMIT_H
 
 #include <stddef.h>
-#include <stdio.h>
+
+#include "ensbatch/buf.h"
 
 struct emit_target {
 	const char	*event;
@@ -22,7 +23,7 @@ struct emit_spec {
 	size_t			 ntargets;
 };
 
-/* Returns 0, or -1 with *cause (caller frees). */
-int	emit_manifest(FILE *, const struct emit_spec *, char **);
+/* Appends to out.  Returns 0, or -1 with *cause (caller frees). */
+int	emit_manifest(struct buf *, const struct emit_spec *, char **);
 
 #endif

@@ -49,4 +49,7 @@ void	 timefmt_local(int64_t, const char *, char *, size_t);
 /* The current time in milliseconds. */
 int64_t	 timefmt_now(void);
 
+/* A monotonic clock in milliseconds, for intervals and deadlines. */
+int64_t	 timefmt_mono(void);
+
 #endif
