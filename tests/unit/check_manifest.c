@@ -23,6 +23,7 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
@@ -36,50 +37,14 @@ int	utf8_check(const char *, size_t, uint32_t *, uint32_t *);
 
 /* ---------------------------------------------------------- fixture */
 
-static char		*tbase;		/* per TCase */
-static char		*tdir;		/* per test, in tbase */
 static struct diags	*td;
 static struct manifest	*tm;
 static char		*tsum;		/* teardown frees */
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-/*
- * One base directory per TCase, made and removed by the runner's own
- * process (an unchecked fixture), so that a test that fails in a forked
- * child leaves nothing behind; each test gets a fresh directory in it.
- */
-static void
-base_setup(void)
-{
-	const char	*base;
-
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	tbase = xasprintf("%s/check_manifest.XXXXXX", base);
-	ck_assert_msg(mkdtemp(tbase) != NULL, "mkdtemp: %s", strerror(errno));
-}
-
-static void
-base_teardown(void)
-{
-	nftw(tbase, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tbase);
-	tbase = NULL;
-}
-
 static void
 setup(void)
 {
-	tdir = xasprintf("%s/t.XXXXXX", tbase);
-	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
+	fixture_dir_setup();
 	td = diags_new();
 	tm = NULL;
 }
@@ -93,39 +58,22 @@ teardown(void)
 	td = NULL;
 	free(tsum);
 	tsum = NULL;
-	nftw(tdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tdir);
-	tdir = NULL;
-}
-
-/* Write len bytes to tdir/name; returns the full path (caller frees). */
-static char *
-put_bytes(const char *name, const char *text, size_t len)
-{
-	char	*path;
-	FILE	*f;
-
-	path = xasprintf("%s/%s", tdir, name);
-	f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	return (path);
+	fixture_dir_teardown();
 }
 
 static void
 put(const char *name, const char *text)
 {
-	free(put_bytes(name, text, strlen(text)));
+	free(fixture_put(name, text, strlen(text)));
 }
 
-/* Load tdir/m.yaml holding len bytes of text. */
+/* Load fixture_dir/m.yaml holding len bytes of text. */
 static struct manifest *
 load_bytes(const char *text, size_t len)
 {
 	char	*path;
 
-	path = put_bytes("m.yaml", text, len);
+	path = fixture_put("m.yaml", text, len);
 	tm = manifest_load(path, td);
 	free(path);
 	return (tm);
@@ -152,7 +100,7 @@ summary(void)
 	ck_assert_ptr_nonnull(f);
 	diags_print(td, f, 0);
 	ck_assert_int_eq(fclose(f), 0);
-	prefix = xasprintf("%s/", tdir);
+	prefix = xasprintf("%s/", fixture_dir);
 	plen = strlen(prefix);
 	res = xcalloc(1, len + 1);
 	q = res;
@@ -352,7 +300,7 @@ START_TEST(test_valid_groups)
 	ck_assert_pos(g->targets[1].resource_pos, 3, 36);
 
 	ck_assert_uint_eq(m->nfiles, 1);
-	csv = xasprintf("%s/wave-1.csv", tdir);
+	csv = xasprintf("%s/wave-1.csv", fixture_dir);
 	ck_assert_str_eq(m->files[0].path, csv);
 	ck_assert_str_eq(diags_source_path(td, g->targets[0].pos.file), csv);
 	free(csv);
@@ -501,7 +449,7 @@ START_TEST(test_csv_relative_subdir)
 	struct manifest	*m;
 	char		*sub;
 
-	sub = xasprintf("%s/sub", tdir);
+	sub = xasprintf("%s/sub", fixture_dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	free(sub);
 	put("sub/t.csv", "event,resource\n" EV("7") "," RS("7") "\n");
@@ -525,7 +473,7 @@ START_TEST(test_csv_absolute)
 	struct manifest	*m;
 	char		*yaml, *csv;
 
-	csv = put_bytes("abs.csv", text, sizeof(text) - 1);
+	csv = fixture_put("abs.csv", text, sizeof(text) - 1);
 	yaml = xasprintf("ensbatch: 1\nname: x\ngroups:\n"
 	    "  - name: g\n    policy: {ops: immediate}\n"
 	    "    targets_file: %s\n", csv);
@@ -900,7 +848,7 @@ START_TEST(test_missing_file)
 {
 	char	*path;
 
-	path = xasprintf("%s/nope.yaml", tdir);
+	path = xasprintf("%s/nope.yaml", fixture_dir);
 	tm = manifest_load(path, td);
 	free(path);
 	ck_assert_ptr_null(tm);
@@ -1026,7 +974,7 @@ START_TEST(test_too_large)
 	char	*path;
 	FILE	*f;
 
-	path = xasprintf("%s/m.yaml", tdir);
+	path = xasprintf("%s/m.yaml", fixture_dir);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fputs("ensbatch: 1\n", f) >= 0, 1);
@@ -1214,7 +1162,8 @@ manifest_suite(void)
 	s = suite_create("manifest");
 
 	tc = tcase_create("valid");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_valid_top);
 	tcase_add_test(tc, test_valid_policies);
@@ -1223,13 +1172,15 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("inline_policy");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_inline_policy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("aliases");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_alias_reuse);
 	tcase_add_test(tc, test_alias_within_budget);
@@ -1238,7 +1189,8 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("targets_file");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_csv_features);
 	tcase_add_test(tc, test_csv_relative_subdir);
@@ -1251,13 +1203,15 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unknown_key");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unknown_key);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicate_key");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_duplicate_key);
 	tcase_add_test(tc, test_duplicate_key_thrice);
@@ -1265,14 +1219,16 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("type");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_type);
 	tcase_add_test(tc, test_type_root);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("required");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_required);
 	tcase_add_test(tc, test_required_groups);
@@ -1280,14 +1236,16 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("version");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_version, 0, NITEMS(version_bad));
 	tcase_add_test(tc, test_version_ok);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("yaml_syntax");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_yaml_syntax);
 	tcase_add_test(tc, test_yaml_unknown_alias);
@@ -1295,7 +1253,8 @@ manifest_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("yaml_limits");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_two_documents);
 	tcase_add_test(tc, test_depth_64_ok);

@@ -26,6 +26,7 @@
 #include "ensbatch/report.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
@@ -38,50 +39,14 @@
 
 /* ---------------------------------------------------------- fixture */
 
-static char		*tbase;		/* per TCase */
-static char		*tdir;		/* per test, in tbase */
 static struct diags	*td;
 static struct manifest	*tm;
 static struct plan	*tp;
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-/*
- * One base directory per TCase, made and removed by the runner's own
- * process (an unchecked fixture), so that a test that fails in a forked
- * child leaves nothing behind; each test gets a fresh directory in it.
- */
-static void
-base_setup(void)
-{
-	const char	*base;
-
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	tbase = xasprintf("%s/check_plan.XXXXXX", base);
-	ck_assert_msg(mkdtemp(tbase) != NULL, "mkdtemp: %s", strerror(errno));
-}
-
-static void
-base_teardown(void)
-{
-	nftw(tbase, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tbase);
-	tbase = NULL;
-}
-
 static void
 setup(void)
 {
-	tdir = xasprintf("%s/t.XXXXXX", tbase);
-	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
+	fixture_dir_setup();
 	td = diags_new();
 	tm = NULL;
 	tp = NULL;
@@ -96,23 +61,13 @@ teardown(void)
 	tm = NULL;
 	diags_free(td);
 	td = NULL;
-	nftw(tdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tdir);
-	tdir = NULL;
+	fixture_dir_teardown();
 }
 
 static void
 put(const char *name, const char *text)
 {
-	char	*path;
-	FILE	*f;
-
-	path = xasprintf("%s/%s", tdir, name);
-	f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
-	ck_assert_int_eq(fputs(text, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-	free(path);
+	free(fixture_put(name, text, strlen(text)));
 }
 
 /* Event and resource ids of target k (k >= 1). */
@@ -146,7 +101,7 @@ add_targets(struct buf *b, size_t first, size_t n)
 }
 
 /*
- * Load tdir/m.yaml, validate it with now, and build the plan.  Returns
+ * Load fixture_dir/m.yaml, validate it with now, and build the plan.  Returns
  * the number of rules errors.
  */
 static size_t
@@ -156,7 +111,7 @@ build(const char *yaml, int64_t now)
 	size_t	 errors;
 
 	put("m.yaml", yaml);
-	path = xasprintf("%s/m.yaml", tdir);
+	path = xasprintf("%s/m.yaml", fixture_dir);
 	tm = manifest_load(path, td);
 	free(path);
 	ck_assert_ptr_nonnull(tm);
@@ -622,7 +577,7 @@ START_TEST(test_save)
 	int		 n, i;
 
 	build_example();
-	path = xasprintf("%s/plan.json", tdir);
+	path = xasprintf("%s/plan.json", fixture_dir);
 	put("plan.json", "old contents\n");
 	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
 	ck_assert_ptr_null(cause);
@@ -640,7 +595,7 @@ START_TEST(test_save)
 	free(printed);
 	free(path);
 	/* No temporary file is left behind. */
-	n = scandir(tdir, &ents, NULL, alphasort);
+	n = scandir(fixture_dir, &ents, NULL, alphasort);
 	ck_assert_int_eq(n, 4);
 	ck_assert_str_eq(ents[2]->d_name, "m.yaml");
 	ck_assert_str_eq(ents[3]->d_name, "plan.json");
@@ -662,7 +617,7 @@ START_TEST(test_save_mode)
 	int		 rc;
 
 	build_example();
-	path = xasprintf("%s/plan.json", tdir);
+	path = xasprintf("%s/plan.json", fixture_dir);
 	mask = umask(022);
 	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
 	umask(mask);
@@ -680,7 +635,7 @@ START_TEST(test_save_no_dir)
 	int		 n, i;
 
 	build_example();
-	path = xasprintf("%s/nope/plan.json", tdir);
+	path = xasprintf("%s/nope/plan.json", fixture_dir);
 	ck_assert_int_eq(plan_save(tp, path, &cause), -1);
 	ck_assert_ptr_nonnull(cause);
 	want = xasprintf("cannot write %s: No such file or directory", path);
@@ -688,7 +643,7 @@ START_TEST(test_save_no_dir)
 	free(want);
 	free(cause);
 	free(path);
-	n = scandir(tdir, &ents, NULL, alphasort);
+	n = scandir(fixture_dir, &ents, NULL, alphasort);
 	ck_assert_int_eq(n, 3);		/* ".", "..", "m.yaml" */
 	for (i = 0; i < n; i++)
 		free(ents[i]);
@@ -894,39 +849,45 @@ plan_suite(void)
 	s = suite_create("plan");
 
 	tc = tcase_create("batches");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cut, 0, NITEMS(cut_cases));
 	tcase_add_test(tc, test_example_structure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("totals");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_totals_estimate);
 	tcase_add_test(tc, test_empty_group);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_print_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_print_json);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("markdown");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_print_markdown);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("save");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_save);
 	tcase_add_test(tc, test_save_mode);
@@ -934,7 +895,8 @@ plan_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("report");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_report_valid);
 	tcase_add_test(tc, test_report_endpoint);

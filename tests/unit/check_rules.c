@@ -21,6 +21,7 @@
 #include "ensbatch/manifest.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
@@ -43,50 +44,14 @@ int	rules_loopback_host(const char *, size_t);
 
 /* ---------------------------------------------------------- fixture */
 
-static char		*tbase;		/* per TCase */
-static char		*tdir;		/* per test, in tbase */
 static struct diags	*td;
 static struct manifest	*tm;
 static char		*tsum;		/* teardown frees */
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-/*
- * One base directory per TCase, made and removed by the runner's own
- * process (an unchecked fixture), so that a test that fails in a forked
- * child leaves nothing behind; each test gets a fresh directory in it.
- */
-static void
-base_setup(void)
-{
-	const char	*base;
-
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	tbase = xasprintf("%s/check_rules.XXXXXX", base);
-	ck_assert_msg(mkdtemp(tbase) != NULL, "mkdtemp: %s", strerror(errno));
-}
-
-static void
-base_teardown(void)
-{
-	nftw(tbase, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tbase);
-	tbase = NULL;
-}
-
 static void
 setup(void)
 {
-	tdir = xasprintf("%s/t.XXXXXX", tbase);
-	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
+	fixture_dir_setup();
 	td = diags_new();
 	tm = NULL;
 }
@@ -100,23 +65,13 @@ teardown(void)
 	td = NULL;
 	free(tsum);
 	tsum = NULL;
-	nftw(tdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(tdir);
-	tdir = NULL;
+	fixture_dir_teardown();
 }
 
 static void
 put(const char *name, const char *text)
 {
-	char	*path;
-	FILE	*f;
-
-	path = xasprintf("%s/%s", tdir, name);
-	f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
-	ck_assert_int_eq(fputs(text, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-	free(path);
+	free(fixture_put(name, text, strlen(text)));
 }
 
 /* Start again with fresh diagnostics (for a second manifest). */
@@ -130,7 +85,7 @@ reset(void)
 }
 
 /*
- * Load tdir/m.yaml (the loader must be happy) and run the rules.
+ * Load fixture_dir/m.yaml (the loader must be happy) and run the rules.
  * Returns rules_check's error count in *errors.
  */
 static struct manifest *
@@ -140,7 +95,7 @@ check_at(const char *yaml, int64_t now, size_t *errors)
 	size_t	 n;
 
 	put("m.yaml", yaml);
-	path = xasprintf("%s/m.yaml", tdir);
+	path = xasprintf("%s/m.yaml", fixture_dir);
 	tm = manifest_load(path, td);
 	free(path);
 	ck_assert_ptr_nonnull(tm);
@@ -158,7 +113,7 @@ check(const char *yaml)
 	return (check_at(yaml, NOW, NULL));
 }
 
-/* Header lines of every diagnostic, tdir stripped.  Caller frees. */
+/* Header lines of every diagnostic, fixture_dir stripped.  Caller frees. */
 static char *
 summary(void)
 {
@@ -170,7 +125,7 @@ summary(void)
 	ck_assert_ptr_nonnull(f);
 	diags_print(td, f, 0);
 	ck_assert_int_eq(fclose(f), 0);
-	prefix = xasprintf("%s/", tdir);
+	prefix = xasprintf("%s/", fixture_dir);
 	plen = strlen(prefix);
 	res = xcalloc(1, len + 1);
 	q = res;
@@ -1129,13 +1084,15 @@ rules_suite(void)
 	s = suite_create("rules");
 
 	tc = tcase_create("pairs");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_pair, 0, NITEMS(pairs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_api_http_remote, 0, NITEMS(http_remote));
 	tcase_add_loop_test(tc, test_api_endpoint_bad, 0,
@@ -1145,13 +1102,15 @@ rules_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ticket");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ticket_characters);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicates");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_duplicate_resource_warning);
 	tcase_add_test(tc, test_duplicate_across_groups);
@@ -1159,19 +1118,22 @@ rules_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("empty");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_empty_group_warning);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("first_error");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_first_error_ids);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("resolved");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_resolved_defaults);
 	tcase_add_test(tc, test_resolved_immediate);
@@ -1181,7 +1143,8 @@ rules_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("window");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_window_fits);
@@ -1190,21 +1153,24 @@ rules_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("plan_time_past");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_plan_time_past);
 	tcase_add_test(tc, test_plan_time_past_ok);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("order");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_order, 0, NITEMS(order_cases));
 	tcase_add_test(tc, test_after_resolved);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cycle");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cycle, 0, NITEMS(cycle_cases));
 	tcase_add_test(tc, test_cycle_behind_other_cycle);
