@@ -13,31 +13,11 @@
 set -u
 . "${srcdir:-.}/tests/lib.sh"
 
-if [ -z "${ENSBATCH_SIM:-}" ] || ! command -v jq >/dev/null 2>&1; then
-	echo "faults.sh: needs ENSBATCH_SIM and jq; skipped"
-	exit 77
-fi
-
 AK=ftest-key
 SECRET=ftest-SENTINEL-secret-9a3e
-HOME="$tmp/home"
-mkdir -p "$HOME"
-ALIBABA_CLOUD_ACCESS_KEY_ID=$AK
-ALIBABA_CLOUD_ACCESS_KEY_SECRET=$SECRET
-unset ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_PROFILE
-export HOME ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+. "${srcdir:-.}/tests/lib-sim.sh"
 
-sim_pid=
 bg_pid=
-port=
-stop_sim() {
-	if [ -n "$sim_pid" ]; then
-		kill "$sim_pid" 2>/dev/null
-		wait "$sim_pid" 2>/dev/null
-	fi
-	sim_pid=
-}
 stop_bg() {
 	if [ -n "$bg_pid" ]; then
 		kill -9 "$bg_pid" 2>/dev/null
@@ -47,28 +27,6 @@ stop_bg() {
 }
 trap 'stop_bg; stop_sim; [ -n "${FAULTS_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-
-# start_sim ARGS...: start on a free port, wait (bounded) for the port.
-start_sim() {
-	stop_sim
-	rm -f "$tmp/port"
-	"$ENSBATCH_SIM" --listen 127.0.0.1:0 --port-file "$tmp/port" \
-	    --access-key "$AK:$SECRET" "$@" 2>>"$tmp/sim.err" &
-	sim_pid=$!
-	i=0
-	while [ ! -s "$tmp/port" ]; do
-		i=$((i + 1))
-		if [ "$i" -gt 100 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
-			echo "# ensbatch-sim did not start:"
-			sed 's/^/#   /' "$tmp/sim.err"
-			sim_pid=
-			return 1
-		fi
-		sleep 0.1
-	done
-	port=$(cat "$tmp/port")
-	ENDPOINT="http://127.0.0.1:$port"
-}
 
 # fleet N: a fleet file with N Inquiring reboot events.
 fleet() {

@@ -1,0 +1,52 @@
+# Shared by the tests that run ensbatch against ensbatch-sim (source it
+# after lib.sh): test credentials in a private HOME, no proxies, and
+# start_sim/stop_sim.  Set AK and SECRET first.
+
+if [ -z "${ENSBATCH_SIM:-}" ] || ! command -v jq >/dev/null 2>&1; then
+	echo "$0: needs ENSBATCH_SIM and jq; skipped"
+	exit 77
+fi
+
+HOME="$tmp/home"
+mkdir -p "$HOME"
+ALIBABA_CLOUD_ACCESS_KEY_ID=$AK
+ALIBABA_CLOUD_ACCESS_KEY_SECRET=$SECRET
+unset ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_PROFILE
+export HOME ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+# Never reach a proxy: everything here is loopback.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+
+sim_pid=
+port=
+ENDPOINT=
+
+stop_sim() {
+	if [ -n "$sim_pid" ]; then
+		kill "$sim_pid" 2>/dev/null
+		wait "$sim_pid" 2>/dev/null
+	fi
+	sim_pid=
+}
+
+# start_sim ARGS...: start on a free port, wait (bounded) for the port;
+# sets port and ENDPOINT.
+start_sim() {
+	stop_sim
+	rm -f "$tmp/port"
+	"$ENSBATCH_SIM" --listen 127.0.0.1:0 --port-file "$tmp/port" \
+	    --access-key "$AK:$SECRET" "$@" 2>>"$tmp/sim.err" &
+	sim_pid=$!
+	i=0
+	while [ ! -s "$tmp/port" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
+			echo "# ensbatch-sim did not start:"
+			sed 's/^/#   /' "$tmp/sim.err"
+			sim_pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	port=$(cat "$tmp/port")
+	ENDPOINT="http://127.0.0.1:$port"
+}
