@@ -149,7 +149,7 @@ options_now(const char *arg, const struct manifest *m, int64_t *now,
 
 	*cause = NULL;
 	if (arg == NULL) {
-		*now = timefmt_now();
+		*now = timefmt_now() / 1000 * 1000;	/* whole seconds */
 		return (0);
 	}
 	if (m != NULL && m->timezone.text != NULL &&
