@@ -48,6 +48,7 @@ enum {
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_LATENCY,
+	OPT_CLOCK_SKEW,
 	OPT_THROTTLE,
 	OPT_FAIL,
 	OPT_DROP,
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "clock-skew", required_argument, NULL, OPT_CLOCK_SKEW },
 	{ "throttle", required_argument, NULL, OPT_THROTTLE },
 	{ "fail", required_argument, NULL, OPT_FAIL },
 	{ "drop", required_argument, NULL, OPT_DROP },
@@ -92,6 +94,7 @@ struct config {
 	uint64_t	 generate;
 	uint64_t	 seed;
 	uint64_t	 latency_ms;
+	int64_t		 clock_skew_ms;
 	uint64_t	 reboot_seconds;
 	double		 throttle;
 	double		 fail;
@@ -118,8 +121,8 @@ usage(FILE *f)
 	    "[--access-key ID:SECRET]\n"
 	    "                    [--tls-cert CERT.pem --tls-key KEY.pem] "
 	    "[--latency MS]\n"
-	    "                    [--throttle P] [--fail P] [--drop P] "
-	    "[--corrupt P]\n"
+	    "                    [--clock-skew DUR] [--throttle P] [--fail P]\n"
+	    "                    [--drop P] [--corrupt P]\n"
 	    "                    [--reboot-seconds S] "
 	    "[--log REQUESTS.jsonl]\n", f);
 }
@@ -147,6 +150,9 @@ help(void)
 	    "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate "
 	    "and key\n"
 	    "  --latency MS           delay every answer\n"
+	    "  --clock-skew DUR       the server's clock is DUR ahead (or "
+	    "behind, -DUR)\n"
+	    "                         when it checks request timestamps\n"
 	    "  --throttle P           answer Throttling.User with "
 	    "probability P\n"
 	    "  --fail P               answer 503 ServiceUnavailable with "
@@ -268,6 +274,7 @@ static int
 parse_options(int argc, char **argv, struct config *cfg)
 {
 	const char	*what = NULL;
+	char		*why = NULL;
 	int		 ch;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -315,6 +322,15 @@ parse_options(int argc, char **argv, struct config *cfg)
 			    &cfg->latency_ms) != 0)
 				what = "--latency must be milliseconds from 0 "
 				    "to 600000";
+			break;
+		case OPT_CLOCK_SKEW:
+			if (timefmt_duration(optarg, &cfg->clock_skew_ms,
+			    &why) != 0) {
+				free(why);
+				why = NULL;
+				what = "--clock-skew must be a duration such "
+				    "as 20m or -20m";
+			}
 			break;
 		case OPT_THROTTLE:
 			if (parse_probability(optarg, &cfg->throttle) != 0)
@@ -509,6 +525,7 @@ main(int argc, char **argv)
 	s.access_key_id = akid;
 	s.access_key_secret = colon + 1;
 	s.latency_ms = (int64_t)cfg.latency_ms;
+	s.clock_skew_ms = cfg.clock_skew_ms;
 	s.reboot_ms = (int64_t)cfg.reboot_seconds * 1000;
 	s.fault_p[SIM_FAULT_THROTTLE] = cfg.throttle;
 	s.fault_p[SIM_FAULT_FAIL] = cfg.fail;

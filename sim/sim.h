@@ -235,6 +235,7 @@ struct sim {
 	const char		*access_key_id;
 	const char		*access_key_secret;
 	int64_t			 latency_ms;
+	int64_t			 clock_skew_ms;	/* for timestamp checks */
 	int64_t			 reboot_ms;
 	double			 fault_p[SIM_FAULT_COUNT];
 };

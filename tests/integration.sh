@@ -173,6 +173,34 @@ ALIBABA_CLOUD_ACCESS_KEY_ID=nobody run apply --yes "$tmp/http.yaml"
 check "unknown key id: exit 1" "$status" 1
 contains "unknown key id: named" "$tmp/err" InvalidAccessKeyId.NotFound
 
+# Discovery: events lists the fleet; its starter manifest validates.
+run events --endpoint "$ENDPOINT" --format json
+check "events --format json: exit 0" "$status" 0
+check "events --format json: 30 events" "$(jq length "$tmp/out")" 30
+run events --endpoint "$ENDPOINT" --status Inquiring --format table
+check "events --status Inquiring: none left (all rebooted)" \
+    "$(wc -l <"$tmp/out" | tr -d ' ')" 1
+stop_sim
+fleet 5 >"$tmp/fleet5.yaml"
+start_sim --fleet "$tmp/fleet5.yaml" --log "$tmp/events.jsonl" || exit 1
+run events --endpoint "$ENDPOINT" --format yaml
+check "events --format yaml: exit 0" "$status" 0
+cp "$tmp/out" "$tmp/starter.yaml"
+run validate --online --endpoint "$ENDPOINT" "$tmp/starter.yaml"
+check "events --format yaml: the starter manifest validates online" \
+    "$status" 0
+stop_sim
+
+# A client clock 20 minutes off: the API's InvalidTimeStamp.Expired.
+start_sim --fleet "$tmp/fleet5.yaml" --clock-skew 20m || exit 1
+run events --endpoint "$ENDPOINT"
+check "clock skew: exit 1" "$status" 1
+contains "clock skew: InvalidTimeStamp.Expired named" "$tmp/err" \
+    InvalidTimeStamp.Expired
+stop_sim
+start_sim --fleet "$tmp/fleet.yaml" --log "$tmp/http.jsonl" || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+
 # No credentials at all: exit 3, nothing looked up on the network.
 (unset ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
  mkdir -p "$tmp/nocreds" && cd "$tmp/nocreds" && timeout 60 "$ENSBATCH" apply --yes "$tmp/http.yaml" >"$tmp/out" 2>"$tmp/err")
