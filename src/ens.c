@@ -214,13 +214,52 @@ sign_call(struct ens_client *c, const char *action,
 	return (xasprintf("%s?%s", c->url, out->query));
 }
 
-/* The Code, Message and RequestId of an error body, if it has them. */
-static void
-parse_error_body(const struct http_response *h, struct ens_reply *r)
+/*
+ * A copy of an API message without our secrets: an answer to a
+ * mismatched V1 signature may quote the string it signed, which holds
+ * the STS token.  Everything from "string to sign" on is cut, and any
+ * occurrence of the secret or the token (plain or encoded) is masked.
+ */
+static char *
+redact(const struct ens_client *c, const char *msg)
+{
+	const char	*secrets[4];
+	char		*out, *p, *enc = NULL;
+	size_t		 i, n = 0, len;
+
+	out = xstrdup(msg);
+	if ((p = strstr(out, "string to sign")) != NULL)
+		*p = '\0';
+	if (c->cfg.creds->access_key_secret != NULL &&
+	    *c->cfg.creds->access_key_secret != '\0')
+		secrets[n++] = c->cfg.creds->access_key_secret;
+	if (c->cfg.creds->security_token != NULL &&
+	    *c->cfg.creds->security_token != '\0') {
+		secrets[n++] = c->cfg.creds->security_token;
+		enc = sign_encode(c->cfg.creds->security_token);
+		secrets[n++] = enc;
+	}
+	for (i = 0; i < n; i++) {
+		len = strlen(secrets[i]);
+		while ((p = strstr(out, secrets[i])) != NULL)
+			memset(p, '*', len);
+	}
+	free(enc);
+	return (out);
+}
+
+/*
+ * The Code, Message and RequestId of an error body.  Returns 1 when it
+ * is the API's error JSON (it has a Code), 0 for anything else.
+ */
+static int
+parse_error_body(const struct ens_client *c, const struct http_response *h,
+    struct ens_reply *r)
 {
 	json_t		*root;
 	json_error_t	 err;
 	const char	*code = NULL, *msg = NULL, *rid = NULL;
+	int		 api;
 
 	root = json_loadb(h->body, h->len, JSON_REJECT_DUPLICATES, &err);
 	if (root != NULL && json_is_object(root)) {
@@ -228,12 +267,14 @@ parse_error_body(const struct http_response *h, struct ens_reply *r)
 		msg = json_string_value(json_object_get(root, "Message"));
 		rid = json_string_value(json_object_get(root, "RequestId"));
 	}
+	api = code != NULL;
 	set_str(&r->code, xstrdup(code != NULL ? code : "HTTPError"));
-	set_str(&r->message, msg != NULL ? xstrdup(msg) :
+	set_str(&r->message, msg != NULL ? redact(c, msg) :
 	    xasprintf("HTTP %ld with an unreadable body", h->status));
 	if (rid != NULL)
 		set_str(&r->request_id, xstrdup(rid));
 	json_decref(root);
+	return (api);
 }
 
 /*
@@ -241,8 +282,15 @@ parse_error_body(const struct http_response *h, struct ens_reply *r)
  * a reboot call only what provably was not processed.
  */
 static enum verdict
-judge(const struct http_response *h, int readonly, struct ens_reply *r)
+judge(const struct ens_client *c, const struct http_response *h,
+    int readonly, struct ens_reply *r)
 {
+	int	api;
+
+	/* Nothing of an earlier attempt may leak into this one's verdict. */
+	set_str(&r->code, NULL);
+	set_str(&r->message, NULL);
+	set_str(&r->request_id, NULL);
 	r->http_status = h->status;
 	r->tls = h->tls;
 	switch (h->result) {
@@ -268,28 +316,27 @@ judge(const struct http_response *h, int readonly, struct ens_reply *r)
 		r->outcome = ENS_OK;
 		return (V_DONE);
 	}
-	parse_error_body(h, r);
+	api = parse_error_body(c, h, r);
 	r->outcome = ENS_API_ERROR;
-	if (strncmp(r->code, "Throttling", 10) == 0 || h->status == 503)
+	/* Answers that prove nothing was done: throttled, unavailable. */
+	if (api && (strncmp(r->code, "Throttling", 10) == 0 ||
+	    (h->status == 503 && strcmp(r->code, "ServiceUnavailable") == 0)))
 		return (V_RETRY);
-	if (h->status == 500 || h->status == 502 || h->status == 504) {
-		if (readonly)
-			return (V_RETRY);
-		r->outcome = ENS_UNKNOWN;
-		return (V_UNKNOWN);
-	}
+	if (readonly)
+		return (h->status >= 500 || !api ||
+		    strcmp(r->code, "SignatureNonceUsed") == 0 ? V_RETRY :
+		    V_DONE);
 	/*
-	 * libcurl may resend on a reused connection that died before any
-	 * answer; the copy carries the same nonce, so "nonce used" means
-	 * the first copy may have been processed.
+	 * A reboot call is final only on the API's own 4xx error.  Any
+	 * other answer (a 5xx, a proxy's page) may follow a processed
+	 * request; so may "nonce used", if a copy of this very request
+	 * got there first.
 	 */
-	if (strcmp(r->code, "SignatureNonceUsed") == 0) {
-		if (readonly)
-			return (V_RETRY);	/* re-signed, new nonce */
-		r->outcome = ENS_UNKNOWN;
-		return (V_UNKNOWN);
-	}
-	return (V_DONE);
+	if (api && h->status >= 400 && h->status < 500 &&
+	    strcmp(r->code, "SignatureNonceUsed") != 0)
+		return (V_DONE);
+	r->outcome = ENS_UNKNOWN;
+	return (V_UNKNOWN);
 }
 
 static void
@@ -331,13 +378,14 @@ call(struct ens_client *c, const char *action,
 		req.url = url;
 		req.headers = so.headers;
 		req.nheaders = so.nheaders;
+		req.fresh = !readonly;
 		rate_wait(c);
 		start = timefmt_mono();
 		http_response_clear(h);
 		http_post(c->http, &req, h);
 		sign_out_free(&so);
 		free(url);
-		v = judge(h, readonly, r);
+		v = judge(c, h, readonly, r);
 		verbose_line(c, action, r, timefmt_mono() - start);
 		if (v != V_RETRY || r->attempts > c->cfg.retries ||
 		    stopping(c))
@@ -530,6 +578,7 @@ ens_batch_reboot_many(struct ens_client *c,
 			reqs[k].url = urls[k];
 			reqs[k].headers = so[k].headers;
 			reqs[k].nheaders = so[k].nheaders;
+			reqs[k].fresh = 1;
 		}
 		rate_wait(c);
 		http_post_many(c->http, reqs, ntodo, parallel, c->cfg.rate > 0 ?
@@ -540,7 +589,7 @@ ens_batch_reboot_many(struct ens_client *c,
 			sign_out_free(&so[k]);
 			free(urls[k]);
 			replies[i].attempts++;
-			v = judge(&resp[k], 0, &replies[i]);
+			v = judge(c, &resp[k], 0, &replies[i]);
 			verbose_line(c, "BatchEventRebootInstance",
 			    &replies[i], 0);
 			if (v == V_RETRY && replies[i].attempts <=
@@ -668,7 +717,7 @@ describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
 	struct http_response	 h;
 	struct sign_param	 p[4];
 	char			*ids = NULL, page[32], *cause = NULL;
-	size_t			 np, i, before, got = 0;
+	size_t			 np, i, before, got = 0, first = *nevents;
 	int64_t			 total = 0;
 	int			 pageno, tries, rc = -1;
 
@@ -720,6 +769,12 @@ describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
 		got += *nevents - before;
 		if (*nevents == before || (int64_t)got >= total)
 			break;
+		/* A server that ignores PageNumber repeats its first page. */
+		if (before > first && *nevents - before == before - first &&
+		    strcmp((*events)[before].event, (*events)[first].event) ==
+		    0)
+			break;
+		first = before;
 	}
 	rc = 0;
 out:
@@ -734,7 +789,7 @@ ens_describe_events(struct ens_client *c, const char *const *res,
 {
 	size_t	i = 0, chunk;
 
-	memset(r, 0, sizeof(*r));
+	ens_reply_clear(r);	/* callers may reuse one reply */
 	*events = NULL;
 	*nevents = 0;
 	/* No resources means every event of those types. */

@@ -166,6 +166,7 @@ transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "ensbatch/" PACKAGE_VERSION);
 	if (c->cfg.cacert != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->cfg.cacert);
+	curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, req->fresh ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, progress_cb);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
@@ -203,7 +204,8 @@ transfer_finish(struct transfer *t, CURLcode rc, struct http_response *r)
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		r->result = HTTP_NOT_SENT;
+		/* Not sent, unless a resend on a new connection failed. */
+		r->result = sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN;
 		r->error = xstrdup(msg);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -255,6 +257,7 @@ http_post_many(struct http_client *c, const struct http_request *req,
 {
 	struct transfer	*t;
 	CURLMsg		*msg;
+	CURL		*easy;
 	size_t		 next = 0, active = 0, i;
 	int64_t		 last_start = 0, wait;
 	int		 running, left;
@@ -276,12 +279,13 @@ http_post_many(struct http_client *c, const struct http_request *req,
 			wait = last_start + interval_ms - timefmt_mono();
 			if (next > 0 && wait > 0)
 				break;
-			transfer_setup(c, &t[next], curl_easy_init(), &req[next]);
-			if (t[next].easy == NULL)
+			if ((easy = curl_easy_init()) == NULL)
 				fatal("cannot create a libcurl handle");
-			curl_easy_setopt(t[next].easy, CURLOPT_PRIVATE,
+			transfer_setup(c, &t[next], easy, &req[next]);
+			curl_easy_setopt(easy, CURLOPT_PRIVATE,
 			    (char *)&t[next]);
-			curl_multi_add_handle(c->multi, t[next].easy);
+			if (curl_multi_add_handle(c->multi, easy) != CURLM_OK)
+				fatal("cannot add a libcurl transfer");
 			last_start = timefmt_mono();
 			next++;
 			active++;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -505,6 +506,25 @@ append(struct journal *j, json_t *o, char **cause)
 	return (rc);
 }
 
+/*
+ * One run per journal: a second apply on the same journal would not
+ * see what the first is about to send.  The lock lives as long as the
+ * descriptor.
+ */
+static int
+lock(int fd, const char *path, char **cause)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return (0);
+	if (errno == EWOULDBLOCK)
+		*cause = xasprintf("the journal %s is in use by another "
+		    "ensbatch apply", path);
+	else
+		*cause = xasprintf("cannot lock the journal %s: %s", path,
+		    strerror(errno));
+	return (-1);
+}
+
 struct journal *
 journal_create(const char *path, const char *sha256, const char *name,
     char **cause)
@@ -530,6 +550,11 @@ journal_create(const char *path, const char *sha256, const char *name,
 		journal_free(j);
 		return (NULL);
 	}
+	if (lock(j->fd, path, cause) != 0) {
+		unlink(path);
+		journal_free(j);
+		return (NULL);
+	}
 	o = json_pack("{s:s, s:i, s:s, s:s}", "type", "start", "version",
 	    JOURNAL_VERSION, "name", name, "manifest_sha256", sha256);
 	if (o == NULL || append(j, o, cause) != 0) {
@@ -547,21 +572,30 @@ journal_resume(const char *path, const char *sha256, char **cause)
 	char		*text = NULL;
 	size_t		 len = 0, good;
 	json_t		*o;
+	int		 fd;
 
 	*cause = NULL;
-	if (buf_read_file(path, JOURNAL_MAX_SIZE, &text, &len, cause) != 0)
+	/* Lock first, so that what is read is what no one else writes. */
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
+		*cause = errno == ENOENT ? xasprintf("there is no journal %s "
+		    "to resume", path) : xasprintf("cannot open the journal "
+		    "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (lock(fd, path, cause) != 0) {
+		close(fd);
+		return (NULL);
+	}
+	if (buf_read_file(path, JOURNAL_MAX_SIZE, &text, &len, cause) != 0 ||
+	    (j = parse_text(text, len, path, &good, cause)) == NULL) {
+		close(fd);
 		goto out;
-	if ((j = parse_text(text, len, path, &good, cause)) == NULL)
-		goto out;
+	}
+	j->fd = fd;
 	if (strcmp(j->sha256, sha256) != 0) {
 		*cause = xasprintf("the journal %s was written for another "
 		    "manifest (sha256 %.12s..., this one is %.12s...): refusing "
 		    "to resume", path, j->sha256, sha256);
-		goto fail;
-	}
-	if ((j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
-		*cause = xasprintf("cannot open the journal %s: %s", path,
-		    strerror(errno));
 		goto fail;
 	}
 	/* Cut a torn last line so that new records start on a line. */

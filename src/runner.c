@@ -21,6 +21,9 @@
 #include "ensbatch/xmalloc.h"
 
 #define MAX_BATCH	64	/* batch_size is at most 50 */
+#define RECONCILE_POLLS	2	/* looks again before "untouched" */
+#define RECONCILE_WAIT	1500	/* ms between looks */
+#define MAX_SENDS	3	/* requests per event, proven untouched */
 #define REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
 
 /* What happened to one target. */
@@ -206,6 +209,7 @@ reconcile(struct run *r, const struct ens_item *items,
 	const char		**res;
 	size_t			  i, k;
 
+	memset(&rep, 0, sizeof(rep));
 	res = xcalloc(n + 1, sizeof(*res));
 	for (i = 0; i < n; i++)
 		res[i] = items[i].resource;
@@ -230,6 +234,30 @@ reconcile(struct run *r, const struct ens_item *items,
 	}
 	ens_reply_clear(&rep);
 	free(res);
+}
+
+/*
+ * Reconcile, and when some requests look untouched, look again a few
+ * times: the API may show a change with a delay, and "untouched" is
+ * what allows sending once more.
+ */
+static void
+reconcile_settled(struct run *r, const struct ens_item *items,
+    const char *const *before, size_t n, enum verdict *verdicts,
+    struct ens_event **events, size_t *nevents)
+{
+	size_t	i, poll;
+	int	unchanged;
+
+	for (poll = 0;; poll++) {
+		reconcile(r, items, before, n, verdicts, events, nevents);
+		for (i = 0, unchanged = 0; i < n; i++)
+			unchanged |= verdicts[i] == UNCHANGED;
+		if (!unchanged || poll == RECONCILE_POLLS || halted(r))
+			break;
+		ens_events_free(*events, *nevents);
+		pause_ms(r, RECONCILE_WAIT);
+	}
 }
 
 static const char *
@@ -309,7 +337,7 @@ call_unknown(struct run *r, struct call *c, const size_t *which, size_t n)
 		for (i = 0; i < n; i++)
 			v[i] = UNREADABLE;	/* aborting: ask nothing */
 	} else
-		reconcile(r, items, before, n, v, &ev, &nev);
+		reconcile_settled(r, items, before, n, v, &ev, &nev);
 	again = xcalloc(1, sizeof(*again));
 	again->pg = c->pg;
 	again->k = c->k;
@@ -532,7 +560,7 @@ progress(struct run *r, const struct plan_group *pg, size_t k)
 static void
 check_env(struct run *r, const struct ens_reply *rep)
 {
-	if (r->reached || rep->outcome != ENS_NOT_SENT)
+	if (r->reached || rep->outcome != ENS_NOT_SENT || stopping(r))
 		return;
 	r->env_error = 1;
 	if (!r->opts->quiet)
@@ -663,7 +691,8 @@ blocked_by(const struct run *r, const struct group *g)
  */
 static void
 resume_reconcile(struct run *r, const struct ens_item *items,
-    const char *const *before, struct tstate *const *where, size_t n)
+    const char *const *before, const int *sends, struct tstate *const *where,
+    size_t n)
 {
 	enum verdict		 v[ENS_MAX_RESOURCES];
 	enum journal_state	 js;
@@ -671,7 +700,7 @@ resume_reconcile(struct run *r, const struct ens_item *items,
 	size_t			 x, nev;
 	char			*cause = NULL, *out;
 
-	reconcile(r, items, before, n, v, &ev, &nev);
+	reconcile_settled(r, items, before, n, v, &ev, &nev);
 	for (x = 0; x < n; x++) {
 		js = JOURNAL_UNKNOWN;
 		switch (v[x]) {
@@ -683,6 +712,13 @@ resume_reconcile(struct run *r, const struct ens_item *items,
 			decide(r, where[x], REPORT_PASSED, NULL, NULL, out, 0);
 			break;
 		case UNCHANGED:
+			if (sends[x] >= MAX_SENDS) {
+				decide(r, where[x], REPORT_ERROR,
+				    "OutcomeUnknown", "not sent again: "
+				    "requested several times without effect",
+				    NULL, 0);
+				break;
+			}
 			js = JOURNAL_NOT_SENT;	/* sent with its batch */
 			break;
 		case OTHER:
@@ -719,6 +755,7 @@ resume_prepass(struct run *r)
 	const struct journal_event	*je;
 	struct ens_item			 items[ENS_MAX_RESOURCES];
 	const char			*before[ENS_MAX_RESOURCES];
+	int				 sends[ENS_MAX_RESOURCES];
 	struct tstate			*where[ENS_MAX_RESOURCES];
 	size_t				 i, j, n = 0;
 
@@ -743,15 +780,17 @@ resume_prepass(struct run *r)
 			items[n].scheduled = je->scheduled;
 			items[n].plan_time = je->plan_time;
 			before[n] = je->before;
+			sends[n] = je->sends;
 			where[n++] = t;
 			if (n == ENS_MAX_RESOURCES) {
-				resume_reconcile(r, items, before, where, n);
+				resume_reconcile(r, items, before, sends, where,
+				    n);
 				n = 0;
 			}
 		}
 	}
 	if (n > 0)
-		resume_reconcile(r, items, before, where, n);
+		resume_reconcile(r, items, before, sends, where, n);
 }
 
 static void
@@ -776,8 +815,11 @@ fill_report(struct run *r, struct report *rep)
 
 			name = xasprintf("%s %s", g->targets[j].resource,
 			    g->targets[j].event);
-			report_case_add(rs, cls, name, t->time, t->outcome,
-			    t->type, t->message, t->out);
+			/* Undecided would be a bug: never let it pass. */
+			report_case_add(rs, cls, name, t->time, t->decided ?
+			    t->outcome : REPORT_ERROR, t->decided ? t->type :
+			    "Internal", t->decided ? t->message : "no outcome "
+			    "was recorded", t->out);
 			free(name);
 		}
 		free(cls);
@@ -853,7 +895,8 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		for (j = 0; j < m->groups[i].ntargets; j++) {
 			struct tstate	*t = &r.ts[i][j];
 
-			if (t->outcome != REPORT_PASSED && !t->fine)
+			if (!t->decided || (t->outcome != REPORT_PASSED &&
+			    !t->fine))
 				bad = 1;
 			free(t->type);
 			free(t->message);
@@ -868,7 +911,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	free(r.gfailed);
 	if (stopping(&r))
 		rc = EXIT_INTERRUPTED;
-	else if (r.env_error && !r.reached)
+	else if ((r.env_error || r.journal_error) && !r.reached)
 		rc = EXIT_ENV;
 	else
 		rc = bad ? EXIT_FAILED : EXIT_OK;

@@ -417,6 +417,11 @@ S1R="$tmp/sig1/sig1.xml"
 S1J="$tmp/sig1/ftest-sig1.journal.jsonl"
 bg "$tmp/sig1" apply --yes --report "$S1R" "$tmp/sig1.yaml"
 if wait_log "$tmp/sig1.jsonl" 1 20; then
+	# While it runs, a second apply on the same journal is refused.
+	(cd "$tmp/sig1" && timeout 60 "$ENSBATCH" apply --yes --resume \
+	    --report "$S1R" "$tmp/sig1.yaml") >"$tmp/lock.out" 2>"$tmp/lock.err"
+	check "a journal in use: a second apply is refused" "$?" 2
+	contains "a journal in use: says so" "$tmp/lock.err" 'in use'
 	sleep 1
 	kill -INT "$bg_pid" 2>/dev/null
 fi

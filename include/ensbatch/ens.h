@@ -104,7 +104,8 @@ void	ens_batch_reboot_many(struct ens_client *,
  * chunks of ENS_MAX_RESOURCES, every page) and event types (comma-
  * joined, e.g. "Instance:SystemMaintenance.Reboot").  Returns 0 and
  * the events (caller frees with ens_events_free), or -1 with the reply
- * describing the failure.
+ * describing the failure.  The reply must be zeroed or used before: it
+ * is cleared first.
  */
 int	ens_describe_events(struct ens_client *, const char *const *,
 	    size_t, const char *, struct ens_event **, size_t *,

@@ -42,6 +42,12 @@ struct http_request {
 	const char	*url;
 	char *const	*headers;	/* "Name: value" */
 	size_t		 nheaders;
+	/*
+	 * A new connection: libcurl silently resends a request whose
+	 * reused connection died before answering, which a request that
+	 * must never be repeated cannot allow.
+	 */
+	int		 fresh;
 };
 
 struct http_client;
