@@ -551,7 +551,7 @@ ens_batch_reboot_many(struct ens_client *c,
 	struct sign_out		*so;
 	struct sign_param	 p;
 	char			**infos, **urls;
-	size_t			*todo, ntodo, i, k, next;
+	size_t			*queue, nqueue, i, k, next;
 	int64_t			 wait;
 	enum verdict		 v;
 
@@ -560,17 +560,17 @@ ens_batch_reboot_many(struct ens_client *c,
 	so = xcalloc(n + 1, sizeof(*so));
 	infos = xcalloc(n + 1, sizeof(*infos));
 	urls = xcalloc(n + 1, sizeof(*urls));
-	todo = xcalloc(n + 1, sizeof(*todo));
+	queue = xcalloc(n + 1, sizeof(*queue));
 	for (i = 0; i < n; i++) {
 		memset(&replies[i], 0, sizeof(replies[i]));
 		infos[i] = event_infos(batches[i], counts[i]);
-		todo[i] = i;
+		queue[i] = i;
 	}
-	ntodo = n;
+	nqueue = n;
 	/* Rounds: everything pending in parallel, then the retryable. */
-	while (ntodo > 0) {
-		for (k = 0; k < ntodo; k++) {
-			i = todo[k];
+	while (nqueue > 0) {
+		for (k = 0; k < nqueue; k++) {
+			i = queue[k];
 			p.key = "EventInfos";
 			p.value = infos[i];
 			urls[k] = sign_call(c, "BatchEventRebootInstance", &p,
@@ -581,11 +581,11 @@ ens_batch_reboot_many(struct ens_client *c,
 			reqs[k].fresh = 1;
 		}
 		rate_wait(c);
-		http_post_many(c->http, reqs, ntodo, parallel, c->cfg.rate > 0 ?
+		http_post_many(c->http, reqs, nqueue, parallel, c->cfg.rate > 0 ?
 		    1000 / c->cfg.rate : 0, resp);
 		wait = 0;
-		for (k = 0, next = 0; k < ntodo; k++) {
-			i = todo[k];
+		for (k = 0, next = 0; k < nqueue; k++) {
+			i = queue[k];
 			sign_out_free(&so[k]);
 			free(urls[k]);
 			replies[i].attempts++;
@@ -600,14 +600,14 @@ ens_batch_reboot_many(struct ens_client *c,
 				if (b > wait)
 					wait = b;
 				http_response_clear(&resp[k]);
-				todo[next++] = i;
+				queue[next++] = i;
 				continue;
 			}
 			reboot_settle(&resp[k], batches[i], counts[i],
 			    &replies[i]);
 		}
-		ntodo = next;
-		sleep_ms(c, ntodo > 0 ? wait : 0);
+		nqueue = next;
+		sleep_ms(c, nqueue > 0 ? wait : 0);
 	}
 	for (i = 0; i < n; i++)
 		free(infos[i]);
@@ -616,7 +616,7 @@ ens_batch_reboot_many(struct ens_client *c,
 	free(so);
 	free(reqs);
 	free(resp);
-	free(todo);
+	free(queue);
 }
 
 void
