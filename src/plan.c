@@ -447,25 +447,31 @@ plan_print(const struct plan *p, enum plan_format format, FILE *f)
 	return (rc == 0 && !ferror(f) ? 0 : -1);
 }
 
-/* jansson's dump callback, writing to an atomic file's descriptor. */
+/* jansson's dump callback: collect the text (one write, not many). */
 static int
-plan_dump(const char *buf, size_t len, void *arg)
+plan_dump(const char *text, size_t len, void *arg)
 {
-	return (atomic_write_all(*(int *)arg, buf, len));
+	buf_add(arg, text, len);
+	return (0);
 }
 
 int
 plan_save(const struct plan *p, const char *path, char **cause)
 {
 	struct atomic	 a;
-	json_t		*root = NULL;
+	struct buf	 b;
+	json_t		*root;
 	int		 rc = -1;
 
-	if (atomic_open(&a, path, cause) != 0)
-		return (-1);
+	buf_init(&b);
 	root = plan_json(p);
-	if (json_dump_callback(root, plan_dump, &a.fd, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER) != 0 || atomic_write_all(a.fd, "\n", 1) != 0) {
+	if (json_dump_callback(root, plan_dump, &b, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) != 0)
+		fatal("cannot serialise the plan");
+	buf_addc(&b, '\n');
+	if (atomic_open(&a, path, cause) != 0)
+		goto out;
+	if (atomic_write_all(a.fd, b.data, b.len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
 		atomic_abort(&a);
@@ -474,6 +480,7 @@ plan_save(const struct plan *p, const char *path, char **cause)
 	rc = atomic_commit(&a, cause);
 out:
 	json_decref(root);
+	buf_free(&b);
 	return (rc);
 }
 
