@@ -58,10 +58,12 @@ lookup_find(const struct lookup *l, const char *event)
 	    event_cmp));
 }
 
-/* Resources of targets in the plan for which pick() says yes. */
+/*
+ * Resources of the plan's targets; with found, only of those whose
+ * event is not in it.  *n is the count.
+ */
 static const char **
-resources(const struct plan *p, const struct preflight *pf, int missing_only,
-    size_t *n)
+resources(const struct plan *p, const struct lookup *found, size_t *n)
 {
 	const char	**res;
 	size_t		  i, j;
@@ -70,10 +72,10 @@ resources(const struct plan *p, const struct preflight *pf, int missing_only,
 	*n = 0;
 	for (i = 0; i < p->ngroups; i++) {
 		const struct group	*g = p->groups[i].group;
-		size_t			 gi = p->groups[i].index;
 
 		for (j = 0; j < g->ntargets; j++) {
-			if (missing_only && pf->reasons[gi][j] == NULL)
+			if (found != NULL &&
+			    lookup_find(found, g->targets[j].event) != NULL)
 				continue;
 			res[(*n)++] = g->targets[j].resource;
 		}
@@ -204,7 +206,7 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 	struct lookup		 other = { NULL, 0 };
 	const struct manifest	*m = p->manifest;
 	const char		**res = NULL;
-	size_t			 nres, i, j, missing = 0;
+	size_t			 nres, i, j;
 	int			 failed = 1;
 
 	pf = xcalloc(1, sizeof(*pf));
@@ -223,34 +225,17 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 		    sizeof(**pf->statuses));
 	}
 
-	res = resources(p, pf, 0, &nres);
+	res = resources(p, NULL, &nres);
 	if (nres > 0 && ask(c, res, nres, REBOOT_TYPES, &mine, reply) != 0)
 		goto out;
 	free(res);
-	res = NULL;
-	/* Mark the events not found ("reasons" doubles as a flag here). */
-	for (i = 0; i < p->ngroups; i++) {
-		const struct group	*g = p->groups[i].group;
-
-		for (j = 0; j < g->ntargets; j++) {
-			if (lookup_find(&mine, g->targets[j].event) != NULL)
-				continue;
-			pf->reasons[p->groups[i].index][j] = xstrdup("");
-			missing++;
-		}
-	}
-	if (missing > 0) {
+	/* Events not found: maybe another instance's, or another type. */
+	res = resources(p, &mine, &nres);
+	if (nres > 0) {
 		if (ask(c, NULL, 0, REBOOT_TYPES, &all, reply) != 0)
 			goto out;
-		res = resources(p, pf, 1, &nres);
 		if (ask(c, res, nres, OTHER_TYPES, &other, reply) != 0)
 			goto out;
-		for (i = 0; i < m->ngroups; i++) {
-			for (j = 0; j < m->groups[i].ntargets; j++) {
-				free(pf->reasons[i][j]);
-				pf->reasons[i][j] = NULL;
-			}
-		}
 	}
 	for (i = 0; i < p->ngroups; i++) {
 		for (j = 0; j < p->groups[i].group->ntargets; j++)
