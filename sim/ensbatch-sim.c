@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -458,23 +458,23 @@ open_listener(struct listen_addr *la, unsigned int *port, char **cause)
 static int
 write_port_file(const char *path, unsigned int port, char **cause)
 {
-	struct atomic	 a;
+	struct safefile	 a;
 	char		 text[16];
 	int		 len;
 
 	*cause = NULL;
-	if (atomic_open(&a, path, cause) != 0) {
-		atomic_abort(&a);	/* frees what atomic_open kept */
+	if (safefile_open(&a, path, cause) != 0) {
+		safefile_abort(&a);	/* frees what safefile_open kept */
 		return (-1);
 	}
 	len = snprintf(text, sizeof text, "%u\n", port);
-	if (atomic_write_all(a.fd, text, (size_t)len) != 0) {
+	if (safefile_write_all(a.fd, text, (size_t)len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
-		atomic_abort(&a);
+		safefile_abort(&a);
 		return (-1);
 	}
-	return (atomic_commit(&a, cause));
+	return (safefile_commit(&a, cause));
 }
 
 int

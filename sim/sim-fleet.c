@@ -16,7 +16,7 @@
 
 #include <yaml.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/emit.h"
 #include "ensbatch/timefmt.h"
@@ -669,7 +669,7 @@ fleet_emit_manifest(const struct sim_fleet *f, const char *path,
 {
 	struct emit_spec	 spec;
 	struct emit_target	*t;
-	struct atomic		 a;
+	struct safefile		 a;
 	struct buf		 b;
 	size_t			 i, n = 0;
 	int			 rc = -1;
@@ -693,15 +693,15 @@ fleet_emit_manifest(const struct sim_fleet *f, const char *path,
 	spec.ntargets = n;
 	if (emit_manifest(&b, &spec, cause) != 0)
 		goto out;
-	if (atomic_open(&a, path, cause) != 0)
+	if (safefile_open(&a, path, cause) != 0)
 		goto out;
-	if (atomic_write_all(a.fd, b.data, b.len) != 0) {
+	if (safefile_write_all(a.fd, b.data, b.len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
-		atomic_abort(&a);
+		safefile_abort(&a);
 		goto out;
 	}
-	rc = atomic_commit(&a, cause);
+	rc = safefile_commit(&a, cause);
 out:
 	free(t);
 	buf_free(&b);

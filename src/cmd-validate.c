@@ -117,7 +117,7 @@ validate_one(const char *path, const char *now_arg, int online,
 		printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
 	putchar('\n');
 	for (i = 0; o->verbose && i < m->ngroups; i++) {
-		const struct group *g = &m->groups[m->r_order[i]];
+		const struct manifest_group *g = &m->groups[m->r_order[i]];
 
 		printf("  %s: %zu target%s, %s, batch_size %d\n", g->name,
 		    g->ntargets, g->ntargets == 1 ? "" : "s",

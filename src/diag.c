@@ -89,7 +89,7 @@ diags_source_path(const struct diags *d, uint32_t file)
 }
 
 uint32_t
-diag_add(struct diags *d, enum diag_severity severity, struct pos pos,
+diags_add(struct diags *d, enum diag_severity severity, struct pos pos,
     const char *rule, const char *fmt, ...)
 {
 	struct diag	*g;
@@ -160,7 +160,7 @@ diags_rule(const struct diags *d, uint32_t id)
 
 /* Position order; notes sort with their diagnostic, after it. */
 static int
-diag_cmp_pos(const struct pos *a, const struct pos *b)
+diags_cmp_pos(const struct pos *a, const struct pos *b)
 {
 	if (a->file != b->file)
 		return (a->file < b->file ? -1 : 1);
@@ -174,7 +174,7 @@ diag_cmp_pos(const struct pos *a, const struct pos *b)
 static const struct diags *sort_diags;
 
 static int
-diag_cmp(const void *va, const void *vb)
+diags_cmp(const void *va, const void *vb)
 {
 	const struct diag	*a = va, *b = vb;
 	const struct diag	*pa, *pb;
@@ -184,7 +184,7 @@ diag_cmp(const void *va, const void *vb)
 	pa = a->parent != 0 ? &sort_diags->list[a->parent - 1] : a;
 	pb = b->parent != 0 ? &sort_diags->list[b->parent - 1] : b;
 	if (pa->seq != pb->seq) {
-		if ((c = diag_cmp_pos(&pa->pos, &pb->pos)) != 0)
+		if ((c = diags_cmp_pos(&pa->pos, &pb->pos)) != 0)
 			return (c);
 		return (pa->seq < pb->seq ? -1 : 1);
 	}
@@ -309,7 +309,7 @@ diags_sorted(const struct diags *d)
 	sorted = xreallocarray(NULL, d->n, sizeof(*sorted));
 	memcpy(sorted, d->list, d->n * sizeof(*sorted));
 	sort_diags = d;
-	qsort(sorted, d->n, sizeof(*sorted), diag_cmp);
+	qsort(sorted, d->n, sizeof(*sorted), diags_cmp);
 	sort_diags = NULL;
 	return (sorted);
 }
@@ -321,7 +321,7 @@ static const char *const severity_names[] = { "error", "warning", "note" };
  * with the severity colored when color is set.
  */
 static void
-diag_line(const struct diags *d, const struct diag *g, int color,
+diags_line(const struct diags *d, const struct diag *g, int color,
     struct buf *b)
 {
 	static const char *const colors[] = { "\033[1;31m", "\033[1;35m",
@@ -358,7 +358,7 @@ diags_summary(const struct diags *d)
 	sorted = diags_sorted(d);
 	for (i = 0; i < d->n; i++) {
 		if (sorted[i].severity != DIAG_NOTE)
-			diag_line(d, &sorted[i], 0, &b);
+			diags_line(d, &sorted[i], 0, &b);
 	}
 	free(sorted);
 	return (buf_detach(&b));
@@ -379,7 +379,7 @@ diags_print(struct diags *d, FILE *f, int color)
 		const struct diag	*g = &sorted[i];
 
 		buf_reset(&b);
-		diag_line(d, g, color, &b);
+		diags_line(d, g, color, &b);
 		fputs(b.data, f);
 		if (g->pos.file < d->nsources)
 			source_show(&d->sources[g->pos.file], &g->pos, f,

@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/journal.h"
 #include "ensbatch/timefmt.h"
@@ -496,7 +496,7 @@ append(struct journal *j, json_t *o, char **cause)
 	len = strlen(s);
 	s = xreallocarray(s, len + 2, 1);
 	s[len++] = '\n';
-	if (atomic_write_all(j->fd, s, len) != 0 || fsync(j->fd) != 0) {
+	if (safefile_write_all(j->fd, s, len) != 0 || fsync(j->fd) != 0) {
 		*cause = xasprintf("cannot write the journal %s: %s", j->path,
 		    strerror(errno));
 		rc = -1;

@@ -326,7 +326,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 
 			if (parser.error == YAML_MEMORY_ERROR)
 				fatal("out of memory in libyaml");
-			diag_add(l->diags, DIAG_ERROR, pos, "yaml-syntax",
+			diags_add(l->diags, DIAG_ERROR, pos, "yaml-syntax",
 			    "%s%s%s", parser.problem != NULL ?
 			    parser.problem : "syntax error",
 			    parser.context != NULL ? " " : "",
@@ -341,7 +341,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
-				diag_add(l->diags, DIAG_ERROR,
+				diags_add(l->diags, DIAG_ERROR,
 				    mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "more than one YAML document: a manifest "
 				    "is exactly one document");
@@ -353,7 +353,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			node = anchor_find(l,
 			    (const char *)ev.data.alias.anchor);
 			if (node == NULL) {
-				diag_add(l->diags, DIAG_ERROR,
+				diags_add(l->diags, DIAG_ERROR,
 				    mark_pos(l, &ev.start_mark), "yaml-syntax",
 				    "unknown alias *%s",
 				    (const char *)ev.data.alias.anchor);
@@ -363,7 +363,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			}
 			l->expanded += node->weight;
 			if (l->expanded > MANIFEST_ALIAS_BUDGET) {
-				diag_add(l->diags, DIAG_ERROR,
+				diags_add(l->diags, DIAG_ERROR,
 				    mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "aliases expand to more than %d nodes",
 				    MANIFEST_ALIAS_BUDGET);
@@ -392,7 +392,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			    YAML_PLAIN_SCALAR_STYLE &&
 			    ev.data.scalar.tag == NULL;
 			if (ev.data.scalar.length != strlen(node->value)) {
-				diag_add(l->diags, DIAG_ERROR, node->pos,
+				diags_add(l->diags, DIAG_ERROR, node->pos,
 				    "yaml-limits", "NUL character in a "
 				    "scalar");
 				failed = 1;
@@ -405,7 +405,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (depth == MANIFEST_MAX_DEPTH) {
-				diag_add(l->diags, DIAG_ERROR,
+				diags_add(l->diags, DIAG_ERROR,
 				    mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "nesting deeper than %d levels",
 				    MANIFEST_MAX_DEPTH);
@@ -490,7 +490,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 		const struct ynode	*key = map->items[i];
 
 		if (key->kind != YN_SCALAR) {
-			diag_add(l->diags, DIAG_ERROR, key->pos, "type",
+			diags_add(l->diags, DIAG_ERROR, key->pos, "type",
 			    "%s keys must be scalars, found %s", what,
 			    kind_name(key->kind));
 			continue;
@@ -506,11 +506,11 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 			continue;
 		hint = manifest_suggest(key->value, known, nknown);
 		if (hint != NULL)
-			diag_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			diags_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
 			    "unknown key \"%s\" in %s; did you mean \"%s\"?",
 			    key->value, what, hint);
 		else
-			diag_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			diags_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
 			    "unknown key \"%s\" in %s", key->value, what);
 	}
 	sort_keys = (const struct ynode *const *)map->items;
@@ -524,10 +524,10 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 			first = i;
 			continue;
 		}
-		diag_add(l->diags, DIAG_ERROR, b->pos, "duplicate-key",
+		diags_add(l->diags, DIAG_ERROR, b->pos, "duplicate-key",
 		    "key \"%s\" appears more than once in %s", b->value,
 		    what);
-		diag_add(l->diags, DIAG_NOTE, a->pos, NULL,
+		diags_add(l->diags, DIAG_NOTE, a->pos, NULL,
 		    "\"%s\" first appears here", a->value);
 	}
 	free(idx);
@@ -553,7 +553,7 @@ expect_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind,
 {
 	if (n->kind == kind)
 		return (0);
-	diag_add(l->diags, DIAG_ERROR, n->pos, "type",
+	diags_add(l->diags, DIAG_ERROR, n->pos, "type",
 	    "%s must be %s, found %s", what, kind_name(kind),
 	    kind_name(n->kind));
 	return (-1);
@@ -563,7 +563,7 @@ static void
 missing(struct loader *l, const struct ynode *map, const char *key,
     const char *what)
 {
-	diag_add(l->diags, DIAG_ERROR, map->pos, "required",
+	diags_add(l->diags, DIAG_ERROR, map->pos, "required",
 	    "%s has no \"%s\"", what, key);
 }
 
@@ -611,7 +611,7 @@ get_required_at(struct loader *l, const struct ynode *map, struct pos at,
     const char *key, const char *what, struct mscalar *out)
 {
 	if (map_get(map, key) == NULL)
-		diag_add(l->diags, DIAG_ERROR, at, "required",
+		diags_add(l->diags, DIAG_ERROR, at, "required",
 		    "%s has no \"%s\"", what, key);
 	else
 		get_scalar(l, map, key, what, out);
@@ -660,7 +660,7 @@ load_policies(struct loader *l, const struct ynode *map)
 }
 
 static void
-target_add(struct group *g, const char *event, const char *resource)
+target_add(struct manifest_group *g, const char *event, const char *resource)
 {
 	struct target	*t;
 
@@ -676,7 +676,7 @@ target_add(struct group *g, const char *event, const char *resource)
 }
 
 static void
-load_targets(struct loader *l, const struct ynode *seq, struct group *g)
+load_targets(struct loader *l, const struct ynode *seq, struct manifest_group *g)
 {
 	const struct ynode	*item, *ev, *rs;
 	size_t			 i;
@@ -746,7 +746,7 @@ blank_or_comment(const char *p, const char *end)
  */
 static void
 load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
-    struct group *g)
+    struct manifest_group *g)
 {
 	char		*line = text, *nl, *comma, *end, *ev, *rs;
 	uint32_t	 lineno = 0, skip_ev, skip_rs;
@@ -771,7 +771,7 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		comma = memchr(line, ',', (size_t)(end - line));
 		if (comma == NULL || memchr(comma + 1, ',',
 		    (size_t)(end - comma - 1)) != NULL) {
-			diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
 			    "expected two fields \"event,resource\", found %s",
 			    comma == NULL ? "one" : "more than two");
 			header = 0;
@@ -783,13 +783,13 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 			header = 0;
 			if (strcasecmp(ev, "event") != 0 ||
 			    strcasecmp(rs, "resource") != 0)
-				diag_add(l->diags, DIAG_ERROR, pos,
+				diags_add(l->diags, DIAG_ERROR, pos,
 				    "targets-file", "the first line must be "
 				    "the header \"event,resource\"");
 			goto next;
 		}
 		if (*ev == '\0' || *rs == '\0') {
-			diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
 			    "empty %s field", *ev == '\0' ? "event" :
 			    "resource");
 			goto next;
@@ -809,14 +809,14 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 	if (header) {
 		pos.line = 1;
 		pos.col = 1;
-		diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
 		    "the file is empty: expected the header "
 		    "\"event,resource\"");
 	}
 }
 
 static void
-load_csv(struct loader *l, struct group *g)
+load_csv(struct loader *l, struct manifest_group *g)
 {
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
@@ -830,7 +830,7 @@ load_csv(struct loader *l, struct group *g)
 	else
 		path = xasprintf("%s/%s", l->dir, g->targets_file.text);
 	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
-		diag_add(l->diags, DIAG_ERROR, g->targets_file.pos,
+		diags_add(l->diags, DIAG_ERROR, g->targets_file.pos,
 		    "targets-file", "%s", cause);
 		free(cause);
 		free(path);
@@ -848,7 +848,7 @@ load_csv(struct loader *l, struct group *g)
 		pos.file = file;
 		pos.line = line;
 		pos.col = col;
-		diag_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
 		    "not valid UTF-8 text");
 	} else
 		load_csv_text(l, file, copy, len, g);
@@ -856,7 +856,7 @@ load_csv(struct loader *l, struct group *g)
 }
 
 static void
-load_group(struct loader *l, const struct ynode *map, struct group *g)
+load_group(struct loader *l, const struct ynode *map, struct manifest_group *g)
 {
 	const struct ynode	*v;
 	struct mscalar		 name = { NULL, { 0, 0, 0 }, 0 };
@@ -884,7 +884,7 @@ load_group(struct loader *l, const struct ynode *map, struct group *g)
 		g->policy_pos = v->pos;
 		load_policy(l, v, v->pos, g->inline_policy, "inline policy");
 	} else
-		diag_add(l->diags, DIAG_ERROR, v->pos, "type",
+		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
 		    "\"policy\" must be a policy name or a mapping, found %s",
 		    kind_name(v->kind));
 
@@ -928,7 +928,7 @@ load_root(struct loader *l, const struct ynode *root)
 	const struct ynode	*v;
 
 	if (root->kind == YN_NULL) {
-		diag_add(l->diags, DIAG_ERROR, root->pos, "empty",
+		diags_add(l->diags, DIAG_ERROR, root->pos, "empty",
 		    "the manifest is empty");
 		return;
 	}
@@ -940,7 +940,7 @@ load_root(struct loader *l, const struct ynode *root)
 		missing(l, root, "ensbatch", "the manifest");
 	else if (v->kind != YN_SCALAR || !v->plain ||
 	    strcmp(v->value, "1") != 0)
-		diag_add(l->diags, DIAG_ERROR, v->pos, "version",
+		diags_add(l->diags, DIAG_ERROR, v->pos, "version",
 		    "unsupported manifest version \"%s\": this ensbatch "
 		    "reads \"ensbatch: 1\"", v->kind == YN_SCALAR ?
 		    v->value : kind_name(v->kind));
@@ -1004,7 +1004,7 @@ manifest_load(const char *path, struct diags *d)
 	l.diags = d;
 	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
 		pos.file = diags_add_source(d, path, NULL, 0);
-		diag_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
+		diags_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
 		    "yaml-limits" : NULL, "%s", cause);
 		free(cause);
 		goto out;
@@ -1019,7 +1019,7 @@ manifest_load(const char *path, struct diags *d)
 
 	pos.file = l.file;
 	if (utf8_check(text, len, &pos.line, &pos.col) != 0) {
-		diag_add(d, DIAG_ERROR, pos, "yaml-limits",
+		diags_add(d, DIAG_ERROR, pos, "yaml-limits",
 		    "not valid UTF-8 text (or a NUL byte)");
 		goto fail;
 	}
@@ -1053,6 +1053,11 @@ policy_clear(struct policy *p)
 	mscalar_free(&p->stagger);
 	mscalar_free(&p->window_end);
 	mscalar_free(&p->min_lead);
+	mscalar_free(&p->settle_timeout);
+	mscalar_free(&p->soak);
+	mscalar_free(&p->check_command);
+	mscalar_free(&p->check_timeout);
+	mscalar_free(&p->check_interval);
 }
 
 void
@@ -1063,7 +1068,7 @@ manifest_free(struct manifest *m)
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->ngroups; i++) {
-		struct group	*g = &m->groups[i];
+		struct manifest_group	*g = &m->groups[i];
 
 		free(g->name);
 		if (g->inline_policy != NULL) {

@@ -205,17 +205,17 @@ options_connect(const struct options *o, const struct manifest *m,
 	    API_VALUE(m, signature);
 	cfg.signature = v != NULL && strcmp(v, "v1") == 0 ? SIGN_V1 :
 	    SIGN_V3;
-	v = o->timeout != NULL ? o->timeout :
-	    API_VALUE(m, timeout);
-	if (v != NULL && timefmt_duration(v, &ms, &why) != 0)
-		fatal("timeout was validated: %s", why);
+	/* The manifest's api: values were resolved by rules_check. */
+	if (o->timeout != NULL) {
+		if (timefmt_duration(o->timeout, &ms, &why) != 0)
+			fatal("--timeout was validated: %s", why);
+	} else if (m != NULL && m->api.r_timeout > 0)
+		ms = m->api.r_timeout;
 	cfg.timeout_ms = (long)ms;
-	v = API_VALUE(m, retries);
-	cfg.retries = o->retries >= 0 ? o->retries : v != NULL ?
-	    (int)strtol(v, NULL, 10) : 4;
-	v = API_VALUE(m, rate);
-	cfg.rate = o->rate > 0 ? o->rate : v != NULL ?
-	    (int)strtol(v, NULL, 10) : 10;
+	cfg.retries = o->retries >= 0 ? o->retries : m != NULL &&
+	    m->api.r_retries >= 0 ? m->api.r_retries : 4;
+	cfg.rate = o->rate > 0 ? o->rate : m != NULL && m->api.r_rate > 0 ?
+	    m->api.r_rate : 10;
 	cfg.cacert = o->cacert;
 	cfg.creds = creds;
 	cfg.verbose = o->verbose;

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/plan.h"
@@ -32,7 +32,7 @@ plan_build(const struct manifest *m, int64_t now)
 	p->now = now;
 	p->groups = xcalloc(m->ngroups + 1, sizeof(*p->groups));
 	for (oi = 0; oi < m->ngroups; oi++) {
-		const struct group	*g;
+		const struct manifest_group	*g;
 		const struct policy	*pol;
 		struct plan_group	*pg;
 		size_t			 bs;
@@ -124,7 +124,7 @@ policy_line(const struct plan_group *pg)
 }
 
 static char *
-after_list(const struct group *g)
+after_list(const struct manifest_group *g)
 {
 	struct buf	b;
 	size_t		i;
@@ -157,7 +157,7 @@ print_text(const struct plan *p, FILE *f)
 	    p->ntargets == 1 ? "" : "s", d);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
-		const struct group	*g = pg->group;
+		const struct manifest_group	*g = pg->group;
 		const struct policy	*pol = g->policy;
 
 		fprintf(f, "\nGroup %s", g->name);
@@ -243,7 +243,7 @@ print_markdown(const struct plan *p, FILE *f)
 	    d);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
-		const struct group	*g = pg->group;
+		const struct manifest_group	*g = pg->group;
 		const struct policy	*pol = g->policy;
 
 		fputs("\n### Group ", f);
@@ -327,7 +327,7 @@ json_set_time(json_t *obj, const char *key, int64_t t, const char *zone)
 static json_t *
 group_json(const struct plan *p, const struct plan_group *pg)
 {
-	const struct group	*g = pg->group;
+	const struct manifest_group	*g = pg->group;
 	const struct policy	*pol = g->policy;
 	json_t			*jg, *arr, *jb, *targets, *jt;
 	size_t			 k, j;
@@ -458,7 +458,7 @@ plan_dump(const char *text, size_t len, void *arg)
 int
 plan_save(const struct plan *p, const char *path, char **cause)
 {
-	struct atomic	 a;
+	struct safefile	 a;
 	struct buf	 b;
 	json_t		*root;
 	int		 rc = -1;
@@ -469,15 +469,15 @@ plan_save(const struct plan *p, const char *path, char **cause)
 	    JSON_PRESERVE_ORDER) != 0)
 		fatal("cannot serialise the plan");
 	buf_addc(&b, '\n');
-	if (atomic_open(&a, path, cause) != 0)
+	if (safefile_open(&a, path, cause) != 0)
 		goto out;
-	if (atomic_write_all(a.fd, b.data, b.len) != 0) {
+	if (safefile_write_all(a.fd, b.data, b.len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
-		atomic_abort(&a);
+		safefile_abort(&a);
 		goto out;
 	}
-	rc = atomic_commit(&a, cause);
+	rc = safefile_commit(&a, cause);
 out:
 	json_decref(root);
 	buf_free(&b);
@@ -562,7 +562,7 @@ plan_report(const struct plan *p, const struct diags *d,
 	r = report_new(mname);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
-		const struct group	*g = pg->group;
+		const struct manifest_group	*g = pg->group;
 		const char		*gname;
 
 		gname = g->name != NULL ? g->name : "(unnamed)";
@@ -644,7 +644,7 @@ plan_file_group(json_t *groups, const char *name)
 static char *
 plan_group_diff(const struct plan_group *pg, json_t *jg)
 {
-	const struct group	*g = pg->group;
+	const struct manifest_group	*g = pg->group;
 	json_t			*batches, *jb, *targets, *jt, *pt;
 	size_t			 k, j;
 

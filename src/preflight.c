@@ -71,7 +71,7 @@ resources(const struct plan *p, const struct lookup *found, size_t *n)
 	res = xcalloc(p->ntargets + 1, sizeof(*res));
 	*n = 0;
 	for (i = 0; i < p->ngroups; i++) {
-		const struct group	*g = p->groups[i].group;
+		const struct manifest_group	*g = p->groups[i].group;
 
 		for (j = 0; j < g->ntargets; j++) {
 			if (found != NULL &&
@@ -142,7 +142,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 	if ((e = lookup_find(mine, t->event)) == NULL &&
 	    (e = lookup_find(all, t->event)) == NULL &&
 	    (e = lookup_find(other, t->event)) == NULL) {
-		diag_add(d, DIAG_ERROR, t->event_pos, "event-missing",
+		diags_add(d, DIAG_ERROR, t->event_pos, "event-missing",
 		    "event %s was not found for instance %s", t->event,
 		    t->resource);
 		*v = PREFLIGHT_BAD;
@@ -151,7 +151,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 	}
 	pf->statuses[pg->index][j] = xstrdup(e->status);
 	if (strcmp(e->resource, t->resource) != 0) {
-		diag_add(d, DIAG_ERROR, t->resource_pos, "event-resource",
+		diags_add(d, DIAG_ERROR, t->resource_pos, "event-resource",
 		    "event %s belongs to instance %s, not %s", t->event,
 		    e->resource, t->resource);
 		*v = PREFLIGHT_BAD;
@@ -159,7 +159,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		return;
 	}
 	if (strstr(e->type, ENS_REBOOT_TYPE) == NULL) {
-		diag_add(d, DIAG_ERROR, t->event_pos, "event-type",
+		diags_add(d, DIAG_ERROR, t->event_pos, "event-type",
 		    "event %s is a %s event, not %s", t->event, e->type,
 		    ENS_REBOOT_TYPE);
 		*v = PREFLIGHT_BAD;
@@ -167,7 +167,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		return;
 	}
 	if (is_final(e->status)) {
-		diag_add(d, DIAG_WARNING, t->event_pos, "event-status",
+		diags_add(d, DIAG_WARNING, t->event_pos, "event-status",
 		    "event %s is %s: nothing to do, it will be skipped",
 		    t->event, e->status);
 		*v = PREFLIGHT_DONE;
@@ -189,7 +189,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 	if (pt != PLAN_NO_TIME && e->not_before >= 0 && pt >= e->not_before) {
 		timefmt_utc(pt, t1, sizeof(t1));
 		timefmt_utc(e->not_before, t2, sizeof(t2));
-		diag_add(d, DIAG_ERROR, t->event_pos, "event-deadline",
+		diags_add(d, DIAG_ERROR, t->event_pos, "event-deadline",
 		    "PlanTime %s is not before the event's NotBefore %s: the "
 		    "platform would reboot %s first", t1, t2, t->resource);
 		*v = PREFLIGHT_BAD;

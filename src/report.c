@@ -20,7 +20,7 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlwriter.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
 #include "ensbatch/report.h"
 #include "ensbatch/xmalloc.h"
@@ -585,7 +585,7 @@ report_out_write(void *ctx, const char *data, int len)
 	struct report_out	*o = ctx;
 
 	if (o->errnum == 0 && len > 0 &&
-	    atomic_write_all(o->fd, data, (size_t)len) == -1)
+	    safefile_write_all(o->fd, data, (size_t)len) == -1)
 		o->errnum = errno != 0 ? errno : EIO;
 	return (len);
 }
@@ -600,7 +600,7 @@ int
 report_write(const struct report *r, const char *path, char **cause)
 {
 	struct report_out	 o;
-	struct atomic		 a;
+	struct safefile		 a;
 	xmlOutputBufferPtr	 out;
 	int			 rv = -1;
 
@@ -609,7 +609,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	o.fd = -1;
 	buf_init(&o.clean);
 	buf_init(&o.text);
-	if (atomic_open(&a, path, cause) != 0)
+	if (safefile_open(&a, path, cause) != 0)
 		goto out;
 	o.fd = a.fd;
 
@@ -630,10 +630,10 @@ report_write(const struct report *r, const char *path, char **cause)
 		*cause = o.errnum != 0 ? xasprintf("cannot write %s: %s",
 		    path, strerror(o.errnum)) : xasprintf("cannot write %s: "
 		    "cannot serialize the report", path);
-		atomic_abort(&a);
+		safefile_abort(&a);
 		goto out;
 	}
-	rv = atomic_commit(&a, cause);
+	rv = safefile_commit(&a, cause);
 out:
 	buf_free(&o.clean);
 	buf_free(&o.text);

@@ -65,7 +65,7 @@ rule_error(struct rules *r, struct pos pos, const char *rule,
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	id = diag_add(r->diags, DIAG_ERROR, pos, rule, "%s", msg);
+	id = diags_add(r->diags, DIAG_ERROR, pos, rule, "%s", msg);
 	free(msg);
 	r->errors++;
 	if (r->first != NULL && *r->first == 0)
@@ -419,14 +419,23 @@ check_api(struct rules *r)
 	    && strcmp(a->signature.text, "v1") != 0)
 		rule_error(r, a->signature.pos, "api", "signature must be v3 "
 		    "or v1, found \"%s\"", a->signature.text);
+	a->r_timeout = 0;
+	a->r_retries = -1;
+	a->r_rate = 0;
 	if (a->timeout.text != NULL &&
-	    get_duration(r, &a->timeout, "timeout", &v) == 0 && v == 0)
-		rule_error(r, a->timeout.pos, "range", "timeout must be "
-		    "greater than zero");
-	if (a->retries.text != NULL)
-		get_int(r, &a->retries, "retries", 0, 20, &v);
-	if (a->rate.text != NULL)
-		get_int(r, &a->rate, "rate", 1, 1000, &v);
+	    get_duration(r, &a->timeout, "timeout", &v) == 0) {
+		if (v == 0)
+			rule_error(r, a->timeout.pos, "range", "timeout must "
+			    "be greater than zero");
+		else
+			a->r_timeout = v;
+	}
+	if (a->retries.text != NULL &&
+	    get_int(r, &a->retries, "retries", 0, 20, &v) == 0)
+		a->r_retries = (int)v;
+	if (a->rate.text != NULL &&
+	    get_int(r, &a->rate, "rate", 1, 1000, &v) == 0)
+		a->r_rate = (int)v;
 }
 
 static const struct manifest *sort_manifest;
@@ -509,7 +518,7 @@ check_groups(struct rules *r)
 	for (i = 0; i < m->npolicies; i++)
 		pnames[i] = m->policies[i].name;
 	for (i = 0; i < m->ngroups; i++) {
-		struct group	*g = &m->groups[i];
+		struct manifest_group	*g = &m->groups[i];
 
 		if (g->name != NULL && !rules_name_ok(g->name, 0))
 			mark(&g->diag, rule_error(r, g->name_pos, "name",
@@ -520,7 +529,7 @@ check_groups(struct rules *r)
 			mark(&g->diag, rule_error(r, g->name_pos,
 			    "duplicate-group", "group \"%s\" is defined "
 			    "twice", g->name));
-			diag_add(r->diags, DIAG_NOTE, m->groups[idx].name_pos,
+			diags_add(r->diags, DIAG_NOTE, m->groups[idx].name_pos,
 			    NULL, "first defined here");
 		}
 		if (g->policy_ref != NULL) {
@@ -670,7 +679,7 @@ static void
 report_cycle(struct rules *r, const size_t *cycle, size_t len)
 {
 	struct manifest	*m = r->m;
-	struct group	*g = &m->groups[cycle[len - 1]];
+	struct manifest_group	*g = &m->groups[cycle[len - 1]];
 	struct pos	 pos = g->name_pos;
 	struct buf	 b;
 	size_t		 j;
@@ -844,18 +853,18 @@ check_targets(struct rules *r)
 				mark(&t->diag, rule_error(r, t->event_pos,
 				    "duplicate-target", "event %s is listed "
 				    "twice", t->event));
-				diag_add(r->diags, DIAG_NOTE, prev->event_pos,
+				diags_add(r->diags, DIAG_NOTE, prev->event_pos,
 				    NULL, "first listed here");
 			}
 			/* The same pair twice is already an error above. */
 			if ((prev = seen_add(&resources, t->resource,
 			    t)) != NULL && strcmp(prev->event, t->event) != 0) {
-				diag_add(r->diags, DIAG_WARNING,
+				diags_add(r->diags, DIAG_WARNING,
 				    t->resource_pos, "duplicate-target",
 				    "instance %s is also the target of event "
 				    "%s: it would be rebooted twice",
 				    t->resource, prev->event);
-				diag_add(r->diags, DIAG_NOTE,
+				diags_add(r->diags, DIAG_NOTE,
 				    prev->resource_pos, NULL,
 				    "first listed here");
 			}
@@ -870,7 +879,7 @@ check_targets(struct rules *r)
  * failure budget and the PlanTimes of scheduled batches.
  */
 static void
-check_schedule(struct rules *r, struct group *g)
+check_schedule(struct rules *r, struct manifest_group *g)
 {
 	struct policy	*p = g->policy;
 	size_t		 nb, outside, k;
@@ -958,11 +967,11 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 	order_groups(&r);
 	m->r_ntargets = 0;
 	for (i = 0; i < m->ngroups; i++) {
-		struct group	*g = &m->groups[i];
+		struct manifest_group	*g = &m->groups[i];
 
 		m->r_ntargets += g->ntargets;
 		if (g->ntargets == 0 && g->name != NULL)
-			diag_add(d, DIAG_WARNING, g->name_pos, "empty",
+			diags_add(d, DIAG_WARNING, g->name_pos, "empty",
 			    "group \"%s\" has no targets", g->name);
 		check_schedule(&r, g);
 	}

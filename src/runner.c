@@ -477,7 +477,7 @@ call_fill(struct run *r, const struct plan_group *pg, size_t k,
     struct call *c)
 {
 	const struct plan_batch	*b = &pg->batches[k];
-	const struct group	*g = pg->group;
+	const struct manifest_group	*g = pg->group;
 	struct tstate		*t;
 	size_t			 j;
 	char			*why;
@@ -669,7 +669,7 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 
 /* Why a group must not start: an aborted dependency, or NULL. */
 static char *
-blocked_by(const struct run *r, const struct group *g)
+blocked_by(const struct run *r, const struct manifest_group *g)
 {
 	const struct manifest	*m = r->plan->manifest;
 	size_t			 i, a;
@@ -803,7 +803,7 @@ fill_report(struct run *r, struct report *rep)
 
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
-		const struct group	*g = pg->group;
+		const struct manifest_group	*g = pg->group;
 		struct report_suite	*rs;
 
 		rs = report_suite_add(rep, g->name, r->begun[pg->index] != 0 ?

@@ -43,7 +43,7 @@ const char	*diags_source_path(const struct diags *, uint32_t);
  * A DIAG_NOTE attaches to the diagnostic added just before it and is
  * printed right after it.  The rule may be NULL for notes.
  */
-uint32_t	 diag_add(struct diags *, enum diag_severity, struct pos,
+uint32_t	 diags_add(struct diags *, enum diag_severity, struct pos,
 		     const char *, const char *, ...)
 		     __attribute__((format(printf, 5, 6)));
 

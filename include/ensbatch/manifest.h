@@ -43,6 +43,13 @@ struct policy {
 	struct mscalar	 stagger;
 	struct mscalar	 window_end;
 	struct mscalar	 min_lead;
+	/* Outcome keys (SPEC section 5). */
+	struct mscalar	 settle_timeout;
+	struct mscalar	 soak;
+	struct pos	 check_pos;	/* the check value; line 0 = none */
+	struct mscalar	 check_command;	/* check: STRING, or check.command */
+	struct mscalar	 check_timeout;
+	struct mscalar	 check_interval;
 
 	/* Resolved by rules_check(). */
 	int		 ok;		/* all values valid */
@@ -57,6 +64,11 @@ struct policy {
 	int		 r_has_window_end;
 	int64_t		 r_window_end;	/* ms epoch */
 	int64_t		 r_min_lead;	/* ms */
+	int64_t		 r_settle_timeout; /* ms, default 30m */
+	int64_t		 r_soak;	/* ms, default 0 */
+	const char	*r_check;	/* borrowed command, NULL = none */
+	int64_t		 r_check_timeout; /* ms, default 5m */
+	int64_t		 r_check_interval; /* ms, default 15s */
 };
 
 struct target {
@@ -68,7 +80,7 @@ struct target {
 	uint32_t	 diag;		/* first error about it, 0 = none */
 };
 
-struct group {
+struct manifest_group {
 	char		*name;
 	struct pos	 pos;		/* the group's mapping */
 	struct pos	 name_pos;
@@ -99,6 +111,11 @@ struct api_opts {
 	struct mscalar	 timeout;
 	struct mscalar	 retries;
 	struct mscalar	 rate;
+
+	/* Resolved by rules_check(); "not given" values as noted. */
+	int64_t		 r_timeout;	/* ms, 0 = not given */
+	int		 r_retries;	/* -1 = not given */
+	int		 r_rate;	/* 0 = not given */
 };
 
 struct targets_file {
@@ -120,7 +137,7 @@ struct manifest {
 
 	struct policy	*policies;
 	size_t		 npolicies;
-	struct group	*groups;
+	struct manifest_group	*groups;
 	size_t		 ngroups;
 	struct pos	 groups_pos;	/* the "groups" value */
 

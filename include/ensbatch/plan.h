@@ -21,7 +21,7 @@ struct plan_batch {
 };
 
 struct plan_group {
-	const struct group *group;	/* borrowed from the manifest */
+	const struct manifest_group *group;	/* borrowed from the manifest */
 	size_t		 index;		/* in manifest->groups */
 	struct plan_batch *batches;
 	size_t		 nbatches;

@@ -65,12 +65,12 @@ START_TEST(test_sort_files_lines_cols)
 	b = diags_add_source(d, "b.csv", NULL, 0);
 	ck_assert_uint_eq(a, 0);
 	ck_assert_uint_eq(b, 1);
-	diag_add(d, DIAG_ERROR, mkpos(b, 1, 1), "r1", "b 1:1");
-	diag_add(d, DIAG_ERROR, mkpos(a, 10, 2), "r2", "a 10:2");
-	diag_add(d, DIAG_ERROR, mkpos(a, 2, 30), "r3", "a 2:30");
-	diag_add(d, DIAG_WARNING, mkpos(a, 10, 1), "r4", "a 10:1");
-	diag_add(d, DIAG_ERROR, mkpos(a, 9, 99), "r5", "a 9:99");
-	diag_add(d, DIAG_ERROR, mkpos(a, 2, 4), "r6", "a 2:4");
+	diags_add(d, DIAG_ERROR, mkpos(b, 1, 1), "r1", "b 1:1");
+	diags_add(d, DIAG_ERROR, mkpos(a, 10, 2), "r2", "a 10:2");
+	diags_add(d, DIAG_ERROR, mkpos(a, 2, 30), "r3", "a 2:30");
+	diags_add(d, DIAG_WARNING, mkpos(a, 10, 1), "r4", "a 10:1");
+	diags_add(d, DIAG_ERROR, mkpos(a, 9, 99), "r5", "a 9:99");
+	diags_add(d, DIAG_ERROR, mkpos(a, 2, 4), "r6", "a 2:4");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out,
 	    "a.yaml:2:4: error: a 2:4 [r6]\n"
@@ -93,9 +93,9 @@ START_TEST(test_sort_stable)
 	char		*out;
 
 	f = diags_add_source(d, "m.yaml", NULL, 0);
-	diag_add(d, DIAG_ERROR, mkpos(f, 3, 1), "x", "late");
+	diags_add(d, DIAG_ERROR, mkpos(f, 3, 1), "x", "late");
 	for (i = 0; i < 20; i++)
-		diag_add(d, DIAG_ERROR, mkpos(f, 2, 5), "x", "same %d", i);
+		diags_add(d, DIAG_ERROR, mkpos(f, 2, 5), "x", "same %d", i);
 	out = print_all(d, 0);
 	ck_assert_str_eq(out,
 	    "m.yaml:2:5: error: same 0 [x]\n"
@@ -138,13 +138,13 @@ START_TEST(test_notes_follow_parent)
 
 	a = diags_add_source(d, "a.yaml", NULL, 0);
 	b = diags_add_source(d, "b.yaml", NULL, 0);
-	diag_add(d, DIAG_ERROR, mkpos(a, 5, 3), "duplicate-key", "dup");
-	diag_add(d, DIAG_NOTE, mkpos(a, 1, 1), NULL, "first here");
-	diag_add(d, DIAG_NOTE, mkpos(b, 9, 9), NULL, "and here");
-	diag_add(d, DIAG_ERROR, mkpos(a, 3, 1), "type", "middle");
-	diag_add(d, DIAG_WARNING, mkpos(a, 7, 1), "w", "after");
-	diag_add(d, DIAG_NOTE, mkpos(a, 2, 2), NULL, "note of after");
-	diag_add(d, DIAG_ERROR, mkpos(a, 4, 1), "e", "no notes");
+	diags_add(d, DIAG_ERROR, mkpos(a, 5, 3), "duplicate-key", "dup");
+	diags_add(d, DIAG_NOTE, mkpos(a, 1, 1), NULL, "first here");
+	diags_add(d, DIAG_NOTE, mkpos(b, 9, 9), NULL, "and here");
+	diags_add(d, DIAG_ERROR, mkpos(a, 3, 1), "type", "middle");
+	diags_add(d, DIAG_WARNING, mkpos(a, 7, 1), "w", "after");
+	diags_add(d, DIAG_NOTE, mkpos(a, 2, 2), NULL, "note of after");
+	diags_add(d, DIAG_ERROR, mkpos(a, 4, 1), "e", "no notes");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out,
 	    "a.yaml:3:1: error: middle [type]\n"
@@ -167,11 +167,11 @@ START_TEST(test_notes_same_position_parents)
 	char		*out;
 
 	f = diags_add_source(d, "m.yaml", NULL, 0);
-	diag_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "one");
-	diag_add(d, DIAG_NOTE, mkpos(f, 9, 1), NULL, "note of one");
-	diag_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "two");
-	diag_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "note of two");
-	diag_add(d, DIAG_ERROR, mkpos(f, 1, 1), "r", "zero");
+	diags_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "one");
+	diags_add(d, DIAG_NOTE, mkpos(f, 9, 1), NULL, "note of one");
+	diags_add(d, DIAG_ERROR, mkpos(f, 4, 2), "r", "two");
+	diags_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "note of two");
+	diags_add(d, DIAG_ERROR, mkpos(f, 1, 1), "r", "zero");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out,
 	    "m.yaml:1:1: error: zero [r]\n"
@@ -255,7 +255,7 @@ START_TEST(test_format)
 	char		*out;
 
 	f = add_text(d, "f.yaml", fmt_cases[_i].text);
-	diag_add(d, DIAG_ERROR, mkpos(f, fmt_cases[_i].line,
+	diags_add(d, DIAG_ERROR, mkpos(f, fmt_cases[_i].line,
 	    fmt_cases[_i].col), "rule", "msg");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out, fmt_cases[_i].expect);
@@ -272,10 +272,10 @@ START_TEST(test_format_severities)
 	char		*out;
 
 	f = add_text(d, "m.yaml", "one\ntwo\n");
-	diag_add(d, DIAG_WARNING, mkpos(f, 2, 2), "duplicate-target",
+	diags_add(d, DIAG_WARNING, mkpos(f, 2, 2), "duplicate-target",
 	    "twice %s", "here");
-	diag_add(d, DIAG_NOTE, mkpos(f, 1, 3), NULL, "first %d", 1);
-	diag_add(d, DIAG_ERROR, mkpos(42, 1, 1), "env", "no file");
+	diags_add(d, DIAG_NOTE, mkpos(f, 1, 3), NULL, "first %d", 1);
+	diags_add(d, DIAG_ERROR, mkpos(42, 1, 1), "env", "no file");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out,
 	    "m.yaml:2:2: warning: twice here [duplicate-target]\n"
@@ -301,7 +301,7 @@ START_TEST(test_format_long_line)
 	line[300] = '\0';
 	line[9] = 'Y';
 	f = add_text(d, "l.yaml", line);
-	diag_add(d, DIAG_ERROR, mkpos(f, 1, 10), "r", "m");
+	diags_add(d, DIAG_ERROR, mkpos(f, 1, 10), "r", "m");
 	out = print_all(d, 0);
 	expect = xasprintf("l.yaml:1:10: error: m [r]\n  %.200s...\n"
 	    "           ^\n", line);
@@ -319,7 +319,7 @@ START_TEST(test_format_color)
 	char		*out;
 
 	f = add_text(d, "c.yaml", "k: v\n");
-	diag_add(d, DIAG_ERROR, mkpos(f, 1, 4), "r", "bad");
+	diags_add(d, DIAG_ERROR, mkpos(f, 1, 4), "r", "bad");
 	out = print_all(d, 1);
 	ck_assert_str_eq(out,
 	    "c.yaml:1:4: \033[1;31merror:\033[0m bad [r]\n"
@@ -354,13 +354,13 @@ START_TEST(test_counts)
 	ck_assert_uint_eq(diags_count(d, DIAG_WARNING), 0);
 	ck_assert_uint_eq(diags_count(d, DIAG_NOTE), 0);
 	diags_add_source(d, "m.yaml", NULL, 0);
-	diag_add(d, DIAG_ERROR, p, "a", "1");
-	diag_add(d, DIAG_NOTE, p, NULL, "n");
-	diag_add(d, DIAG_WARNING, p, "b", "2");
-	diag_add(d, DIAG_ERROR, p, "c", "3");
-	diag_add(d, DIAG_ERROR, p, "d", "4");
-	diag_add(d, DIAG_NOTE, p, NULL, "n");
-	diag_add(d, DIAG_NOTE, p, NULL, "n");
+	diags_add(d, DIAG_ERROR, p, "a", "1");
+	diags_add(d, DIAG_NOTE, p, NULL, "n");
+	diags_add(d, DIAG_WARNING, p, "b", "2");
+	diags_add(d, DIAG_ERROR, p, "c", "3");
+	diags_add(d, DIAG_ERROR, p, "d", "4");
+	diags_add(d, DIAG_NOTE, p, NULL, "n");
+	diags_add(d, DIAG_NOTE, p, NULL, "n");
 	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 3);
 	ck_assert_uint_eq(diags_count(d, DIAG_WARNING), 1);
 	ck_assert_uint_eq(diags_count(d, DIAG_NOTE), 3);
@@ -376,10 +376,10 @@ START_TEST(test_lookup_by_id)
 	uint32_t	 f, id1, id2, id3;
 
 	f = diags_add_source(d, "m.yaml", NULL, 0);
-	id1 = diag_add(d, DIAG_ERROR, mkpos(f, 2, 1), "event-id",
+	id1 = diags_add(d, DIAG_ERROR, mkpos(f, 2, 1), "event-id",
 	    "\"%s\" is bad", "e-1");
-	id2 = diag_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "see %d", 7);
-	id3 = diag_add(d, DIAG_WARNING, mkpos(f, 1, 1), "empty", "w");
+	id2 = diags_add(d, DIAG_NOTE, mkpos(f, 1, 1), NULL, "see %d", 7);
+	id3 = diags_add(d, DIAG_WARNING, mkpos(f, 1, 1), "empty", "w");
 	ck_assert_uint_eq(id1, 1);
 	ck_assert_uint_eq(id2, 2);
 	ck_assert_uint_eq(id3, 3);
@@ -406,7 +406,7 @@ START_TEST(test_lookup_many)
 
 	diags_add_source(d, "m.yaml", NULL, 0);
 	for (i = 0; i < NITEMS(ids); i++)
-		ids[i] = diag_add(d, DIAG_ERROR, mkpos(0, 100 - i, 1), "r",
+		ids[i] = diags_add(d, DIAG_ERROR, mkpos(0, 100 - i, 1), "r",
 		    "message %u", i);
 	for (i = 0; i < NITEMS(ids); i++) {
 		ck_assert_uint_eq(ids[i], i + 1);

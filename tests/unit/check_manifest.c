@@ -252,7 +252,7 @@ END_TEST
 START_TEST(test_valid_groups)
 {
 	struct manifest	*m;
-	struct group	*g;
+	struct manifest_group	*g;
 	char		*csv;
 
 	put("wave-1.csv", wave1_csv);
@@ -324,7 +324,7 @@ END_TEST
 START_TEST(test_inline_policy)
 {
 	struct manifest	*m;
-	struct group	*g;
+	struct manifest_group	*g;
 
 	m = load("ensbatch: 1\n"
 	    "name: x\n"
@@ -410,7 +410,7 @@ START_TEST(test_csv_features)
 	    "\n"					/* 6 */
 	    "\t" EV("4") "," RS("4");			/* 7 */
 	struct manifest	*m;
-	struct group	*g;
+	struct manifest_group	*g;
 	uint32_t	 f;
 
 	put("w.csv", csv);

@@ -1,5 +1,5 @@
 /*
- * Atomic replacement of files: temporary file, fsync, rename, and a
+ * Whole-file replacement: temporary file, fsync, rename, and a
  * best-effort fsync of the directory so the rename itself is durable.
  */
 #include "config.h"
@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ensbatch/atomic.h"
+#include "ensbatch/safefile.h"
 #include "ensbatch/xmalloc.h"
 
 int
-atomic_open(struct atomic *a, const char *path, char **cause)
+safefile_open(struct safefile *a, const char *path, char **cause)
 {
 	mode_t	mask;
 
@@ -58,18 +58,24 @@ sync_dir(const char *path)
 }
 
 int
-atomic_commit(struct atomic *a, char **cause)
+safefile_commit(struct safefile *a, char **cause)
 {
-	int	rc = -1;
+	int	rc = -1, error;
 
 	*cause = NULL;
-	if (fsync(a->fd) != 0 || close(a->fd) != 0) {
-		a->fd = -1;
+	/* The descriptor is closed whatever fsync says. */
+	if (fsync(a->fd) != 0) {
 		*cause = xasprintf("cannot write %s: %s", a->path,
 		    strerror(errno));
 		goto out;
 	}
+	error = close(a->fd);
 	a->fd = -1;
+	if (error != 0) {
+		*cause = xasprintf("cannot write %s: %s", a->path,
+		    strerror(errno));
+		goto out;
+	}
 	if (rename(a->tmp, a->path) != 0) {
 		*cause = xasprintf("cannot rename %s to %s: %s", a->tmp,
 		    a->path, strerror(errno));
@@ -80,12 +86,12 @@ atomic_commit(struct atomic *a, char **cause)
 	a->tmp = NULL;
 	rc = 0;
 out:
-	atomic_abort(a);
+	safefile_abort(a);
 	return (rc);
 }
 
 void
-atomic_abort(struct atomic *a)
+safefile_abort(struct safefile *a)
 {
 	if (a->fd != -1)
 		close(a->fd);
@@ -99,7 +105,7 @@ atomic_abort(struct atomic *a)
 }
 
 int
-atomic_write_all(int fd, const void *buf, size_t len)
+safefile_write_all(int fd, const void *buf, size_t len)
 {
 	const char	*p = buf;
 	ssize_t		 n;
