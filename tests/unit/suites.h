@@ -12,6 +12,7 @@ Suite	*manifest_suite(void);
 Suite	*plan_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
+Suite	*settle_suite(void);
 Suite	*sign_suite(void);
 Suite	*timefmt_suite(void);
 
