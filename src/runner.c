@@ -44,7 +44,7 @@ struct run_group;
 
 /* What happened to one target. */
 struct run_target {
-	const struct manifest_target	*tg;
+	const struct target	*tg;
 	struct run_group		*rg;
 	size_t				 batch;		/* 0-based */
 	enum run_phase			 phase;
@@ -88,6 +88,7 @@ struct run {
 	int				 journal_error;
 	size_t				 done;		/* targets decided */
 	size_t				 failed;
+	int				 observe;	/* status: read-only */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
@@ -330,7 +331,7 @@ runner_settled(struct run *r, struct run_target *t, enum settle_verdict v,
 		    t->event_status != NULL ? t->event_status : "unknown");
 		break;
 	}
-	if (journal_settle(r->opts->journal, t->tg->event, js,
+	if (!r->observe && journal_settle(r->opts->journal, t->tg->event, js,
 	    settle_type(v), msg, t->event_status, t->instance_status,
 	    t->executed_at, &cause) != 0)
 		runner_journal_failed(r, cause);
@@ -602,7 +603,7 @@ runner_reconcile(struct run *r, const struct ens_item *items,
 		for (i = 0, unchanged = 0; i < n; i++)
 			unchanged |= evidence[i] == SETTLE_UNCHANGED;
 		if (!unchanged || timefmt_mono() >= end ||
-		    runner_halted(r))
+		    runner_halted(r) || r->observe)
 			break;
 		ens_events_free(*events, *nevents);
 		if (wait > end - timefmt_mono())
@@ -663,8 +664,8 @@ runner_journal_reconcile(struct run *r, const char *event,
 {
 	char	*cause = NULL;
 
-	if (journal_reconcile(r->opts->journal, event, js, status,
-	    &cause) != 0)
+	if (!r->observe && journal_reconcile(r->opts->journal, event, js,
+	    status, &cause) != 0)
 		runner_journal_failed(r, cause);
 }
 
@@ -1584,4 +1585,155 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	*out = report_new(p->manifest->name.text);
 	runner_fill_report(&r, *out);
 	return (runner_teardown(&r));
+}
+
+/* ------------------------------------------------------------------ */
+/* ensbatch status: the true outcomes, read-only. */
+
+/* Count one target into its group's tally. */
+static void
+runner_tally_add(struct runner_tally *ty, const struct run_target *t,
+    const struct journal_event *je)
+{
+	if (je == NULL || je->state == JOURNAL_NONE ||
+	    je->state == JOURNAL_NOT_SENT) {
+		ty->not_requested++;
+		return;
+	}
+	ty->requested++;
+	if (t->phase == RUN_SETTLING) {
+		if (t->requested_at > timefmt_now())
+			ty->scheduled++;
+		else
+			ty->executing++;
+	} else if (t->outcome == REPORT_PASSED)
+		ty->settled++;
+	else if (t->outcome == REPORT_FAILURE || t->outcome == REPORT_ERROR)
+		ty->failed++;
+	else
+		ty->executing++;
+}
+
+/*
+ * What the targets still followed become in a status report: not due
+ * yet, or executing (in progress, not failed).
+ */
+static int
+runner_status_leftovers(struct run *r)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j;
+	char			 t[TIMEFMT_LEN], *why;
+	int			 pending = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target	*rt = &rg->targets[j];
+
+			if (rt->phase == RUN_IDLE) {
+				runner_decide(r, rt, REPORT_SKIPPED, NULL,
+				    "never requested");
+				rt->fine = 1;
+				continue;
+			}
+			if (rt->phase != RUN_SETTLING)
+				continue;
+			pending = 1;
+			timefmt_utc(rt->requested_at, t, sizeof(t));
+			why = rt->requested_at > timefmt_now() ?
+			    xasprintf("scheduled for %sZ: not executed yet", t) :
+			    xasprintf("requested at %sZ: not settled yet "
+			    "(event %s, instance %s)", t, rt->event_status !=
+			    NULL ? rt->event_status : "unknown",
+			    rt->instance_status != NULL ? rt->instance_status :
+			    "unknown");
+			/* Still settling for the tally; skipped in the report. */
+			rt->outcome = REPORT_SKIPPED;
+			runner_set(&rt->message, why);
+			rt->fine = 1;
+			free(why);
+		}
+	}
+	return (pending);
+}
+
+int
+runner_status(const struct plan *p, struct ens_client *ens,
+    const struct runner_opts *opts, struct report **out,
+    struct runner_tally **tally)
+{
+	struct run	 r;
+	size_t		 i, j, failed = 0;
+	int		 pending, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.plan = p;
+	r.ens = ens;
+	r.opts = opts;
+	r.observe = 1;
+	runner_setup(&r, p);
+	runner_resume(&r);
+	/* Those in doubt that the events could not confirm. */
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target		*t = &rg->targets[j];
+			const struct journal_event	*je;
+
+			je = journal_lookup(opts->journal, t->tg->event);
+			if (t->phase == RUN_IDLE && je != NULL &&
+			    (je->state == JOURNAL_UNKNOWN ||
+			    je->state == JOURNAL_FAILED))
+				runner_decide(&r, t, je->state ==
+				    JOURNAL_FAILED ? REPORT_FAILURE :
+				    REPORT_ERROR, je->state == JOURNAL_FAILED ?
+				    "Refused" : "OutcomeUnknown", je->detail !=
+				    NULL ? je->detail : "outcome unknown: the "
+				    "events show no change");
+		}
+	}
+	for (i = 0; i < p->ngroups && !runner_stopping(&r); i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+		struct run_target	**ts;
+		size_t			  n = 0, k;
+
+		ts = xcalloc(rg->pg->group->ntargets + 1, sizeof(*ts));
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			if (rg->targets[j].phase == RUN_SETTLING &&
+			    rg->targets[j].requested_at <= timefmt_now())
+				ts[n++] = &rg->targets[j];
+		}
+		/* One look per chunk; --wait follows them to the end. */
+		for (k = 0; !opts->wait && k < n; k += ENS_MAX_RESOURCES)
+			runner_poll(&r, ts + k, n - k < ENS_MAX_RESOURCES ?
+			    n - k : ENS_MAX_RESOURCES);
+		free(ts);
+		if (opts->wait)
+			runner_settle_group(&r, rg);
+	}
+	pending = runner_status_leftovers(&r);
+	*tally = xcalloc(p->ngroups + 1, sizeof(**tally));
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+
+		(*tally)[i].group = rg->pg->group->name;
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			runner_tally_add(&(*tally)[i], &rg->targets[j],
+			    journal_lookup(opts->journal,
+			    rg->targets[j].tg->event));
+			if (rg->targets[j].phase == RUN_SETTLING)
+				rg->targets[j].phase = RUN_DONE;
+		}
+		failed += (*tally)[i].failed;
+	}
+	*out = report_new(p->manifest->name.text);
+	runner_fill_report(&r, *out);
+	rc = runner_teardown(&r);
+	if (rc != EXIT_INTERRUPTED)
+		rc = failed > 0 ? EXIT_FAILED : pending ? EXIT_PENDING :
+		    EXIT_OK;
+	return (rc);
 }

@@ -47,4 +47,28 @@ int	runner_run(const struct plan *, const struct preflight *,
 	    struct ens_client *, const struct runner_opts *,
 	    struct report **);
 
+/* Per group, what ensbatch status found. */
+struct runner_tally {
+	const char	*group;		/* borrowed from the manifest */
+	size_t		 requested;
+	size_t		 scheduled;	/* registered, PlanTime to come */
+	size_t		 executing;	/* due, not final yet */
+	size_t		 settled;
+	size_t		 failed;	/* failures and errors */
+	size_t		 not_requested;
+};
+
+/*
+ * ensbatch status: read-only.  opts->journal (journal_read) says what
+ * was requested; the API says what happened since.  With opts->wait,
+ * follows every requested target until it is final.  Fills a report of
+ * the true outcomes (*out) and a tally per plan group (*tally, in plan
+ * order); caller frees both.  Returns EXIT_OK (all settled), EXIT_FAILED
+ * (any failed or overdue), EXIT_PENDING (some not final yet) or
+ * EXIT_INTERRUPTED.
+ */
+int	runner_status(const struct plan *, struct ens_client *,
+	    const struct runner_opts *, struct report **,
+	    struct runner_tally **);
+
 #endif
