@@ -945,10 +945,12 @@ find_mark(const struct journal *j, const char *group, size_t k)
 	return (NULL);
 }
 
-int
+int64_t
 journal_batch_done(const struct journal *j, const char *group, size_t k)
 {
-	return (find_mark(j, group, k) != NULL);
+	const struct journal_mark	*mk = find_mark(j, group, k);
+
+	return (mk != NULL ? mk->time : 0);
 }
 
 int64_t

@@ -1047,7 +1047,11 @@ runner_group_finished(struct run *r, struct run_group *rg)
 		runner_journal_failed(r, cause);
 }
 
-/* Immediate groups: one batch at a time, settled, then the pause. */
+/*
+ * Immediate groups: one batch at a time, settled, then the pause.  A
+ * batch an earlier run settled has had (part of) its pause already:
+ * only what is left of it is waited.
+ */
 static void
 runner_immediate(struct run *r, struct run_group *rg)
 {
@@ -1055,12 +1059,10 @@ runner_immediate(struct run *r, struct run_group *rg)
 	struct run_call		*c;
 	char			*cause = NULL, *what;
 	size_t			 k;
-	int			 earlier;
+	int64_t			 settled;
 
 	c = xcalloc(1, sizeof(*c));
 	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k++) {
-		earlier = journal_batch_done(r->opts->journal,
-		    rg->pg->group->name, k);
 		if (runner_call_fill(r, rg, k, c) > 0 &&
 		    runner_call_begin(r, c) == 0)
 			runner_call_send(r, c);
@@ -1070,14 +1072,18 @@ runner_immediate(struct run *r, struct run_group *rg)
 		runner_progress(r, rg, k);
 		if (runner_over_budget(r, rg))
 			break;
-		if (!earlier && journal_batch(r->opts->journal,
-		    rg->pg->group->name, k, &cause) != 0)
-			runner_journal_failed(r, cause);
-		/* A batch an earlier run finished has had its pause. */
-		if (k + 1 < rg->pg->nbatches && pol->r_pause > 0 && !earlier) {
+		settled = journal_batch_done(r->opts->journal,
+		    rg->pg->group->name, k);
+		if (settled == 0) {
+			settled = timefmt_now();
+			if (journal_batch(r->opts->journal,
+			    rg->pg->group->name, k, &cause) != 0)
+				runner_journal_failed(r, cause);
+		}
+		if (k + 1 < rg->pg->nbatches && pol->r_pause > 0) {
 			what = xasprintf("%s: pause before batch %zu/%zu",
 			    rg->pg->group->name, k + 2, rg->pg->nbatches);
-			runner_countdown(r, timefmt_now() + pol->r_pause, what);
+			runner_countdown(r, settled + pol->r_pause, what);
 			free(what);
 		}
 	}

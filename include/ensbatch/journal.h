@@ -172,8 +172,8 @@ int		 journal_settle(struct journal *, const char *,
 int		 journal_batch(struct journal *, const char *, size_t,
 		    char **);
 int		 journal_group(struct journal *, const char *, char **);
-/* Whether batch k (0-based) of group settled in a run of this journal. */
-int		 journal_batch_done(const struct journal *, const char *,
+/* When batch k (0-based) of group settled (ms epoch), or 0. */
+int64_t		 journal_batch_done(const struct journal *, const char *,
 		    size_t);
 /* When group finished (ms epoch), or 0. */
 int64_t		 journal_group_done(const struct journal *, const char *);

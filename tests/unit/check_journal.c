@@ -132,7 +132,7 @@ START_TEST(test_settle_records)
 	    1796061600000LL, &cause), 0);
 	ck_assert_int_eq(journal_batch(j, "g", 0, &cause), 0);
 	ck_assert_int_eq(journal_group(j, "g", &cause), 0);
-	ck_assert_int_eq(journal_batch_done(j, "g", 0), 1);
+	ck_assert_int_gt(journal_batch_done(j, "g", 0), 0);
 	journal_free(j);
 
 	j = journal_resume(tpath, SHA, &cause);
@@ -145,7 +145,7 @@ START_TEST(test_settle_records)
 	ck_assert_int_gt(e->requested_at, 0);
 	ck_assert_int_ge(e->settled_at, e->requested_at);
 	ck_assert_int_eq(journal_lookup(j, E2)->settle, JOURNAL_SETTLE_NONE);
-	ck_assert_int_eq(journal_batch_done(j, "g", 0), 1);
+	ck_assert_int_gt(journal_batch_done(j, "g", 0), 0);
 	ck_assert_int_eq(journal_batch_done(j, "g", 1), 0);
 	ck_assert_int_eq(journal_batch_done(j, "h", 0), 0);
 	ck_assert_int_gt(journal_group_done(j, "g"), 0);
