@@ -72,7 +72,10 @@ static const char *const api_keys[] = {
 };
 static const char *const policy_keys[] = {
 	"ops", "batch_size", "pause", "max_failures", "start", "stagger",
-	"window_end", "min_lead"
+	"window_end", "min_lead", "settle_timeout", "soak", "check"
+};
+static const char *const health_keys[] = {
+	"command", "timeout", "interval"
 };
 static const char *const group_keys[] = {
 	"name", "policy", "after", "targets", "targets_file"
@@ -617,6 +620,36 @@ get_required_at(struct loader *l, const struct ynode *map, struct pos at,
 		get_scalar(l, map, key, what, out);
 }
 
+/*
+ * check: a command (a plain string), or a mapping with "command"
+ * (required), "timeout" and "interval".
+ */
+static void
+load_check(struct loader *l, const struct ynode *map, struct policy *p)
+{
+	const struct ynode	*v;
+
+	if ((v = map_get(map, "check")) == NULL)
+		return;
+	p->check_pos = v->pos;
+	if (v->kind == YN_SCALAR) {
+		p->check_command.text = xstrdup(v->value);
+		p->check_command.pos = v->pos;
+		p->check_command.plain = v->plain;
+		return;
+	}
+	if (v->kind != YN_MAP) {
+		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
+		    "\"check\" must be a command or a mapping with "
+		    "\"command\", found %s", kind_name(v->kind));
+		return;
+	}
+	check_keys(l, v, "\"check\"", health_keys, nitems(health_keys));
+	get_required(l, v, "command", "\"check\"", &p->check_command);
+	get_scalar(l, v, "timeout", "\"check\"", &p->check_timeout);
+	get_scalar(l, v, "interval", "\"check\"", &p->check_interval);
+}
+
 static void
 load_policy(struct loader *l, const struct ynode *map, struct pos at,
     struct policy *p, const char *what)
@@ -633,6 +666,9 @@ load_policy(struct loader *l, const struct ynode *map, struct pos at,
 	get_scalar(l, map, "stagger", what, &p->stagger);
 	get_scalar(l, map, "window_end", what, &p->window_end);
 	get_scalar(l, map, "min_lead", what, &p->min_lead);
+	get_scalar(l, map, "settle_timeout", what, &p->settle_timeout);
+	get_scalar(l, map, "soak", what, &p->soak);
+	load_check(l, map, p);
 }
 
 static void

@@ -23,6 +23,10 @@
 #define MAX_BATCH_SIZE		50
 #define DEFAULT_MIN_LEAD	(5 * 60 * 1000)
 #define MAX_TICKET_LEN		128
+#define MAX_DURATION		(30LL * 24 * 60 * 60 * 1000)	/* 30 days */
+#define DEFAULT_SETTLE_TIMEOUT	(30 * 60 * 1000)
+#define DEFAULT_CHECK_TIMEOUT	(5 * 60 * 1000)
+#define DEFAULT_CHECK_INTERVAL	(15 * 1000)
 
 struct rules {
 	struct manifest	*m;
@@ -152,10 +156,14 @@ get_int(struct rules *r, const struct mscalar *s, const char *key,
 	return (0);
 }
 
-/* A non-negative duration; absent keys keep *out. */
+/*
+ * A duration between 0 (1 ms when positive is set: a zero timeout makes
+ * no sense) and MAX_DURATION.  Absent keys keep *out.  Returns 0, or -1
+ * after reporting.
+ */
 static int
 get_duration(struct rules *r, const struct mscalar *s, const char *key,
-    int64_t *out)
+    int positive, int64_t *out)
 {
 	char	*cause = NULL;
 	int64_t	 v;
@@ -170,6 +178,16 @@ get_duration(struct rules *r, const struct mscalar *s, const char *key,
 	if (v < 0) {
 		rule_error(r, s->pos, "range", "%s must not be negative",
 		    key);
+		return (-1);
+	}
+	if (v == 0 && positive) {
+		rule_error(r, s->pos, "range", "%s must be greater than zero",
+		    key);
+		return (-1);
+	}
+	if (v > MAX_DURATION) {
+		rule_error(r, s->pos, "range", "%s must be at most 30 days "
+		    "(720h), found %s", key, s->text);
 		return (-1);
 	}
 	*out = v;
@@ -191,8 +209,37 @@ get_time(struct rules *r, const struct mscalar *s, const char *key,
 }
 
 /*
- * Interpret one policy's values.  Returns the number of errors; p->ok
- * tells the planner whether the policy can be used.
+ * The outcome keys: settle_timeout, soak and the health check, with
+ * their defaults.
+ */
+static void
+check_outcome(struct rules *r, struct policy *p)
+{
+	p->r_settle_timeout = DEFAULT_SETTLE_TIMEOUT;
+	get_duration(r, &p->settle_timeout, "settle_timeout", 1,
+	    &p->r_settle_timeout);
+	p->r_soak = 0;
+	get_duration(r, &p->soak, "soak", 0, &p->r_soak);
+	p->r_check = NULL;
+	p->r_check_timeout = DEFAULT_CHECK_TIMEOUT;
+	p->r_check_interval = DEFAULT_CHECK_INTERVAL;
+	get_duration(r, &p->check_timeout, "check timeout", 1,
+	    &p->r_check_timeout);
+	get_duration(r, &p->check_interval, "check interval", 1,
+	    &p->r_check_interval);
+	if (p->check_command.text == NULL)
+		return;
+	if (p->check_command.text[strspn(p->check_command.text,
+	    " \t\r\n")] == '\0')
+		rule_error(r, p->check_command.pos, "type", "check command "
+		    "is empty");
+	else
+		p->r_check = p->check_command.text;
+}
+
+/*
+ * Interpret one policy's values; p->ok tells the planner whether the
+ * policy can be used.
  */
 static void
 check_policy(struct rules *r, struct policy *p)
@@ -228,7 +275,7 @@ check_policy(struct rules *r, struct policy *p)
 		p->r_batch_size = (int)v;
 
 	p->r_pause = 0;
-	get_duration(r, &p->pause, "pause", &p->r_pause);
+	get_duration(r, &p->pause, "pause", 0, &p->r_pause);
 
 	p->r_max_fail_pct = 0;
 	p->r_max_failures = 0;
@@ -259,9 +306,10 @@ check_policy(struct rules *r, struct policy *p)
 	}
 
 	p->r_stagger = 0;
-	get_duration(r, &p->stagger, "stagger", &p->r_stagger);
+	get_duration(r, &p->stagger, "stagger", 0, &p->r_stagger);
 	p->r_min_lead = DEFAULT_MIN_LEAD;
-	get_duration(r, &p->min_lead, "min_lead", &p->r_min_lead);
+	get_duration(r, &p->min_lead, "min_lead", 0, &p->r_min_lead);
+	check_outcome(r, p);
 	p->r_has_window_end = 0;
 	if (p->window_end.text != NULL &&
 	    get_time(r, &p->window_end, "window_end", &p->r_window_end) == 0)
@@ -423,13 +471,8 @@ check_api(struct rules *r)
 	a->r_retries = -1;
 	a->r_rate = 0;
 	if (a->timeout.text != NULL &&
-	    get_duration(r, &a->timeout, "timeout", &v) == 0) {
-		if (v == 0)
-			rule_error(r, a->timeout.pos, "range", "timeout must "
-			    "be greater than zero");
-		else
-			a->r_timeout = v;
-	}
+	    get_duration(r, &a->timeout, "timeout", 1, &v) == 0)
+		a->r_timeout = v;
 	if (a->retries.text != NULL &&
 	    get_int(r, &a->retries, "retries", 0, 20, &v) == 0)
 		a->r_retries = (int)v;
@@ -874,6 +917,22 @@ check_targets(struct rules *r)
 	seen_free(&resources);
 }
 
+/* The number of batches of a group whose policy is valid. */
+static size_t
+rules_nbatches(const struct manifest_group *g)
+{
+	return ((g->ntargets + (size_t)g->policy->r_batch_size - 1) /
+	    (size_t)g->policy->r_batch_size);
+}
+
+/* Can a group's policy and targets give PlanTimes? */
+static int
+rules_has_plan_times(const struct manifest_group *g)
+{
+	return (g->policy != NULL && g->policy->ok &&
+	    g->policy->r_ops == OPS_SCHEDULED && g->ntargets > 0);
+}
+
 /*
  * Group-level checks that need the policy and the group's size: the
  * failure budget and the PlanTimes of scheduled batches.
@@ -896,8 +955,7 @@ check_schedule(struct rules *r, struct manifest_group *g)
 	if (p->r_ops != OPS_SCHEDULED)
 		return;
 
-	nb = (g->ntargets + (size_t)p->r_batch_size - 1) /
-	    (size_t)p->r_batch_size;
+	nb = rules_nbatches(g);
 	earliest = r->now + p->r_min_lead;
 	if (r->now != RULES_NO_DEADLINES && p->r_start < earliest) {
 		timefmt_local(p->r_start, r->zone, t1, sizeof(t1));
@@ -943,6 +1001,50 @@ check_schedule(struct rules *r, struct manifest_group *g)
 		    "%s would fit", g->name, outside, nb, t1, d));
 }
 
+/*
+ * after-time: a scheduled group after a scheduled group must start
+ * later than that group's last PlanTime plus its settle_timeout, or it
+ * could never wait for that group's reboots to settle.
+ */
+static void
+check_after_time(struct rules *r, struct manifest_group *g)
+{
+	const struct manifest_group	*a;
+	size_t				 j, k;
+	int64_t				 last, ready;
+	char				 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char				 d[TIMEFMT_LEN];
+
+	if (!rules_has_plan_times(g) || g->name == NULL)
+		return;
+	for (j = 0; j < g->r_nafter; j++) {
+		a = &r->m->groups[g->r_after[j]];
+		if (a == g || !rules_has_plan_times(a))
+			continue;
+		last = a->policy->r_start + (int64_t)(rules_nbatches(a) - 1) *
+		    a->policy->r_stagger;
+		ready = last + a->policy->r_settle_timeout;
+		if (g->policy->r_start > ready)
+			continue;
+		/* The after entry that names a (r_after skips unknowns). */
+		for (k = 0; k < g->nafter; k++) {
+			if (strcmp(g->after[k], a->name) == 0)
+				break;
+		}
+		timefmt_local(g->policy->r_start, r->zone, t1, sizeof(t1));
+		timefmt_local(ready, r->zone, t2, sizeof(t2));
+		timefmt_duration_str(a->policy->r_settle_timeout, d,
+		    sizeof(d));
+		mark(&g->diag, rule_error(r, k < g->nafter ? g->after_pos[k] :
+		    g->name_pos, "after-time", "group \"%s\" is after "
+		    "scheduled group \"%s\" but starts at %s, not later than "
+		    "%s (its last PlanTime + settle_timeout %s): it could "
+		    "never wait for it", g->name, a->name, t1, t2, d));
+		diags_add(r->diags, DIAG_NOTE, g->policy->start.pos, NULL,
+		    "\"%s\" starts here", g->name);
+	}
+}
+
 size_t
 rules_check(struct manifest *m, int64_t now, struct diags *d)
 {
@@ -975,6 +1077,8 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 			    "group \"%s\" has no targets", g->name);
 		check_schedule(&r, g);
 	}
+	for (i = 0; i < m->ngroups; i++)
+		check_after_time(&r, &m->groups[i]);
 	if (m->r_ntargets == 0 && m->groups_pos.line != 0)
 		rule_error(&r, m->groups_pos, "empty",
 		    "the manifest has no targets");

@@ -611,6 +611,107 @@ START_TEST(test_unknown_key)
 }
 END_TEST
 
+/* The outcome keys, in a named and an inline policy, both check forms. */
+START_TEST(test_outcome_keys)
+{
+	struct manifest	*m;
+	struct policy	*p;
+
+	m = load("ensbatch: 1\n"
+	    "name: x\n"
+	    "policies:\n"
+	    "  p:\n"
+	    "    ops: immediate\n"				/* 5 */
+	    "    settle_timeout: 20m\n"
+	    "    soak: 10m\n"
+	    "    check: test -n \"$ENSBATCH_RESOURCE\"\n"
+	    "groups:\n"
+	    "  - name: g\n"					/* 10 */
+	    "    policy:\n"
+	    "      ops: immediate\n"
+	    "      check:\n"
+	    "        command: /bin/probe\n"
+	    "        timeout: 2m\n"				/* 15 */
+	    "        interval: 5s\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") ", resource: " RS("1") "}\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags("");
+	p = &m->policies[0];
+	ck_assert_str_eq(p->settle_timeout.text, "20m");
+	ck_assert_pos(p->settle_timeout.pos, 6, 21);
+	ck_assert_str_eq(p->soak.text, "10m");
+	ck_assert_pos(p->soak.pos, 7, 11);
+	ck_assert_str_eq(p->check_command.text,
+	    "test -n \"$ENSBATCH_RESOURCE\"");
+	ck_assert_pos(p->check_command.pos, 8, 12);
+	ck_assert_pos(p->check_pos, 8, 12);
+	ck_assert_ptr_null(p->check_timeout.text);
+	ck_assert_ptr_null(p->check_interval.text);
+
+	p = m->groups[0].inline_policy;
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(p->settle_timeout.text);
+	ck_assert_ptr_null(p->soak.text);
+	ck_assert_pos(p->check_pos, 14, 9);
+	ck_assert_str_eq(p->check_command.text, "/bin/probe");
+	ck_assert_pos(p->check_command.pos, 14, 18);
+	ck_assert_str_eq(p->check_timeout.text, "2m");
+	ck_assert_pos(p->check_timeout.pos, 15, 18);
+	ck_assert_str_eq(p->check_interval.text, "5s");
+	ck_assert_pos(p->check_interval.pos, 16, 19);
+}
+END_TEST
+
+/* Wrong node kinds and unknown keys of the outcome keys, located. */
+START_TEST(test_outcome_keys_bad)
+{
+	struct manifest	*m;
+
+	m = load("ensbatch: 1\n"
+	    "name: x\n"
+	    "policies:\n"
+	    "  a: {ops: immediate, settle_timeout: [30m], soak: {x: 1}}\n"
+	    "  b: {ops: immediate, check: [true]}\n"		/* 5 */
+	    "  c: {ops: immediate, check: }\n"
+	    "  d: {ops: immediate, check: {comand: x, timeout: 1m}}\n"
+	    "  e: {ops: immediate, check: {command: x, intervall: 1s, "
+	    "retries: 3}}\n"
+	    "  f: {ops: immediate, check: {command: [x], timeout: {}}}\n"
+	    "groups:\n"					/* 10 */
+	    "  - name: g\n"
+	    "    policy: {ops: immediate, chek: true}\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") ", resource: " RS("1") "}\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:4:39: error: policy \"a\" \"settle_timeout\" must be a "
+	    "scalar, found a sequence [type]\n"
+	    "m.yaml:4:52: error: policy \"a\" \"soak\" must be a scalar, "
+	    "found a mapping [type]\n"
+	    "m.yaml:5:30: error: \"check\" must be a command or a mapping "
+	    "with \"command\", found a sequence [type]\n"
+	    "m.yaml:6:30: error: \"check\" must be a command or a mapping "
+	    "with \"command\", found null [type]\n"
+	    "m.yaml:7:30: error: \"check\" has no \"command\" [required]\n"
+	    "m.yaml:7:31: error: unknown key \"comand\" in \"check\"; did "
+	    "you mean \"command\"? [unknown-key]\n"
+	    "m.yaml:8:43: error: unknown key \"intervall\" in \"check\"; "
+	    "did you mean \"interval\"? [unknown-key]\n"
+	    "m.yaml:8:58: error: unknown key \"retries\" in \"check\" "
+	    "[unknown-key]\n"
+	    "m.yaml:9:40: error: \"check\" \"command\" must be a scalar, "
+	    "found a sequence [type]\n"
+	    "m.yaml:9:54: error: \"check\" \"timeout\" must be a scalar, "
+	    "found a mapping [type]\n"
+	    "m.yaml:12:30: error: unknown key \"chek\" in inline policy; "
+	    "did you mean \"check\"? [unknown-key]\n");
+	ck_assert_ptr_null(m->policies[0].settle_timeout.text);
+	ck_assert_ptr_null(m->policies[1].check_command.text);
+	ck_assert_str_eq(m->policies[4].check_command.text, "x");
+}
+END_TEST
+
 START_TEST(test_duplicate_key)
 {
 	struct manifest	*m;
@@ -1206,6 +1307,8 @@ manifest_suite(void)
 	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unknown_key);
+	tcase_add_test(tc, test_outcome_keys);
+	tcase_add_test(tc, test_outcome_keys_bad);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicate_key");

@@ -399,6 +399,76 @@ static const struct {
 	  "m.yaml:7:11: note: first defined here\n",
 	  HEAD POL(IMM) GRP T1 "  - name: h\n    policy: p\n"
 	  "    targets:\n" T2 },
+	{ "range settle_timeout zero",
+	  STD(IMM ", settle_timeout: 0s"),
+	  "m.yaml:5:39: error: settle_timeout must be greater than zero "
+	  "[range]\n",
+	  STD(IMM ", settle_timeout: 1s") },
+	{ "range settle_timeout negative",
+	  STD(IMM ", settle_timeout: -5m"),
+	  "m.yaml:5:39: error: settle_timeout must not be negative "
+	  "[range]\n",
+	  STD(IMM ", settle_timeout: 5m") },
+	{ "duration settle_timeout",
+	  STD(IMM ", settle_timeout: 30"),
+	  "m.yaml:5:39: error: settle_timeout: \"30\" has no unit (use 30s, "
+	  "30m or 30h) [duration]\n",
+	  STD(IMM ", settle_timeout: 30m") },
+	{ "range soak over 30 days",
+	  STD(IMM ", soak: 720h1s"),
+	  "m.yaml:5:29: error: soak must be at most 30 days (720h), found "
+	  "720h1s [range]\n",
+	  STD(IMM ", soak: 720h") },
+	{ "range pause over 30 days",
+	  STD(IMM ", pause: 721h"),
+	  "m.yaml:5:30: error: pause must be at most 30 days (720h), found "
+	  "721h [range]\n",
+	  STD(IMM ", pause: 0s") },
+	{ "range stagger over 30 days",
+	  STD(SCHED ", stagger: 99999999999h"),
+	  "m.yaml:5:59: error: stagger must be at most 30 days (720h), found "
+	  "99999999999h [range]\n",
+	  STD(SCHED ", stagger: 720h") },
+	{ "range min_lead over 30 days",
+	  STD(SCHED ", min_lead: 1000h"),
+	  "m.yaml:5:60: error: min_lead must be at most 30 days (720h), "
+	  "found 1000h [range]\n",
+	  STD(SCHED ", min_lead: 0s") },
+	{ "range check timeout zero",
+	  STD(IMM ", check: {command: probe, timeout: 0s}"),
+	  "m.yaml:5:56: error: check timeout must be greater than zero "
+	  "[range]\n",
+	  STD(IMM ", check: {command: probe, timeout: 1s}") },
+	{ "range check interval",
+	  STD(IMM ", check: {command: probe, interval: 0ms}"),
+	  "m.yaml:5:57: error: check interval must be greater than zero "
+	  "[range]\n",
+	  STD(IMM ", check: {command: probe, interval: 1ms}") },
+	{ "duration check timeout",
+	  STD(IMM ", check: {command: probe, timeout: 5 min}"),
+	  "m.yaml:5:56: error: check timeout: invalid duration \"5 min\": "
+	  "unknown unit \" min\" (use h, m, s or ms) [duration]\n",
+	  STD(IMM ", check: {command: probe, timeout: 5m}") },
+	{ "type check empty",
+	  STD(IMM ", check: \" \""),
+	  "m.yaml:5:30: error: check command is empty [type]\n",
+	  STD(IMM ", check: \"true\"") },
+	{ "after-time",
+	  HEAD "policies:\n  p: {" SCHED ", stagger: 10m, batch_size: 1, "
+	  "settle_timeout: 1h}\n" GRP T1 T2
+	  "  - name: h\n    policy: {ops: scheduled, "
+	  "start: \"2026-12-01 03:10\"}\n"
+	  "    after: [g]\n    targets:\n" TGT(EV("3"), RS("3")),
+	  "m.yaml:14:13: error: group \"h\" is after scheduled group \"g\" "
+	  "but starts at 2026-12-01 03:10:00 +08:00, not later than "
+	  "2026-12-01 03:10:00 +08:00 (its last PlanTime + settle_timeout "
+	  "1h): it could never wait for it [after-time]\n"
+	  "m.yaml:13:37: note: \"h\" starts here\n",
+	  HEAD "policies:\n  p: {" SCHED ", stagger: 10m, batch_size: 1, "
+	  "settle_timeout: 1h}\n" GRP T1 T2
+	  "  - name: h\n    policy: {ops: scheduled, "
+	  "start: \"2026-12-01 03:10:01\"}\n"
+	  "    after: [g]\n    targets:\n" TGT(EV("3"), RS("3")) },
 	{ "empty manifest",
 	  HEAD POL(IMM) "groups: []\n",
 	  "m.yaml:6:9: error: the manifest has no targets [empty]\n",
@@ -619,6 +689,82 @@ START_TEST(test_resolved_defaults)
 	ck_assert_int_eq(p->r_has_window_end, 0);
 	ck_assert_str_eq(tm->r_zone, "Asia/Shanghai");
 	ck_assert_uint_eq(tm->r_ntargets, 2);
+}
+END_TEST
+
+START_TEST(test_resolved_outcome)
+{
+	struct policy	*p;
+
+	check(STD(IMM));
+	p = &tm->policies[0];
+	ck_assert_int_eq(p->r_settle_timeout, 30 * MIN);
+	ck_assert_int_eq(p->r_soak, 0);
+	ck_assert_ptr_null(p->r_check);
+	ck_assert_int_eq(p->r_check_timeout, 5 * MIN);
+	ck_assert_int_eq(p->r_check_interval, 15000);
+	reset();
+	check(STD(IMM ", settle_timeout: 2h, soak: 10m, check: {command: "
+	    "\"test -n x\", timeout: 90s, interval: 2s}"));
+	ck_assert_diags("");
+	p = &tm->policies[0];
+	ck_assert_int_eq(p->ok, 1);
+	ck_assert_int_eq(p->r_settle_timeout, 2 * HOUR);
+	ck_assert_int_eq(p->r_soak, 10 * MIN);
+	ck_assert_str_eq(p->r_check, "test -n x");
+	ck_assert_ptr_eq(p->r_check, p->check_command.text);
+	ck_assert_int_eq(p->r_check_timeout, 90000);
+	ck_assert_int_eq(p->r_check_interval, 2000);
+	reset();
+	check(STD(IMM ", check: probe"));
+	p = &tm->policies[0];
+	ck_assert_str_eq(p->r_check, "probe");
+	ck_assert_int_eq(p->r_check_timeout, 5 * MIN);
+	reset();
+	check(STD(IMM ", settle_timeout: 0s"));
+	ck_assert_int_eq(tm->policies[0].ok, 0);
+}
+END_TEST
+
+/*
+ * after-time applies only between two scheduled groups: an immediate
+ * group on either side has no PlanTime to compare.
+ */
+static const struct {
+	const char	*first;		/* policy of g */
+	const char	*second;	/* policy of h, after g */
+	size_t		 errors;
+} after_time_cases[] = {
+	{ SCHED, "{ops: scheduled, start: \"2026-12-01 02:30:01\"}", 0 },
+	{ SCHED, "{ops: scheduled, start: \"2026-12-01 02:30\"}", 1 },
+	{ SCHED ", settle_timeout: 30m1s",
+	  "{ops: scheduled, start: \"2026-12-01 02:30\"}", 1 },
+	{ SCHED, "{ops: scheduled, start: \"2026-12-01 02:00\"}", 1 },
+	{ SCHED, "{ops: scheduled, start: \"2026-12-01 01:00\"}", 1 },
+	{ IMM, "{ops: scheduled, start: \"2026-12-01 01:00\"}", 0 },
+	{ SCHED, "{ops: immediate}", 0 },
+	{ SCHED ", stagger: 1h, batch_size: 1",
+	  "{ops: scheduled, start: \"2026-12-01 03:30\"}", 1 },
+	{ SCHED ", stagger: 1h, batch_size: 1",
+	  "{ops: scheduled, start: \"2026-12-01 03:31\"}", 0 },
+};
+
+START_TEST(test_after_time)
+{
+	char	*yaml;
+	size_t	 errors;
+
+	/* g's two targets; settle_timeout defaults to 30m. */
+	yaml = xasprintf(HEAD POL("%s") GRP T1 T2
+	    "  - name: h\n    policy: %s\n    after: [g]\n    targets:\n"
+	    TGT(EV("3"), RS("3")), after_time_cases[_i].first,
+	    after_time_cases[_i].second);
+	check_at(yaml, NOW, &errors);
+	free(yaml);
+	ck_assert_uint_eq(errors, after_time_cases[_i].errors);
+	ck_assert_uint_eq(count_rule("after-time"), errors);
+	if (errors > 0)
+		ck_assert_uint_ne(tm->groups[1].diag, 0);
 }
 END_TEST
 
@@ -1136,6 +1282,8 @@ rules_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_resolved_defaults);
 	tcase_add_test(tc, test_resolved_immediate);
+	tcase_add_test(tc, test_resolved_outcome);
+	tcase_add_loop_test(tc, test_after_time, 0, NITEMS(after_time_cases));
 	tcase_add_test(tc, test_resolved_scheduled_local);
 	tcase_add_test(tc, test_resolved_zone);
 	tcase_add_test(tc, test_resolved_inline);
