@@ -22,6 +22,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/journal.h"
+#include "ensbatch/probe.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/settle.h"
 #include "ensbatch/timefmt.h"
@@ -32,11 +33,13 @@
 #define RUNNER_POLL_MAX		30000	/* ms: backoff ceiling */
 #define RUNNER_RECONCILE_WINDOW	60000	/* ms: default --reconcile-window */
 #define RUNNER_TICK		1000	/* ms: countdown refresh */
+#define RUNNER_MAX_CHECKS	8	/* health checks running at once */
 #define RUNNER_REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
 
 enum run_phase {
 	RUN_IDLE,		/* not requested (yet) */
 	RUN_SETTLING,		/* accepted: waiting for the reboot */
+	RUN_CHECKING,		/* settled: its health check runs */
 	RUN_DONE		/* decided */
 };
 
@@ -64,6 +67,9 @@ struct run_target {
 	char				*event_status;
 	char				*instance_status;
 	struct buf			 notes;		/* system-out lines */
+	struct probe			*probe;		/* RUN_CHECKING; NULL
+							   while queued */
+	char				*check_out;	/* its output */
 };
 
 struct run_group {
@@ -89,6 +95,7 @@ struct run {
 	size_t				 done;		/* targets decided */
 	size_t				 failed;
 	int				 observe;	/* status: read-only */
+	size_t				 checks;	/* probes running */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
@@ -298,6 +305,11 @@ runner_settled(struct run *r, struct run_target *t, enum settle_verdict v,
 	char			*cause = NULL, *msg;
 
 	t->settled_at = timefmt_now();
+	if (v == SETTLE_DONE && t->phase == RUN_SETTLING && !r->observe &&
+	    t->rg->pg->group->policy->r_check != NULL) {
+		t->phase = RUN_CHECKING;	/* queued for its check */
+		return;
+	}
 	switch (v) {
 	case SETTLE_DONE:
 		js = JOURNAL_SETTLE_PASSED;
@@ -423,16 +435,130 @@ runner_poll(struct run *r, struct run_target **due, size_t n)
 	return (changed);
 }
 
+/* The end of a check: journal the settle outcome, decide. */
+static void
+runner_check_done(struct run *r, struct run_target *t, int passed,
+    const char *why)
+{
+	const char	*type = passed ? NULL : "HealthCheck";
+	char		*cause = NULL, *msg = NULL;
+
+	if (t->probe != NULL) {
+		runner_set(&t->check_out, probe_output(t->probe));
+		runner_note(t, "check %s after %d attempt%s", passed ?
+		    "passed" : "failed", probe_attempts(t->probe),
+		    probe_attempts(t->probe) == 1 ? "" : "s");
+		probe_free(t->probe);
+		t->probe = NULL;
+		r->checks--;
+	}
+	if (!passed)
+		msg = xasprintf("the health check failed: %s", why);
+	t->settled_at = timefmt_now();
+	if (journal_settle(r->opts->journal, t->tg->event, passed ?
+	    JOURNAL_SETTLE_PASSED : JOURNAL_SETTLE_FAILED, type, msg,
+	    t->event_status, t->instance_status, t->executed_at,
+	    &cause) != 0)
+		runner_journal_failed(r, cause);
+	runner_decide(r, t, passed ? REPORT_PASSED : REPORT_FAILURE, type,
+	    msg);
+	free(msg);
+}
+
+/* Start a queued check when a slot is free. */
+static void
+runner_check_start(struct run *r, struct run_target *t)
+{
+	const struct manifest	*m = r->plan->manifest;
+	const struct policy	*pol = t->rg->pg->group->policy;
+	struct probe_spec	 spec;
+	struct probe_env	 env;
+	char			*cause = NULL;
+
+	if (r->checks >= RUNNER_MAX_CHECKS)
+		return;
+	memset(&spec, 0, sizeof(spec));
+	spec.command = pol->r_check;
+	spec.timeout_ms = pol->r_check_timeout;
+	spec.interval_ms = pol->r_check_interval;
+	memset(&env, 0, sizeof(env));
+	env.resource = t->tg->resource;
+	env.event = t->tg->event;
+	env.group = t->rg->pg->group->name;
+	env.manifest = m->path;
+	env.ticket = m->ticket.text;
+	env.batch = t->batch + 1;
+	if ((t->probe = probe_start(&spec, &env, &cause)) == NULL) {
+		runner_check_done(r, t, 0, cause);
+		free(cause);
+		return;
+	}
+	r->checks++;
+}
+
+/*
+ * Drive the health checks of ts[0..n): start queued ones, poll running
+ * ones.  Returns when the next one needs attention (monotonic ms).
+ */
+static int64_t
+runner_checks(struct run *r, struct run_target **ts, size_t n)
+{
+	enum probe_state	st;
+	size_t			i;
+	int64_t			next = INT64_MAX, at;
+
+	for (i = 0; i < n; i++) {
+		struct run_target	*t = ts[i];
+
+		if (t->phase != RUN_CHECKING)
+			continue;
+		if (t->probe == NULL)
+			runner_check_start(r, t);
+		if (t->probe == NULL)
+			continue;
+		st = probe_poll(t->probe, timefmt_mono());
+		if (st != PROBE_RUNNING) {
+			runner_check_done(r, t, st == PROBE_PASSED,
+			    probe_reason(t->probe));
+			continue;
+		}
+		if ((at = probe_next(t->probe)) < next)
+			next = at;
+	}
+	return (next);
+}
+
+/* Stop the checks of ts[0..n) (a signal): they run again on resume. */
+static void
+runner_checks_stop(struct run *r, struct run_target **ts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (ts[i]->probe != NULL)
+			probe_cancel(ts[i]->probe, timefmt_mono());
+	}
+	for (i = 0; i < n; i++) {
+		if (ts[i]->probe != NULL) {
+			probe_free(ts[i]->probe);
+			ts[i]->probe = NULL;
+			r->checks--;
+		}
+	}
+}
+
 /* "3/5 Executed, 1 Starting" for a live line. */
 static void
 runner_settle_counts(struct run_target *const *ts, size_t n, char *out,
     size_t len)
 {
-	size_t	i, executed = 0, starting = 0, done = 0;
+	size_t	i, executed = 0, starting = 0, done = 0, checking = 0;
 
 	for (i = 0; i < n; i++) {
 		if (ts[i]->phase == RUN_DONE)
 			done++;
+		if (ts[i]->phase == RUN_CHECKING)
+			checking++;
 		if (ts[i]->event_status != NULL &&
 		    strcmp(ts[i]->event_status, "Executed") == 0)
 			executed++;
@@ -441,8 +567,8 @@ runner_settle_counts(struct run_target *const *ts, size_t n, char *out,
 		    ts[i]->phase != RUN_DONE)
 			starting++;
 	}
-	snprintf(out, len, "%zu/%zu Executed, %zu Starting, %zu final",
-	    executed, n, starting, done);
+	snprintf(out, len, "%zu/%zu Executed, %zu Starting, %zu checking, "
+	    "%zu final", executed, n, starting, checking, done);
 }
 
 /*
@@ -457,14 +583,17 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 	struct run_target	**due;
 	size_t			  i, ndue, active;
 	int64_t			  interval = RUNNER_POLL_MIN, next = 0, now;
-	int64_t			  wake, first;
+	int64_t			  wake, first, checks_at;
 	char			  counts[96], left[TIMEFMT_LEN];
 
 	due = xcalloc(n + 1, sizeof(*due));
 	for (;;) {
 		now = timefmt_now();
 		first = INT64_MAX;
+		checks_at = runner_checks(r, ts, n);
 		for (i = 0, ndue = 0, active = 0; i < n; i++) {
+			if (ts[i]->phase == RUN_CHECKING)
+				active++;
 			if (ts[i]->phase != RUN_SETTLING)
 				continue;
 			active++;
@@ -473,8 +602,12 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 			else if (ts[i]->requested_at < first)
 				first = ts[i]->requested_at;
 		}
-		if (active == 0 || runner_stopping(r) || r->journal_error)
+		if (active == 0)
 			break;
+		if (runner_stopping(r) || r->journal_error) {
+			runner_checks_stop(r, ts, n);
+			break;
+		}
 		if (ndue > 0 && now >= next) {
 			interval = runner_poll(r, due, ndue) ? RUNNER_POLL_MIN :
 			    interval * 2 > RUNNER_POLL_MAX ? RUNNER_POLL_MAX :
@@ -490,6 +623,9 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 		wake = ndue > 0 ? next : first;
 		if (first < wake)
 			wake = first;
+		if (checks_at != INT64_MAX &&
+		    checks_at - timefmt_mono() + now < wake)
+			wake = checks_at - timefmt_mono() + now;
 		runner_settle_counts(ts, n, counts, sizeof(counts));
 		if (ndue == 0) {
 			timefmt_duration_str((first - now) / 1000 * 1000, left,
@@ -532,7 +668,8 @@ runner_settle_group(struct run *r, struct run_group *rg)
 
 	ts = xcalloc(rg->pg->group->ntargets + 1, sizeof(*ts));
 	for (j = 0; j < rg->pg->group->ntargets; j++) {
-		if (rg->targets[j].phase == RUN_SETTLING)
+		if (rg->targets[j].phase == RUN_SETTLING ||
+		    rg->targets[j].phase == RUN_CHECKING)
 			ts[n++] = &rg->targets[j];
 	}
 	if (n > 0)
@@ -1357,6 +1494,9 @@ runner_case_out(const struct run_target *t)
 		    NULL ? t->instance_status : "unknown");
 	if (t->notes.len > 0)
 		buf_add(&out, t->notes.data, t->notes.len);
+	if (t->check_out != NULL && *t->check_out != '\0')
+		buf_addf(&out, "check output:\n%s%s", t->check_out,
+		    t->check_out[strlen(t->check_out) - 1] == '\n' ? "" : "\n");
 	return (buf_detach(&out));
 }
 
@@ -1439,9 +1579,11 @@ runner_leftovers(struct run *r, int64_t *first, int64_t *last)
 		for (j = 0; j < rg->pg->group->ntargets; j++) {
 			struct run_target	*rt = &rg->targets[j];
 
-			if (rt->phase != RUN_SETTLING)
+			if (rt->phase != RUN_SETTLING &&
+			    rt->phase != RUN_CHECKING)
 				continue;
-			if (runner_stopping(r) || !rt->scheduled) {
+			if (runner_stopping(r) || !rt->scheduled ||
+			    rt->phase == RUN_CHECKING) {
 				runner_decide(r, rt, REPORT_SKIPPED, NULL,
 				    "interrupted while settling: ensbatch "
 				    "apply --resume follows it");
@@ -1519,6 +1661,8 @@ runner_teardown(struct run *r)
 			free(t->request_id);
 			free(t->event_status);
 			free(t->instance_status);
+			free(t->check_out);
+			probe_free(t->probe);
 			buf_free(&t->notes);
 		}
 		free(rg->targets);
