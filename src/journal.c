@@ -22,6 +22,7 @@
 
 #include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/journal.h"
 #include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
@@ -685,6 +686,94 @@ lock(int fd, const char *path, char **cause)
 		*cause = xasprintf("cannot lock the journal %s: %s", path,
 		    strerror(errno));
 	return (-1);
+}
+
+/* The directory for run locks, created private when missing. */
+static char *
+lock_dir(char **cause)
+{
+	const char	*rt = getenv("XDG_RUNTIME_DIR");
+	char		*dir;
+	struct stat	 st;
+
+	if (rt != NULL && *rt == '/')
+		dir = xasprintf("%s/ensbatch", rt);
+	else
+		dir = xasprintf("/tmp/ensbatch-%lu", (unsigned long)getuid());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("cannot create %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return (NULL);
+	}
+	/* Never follow a directory someone else planted. */
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid()) {
+		*cause = xasprintf("%s is not a directory of this user", dir);
+		free(dir);
+		return (NULL);
+	}
+	return (dir);
+}
+
+int
+journal_lock_run(const char *name, const char *account, const char *jpath,
+    char **cause)
+{
+	char	 hex[HASH_HEX_LEN], host[256], holder[512];
+	char	*dir, *key, *path = NULL, *who = NULL;
+	int	 fd = -1;
+	ssize_t	 n;
+
+	*cause = NULL;
+	if ((dir = lock_dir(cause)) == NULL)
+		return (-1);
+	key = xasprintf("%s\n%s", name, account != NULL ? account : "");
+	hash_sha256_hex(key, strlen(key), hex);
+	path = xasprintf("%s/%.32s.lock", dir, hex);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot open the run lock %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		*cause = xasprintf("another ensbatch apply of %s with this "
+		    "account is running (%s)", name, *holder != '\0' ?
+		    holder : "holder unknown");
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	who = xasprintf("pid %ld, %s@%s, journal %s, since %lld\n",
+	    (long)getpid(), getenv("USER") != NULL ? getenv("USER") : "?",
+	    host, jpath, (long long)(timefmt_now() / 1000));
+	if (ftruncate(fd, 0) != 0 ||
+	    safefile_write_all(fd, who, strlen(who)) != 0) {
+		*cause = xasprintf("cannot write the run lock %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+out:
+	free(who);
+	free(path);
+	free(key);
+	free(dir);
+	return (fd);
+}
+
+void
+journal_unlock_run(int fd)
+{
+	if (fd != -1)
+		close(fd);
 }
 
 struct journal *

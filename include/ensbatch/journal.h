@@ -129,6 +129,18 @@ struct journal	*journal_read(const char *, char **);
 
 void		 journal_free(struct journal *);
 
+/*
+ * One apply at a time per manifest name and account (access key id),
+ * whatever journal each uses: an exclusive lock on a file under
+ * $XDG_RUNTIME_DIR/ensbatch (or /tmp/ensbatch-UID), held until
+ * journal_unlock_run.  The file says who holds it (pid, user@host,
+ * journal, since when), and a loser's *cause quotes it.  Returns a
+ * descriptor, or -1 with *cause.
+ */
+int		 journal_lock_run(const char *, const char *, const char *,
+		    char **);
+void		 journal_unlock_run(int);
+
 /* The manifest hash the journal was written for (borrowed). */
 const char	*journal_sha256(const struct journal *);
 
