@@ -111,7 +111,7 @@ reboot_calls() {
 # ---------------------------------------------------------------- HTTP
 fleet 30 >"$tmp/fleet.yaml"
 start_sim --fleet "$tmp/fleet.yaml" --log "$tmp/http.jsonl" \
-    --reboot-seconds 1 || exit 1
+    --reboot-seconds 0 || exit 1
 ENDPOINT="http://127.0.0.1:$port"
 manifest itest-http 10 3 0 20 >"$tmp/http.yaml"
 
@@ -143,7 +143,7 @@ check "apply --resume after success: exit 0" "$status" 0
 check "apply --resume after success: still 30 effective" \
     "$(effective "$tmp/http.jsonl")" 30
 contains "apply --resume after success: confirmed by the journal" \
-    "$tmp/again.xml" 'confirmed in an earlier run'
+    "$tmp/again.xml" 'settled in an earlier run'
 check "apply --resume after success: 30 passed" \
     "$(attr "$tmp/again.xml" failures)/$(attr "$tmp/again.xml" errors)" 0/0
 

@@ -29,12 +29,15 @@ stop_sim() {
 }
 
 # start_sim ARGS...: start on a free port, wait (bounded) for the port;
-# sets port and ENDPOINT.
+# sets port and ENDPOINT.  Reboots take no time unless ARGS say
+# otherwise (--reboot-seconds S): tests that are not about settling
+# should not wait for it.
 start_sim() {
 	stop_sim
 	rm -f "$tmp/port"
 	"$ENSBATCH_SIM" --listen 127.0.0.1:0 --port-file "$tmp/port" \
-	    --access-key "$AK:$SECRET" "$@" 2>>"$tmp/sim.err" &
+	    --access-key "$AK:$SECRET" --reboot-seconds 0 "$@" \
+	    2>>"$tmp/sim.err" &
 	sim_pid=$!
 	i=0
 	while [ ! -s "$tmp/port" ]; do
