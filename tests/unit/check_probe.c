@@ -347,8 +347,8 @@ START_TEST(test_stdin)
 	ck_assert_int_eq(pipe(fds), 0);
 	saved = dup(0);
 	ck_assert_int_ne(dup2(fds[0], 0), -1);
-	p = start("[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] && "
-	    "read x; echo rc=$?", 2000, 100, 0, 0);
+	p = start("if [ \"$(readlink /proc/$$/fd/0)\" = /dev/null ]; then "
+	    "read x; echo rc=$?; else echo not null; fi", 2000, 100, 0, 0);
 	dup2(saved, 0);
 	close(saved);
 	ck_assert_int_eq(run(p), PROBE_PASSED);
@@ -441,6 +441,20 @@ START_TEST(test_sigint_not_forwarded)
 	ck_assert_int_eq(run(p), PROBE_PASSED);
 	ck_assert_int_ge(probe_test_sigs, 1);
 	ck_assert_str_eq(probe_output(p), "survived\n");
+	probe_free(p);
+}
+END_TEST
+
+/* Signals we ignore are not ignored by the check. */
+START_TEST(test_signals_default)
+{
+	struct probe	*p;
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	p = start("yes | head -n 1", 2000, 100, 0, 0);
+	ck_assert_int_eq(run(p), PROBE_PASSED);
+	ck_assert_str_eq(probe_output(p), "y\n");
 	probe_free(p);
 }
 END_TEST
@@ -589,18 +603,20 @@ END_TEST
 
 /*
  * A check that hangs, with a child of its own, is killed with its
- * whole process group at the timeout.
+ * whole process group at the timeout: SIGTERM reaches the child too.
  */
 START_TEST(test_hang_killed)
 {
 	struct probe	*p;
 	pid_t		 bg, sh;
 	int64_t		 t0;
+	char		*path;
 
 	setenv("D", fixture_dir, 1);
 	t0 = timefmt_mono();
-	p = start("cd \"$D\"; sleep 100 & echo $! > bg; echo $$ > sh; "
-	    "echo waiting; wait", 500, 100, 0, 0);
+	p = start("cd \"$D\"; (trap 'echo term > bgterm; exit 0' TERM; "
+	    "sleep 100 & echo $! > bg; wait) & "
+	    "trap '' TERM; echo $$ > sh; echo waiting; wait", 500, 100, 0, 0);
 	ck_assert_int_eq(drive(p, 1, pids_ready, NULL), PROBE_RUNNING);
 	bg = read_pid("bg");
 	sh = read_pid("sh");
@@ -613,6 +629,9 @@ START_TEST(test_hang_killed)
 	ck_assert_int_eq(probe_attempts(p), 1);
 	ck_assert_int_eq(kill(sh, 0), -1);
 	ck_assert(gone(bg));
+	path = xasprintf("%s/bgterm", fixture_dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	free(path);
 	probe_free(p);
 }
 END_TEST
@@ -873,6 +892,7 @@ probe_suite(void)
 	tcase_add_test(tc, test_fds_closed);
 	tcase_add_test(tc, test_own_group);
 	tcase_add_test(tc, test_sigint_not_forwarded);
+	tcase_add_test(tc, test_signals_default);
 	tcase_add_test(tc, test_sigchld_alone);
 	tcase_add_test(tc, test_eintr);
 	tcase_add_test(tc, test_nonblocking);
