@@ -22,6 +22,7 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/probe.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -708,10 +709,13 @@ probe_poll(struct probe *p, int64_t now)
 		else
 			probe_enforce(p, now);
 	} else if (now >= p->next_at) {
+		/* One that cannot start (no fork now) is tried again. */
 		if (probe_spawn(p, now, &cause) != 0) {
 			free(p->reason);
 			p->reason = cause;
-			p->state = PROBE_FAILED;
+			p->next_at = probe_add(now, p->interval_ms);
+			if (p->next_at >= p->deadline)
+				p->state = PROBE_FAILED;
 		}
 	}
 	return (p->state);

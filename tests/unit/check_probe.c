@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -632,6 +633,45 @@ START_TEST(test_not_found)
 }
 END_TEST
 
+/* Whether the probe arg's last attempt could not start. */
+static int
+start_failed(void *arg)
+{
+	return (starts_with(probe_reason(arg), "cannot start check: "));
+}
+
+/* An attempt that cannot start (no descriptors left) is tried again. */
+START_TEST(test_start_retried)
+{
+	struct rlimit	 was, low;
+	struct probe	*p;
+	char		*path;
+	int		 fd;
+
+	setenv("D", fixture_dir, 1);
+	path = xasprintf("%s/ok", fixture_dir);
+	p = start("[ -e \"$D/ok\" ]", 10000, 50, 0, 0);
+	ck_assert_int_eq(drive(p, 1, attempt_over, p), PROBE_RUNNING);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_ne(fd = open("/dev/null", O_RDONLY), -1);
+	close(fd);
+	low = was;
+	low.rlim_cur = (rlim_t)fd;	/* no descriptor free any more */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	(void)drive(p, 1, start_failed, p);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_eq(probe_state(p), PROBE_RUNNING);
+	ck_assert_msg(start_failed(p), "%s", probe_reason(p));
+	ck_assert_int_eq(probe_attempts(p), 1);
+	ck_assert_int_ne(fd = open(path, O_WRONLY | O_CREAT, 0600), -1);
+	close(fd);
+	ck_assert_int_eq(run(p), PROBE_PASSED);
+	ck_assert_int_eq(probe_attempts(p), 2);
+	probe_free(p);
+	free(path);
+}
+END_TEST
+
 /* Killed by a signal it did not get from us. */
 START_TEST(test_signalled)
 {
@@ -973,6 +1013,7 @@ probe_suite(void)
 	tcase_add_test(tc, test_retry_until_pass);
 	tcase_add_test(tc, test_fail_timeout);
 	tcase_add_test(tc, test_not_found);
+	tcase_add_test(tc, test_start_retried);
 	tcase_add_test(tc, test_signalled);
 	suite_add_tcase(s, tc);
 
