@@ -496,23 +496,20 @@ static int
 probe_reap(struct probe *p, int *status)
 {
 	siginfo_t	si;
+	int		r;
 
 	memset(&si, 0, sizeof si);
-	while (waitid(P_PID, (id_t)p->pid, &si,
-	    WEXITED | WNOHANG | WNOWAIT) != 0) {
-		if (errno != EINTR) {
-			*status = -1;
-			return (1);
-		}
-	}
-	if (si.si_pid == 0)
+	*status = -1;
+	do
+		r = waitid(P_PID, (id_t)p->pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT);
+	while (r == -1 && errno == EINTR);
+	if (r == 0 && si.si_pid == 0)
 		return (0);
-	(void)kill(-p->pid, SIGKILL);
-	while (waitpid(p->pid, status, 0) == -1) {
-		if (errno != EINTR) {
-			*status = -1;
-			break;
-		}
+	if (r == 0) {
+		(void)kill(-p->pid, SIGKILL);
+		while (waitpid(p->pid, status, 0) == -1 && errno == EINTR)
+			/* again */;
 	}
 	return (1);
 }
