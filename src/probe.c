@@ -22,6 +22,7 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/probe.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -495,23 +496,20 @@ static int
 probe_reap(struct probe *p, int *status)
 {
 	siginfo_t	si;
+	int		r;
 
 	memset(&si, 0, sizeof si);
-	while (waitid(P_PID, (id_t)p->pid, &si,
-	    WEXITED | WNOHANG | WNOWAIT) != 0) {
-		if (errno != EINTR) {
-			*status = -1;
-			return (1);
-		}
-	}
-	if (si.si_pid == 0)
+	*status = -1;
+	do
+		r = waitid(P_PID, (id_t)p->pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT);
+	while (r == -1 && errno == EINTR);
+	if (r == 0 && si.si_pid == 0)
 		return (0);
-	(void)kill(-p->pid, SIGKILL);
-	while (waitpid(p->pid, status, 0) == -1) {
-		if (errno != EINTR) {
-			*status = -1;
-			break;
-		}
+	if (r == 0) {
+		(void)kill(-p->pid, SIGKILL);
+		while (waitpid(p->pid, status, 0) == -1 && errno == EINTR)
+			/* again */;
 	}
 	return (1);
 }
@@ -708,10 +706,13 @@ probe_poll(struct probe *p, int64_t now)
 		else
 			probe_enforce(p, now);
 	} else if (now >= p->next_at) {
+		/* One that cannot start (no fork now) is tried again. */
 		if (probe_spawn(p, now, &cause) != 0) {
 			free(p->reason);
 			p->reason = cause;
-			p->state = PROBE_FAILED;
+			p->next_at = probe_add(now, p->interval_ms);
+			if (p->next_at >= p->deadline)
+				p->state = PROBE_FAILED;
 		}
 	}
 	return (p->state);

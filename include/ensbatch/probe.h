@@ -5,12 +5,17 @@
  *
  * The check runs with stdin from /dev/null, stdout and stderr on one
  * pipe (only the last PROBE_OUTPUT_MAX bytes are kept), no descriptor
- * of ours above 2, the ENSBATCH_* variables below and without any
- * cloud credential in its environment, in a session and process group
- * of its own (no controlling terminal, no ^C from it).  Killing a check
- * kills its process group: SIGTERM, then SIGKILL after a grace period.
- * No SIGCHLD handler is installed: probe_poll() asks waitpid about its
- * own child only.
+ * of ours above 2, default signal actions, in a session and process
+ * group of its own (no controlling terminal, no ^C from it).  Its
+ * environment is ours as at probe_start() without any cloud credential
+ * (ALIBABA_CLOUD_*, ALIBABACLOUD_*, ALICLOUD_*, ALIYUN_*, in any case),
+ * plus the ENSBATCH_* variables of struct probe_env and ENSBATCH_ATTEMPT
+ * (1, 2, ...).  Killing a check kills its process group: SIGTERM, then
+ * SIGKILL after a grace period; what the shell leaves running in its
+ * group when it exits is killed too.  No SIGCHLD handler is installed
+ * (SIGCHLD must not be ignored): probe_poll() asks waitid() about its
+ * own child only.  The caller's loop should not sleep past
+ * probe_next(), or output waits in the pipe and limits are late.
  *
  * Times are monotonic milliseconds (timefmt_mono()).
  */
@@ -20,14 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ensbatch/testable.h"
-
 #define PROBE_OUTPUT_MAX	4096	/* bytes of output kept */
 #define PROBE_GRACE_MS		2000	/* default SIGTERM to SIGKILL */
 
 /* What to run; the caller's, read only during probe_start(). */
 struct probe_spec {
-	const char	*command;	/* /bin/sh -c command */
+	const char	*command;	/* /bin/sh -c command; not NULL */
 	int64_t		 timeout_ms;	/* > 0: retried until it passes or
 					   this passed since the start */
 	int64_t		 interval_ms;	/* from an attempt's end to the
@@ -69,9 +72,10 @@ struct probe	*probe_start(const struct probe_spec *,
 
 /*
  * Advance without blocking: read output, reap a finished attempt, kill
- * one past its limit, start the next one when its interval came.
- * Returns the state; once PASSED or FAILED it stays so and no process
- * of the probe runs any more.
+ * one past its limit, start the next one when its interval came (one
+ * that cannot start is tried again after the interval).  Returns the
+ * state; once PASSED or FAILED it stays so and no process of the probe
+ * runs any more.
  */
 enum probe_state probe_poll(struct probe *, int64_t);
 
@@ -115,9 +119,9 @@ const char	*probe_output(const struct probe *);
 
 /*
  * Why the last attempt failed: "exit 3: LAST LINE OF OUTPUT", "killed
- * by signal 9", "killed after 5m timeout", "cancelled", "cannot start
- * check: ...".  NULL if none failed yet or it passed.  Borrowed as
- * probe_output().
+ * by signal 9", "killed after 5m timeout: LAST LINE", "attempt killed
+ * after 30s", "cancelled", "cannot start check: ...".  NULL if none
+ * failed yet or it passed.  Borrowed as probe_output().
  */
 const char	*probe_reason(const struct probe *);
 
