@@ -23,9 +23,6 @@
 
 #include <libxml/xmlstring.h>
 
-/* The testing interface of probe.h. */
-#define ENSBATCH_TESTING
-
 #include "ensbatch/buf.h"
 #include "ensbatch/probe.h"
 #include "ensbatch/timefmt.h"
