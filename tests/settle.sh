@@ -320,6 +320,78 @@ later "after scheduled: sent after the scheduled reboots settled" \
 check "after scheduled: the scheduled ones passed" \
     "$(case_of "$tmp/after.xml" "$(ev 1)")" passed
 
+# ------------------------------------------------------- health checks
+fleet 4 >"$tmp/f7.yaml"
+start_sim --fleet "$tmp/f7.yaml" --log "$tmp/chk.jsonl" \
+    --reboot-seconds 0.5 || exit 1
+{
+	header checks
+	printf 'ticket: CHG-42\n'
+	cat <<EOF
+policies:
+  p:
+    ops: immediate
+    batch_size: 1
+    max_failures: 1
+    settle_timeout: 20s
+    check:
+      command: 'env >"$tmp/env.\$ENSBATCH_RESOURCE"; echo "probing \$ENSBATCH_RESOURCE"; test "\$ENSBATCH_RESOURCE" != "$(res 2)"'
+      timeout: 2s
+      interval: 1s
+  missing:
+    ops: immediate
+    settle_timeout: 20s
+    check:
+      command: nosuch-check-command-xyz
+      timeout: 2s
+  hangs:
+    ops: immediate
+    settle_timeout: 20s
+    check:
+      command: 'sleep 1001 & sleep 1002'
+      timeout: 2s
+groups:
+  - name: g
+    policy: p
+    targets:
+EOF
+	targets 1 2
+	printf '  - name: m\n    policy: missing\n    targets:\n'
+	targets 3 3
+	printf '  - name: h\n    policy: hangs\n    targets:\n'
+	targets 4 4
+} >"$tmp/checks.yaml"
+run apply --yes --report "$tmp/checks.xml" "$tmp/checks.yaml"
+check "checks: exit 1" "$status" 1
+check "checks: a passing check passes" \
+    "$(case_of "$tmp/checks.xml" "$(ev 1)")" passed
+check "checks: a failing check fails the target" \
+    "$(case_of "$tmp/checks.xml" "$(ev 2)")" "failure HealthCheck"
+contains "checks: its output is in system-out" "$tmp/checks.xml" \
+    "probing $(res 2)"
+contains "checks: retried until its timeout" "$tmp/checks.xml" \
+    'check failed after [2-9] attempts'
+check "checks: a missing command fails the target" \
+    "$(case_of "$tmp/checks.xml" "$(ev 3)")" "failure HealthCheck"
+contains "checks: with the shell's message" "$tmp/checks.xml" 'not found'
+check "checks: a hanging check fails the target" \
+    "$(case_of "$tmp/checks.xml" "$(ev 4)")" "failure HealthCheck"
+if pgrep -f 'sleep 100[12]' >/dev/null; then
+	not_ok "checks: a hanging check is killed with its process group"
+	pkill -f 'sleep 100[12]'
+else
+	ok "checks: a hanging check is killed with its process group"
+fi
+e="$tmp/env.$(res 1)"
+check "checks: ENSBATCH_* in the environment" \
+    "$(grep -c -e "^ENSBATCH_RESOURCE=$(res 1)\$" -e "^ENSBATCH_EVENT=$(ev 1)\$" \
+    -e '^ENSBATCH_GROUP=g$' -e '^ENSBATCH_BATCH=1$' -e '^ENSBATCH_TICKET=CHG-42$' \
+    -e "^ENSBATCH_MANIFEST=$tmp/checks.yaml\$" "$e")" 6
+check "checks: no credentials in the environment" \
+    "$(grep -c -e ALIBABA_CLOUD -e "$SECRET" "$e")" 0
+check "checks: batch 2's check knows its batch" \
+    "$(grep -c '^ENSBATCH_BATCH=2$' "$tmp/env.$(res 2)")" 1
+
 # ------------------------------------- SIGINT while settling, then resume
 # interrupted NAME PAUSE REBOOT CONDITION: start an apply of four targets
 # in batches of two, wait (bounded) until CONDITION holds, send SIGINT.
