@@ -26,32 +26,34 @@
 #include "ensbatch/runner.h"
 #include "ensbatch/xmalloc.h"
 
-static int	cmd_apply_exec(int, char **);
+static int	cmd_apply_exec(struct cmd_args *);
+
+static const struct cmd_option apply_options[] = {
+	{ OPT_PLAN, 0, "plan", CMD_STRING, "PLAN.json",
+	  "send exactly the batches of this approved plan", 0, 0 },
+	{ OPT_YES, 0, "yes", CMD_FLAG, NULL,
+	  "do not ask for confirmation", 0, 0 },
+	{ OPT_REPORT, 0, "report", CMD_STRING, "FILE.xml",
+	  "write the JUnit report of the run", 0, 0 },
+	{ OPT_JOURNAL, 0, "journal", CMD_STRING, "FILE",
+	  "the journal (default NAME.journal.jsonl beside the report)",
+	  0, 0 },
+	{ OPT_RESUME, 0, "resume", CMD_FLAG, NULL,
+	  "continue the run recorded in the journal", 0, 0 },
+	{ OPT_PARALLEL, 0, "parallel", CMD_NUMBER, "N",
+	  "calls of a scheduled group in flight (default 4)", 1, 64 },
+	{ OPT_NO_PREFLIGHT, 0, "no-preflight", CMD_FLAG, NULL,
+	  "do not ask the API about the events first", 0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_apply_entry = {
 	"apply",
-	"[--plan PLAN.json] [--yes] [--report FILE.xml] [--journal FILE]\n"
-	"                      [--resume] [--parallel N] [--no-preflight]\n"
-	"                      [--endpoint URL] [--profile NAME] "
-	"[--signature v3|v1]\n"
-	"                      [--cacert FILE] [--timeout DUR] "
-	"[--retries N] [--rate N]\n"
-	"                      [-q] [-v] [--color WHEN] MANIFEST",
 	"reboot the manifest's targets through the ENS API",
+	"MANIFEST", 1, 1,
+	{ apply_options, options_output, options_verbose, options_endpoint,
+	  options_net, NULL },
 	cmd_apply_exec
-};
-
-static const struct option apply_long[] = {
-	OPTIONS_LONG,
-	OPTIONS_NET,
-	{ "yes", no_argument, NULL, OPT_YES },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT },
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "resume", no_argument, NULL, OPT_RESUME },
-	{ "plan", required_argument, NULL, OPT_PLAN },
-	{ NULL, 0, NULL, 0 }
 };
 
 static volatile sig_atomic_t apply_stop;
@@ -126,9 +128,9 @@ summary(const struct report *r, const char *path)
 }
 
 static int
-cmd_apply_exec(int argc, char **argv)
+cmd_apply_exec(struct cmd_args *a)
 {
-	struct options		 o;
+	struct options		 o = a->o;
 	struct runner_opts	 ro;
 	struct diags		*d = NULL;
 	struct manifest		*m = NULL;
@@ -139,69 +141,22 @@ cmd_apply_exec(int argc, char **argv)
 	struct report		*rep = NULL;
 	struct ens_reply	 reply;
 	struct sigaction	 sa;
-	const char		*report_path = NULL, *plan_path = NULL;
-	const char		*journal_arg = NULL;
+	const char		*report_path = cmd_value(a, OPT_REPORT);
+	const char		*plan_path = cmd_value(a, OPT_PLAN);
+	const char		*journal_arg = cmd_value(a, OPT_JOURNAL);
 	char			*jpath = NULL;
 	struct journal		*journal = NULL;
-	char			*cause = NULL, *end;
+	char			*cause = NULL;
 	int64_t			 now;
-	long			 parallel = 4;
-	int			 ch, r, yes = 0, preflight = 1, resume = 0;
+	long			 parallel = cmd_number(a, OPT_PARALLEL, 4);
+	int			 yes = cmd_has(a, OPT_YES);
+	int			 preflight = !cmd_has(a, OPT_NO_PREFLIGHT);
+	int			 resume = cmd_has(a, OPT_RESUME);
 	int			 rc = EXIT_USAGE;
+	const char		*path = a->argv[0];
 
 	memset(&creds, 0, sizeof(creds));
 	memset(&reply, 0, sizeof(reply));
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, apply_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg, &cmd_apply_entry)) == 1)
-			continue;
-		if (r == -1)
-			goto out;
-		switch (ch) {
-		case OPT_YES:
-			yes = 1;
-			break;
-		case OPT_REPORT:
-			report_path = optarg;
-			break;
-		case OPT_PARALLEL:
-			errno = 0;
-			parallel = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || parallel < 1 ||
-			    parallel > 64) {
-				fprintf(stderr, "ensbatch apply: --parallel "
-				    "must be 1 to 64\n");
-				goto out;
-			}
-			break;
-		case OPT_NO_PREFLIGHT:
-			preflight = 0;
-			break;
-		case OPT_JOURNAL:
-			journal_arg = optarg;
-			break;
-		case OPT_RESUME:
-			resume = 1;
-			break;
-		case OPT_PLAN:
-			plan_path = optarg;
-			break;
-		default:
-			options_usage(&cmd_apply_entry, stderr);
-			goto out;
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_apply_entry, stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (argc - optind != 1) {
-		options_usage(&cmd_apply_entry, stderr);
-		goto out;
-	}
 	if (!yes && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "ensbatch apply: no terminal to confirm on: "
 		    "pass --yes to reboot without asking\n");
@@ -210,7 +165,7 @@ cmd_apply_exec(int argc, char **argv)
 
 	/* 1. Validate offline: nothing is sent for an invalid manifest. */
 	d = diags_new();
-	m = options_load(argv[optind], NULL, !resume, d, &now, &cause);
+	m = options_load(path, NULL, !resume, d, &now, &cause);
 	if (m != NULL && plan_path != NULL) {
 		/* An approved plan is checked first: "stale" says why. */
 		p = plan_build(m, now);
@@ -223,7 +178,7 @@ cmd_apply_exec(int argc, char **argv)
 	diags_print(d, stderr, options_use_color(&o, stderr));
 	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
 		fprintf(stderr, "%s: invalid manifest: nothing was sent\n",
-		    argv[optind]);
+		    path);
 		goto out;
 	}
 	if (p == NULL)
@@ -267,7 +222,7 @@ cmd_apply_exec(int argc, char **argv)
 		diags_print(d, stderr, options_use_color(&o, stderr));
 		if (pf->errors > 0) {
 			fprintf(stderr, "%s: preflight found %zu problem%s: "
-			    "nothing was sent\n", argv[optind], pf->errors,
+			    "nothing was sent\n", path, pf->errors,
 			    pf->errors == 1 ? "" : "s");
 			rc = EXIT_ENV;
 			goto out;

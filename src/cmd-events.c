@@ -22,26 +22,26 @@
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-static int	cmd_events_exec(int, char **);
+static int	cmd_events_exec(struct cmd_args *);
+
+/* The order of --format's values is that of enum events_format. */
+static const struct cmd_option events_options[] = {
+	{ OPT_STATUS, 0, "status", CMD_STRING, "S,...",
+	  "only events with one of these statuses", 0, 0 },
+	{ OPT_RESOURCE, 0, "resource", CMD_STRING, "ID,...",
+	  "only the events of these instances", 0, 0 },
+	{ OPT_FORMAT, 0, "format", CMD_CHOICE, "table|yaml|json",
+	  "the output: a table, a starter manifest, or JSON", 0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_events_entry = {
 	"events",
-	"[--status S,...] [--resource ID,...] [--format table|yaml|json]\n"
-	"                       [--endpoint URL] [--profile NAME] "
-	"[--signature v3|v1]\n"
-	"                       [--cacert FILE] [--timeout DUR] "
-	"[--retries N] [--rate N] [-v]",
 	"list system-maintenance reboot events (discovery)",
+	"", 0, 0,
+	{ events_options, options_verbose, options_endpoint, options_net,
+	  NULL },
 	cmd_events_exec
-};
-
-static const struct option events_long[] = {
-	OPTIONS_LONG,
-	OPTIONS_NET,
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "resource", required_argument, NULL, OPT_RESOURCE },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ NULL, 0, NULL, 0 }
 };
 
 enum events_format {
@@ -182,71 +182,29 @@ print_yaml(const struct ens_event *ev, size_t n, const char *endpoint)
 }
 
 static int
-cmd_events_exec(int argc, char **argv)
+cmd_events_exec(struct cmd_args *a)
 {
-	struct options		 o;
 	struct creds		 creds;
 	struct ens_client	*ens = NULL;
 	struct ens_reply	 reply;
 	struct ens_event	*ev = NULL;
-	enum events_format	 format = EVENTS_TABLE;
-	const char		*status_arg = NULL, *res_arg = NULL;
+	enum events_format	 format;
+	const char		*status_arg = cmd_value(a, OPT_STATUS);
+	const char		*res_arg = cmd_value(a, OPT_RESOURCE);
 	char			**statuses = NULL, **res = NULL;
 	char			*scopy = NULL, *rcopy = NULL, *cause = NULL;
 	size_t			 nstat = 0, nres = 0, nev = 0, i, k;
-	int			 ch, r, rc = EXIT_USAGE;
+	int			 rc = EXIT_USAGE;
 
 	memset(&creds, 0, sizeof(creds));
 	memset(&reply, 0, sizeof(reply));
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, events_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg,
-		    &cmd_events_entry)) == 1)
-			continue;
-		if (r == -1)
-			goto out;
-		switch (ch) {
-		case OPT_STATUS:
-			status_arg = optarg;
-			break;
-		case OPT_RESOURCE:
-			res_arg = optarg;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "table") == 0)
-				format = EVENTS_TABLE;
-			else if (strcmp(optarg, "yaml") == 0)
-				format = EVENTS_YAML;
-			else if (strcmp(optarg, "json") == 0)
-				format = EVENTS_JSON;
-			else {
-				fprintf(stderr, "ensbatch events: --format "
-				    "must be table, yaml or json\n");
-				goto out;
-			}
-			break;
-		default:
-			options_usage(&cmd_events_entry, stderr);
-			goto out;
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_events_entry, stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (optind != argc) {
-		options_usage(&cmd_events_entry, stderr);
-		goto out;
-	}
+	format = (enum events_format)cmd_choice(a, OPT_FORMAT, EVENTS_TABLE);
 	if (status_arg != NULL)
 		statuses = split_list(status_arg, &scopy, &nstat);
 	if (res_arg != NULL)
 		res = split_list(res_arg, &rcopy, &nres);
 
-	if ((ens = options_connect(&o, NULL, &creds, &cause)) == NULL) {
+	if ((ens = options_connect(&a->o, NULL, &creds, &cause)) == NULL) {
 		fprintf(stderr, "ensbatch events: %s\n", cause);
 		rc = EXIT_ENV;
 		goto out;
@@ -277,7 +235,7 @@ cmd_events_exec(int argc, char **argv)
 			rc = EXIT_ENV;
 		break;
 	case EVENTS_YAML:
-		if (print_yaml(ev, k, o.endpoint) != 0)
+		if (print_yaml(ev, k, a->o.endpoint) != 0)
 			rc = EXIT_ENV;
 		break;
 	}
