@@ -18,6 +18,7 @@
 #include "ensbatch/exitcode.h"
 #include "ensbatch/journal.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
@@ -158,8 +159,8 @@ cmd_apply_exec(struct cmd_args *a)
 	memset(&creds, 0, sizeof(creds));
 	memset(&reply, 0, sizeof(reply));
 	if (!yes && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "ensbatch apply: no terminal to confirm on: "
-		    "pass --yes to reboot without asking\n");
+		msg_error("no terminal to confirm on: "
+		    "pass --yes to reboot without asking");
 		goto out;
 	}
 
@@ -171,7 +172,7 @@ cmd_apply_exec(struct cmd_args *a)
 		p = plan_build(m, now);
 		if (plan_verify(p, plan_path, resume ? RULES_NO_DEADLINES :
 		    now, &cause) != 0) {
-			fprintf(stderr, "ensbatch apply: %s\n", cause);
+			msg_error("%s", cause);
 			goto out;
 		}
 	}
@@ -189,20 +190,20 @@ cmd_apply_exec(struct cmd_args *a)
 		/* Read it now: a wrong journal must stop us before the API. */
 		if ((journal = journal_resume(jpath, m->sha256,
 		    &cause)) == NULL) {
-			fprintf(stderr, "ensbatch apply: %s\n", cause);
+			msg_error("%s", cause);
 			goto out;
 		}
 	} else if (access(jpath, F_OK) == 0) {
-		fprintf(stderr, "ensbatch apply: the journal %s already "
+		msg_error("the journal %s already "
 		    "exists: an earlier run wrote it; finish that run with "
-		    "--resume, or move the file away\n", jpath);
+		    "--resume, or move the file away", jpath);
 		goto out;
 	}
 
 	/* 2. Credentials and endpoint. */
 	o.stop = &apply_stop;
 	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
@@ -212,8 +213,8 @@ cmd_apply_exec(struct cmd_args *a)
 		diags_clear(d);
 		pf = preflight_run(p, ens, d, &reply);
 		if (pf == NULL) {
-			fprintf(stderr, "ensbatch apply: preflight failed: "
-			    "%s%s%s\n", reply.code != NULL ? reply.code : "",
+			msg_error("preflight failed: "
+			    "%s%s%s", reply.code != NULL ? reply.code : "",
 			    reply.code != NULL ? ": " : "", reply.message);
 			rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED :
 			    EXIT_ENV;
@@ -231,8 +232,8 @@ cmd_apply_exec(struct cmd_args *a)
 
 	/* 4. Confirmation. */
 	if (!yes && !confirm(p, pf != NULL ? pf->done : 0)) {
-		fprintf(stderr, "ensbatch apply: not confirmed: nothing was "
-		    "sent\n");
+		msg_error("not confirmed: nothing was "
+		    "sent");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -240,7 +241,7 @@ cmd_apply_exec(struct cmd_args *a)
 	/* 5. Run, with every call in the journal. */
 	if (journal == NULL && (journal = journal_create(jpath, m->sha256,
 	    m->name.text, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
@@ -260,7 +261,7 @@ cmd_apply_exec(struct cmd_args *a)
 	rc = runner_run(p, pf, ens, &ro, &rep);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
+		msg_error("%s", cause);
 		if (rc == EXIT_OK)
 			rc = EXIT_FAILED;
 	}

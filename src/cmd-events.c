@@ -18,6 +18,7 @@
 #include "ensbatch/emit.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
@@ -169,14 +170,14 @@ print_yaml(const struct ens_event *ev, size_t n, const char *endpoint)
 	spec.ntargets = k;
 	buf_init(&b);
 	if ((rc = emit_manifest(&b, &spec, &cause)) != 0) {
-		fprintf(stderr, "ensbatch events: %s\n", cause);
+		msg_error("%s", cause);
 		free(cause);
 	} else
 		fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
 	if (k == 0)
-		fprintf(stderr, "ensbatch events: no event waits for a "
-		    "reboot: the manifest has no targets\n");
+		msg_warn("no event waits for a reboot: the manifest has no "
+		    "targets");
 	free(t);
 	return (rc);
 }
@@ -205,15 +206,13 @@ cmd_events_exec(struct cmd_args *a)
 		res = split_list(res_arg, &rcopy, &nres);
 
 	if ((ens = options_connect(&a->o, NULL, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch events: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
 	if (ens_describe_events(ens, (const char *const *)res, nres,
 	    "Instance:" ENS_REBOOT_TYPE, &ev, &nev, &reply) != 0) {
-		fprintf(stderr, "ensbatch events: DescribeHistoryEvents "
-		    "failed: %s: %s\n", reply.code, reply.message);
-		rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED : EXIT_ENV;
+		rc = msg_api_failure(&reply, "DescribeHistoryEvents failed");
 		goto out;
 	}
 	/* Wanted events first (swapped, so each is still owned once). */

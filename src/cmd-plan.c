@@ -13,6 +13,7 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/report.h"
@@ -89,7 +90,7 @@ cmd_plan_exec(struct cmd_args *a)
 	d = diags_new();
 	m = options_load(path, now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		goto out;
 	}
 	diags_print(d, stderr, options_use_color(&a->o, stderr));
@@ -100,7 +101,7 @@ cmd_plan_exec(struct cmd_args *a)
 		rep = unparsed_report(path, now_arg, d);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
@@ -111,15 +112,13 @@ cmd_plan_exec(struct cmd_args *a)
 		goto out;
 	}
 	if (out != NULL && plan_save(p, out, &cause) != 0) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
-	if (!a->o.quiet && plan_print(p, format, stdout) != 0) {
-		fprintf(stderr, "ensbatch plan: cannot write the plan\n");
-		rc = EXIT_ENV;
-		goto out;
-	}
+	/* A failure to write is found and reported by main(). */
+	if (!a->o.quiet)
+		(void)plan_print(p, format, stdout);
 	rc = EXIT_OK;
 out:
 	free(cause);

@@ -13,6 +13,7 @@
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
@@ -54,15 +55,13 @@ validate_online(struct manifest *m, int64_t now, struct diags *d,
 
 	memset(&reply, 0, sizeof(reply));
 	if ((ens = options_connect(o, m, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch validate: %s\n", cause);
+		msg_error("%s", cause);
 		free(cause);
 		return (EXIT_ENV);
 	}
 	p = plan_build(m, now);
 	if ((pf = preflight_run(p, ens, d, &reply)) == NULL) {
-		fprintf(stderr, "ensbatch validate: %s: %s\n", reply.code,
-		    reply.message);
-		rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED : EXIT_ENV;
+		rc = msg_api_failure(&reply, "preflight failed");
 	} else
 		rc = pf->errors > 0 ? EXIT_USAGE : EXIT_OK;
 	preflight_free(pf);
@@ -88,7 +87,7 @@ validate_one(const char *path, const char *now_arg, int online,
 	d = diags_new();
 	m = options_load(path, now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
-		fprintf(stderr, "ensbatch validate: %s\n", cause);
+		msg_error("%s", cause);
 		free(cause);
 		goto out;
 	}

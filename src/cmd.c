@@ -14,11 +14,13 @@
 #include "ensbatch/cmd.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/xmalloc.h"
 
 /* Adding a command: its entry here, in the order of "ensbatch --help". */
-static const struct cmd_entry *const cmd_table[] = {
+const struct cmd_entry *const cmd_table[] = {
 	&cmd_validate_entry,
 	&cmd_plan_entry,
 	&cmd_apply_entry,
@@ -259,7 +261,7 @@ cmd_getopt_find(const struct cmd_getopt *g, int ch)
 }
 
 /* "a, b or c" from "a|b|c".  Caller frees. */
-static char *
+TESTABLE char *
 cmd_choices(const char *metavar)
 {
 	struct buf	 b;
@@ -277,7 +279,7 @@ cmd_choices(const char *metavar)
 }
 
 /* The index of value among the '|'-separated metavar, or -1. */
-static int
+TESTABLE int
 cmd_choice_index(const char *metavar, const char *value)
 {
 	const char	*p, *bar;
@@ -310,8 +312,7 @@ cmd_store(struct cmd_args *a, const struct cmd_option *o, const char *arg)
 		if ((a->choice[o->id] = cmd_choice_index(o->metavar,
 		    arg)) < 0) {
 			list = cmd_choices(o->metavar);
-			fprintf(stderr, "ensbatch %s: --%s must be %s\n",
-			    a->entry->name, o->long_name, list);
+			msg_error("--%s must be %s", o->long_name, list);
 			free(list);
 			return (-1);
 		}
@@ -321,9 +322,8 @@ cmd_store(struct cmd_args *a, const struct cmd_option *o, const char *arg)
 		v = strtol(arg, &end, 10);
 		if (errno != 0 || end == arg || *end != '\0' || v < o->min ||
 		    v > o->max) {
-			fprintf(stderr, "ensbatch %s: --%s must be %ld to "
-			    "%ld\n", a->entry->name, o->long_name, o->min,
-			    o->max);
+			msg_error("--%s must be %ld to %ld", o->long_name,
+			    o->min, o->max);
 			return (-1);
 		}
 		a->number[o->id] = v;
@@ -342,21 +342,19 @@ cmd_getopt_error(const struct cmd_args *a, const struct cmd_getopt *g,
 
 	len = (int)strcspn(word, "=");
 	if (ch == ':' && (o = cmd_getopt_find(g, optopt)) != NULL)
-		fprintf(stderr, "ensbatch %s: option --%s needs a value "
-		    "(%s)\n", a->entry->name, o->long_name, o->metavar);
+		msg_error("option --%s needs a value (%s)", o->long_name,
+		    o->metavar);
 	else if (optopt != 0 && optopt < CMD_LONG_BASE)
-		fprintf(stderr, "ensbatch %s: unknown option -%c\n",
-		    a->entry->name, optopt);
+		msg_error("unknown option -%c", optopt);
 	else
-		fprintf(stderr, "ensbatch %s: unknown option %.*s\n",
-		    a->entry->name, len, word);
+		msg_error("unknown option %.*s", len, word);
 }
 
 /*
  * Parse the options and check the number of arguments.  Returns -1
  * (go on), or an exit code: EXIT_OK after --help, EXIT_USAGE.
  */
-static int
+TESTABLE int
 cmd_parse(struct cmd_args *a, int argc, char **argv)
 {
 	struct cmd_getopt	 g;
@@ -388,17 +386,16 @@ cmd_parse(struct cmd_args *a, int argc, char **argv)
 	a->argc = argc - optind;
 	a->argv = argv + optind;
 	if (a->argc < a->entry->lower) {
-		fprintf(stderr, "ensbatch %s: missing %s\n", a->entry->name,
-		    a->entry->args);
+		msg_error("missing %s", a->entry->args);
 		goto usage;
 	}
 	if (a->entry->upper >= 0 && a->argc > a->entry->upper) {
-		fprintf(stderr, "ensbatch %s: unexpected argument \"%s\"\n",
-		    a->entry->name, a->argv[a->entry->upper]);
+		msg_error("unexpected argument \"%s\"",
+		    a->argv[a->entry->upper]);
 		goto usage;
 	}
 	if (options_from_args(&a->o, a, &cause) != 0) {
-		fprintf(stderr, "ensbatch %s: %s\n", a->entry->name, cause);
+		msg_error("%s", cause);
 		goto out;
 	}
 	rc = -1;
@@ -416,17 +413,21 @@ out:
 static void
 cmd_unknown(const char *name)
 {
-	const char	*names[sizeof(cmd_table) / sizeof(cmd_table[0])];
-	const char	*hint;
-	size_t		 n;
+	const char	**names;
+	const char	 *hint;
+	size_t		  n;
 
+	for (n = 0; cmd_table[n] != NULL; n++)
+		continue;
+	names = xcalloc(n, sizeof(*names));
 	for (n = 0; cmd_table[n] != NULL; n++)
 		names[n] = cmd_table[n]->name;
 	if ((hint = manifest_suggest(name, names, n)) != NULL)
-		fprintf(stderr, "ensbatch: unknown command \"%s\"; did you "
-		    "mean \"%s\"?\n", name, hint);
+		msg_error("unknown command \"%s\"; did you mean \"%s\"?",
+		    name, hint);
 	else
-		fprintf(stderr, "ensbatch: unknown command \"%s\"\n", name);
+		msg_error("unknown command \"%s\"", name);
+	free(names);
 	cmd_list(stderr);
 }
 
@@ -442,13 +443,16 @@ cmd_run(int argc, char **argv)
 			break;
 	}
 	if (*cmd == NULL) {
+		msg_setup(NULL, 0, 0);
 		cmd_unknown(argv[0]);
 		return (EXIT_USAGE);
 	}
+	msg_setup((*cmd)->name, 0, 0);
 	memset(&a, 0, sizeof(a));
 	a.entry = *cmd;
 	if ((rc = cmd_parse(&a, argc, argv)) != -1)
 		return (rc);
+	msg_setup((*cmd)->name, a.o.quiet, options_use_color(&a.o, stderr));
 	return ((*cmd)->exec(&a));
 }
 

@@ -65,6 +65,9 @@ struct cmd_args {
 	char			**argv;
 };
 
+/* Every command, NULL-terminated. */
+extern const struct cmd_entry *const cmd_table[];
+
 extern const struct cmd_entry cmd_apply_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_validate_entry;
@@ -96,5 +99,17 @@ const char	*cmd_value(const struct cmd_args *, int);
 /* A CMD_NUMBER or CMD_CHOICE value, or dflt when not given. */
 long		 cmd_number(const struct cmd_args *, int, long);
 int		 cmd_choice(const struct cmd_args *, int, int);
+
+#ifdef ENSBATCH_TESTING
+/* The index of a value among the '|'-separated choices, or -1. */
+int	 cmd_choice_index(const char *, const char *);
+/* "a, b or c" from "a|b|c" (caller frees). */
+char	*cmd_choices(const char *);
+/*
+ * Parse argv (argv[0] the command name) into a->entry's options: -1
+ * to go on, else the exit code (EXIT_OK after --help, EXIT_USAGE).
+ */
+int	 cmd_parse(struct cmd_args *, int, char **);
+#endif
 
 #endif
