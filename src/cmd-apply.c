@@ -82,9 +82,37 @@ apply_signal(int sig)
 	errno = saved;
 }
 
+/* The state of one apply, step by step. */
+struct apply {
+	struct options		 o;		/* the common options */
+	const char		*path;		/* the manifest */
+	const char		*report_path;
+	const char		*plan_path;
+	const char		*journal_arg;
+	size_t			 parallel;
+	int			 yes;
+	int			 preflight;
+	int			 resume;
+
+	struct diags		*d;
+	struct manifest		*m;
+	struct plan		*p;
+	int64_t			 now;
+	char			*jpath;
+	struct journal		*journal;
+	struct creds		 creds;
+	struct ens_client	*ens;
+	struct ens_reply	 reply;
+	struct preflight	*pf;
+	struct report		*rep;
+};
+
+/* A step that lets the run go on returns APPLY_GO, else an exit code. */
+#define APPLY_GO	(-1)
+
 /* NAME.journal.jsonl beside the report, or here.  Caller frees. */
 static char *
-journal_path(const char *report, const char *name)
+apply_journal_path(const char *report, const char *name)
 {
 	const char	*slash;
 
@@ -96,7 +124,7 @@ journal_path(const char *report, const char *name)
 
 /* Ask on the terminal; anything but y/yes is no. */
 static int
-confirm(const struct plan *p, size_t skipped)
+apply_ask(const struct plan *p, size_t skipped)
 {
 	char	line[64];
 
@@ -112,8 +140,9 @@ confirm(const struct plan *p, size_t skipped)
 	return (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0);
 }
 
+/* The summary line on stdout: the outcomes of the report's cases. */
 static void
-summary(const struct report *r, const char *path)
+apply_summary(const struct report *r, const char *path)
 {
 	size_t	i, j, n[4] = { 0, 0, 0, 0 };
 
@@ -128,156 +157,211 @@ summary(const struct report *r, const char *path)
 	putchar('\n');
 }
 
+/* 1. Validate offline: nothing is sent for an invalid manifest. */
 static int
-cmd_apply_exec(struct cmd_args *a)
+apply_validate(struct apply *ap)
 {
-	struct options		 o = a->o;
-	struct runner_opts	 ro;
-	struct diags		*d = NULL;
-	struct manifest		*m = NULL;
-	struct plan		*p = NULL;
-	struct preflight	*pf = NULL;
-	struct ens_client	*ens = NULL;
-	struct creds		 creds;
-	struct report		*rep = NULL;
-	struct ens_reply	 reply;
-	struct sigaction	 sa;
-	const char		*report_path = cmd_value(a, OPT_REPORT);
-	const char		*plan_path = cmd_value(a, OPT_PLAN);
-	const char		*journal_arg = cmd_value(a, OPT_JOURNAL);
-	char			*jpath = NULL;
-	struct journal		*journal = NULL;
-	char			*cause = NULL;
-	int64_t			 now;
-	long			 parallel = cmd_number(a, OPT_PARALLEL, 4);
-	int			 yes = cmd_has(a, OPT_YES);
-	int			 preflight = !cmd_has(a, OPT_NO_PREFLIGHT);
-	int			 resume = cmd_has(a, OPT_RESUME);
-	int			 rc = EXIT_USAGE;
-	const char		*path = a->argv[0];
+	char	*cause = NULL;
+	int	 rc = APPLY_GO;
 
-	memset(&creds, 0, sizeof(creds));
-	memset(&reply, 0, sizeof(reply));
-	if (!yes && !isatty(STDIN_FILENO)) {
-		msg_error("no terminal to confirm on: "
-		    "pass --yes to reboot without asking");
-		goto out;
-	}
-
-	/* 1. Validate offline: nothing is sent for an invalid manifest. */
-	d = diags_new();
-	m = options_load(path, NULL, !resume, d, &now, &cause);
-	if (m != NULL && plan_path != NULL) {
+	ap->d = diags_new();
+	ap->m = options_load(ap->path, NULL, !ap->resume, ap->d, &ap->now,
+	    &cause);
+	if (ap->m != NULL && ap->plan_path != NULL) {
 		/* An approved plan is checked first: "stale" says why. */
-		p = plan_build(m, now);
-		if (plan_verify(p, plan_path, resume ? RULES_NO_DEADLINES :
-		    now, &cause) != 0) {
+		ap->p = plan_build(ap->m, ap->now);
+		if (plan_verify(ap->p, ap->plan_path, ap->resume ?
+		    RULES_NO_DEADLINES : ap->now, &cause) != 0) {
 			msg_error("%s", cause);
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
-	diags_print(d, stderr, options_use_color(&o, stderr));
-	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
+	diags_print(ap->d, stderr, msg_color());
+	if (ap->m == NULL || diags_count(ap->d, DIAG_ERROR) > 0) {
 		fprintf(stderr, "%s: invalid manifest: nothing was sent\n",
-		    path);
-		goto out;
-	}
-	if (p == NULL)
-		p = plan_build(m, now);
-	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
-	    journal_path(report_path, m->name.text);
-	if (resume) {
-		/* Read it now: a wrong journal must stop us before the API. */
-		if ((journal = journal_resume(jpath, m->sha256,
-		    &cause)) == NULL) {
-			msg_error("%s", cause);
-			goto out;
-		}
-	} else if (access(jpath, F_OK) == 0) {
-		msg_error("the journal %s already "
-		    "exists: an earlier run wrote it; finish that run with "
-		    "--resume, or move the file away", jpath);
-		goto out;
-	}
-
-	/* 2. Credentials and endpoint. */
-	o.stop = &apply_stop;
-	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
-		msg_error("%s", cause);
-		rc = EXIT_ENV;
-		goto out;
-	}
-
-	/* 3. Preflight. */
-	if (preflight) {
-		diags_clear(d);
-		pf = preflight_run(p, ens, d, &reply);
-		if (pf == NULL) {
-			msg_error("preflight failed: "
-			    "%s%s%s", reply.code != NULL ? reply.code : "",
-			    reply.code != NULL ? ": " : "", reply.message);
-			rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED :
-			    EXIT_ENV;
-			goto out;
-		}
-		diags_print(d, stderr, options_use_color(&o, stderr));
-		if (pf->errors > 0) {
-			fprintf(stderr, "%s: preflight found %zu problem%s: "
-			    "nothing was sent\n", path, pf->errors,
-			    pf->errors == 1 ? "" : "s");
-			rc = EXIT_ENV;
-			goto out;
-		}
-	}
-
-	/* 4. Confirmation. */
-	if (!yes && !confirm(p, pf != NULL ? pf->done : 0)) {
-		msg_error("not confirmed: nothing was "
-		    "sent");
+		    ap->path);
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (ap->p == NULL)
+		ap->p = plan_build(ap->m, ap->now);
+out:
+	free(cause);
+	return (rc);
+}
 
-	/* 5. Run, with every call in the journal. */
-	if (journal == NULL && (journal = journal_create(jpath, m->sha256,
-	    m->name.text, &cause)) == NULL) {
-		msg_error("%s", cause);
-		rc = EXIT_ENV;
-		goto out;
+/* 2. The journal: read now with --resume, else it must not exist. */
+static int
+apply_journal_check(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	ap->jpath = ap->journal_arg != NULL ? xstrdup(ap->journal_arg) :
+	    apply_journal_path(ap->report_path, ap->m->name.text);
+	if (ap->resume) {
+		/* A wrong journal must stop us before the API. */
+		if ((ap->journal = journal_resume(ap->jpath, ap->m->sha256,
+		    &cause)) == NULL) {
+			msg_error("%s", cause);
+			free(cause);
+			return (EXIT_USAGE);
+		}
+	} else if (access(ap->jpath, F_OK) == 0) {
+		msg_error("the journal %s already exists: an earlier run "
+		    "wrote it; finish that run with --resume, or move the "
+		    "file away", ap->jpath);
+		return (EXIT_USAGE);
 	}
+	return (APPLY_GO);
+}
+
+/* 3. Credentials and endpoint. */
+static int
+apply_connect(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	ap->o.stop = &apply_stop;
+	if ((ap->ens = options_connect(&ap->o, ap->m, &ap->creds,
+	    &cause)) == NULL) {
+		msg_error("%s", cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 4. Preflight: the events as the API sees them. */
+static int
+apply_preflight(struct apply *ap)
+{
+	if (!ap->preflight)
+		return (APPLY_GO);
+	diags_clear(ap->d);
+	if ((ap->pf = preflight_run(ap->p, ap->ens, ap->d,
+	    &ap->reply)) == NULL)
+		return (msg_api_failure(&ap->reply, "preflight failed"));
+	diags_print(ap->d, stderr, msg_color());
+	if (ap->pf->errors > 0) {
+		fprintf(stderr, "%s: preflight found %zu problem%s: nothing "
+		    "was sent\n", ap->path, ap->pf->errors,
+		    ap->pf->errors == 1 ? "" : "s");
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 5. Confirmation, unless --yes. */
+static int
+apply_confirm(struct apply *ap)
+{
+	if (ap->yes || apply_ask(ap->p, ap->pf != NULL ? ap->pf->done : 0))
+		return (APPLY_GO);
+	msg_error("not confirmed: nothing was sent");
+	return (EXIT_USAGE);
+}
+
+/* 6. Create the journal (--resume appends to the one it read). */
+static int
+apply_journal_open(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	if (ap->journal == NULL && (ap->journal = journal_create(ap->jpath,
+	    ap->m->sha256, ap->m->name.text, &cause)) == NULL) {
+		msg_error("%s", cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 7. Run, with every call in the journal: the one runner call. */
+static int
+apply_run(struct apply *ap)
+{
+	struct runner_opts	ro;
+	struct sigaction	sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = apply_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	memset(&ro, 0, sizeof(ro));
-	ro.parallel = (size_t)parallel;
-	ro.journal = journal;
-	ro.resume = resume;
-	ro.quiet = o.quiet;
+	ro.parallel = ap->parallel;
+	ro.journal = ap->journal;
+	ro.resume = ap->resume;
+	ro.quiet = ap->o.quiet;
 	ro.live = isatty(STDERR_FILENO);
-	ro.endpoint = ens_client_url(ens);
+	ro.endpoint = ens_client_url(ap->ens);
 	ro.stop = &apply_stop;
-	rc = runner_run(p, pf, ens, &ro, &rep);
-	if (report_path != NULL && report_write(rep, report_path,
-	    &cause) != 0) {
+	return (runner_run(ap->p, ap->pf, ap->ens, &ro, &ap->rep));
+}
+
+/* 8. The report and the summary; rc is the run's exit code. */
+static int
+apply_report(struct apply *ap, int rc)
+{
+	char	*cause = NULL;
+
+	if (ap->report_path != NULL && report_write(ap->rep,
+	    ap->report_path, &cause) != 0) {
 		msg_error("%s", cause);
+		free(cause);
 		if (rc == EXIT_OK)
 			rc = EXIT_FAILED;
 	}
-	if (!o.quiet)
-		summary(rep, report_path);
-out:
-	journal_free(journal);
-	free(jpath);
-	free(cause);
-	ens_reply_clear(&reply);
-	report_free(rep);
-	preflight_free(pf);
-	ens_client_free(ens);
-	creds_free(&creds);
-	plan_free(p);
-	manifest_free(m);
-	diags_free(d);
+	if (!ap->o.quiet)
+		apply_summary(ap->rep, ap->report_path);
+	return (rc);
+}
+
+static void
+apply_free(struct apply *ap)
+{
+	journal_free(ap->journal);
+	free(ap->jpath);
+	ens_reply_clear(&ap->reply);
+	report_free(ap->rep);
+	preflight_free(ap->pf);
+	ens_client_free(ap->ens);
+	creds_free(&ap->creds);
+	plan_free(ap->p);
+	manifest_free(ap->m);
+	diags_free(ap->d);
+}
+
+static int
+cmd_apply_exec(struct cmd_args *a)
+{
+	struct apply	ap;
+	int		rc;
+
+	memset(&ap, 0, sizeof(ap));
+	ap.o = a->o;
+	ap.path = a->argv[0];
+	ap.report_path = cmd_value(a, OPT_REPORT);
+	ap.plan_path = cmd_value(a, OPT_PLAN);
+	ap.journal_arg = cmd_value(a, OPT_JOURNAL);
+	ap.parallel = (size_t)cmd_number(a, OPT_PARALLEL, 4);
+	ap.yes = cmd_has(a, OPT_YES);
+	ap.preflight = !cmd_has(a, OPT_NO_PREFLIGHT);
+	ap.resume = cmd_has(a, OPT_RESUME);
+
+	if (!ap.yes && !isatty(STDIN_FILENO)) {
+		msg_error("no terminal to confirm on: pass --yes to reboot "
+		    "without asking");
+		return (EXIT_USAGE);
+	}
+	if ((rc = apply_validate(&ap)) == APPLY_GO &&
+	    (rc = apply_journal_check(&ap)) == APPLY_GO &&
+	    (rc = apply_connect(&ap)) == APPLY_GO &&
+	    (rc = apply_preflight(&ap)) == APPLY_GO &&
+	    (rc = apply_confirm(&ap)) == APPLY_GO &&
+	    (rc = apply_journal_open(&ap)) == APPLY_GO)
+		rc = apply_report(&ap, apply_run(&ap));
+	apply_free(&ap);
 	return (rc);
 }
