@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,8 @@
 #include "ensbatch/report.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/runner.h"
+#include "ensbatch/testable.h"
+#include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
 static int	cmd_apply_exec(struct cmd_args *);
@@ -122,22 +126,133 @@ apply_journal_path(const char *report, const char *name)
 	return (xasprintf("%s.journal.jsonl", name));
 }
 
-/* Ask on the terminal; anything but y/yes is no. */
+/*
+ * An access key id as the confirmation shows it: the first and last 4
+ * characters; an id of 8 or fewer is masked whole.
+ */
+TESTABLE void
+apply_mask_key(const char *id, char *out, size_t len)
+{
+	size_t	n = strlen(id);
+
+	if (n <= 8)
+		snprintf(out, len, "********");
+	else
+		snprintf(out, len, "%.4s****%s", id, id + n - 4);
+}
+
+/* What the confirmation counts: immediate, scheduled, PlanTimes. */
+struct apply_counts {
+	size_t	groups[2];	/* immediate, scheduled */
+	size_t	targets[2];
+	size_t	batches[2];
+	int64_t	first;		/* PlanTime, or PLAN_NO_TIME */
+	int64_t	last;
+};
+
+static void
+apply_count(const struct plan *p, struct apply_counts *c)
+{
+	const struct plan_group	*g;
+	size_t			 i, j;
+	int			 k;
+
+	memset(c, 0, sizeof(*c));
+	c->first = c->last = PLAN_NO_TIME;
+	for (i = 0; i < p->ngroups; i++) {
+		g = &p->groups[i];
+		k = g->group->policy->r_ops == OPS_SCHEDULED;
+		c->groups[k]++;
+		c->batches[k] += g->nbatches;
+		for (j = 0; j < g->nbatches; j++) {
+			c->targets[k] += g->batches[j].count;
+			if (g->batches[j].plan_time == PLAN_NO_TIME)
+				continue;
+			if (c->first == PLAN_NO_TIME ||
+			    g->batches[j].plan_time < c->first)
+				c->first = g->batches[j].plan_time;
+			if (g->batches[j].plan_time > c->last)
+				c->last = g->batches[j].plan_time;
+		}
+	}
+}
+
+static const char *
+apply_plural(size_t n, const char *one, const char *many)
+{
+	return (n == 1 ? one : many);
+}
+
+/* What is about to happen, where, as whom: shown before the question. */
+static void
+apply_show(const struct apply *ap)
+{
+	struct apply_counts	 c;
+	const struct manifest	*m = ap->m;
+	char			 key[64], t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	size_t			 skipped = ap->pf != NULL ? ap->pf->done : 0;
+	size_t			 n = ap->p->ntargets - skipped;
+
+	apply_count(ap->p, &c);
+	apply_mask_key(ap->creds.access_key_id != NULL ?
+	    ap->creds.access_key_id : "", key, sizeof(key));
+	fprintf(stderr, "\nensbatch apply will reboot %zu instance%s:\n\n",
+	    n, apply_plural(n, "", "s"));
+	fprintf(stderr, "  manifest    %s (%s)\n", ap->path, m->name.text);
+	fprintf(stderr, "  ticket      %s\n", m->ticket.text != NULL ?
+	    m->ticket.text : "(none)");
+	fprintf(stderr, "  endpoint    %s\n", ens_client_url(ap->ens));
+	fprintf(stderr, "  access key  %s (%s)\n", key, ap->creds.source !=
+	    NULL ? ap->creds.source : "unknown source");
+	fprintf(stderr, "  plan        %zu group%s, %zu batch%s\n",
+	    ap->p->ngroups, apply_plural(ap->p->ngroups, "", "s"),
+	    ap->p->nbatches, apply_plural(ap->p->nbatches, "", "es"));
+	fprintf(stderr, "  immediate   %zu target%s in %zu batch%s of %zu "
+	    "group%s\n", c.targets[0], apply_plural(c.targets[0], "", "s"),
+	    c.batches[0], apply_plural(c.batches[0], "", "es"), c.groups[0],
+	    apply_plural(c.groups[0], "", "s"));
+	fprintf(stderr, "  scheduled   %zu target%s in %zu batch%s of %zu "
+	    "group%s\n", c.targets[1], apply_plural(c.targets[1], "", "s"),
+	    c.batches[1], apply_plural(c.batches[1], "", "es"), c.groups[1],
+	    apply_plural(c.groups[1], "", "s"));
+	if (c.first != PLAN_NO_TIME) {
+		timefmt_local(c.first, m->r_zone, t1, sizeof(t1));
+		timefmt_local(c.last, m->r_zone, t2, sizeof(t2));
+		fprintf(stderr, "  PlanTime    %s to %s (%s)\n", t1, t2,
+		    m->r_zone);
+	}
+	if (skipped > 0)
+		fprintf(stderr, "  skipped     %zu target%s whose event is "
+		    "already final (preflight)\n", skipped,
+		    apply_plural(skipped, "", "s"));
+}
+
+/*
+ * Ask on the terminal: only "yes" goes on.  A bare "y" is refused with
+ * its own message: a reboot of production machines takes the word.
+ */
 static int
-apply_ask(const struct plan *p, size_t skipped)
+apply_ask(const struct apply *ap)
 {
 	char	line[64];
 
-	fprintf(stderr, "reboot %zu instance%s in %zu batch%s across %zu "
-	    "group%s? [y/N] ", p->ntargets - skipped,
-	    p->ntargets - skipped == 1 ? "" : "s", p->nbatches,
-	    p->nbatches == 1 ? "" : "es", p->ngroups,
-	    p->ngroups == 1 ? "" : "s");
+	apply_show(ap);
+	fprintf(stderr, "\nOnly \"yes\" approves these reboots.\n"
+	    "Reboot? ");
 	fflush(stderr);
-	if (fgets(line, sizeof(line), stdin) == NULL)
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		msg_error("not confirmed (no answer): nothing was sent");
 		return (0);
+	}
 	line[strcspn(line, "\r\n")] = '\0';
-	return (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0);
+	if (strcmp(line, "yes") == 0)
+		return (1);
+	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0)
+		msg_error("not confirmed: type \"yes\" in full, \"%s\" is not "
+		    "enough: nothing was sent", line);
+	else
+		msg_error("not confirmed: nothing was sent");
+	return (0);
 }
 
 /* The summary line on stdout: the outcomes of the report's cases. */
@@ -216,7 +331,69 @@ apply_journal_check(struct apply *ap)
 	return (APPLY_GO);
 }
 
-/* 3. Credentials and endpoint. */
+/*
+ * Whether a file can be written at path: it is not a directory, and its
+ * directory exists and is writable (files are written beside their
+ * place and renamed, or appended to).  0, or -1 with *cause.
+ */
+TESTABLE int
+apply_writable(const char *path, char **cause)
+{
+	struct stat	 sb;
+	const char	*slash;
+	char		*dir;
+	int		 rc = 0;
+
+	*cause = NULL;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("%s is a directory", path);
+		return (-1);
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("the directory %s does not exist", dir);
+		rc = -1;
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		*cause = xasprintf("the directory %s is not writable", dir);
+		rc = -1;
+	}
+	free(dir);
+	return (rc);
+}
+
+/*
+ * 3. What the run will write must be writable, found now: before the
+ * question and before any API call (exit 3, nothing sent).
+ */
+static int
+apply_paths_check(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	if (ap->report_path != NULL &&
+	    apply_writable(ap->report_path, &cause) != 0) {
+		msg_error("cannot write the report %s: %s: nothing was sent",
+		    ap->report_path, cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	if (ap->resume && access(ap->jpath, W_OK) != 0)
+		cause = xasprintf("%s", strerror(errno));
+	if (cause != NULL || apply_writable(ap->jpath, &cause) != 0) {
+		msg_error("cannot write the journal %s: %s: nothing was sent",
+		    ap->jpath, cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 4. Credentials and endpoint. */
 static int
 apply_connect(struct apply *ap)
 {
@@ -232,7 +409,7 @@ apply_connect(struct apply *ap)
 	return (APPLY_GO);
 }
 
-/* 4. Preflight: the events as the API sees them. */
+/* 5. Preflight: the events as the API sees them. */
 static int
 apply_preflight(struct apply *ap)
 {
@@ -252,17 +429,16 @@ apply_preflight(struct apply *ap)
 	return (APPLY_GO);
 }
 
-/* 5. Confirmation, unless --yes. */
+/* 6. Confirmation, unless --yes. */
 static int
 apply_confirm(struct apply *ap)
 {
-	if (ap->yes || apply_ask(ap->p, ap->pf != NULL ? ap->pf->done : 0))
+	if (ap->yes || apply_ask(ap))
 		return (APPLY_GO);
-	msg_error("not confirmed: nothing was sent");
 	return (EXIT_USAGE);
 }
 
-/* 6. Create the journal (--resume appends to the one it read). */
+/* 7. Create the journal (--resume appends to the one it read). */
 static int
 apply_journal_open(struct apply *ap)
 {
@@ -277,7 +453,7 @@ apply_journal_open(struct apply *ap)
 	return (APPLY_GO);
 }
 
-/* 7. Run, with every call in the journal: the one runner call. */
+/* 8. Run, with every call in the journal: the one runner call. */
 static int
 apply_run(struct apply *ap)
 {
@@ -300,7 +476,7 @@ apply_run(struct apply *ap)
 	return (runner_run(ap->p, ap->pf, ap->ens, &ro, &ap->rep));
 }
 
-/* 8. The report and the summary; rc is the run's exit code. */
+/* 9. The report and the summary; rc is the run's exit code. */
 static int
 apply_report(struct apply *ap, int rc)
 {
@@ -357,6 +533,7 @@ cmd_apply_exec(struct cmd_args *a)
 	}
 	if ((rc = apply_validate(&ap)) == APPLY_GO &&
 	    (rc = apply_journal_check(&ap)) == APPLY_GO &&
+	    (rc = apply_paths_check(&ap)) == APPLY_GO &&
 	    (rc = apply_connect(&ap)) == APPLY_GO &&
 	    (rc = apply_preflight(&ap)) == APPLY_GO &&
 	    (rc = apply_confirm(&ap)) == APPLY_GO &&

@@ -22,6 +22,24 @@
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
 
+/* Usage errors go to stderr: keep the test log readable. */
+static FILE *
+quiet_stderr(void)
+{
+	FILE	*saved = stderr;
+
+	stderr = fopen("/dev/null", "w");
+	ck_assert_ptr_nonnull(stderr);
+	return (saved);
+}
+
+static void
+restore_stderr(FILE *saved)
+{
+	fclose(stderr);
+	stderr = saved;
+}
+
 /* Every option of every command has a help line and a usable spec. */
 START_TEST(test_table_well_formed)
 {
@@ -149,12 +167,9 @@ START_TEST(test_parse)
 	ck_assert_ptr_nonnull(*e);
 	memset(&a, 0, sizeof(a));
 	a.entry = *e;
-	/* Usage errors go to stderr; keep the test log readable. */
-	saved = stderr;
-	stderr = fopen("/dev/null", "w");
+	saved = quiet_stderr();
 	rc = cmd_parse(&a, argc, argv);
-	fclose(stderr);
-	stderr = saved;
+	restore_stderr(saved);
 	ck_assert_int_eq(rc, parse_cases[_i].rc);
 	if (rc == -1) {
 		ck_assert_int_eq(a.argc, parse_cases[_i].argc);
@@ -220,12 +235,59 @@ START_TEST(test_api_failure)
 	r.outcome = failure_cases[_i].outcome;
 	r.code = (char *)"Code";
 	r.message = (char *)"message";
-	saved = stderr;
-	stderr = fopen("/dev/null", "w");
+	saved = quiet_stderr();
 	rc = msg_api_failure(&r, "%s failed", "Action");
-	fclose(stderr);
-	stderr = saved;
+	restore_stderr(saved);
 	ck_assert_int_eq(rc, failure_cases[_i].rc);
+}
+END_TEST
+
+/* The confirmation shows only the first and last 4 of a key id. */
+static const struct {
+	const char	*id;
+	const char	*shown;
+} mask_cases[] = {
+	{ "LTAI5tAbCdEfGhIjKlMnOpQr", "LTAI****OpQr" },
+	{ "123456789", "1234****6789" },
+	{ "12345678", "********" },
+	{ "abc", "********" },
+	{ "", "********" },
+};
+
+START_TEST(test_mask_key)
+{
+	char	out[64];
+
+	apply_mask_key(mask_cases[_i].id, out, sizeof(out));
+	ck_assert_str_eq(out, mask_cases[_i].shown);
+}
+END_TEST
+
+/* Paths apply checks before the question (as any user: no chmod). */
+static const struct {
+	const char	*path;
+	int		 rc;
+	const char	*cause;
+} writable_cases[] = {
+	{ "/tmp/ensbatch-cmd-test.xml", 0, NULL },
+	{ "relative.xml", 0, NULL },
+	{ "/no/such/dir/r.xml", -1,
+	  "the directory /no/such/dir does not exist" },
+	{ "/tmp", -1, "/tmp is a directory" },
+	{ "/dev/null/x.xml", -1, "the directory /dev/null does not exist" },
+};
+
+START_TEST(test_writable)
+{
+	char	*cause = NULL;
+
+	ck_assert_int_eq(apply_writable(writable_cases[_i].path, &cause),
+	    writable_cases[_i].rc);
+	if (writable_cases[_i].cause == NULL)
+		ck_assert_ptr_null(cause);
+	else
+		ck_assert_str_eq(cause, writable_cases[_i].cause);
+	free(cause);
 }
 END_TEST
 
@@ -248,6 +310,11 @@ cmd_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse, 0, NITEMS(parse_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("apply");
+	tcase_add_loop_test(tc, test_mask_key, 0, NITEMS(mask_cases));
+	tcase_add_loop_test(tc, test_writable, 0, NITEMS(writable_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("msg");
