@@ -233,7 +233,115 @@ rc=$?
 contains "apply > /dev/full: message" "$tmp/err" \
     "ensbatch apply: writing output failed: No space left on device"
 check "apply > /dev/full: exit 3 after a clean run" "$rc" 3
+# ------------------------------------------------------------- events
+fleet_event() {
+	printf '  - event: e-%032x\n    resource: i-ev%08d\n' "$1" "$1"
+	printf '    status: %s\n    level: %s\n    not_before: %s\n' \
+	    "$2" "$3" "$4"
+}
+{
+	echo "events:"
+	fleet_event 11 Inquiring CRITICAL 2031-02-01T00:00:00Z
+	fleet_event 12 Executed CRITICAL 2031-01-01T00:00:00Z
+	fleet_event 13 Scheduled WARN 2031-03-01T00:00:00Z
+	fleet_event 14 Inquiring INFO 2031-04-01T00:00:00Z
+} >"$tmp/fleet2.yaml"
+start_sim --fleet "$tmp/fleet2.yaml" || exit 1
+ev() {
+	printf 'e-%032x' "$1"
+}
+{
+	echo "ensbatch: 1"
+	echo "name: cli-events"
+	echo "timezone: Asia/Shanghai"
+	echo "api:"
+	echo "  endpoint: \"$ENDPOINT\""
+	echo "policies:"
+	echo "  p: { ops: immediate, batch_size: 1 }"
+	echo "groups:"
+	echo "  - name: g"
+	echo "    policy: p"
+	echo "    targets_file: targets.csv"
+} >"$tmp/ev.yaml"
+
+run events --endpoint "$ENDPOINT" --status Bogus
+check "events --status Bogus: exit 2" "$status" 2
+contains "events --status Bogus: says which" "$tmp/err" \
+    'ensbatch events: --status: unknown status "Bogus"; the statuses are Inquiring, Scheduled, Executing, Executed, Failed, Canceled and Avoided'
+run events --endpoint "$ENDPOINT" --status Inquiring,Inquirng
+check "events --status with a typo: exit 2" "$status" 2
+contains "events --status with a typo: a suggestion" "$tmp/err" \
+    '"Inquirng" (did you mean "Inquiring"?)'
+run events --endpoint "$ENDPOINT" --status executed
+check "events --status in any case: exit 0" "$status" 0
+check "events --status executed: one event" "$(sed 1d "$tmp/out" |
+    awk '{ print $1 }')" "$(ev 12)"
+
+run events --endpoint "$ENDPOINT"
+check "events: table" "$status" 0
+cp "$tmp/out" "$tmp/table"
+check "events: a header and 4 rows" "$(wc -l <"$tmp/out" | tr -d ' ')" 5
+# Aligned: every row's columns start where the header's do.
+check "events: columns aligned with the header" "$(awk '
+    NR == 1 { h[2] = index($0, "RESOURCE"); h[3] = index($0, "STATUS")
+	h[4] = index($0, "NOT_BEFORE"); h[5] = index($0, "LEVEL"); next }
+    { for (c = 2; c <= 5; c++) if (index($0, $c) != h[c]) bad++ }
+    END { print bad + 0 }' "$tmp/out")" 0
+contains "events: header without padding at the end" "$tmp/out" \
+    "STATUS     NOT_BEFORE (UTC)      LEVEL"
+
+run events --endpoint "$ENDPOINT" --format csv
+check "events --format csv: exit 0" "$status" 0
+printf 'event,resource\n%s,i-ev%08d\n%s,i-ev%08d\n%s,i-ev%08d\n' \
+    "$(ev 11)" 11 "$(ev 13)" 13 "$(ev 14)" 14 >"$tmp/want.csv"
+if cmp -s "$tmp/want.csv" "$tmp/out"; then
+	ok "events --format csv: the header and the waiting events"
+else
+	not_ok "events --format csv: the header and the waiting events"
+	diff "$tmp/want.csv" "$tmp/out" | sed 's/^/#   /'
+fi
+cp "$tmp/out" "$tmp/targets.csv"
+run validate --now 2026-12-01T00:00:00Z "$tmp/ev.yaml"
+check "events --format csv: targets_file reads it" "$status" 0
+contains "events --format csv: 3 targets read" "$tmp/out" \
+    "valid: 1 group, 3 targets"
+
+run events --endpoint "$ENDPOINT" --level warn,info
+check "events --level warn,info: exit 0" "$status" 0
+check "events --level warn,info: two events" \
+    "$(sed 1d "$tmp/out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "$(ev 13) $(ev 14) "
+run events --endpoint "$ENDPOINT" --not-before-until 2031-02-15T00:00:00Z
+check "events --not-before-until: due by then" \
+    "$(sed 1d "$tmp/out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "$(ev 11) $(ev 12) "
+run events --endpoint "$ENDPOINT" --not-before-until yesterday
+check "events --not-before-until yesterday: exit 2" "$status" 2
+contains "events --not-before-until yesterday: says why" "$tmp/err" \
+    'ensbatch events: --not-before-until: cannot parse time "yesterday"'
+
+# --manifest: its endpoint, and local times in its zone (+08:00).
+run events --manifest "$tmp/ev.yaml" --not-before-until "2031-02-01 08:00"
+check "events --manifest: its api endpoint is used" "$status" 0
+check "events --manifest: local time in its zone (boundary kept)" \
+    "$(sed 1d "$tmp/out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "$(ev 11) $(ev 12) "
+run events --manifest "$tmp/ev.yaml" --not-before-until "2031-02-01 07:59"
+check "events --manifest: local time in its zone (a minute before)" \
+    "$(sed 1d "$tmp/out" | awk '{ print $1 }' | tr '\n' ' ')" "$(ev 12) "
+run events --manifest "$tmp/nonexistent.yaml"
+check "events --manifest missing: exit 2" "$status" 2
+run events --manifest "$tmp/ev.yaml" --format yaml
+check "events --manifest --format yaml: exit 0" "$status" 0
+contains "events --manifest --format yaml: the manifest's endpoint" \
+    "$tmp/out" "$ENDPOINT"
+contains "events --format yaml: says what to review" "$tmp/out" \
+    "# Review before applying:"
+cp "$tmp/out" "$tmp/starter.yaml"
+run validate "$tmp/starter.yaml"
+check "events --format yaml: the starter manifest validates" "$status" 0
+
 if [ "${SHOW_TTY:-0}" = 1 ]; then
-	cat "$tmp/tty-yes"
+	cat "$tmp/tty-yes" "$tmp/table"
 fi
 finish
