@@ -470,7 +470,7 @@ apply_run(struct apply *ap)
 	ro.journal = ap->journal;
 	ro.resume = ap->resume;
 	ro.quiet = ap->o.quiet;
-	ro.live = isatty(STDERR_FILENO);
+	ro.live = msg_live_on();
 	ro.endpoint = ens_client_url(ap->ens);
 	ro.stop = &apply_stop;
 	return (runner_run(ap->p, ap->pf, ap->ens, &ro, &ap->rep));

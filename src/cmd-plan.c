@@ -93,7 +93,7 @@ cmd_plan_exec(struct cmd_args *a)
 		msg_error("%s", cause);
 		goto out;
 	}
-	diags_print(d, stderr, options_use_color(&a->o, stderr));
+	diags_print(d, stderr, msg_color());
 	if (m != NULL) {
 		p = plan_build(m, now);
 		rep = plan_report(p, d, a->o.endpoint);

@@ -93,7 +93,7 @@ validate_one(const char *path, const char *now_arg, int online,
 	}
 	if (m != NULL && online && diags_count(d, DIAG_ERROR) == 0)
 		net = validate_online(m, now, d, o);
-	diags_print(d, stderr, options_use_color(o, stderr));
+	diags_print(d, stderr, msg_color());
 	errors = diags_count(d, DIAG_ERROR);
 	warnings = diags_count(d, DIAG_WARNING);
 	if (errors > 0) {

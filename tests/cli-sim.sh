@@ -233,6 +233,29 @@ rc=$?
 contains "apply > /dev/full: message" "$tmp/err" \
     "ensbatch apply: writing output failed: No space left on device"
 check "apply > /dev/full: exit 3 after a clean run" "$rc" 3
+# A reader that went away before anything was written (a pipe without
+# a reader, made deterministic): a write error, exit 3, not a silent
+# death by SIGPIPE; apply has written its report before.
+NOREADER_PY='
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))
+'
+mkdir -p "$tmp/pipe"
+(cd "$tmp/pipe" && python3 -c "$NOREADER_PY" "$ENSBATCH" apply --yes \
+    --report "$tmp/pipe/r.xml" "$tmp/m.yaml" 2>"$tmp/err")
+check "apply | (no reader): exit 3" "$?" 3
+contains "apply | (no reader): message" "$tmp/err" \
+    "ensbatch apply: writing output failed: Broken pipe"
+check "apply | (no reader): the report was written" \
+    "$(test -s "$tmp/pipe/r.xml"; echo $?)" 0
+(cd "$tmp/pipe" && python3 -c "$NOREADER_PY" "$ENSBATCH" events \
+    --endpoint "$ENDPOINT" 2>"$tmp/err")
+check "events | (no reader): exit 3" "$?" 3
+contains "events | (no reader): message" "$tmp/err" \
+    "ensbatch events: writing output failed: Broken pipe"
+
 # ------------------------------------------------------------- events
 fleet_event() {
 	printf '  - event: e-%032x\n    resource: i-ev%08d\n' "$1" "$1"
