@@ -271,8 +271,7 @@ cmd_choices(const char *metavar)
 	for (p = metavar; p != NULL; p = bar != NULL ? bar + 1 : NULL) {
 		bar = strchr(p, '|');
 		if (p != metavar)
-			buf_add(&b, p - 1 == last ? " or " : ", ",
-			    p - 1 == last ? 4 : 2);
+			buf_adds(&b, p - 1 == last ? " or " : ", ");
 		buf_add(&b, p, bar != NULL ? (size_t)(bar - p) : strlen(p));
 	}
 	return (buf_detach(&b));
