@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,46 +18,53 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/journal.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
 #include "ensbatch/report.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/runner.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-static int	cmd_apply_exec(int, char **);
+static int	cmd_apply_exec(struct cmd_args *);
+
+static const struct cmd_option apply_options[] = {
+	{ OPT_PLAN, 0, "plan", CMD_STRING, "PLAN.json",
+	  "send exactly the batches of this approved plan", 0, 0 },
+	{ OPT_YES, 0, "yes", CMD_FLAG, NULL,
+	  "do not ask for confirmation", 0, 0 },
+	{ OPT_REPORT, 0, "report", CMD_STRING, "FILE.xml",
+	  "write the JUnit report of the run", 0, 0 },
+	{ OPT_JOURNAL, 0, "journal", CMD_STRING, "FILE",
+	  "the journal (default NAME.journal.jsonl beside the report)",
+	  0, 0 },
+	{ OPT_RESUME, 0, "resume", CMD_FLAG, NULL,
+	  "continue the run recorded in the journal", 0, 0 },
+	{ OPT_PARALLEL, 0, "parallel", CMD_NUMBER, "N",
+	  "calls of a scheduled group in flight (default 4)", 1, 64 },
+	{ OPT_NO_PREFLIGHT, 0, "no-preflight", CMD_FLAG, NULL,
+	  "do not ask the API about the events first", 0, 0 },
+	{ OPT_WAIT, 0, "wait", CMD_FLAG, NULL,
+	  "follow scheduled groups until their reboots settled", 0, 0 },
+	{ OPT_RECONCILE_WINDOW, 0, "reconcile-window", CMD_STRING, "DUR",
+	  "watch an unknown outcome this long before one resend (1m)",
+	  0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_apply_entry = {
 	"apply",
-	"[--plan PLAN.json] [--yes] [--report FILE.xml] [--journal FILE]\n"
-	"                      [--resume] [--parallel N] [--no-preflight]\n"
-	"                      [--wait] [--reconcile-window DUR]\n"
-	"                      [--endpoint URL] [--profile NAME] "
-	"[--signature v3|v1]\n"
-	"                      [--cacert FILE] [--timeout DUR] "
-	"[--retries N] [--rate N]\n"
-	"                      [-q] [-v] [--color WHEN] MANIFEST",
 	"reboot the manifest's targets through the ENS API",
+	"MANIFEST", 1, 1,
+	{ apply_options, options_output, options_verbose, options_endpoint,
+	  options_net, NULL },
 	cmd_apply_exec
-};
-
-static const struct option apply_long[] = {
-	OPTIONS_LONG,
-	OPTIONS_NET,
-	{ "yes", no_argument, NULL, OPT_YES },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT },
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "resume", no_argument, NULL, OPT_RESUME },
-	{ "plan", required_argument, NULL, OPT_PLAN },
-	{ "wait", no_argument, NULL, OPT_WAIT },
-	{ "reconcile-window", required_argument, NULL, OPT_RECONCILE_WINDOW },
-	{ NULL, 0, NULL, 0 }
 };
 
 static volatile sig_atomic_t apply_stop;
@@ -83,38 +92,171 @@ apply_signal(int sig)
 	errno = saved;
 }
 
-/* NAME.journal.jsonl beside the report, or here.  Caller frees. */
-static char *
-journal_path(const char *report, const char *name)
-{
-	const char	*slash;
+/* The state of one apply, step by step. */
+struct apply {
+	struct options		 o;		/* the common options */
+	const char		*path;		/* the manifest */
+	const char		*report_path;
+	const char		*plan_path;
+	const char		*journal_arg;
+	size_t			 parallel;
+	int			 yes;
+	int			 preflight;
+	int			 resume;
+	int			 wait;
+	int64_t			 reconcile_ms;
+	int			 lock;		/* the run lock, -1 */
+	char			 inputs[HASH_HEX_LEN]; /* manifest and
+						   targets files */
 
-	if (report != NULL && (slash = strrchr(report, '/')) != NULL)
-		return (xasprintf("%.*s/%s.journal.jsonl",
-		    (int)(slash - report), report, name));
-	return (xasprintf("%s.journal.jsonl", name));
+	struct diags		*d;
+	struct manifest		*m;
+	struct plan		*p;
+	int64_t			 now;
+	char			*jpath;
+	struct journal		*journal;
+	struct creds		 creds;
+	struct ens_client	*ens;
+	struct ens_reply	 reply;
+	struct preflight	*pf;
+	struct report		*rep;
+};
+
+/* A step that lets the run go on returns APPLY_GO, else an exit code. */
+#define APPLY_GO	(-1)
+
+/*
+ * An access key id as the confirmation shows it: the first and last 4
+ * characters; an id of 8 or fewer is masked whole.
+ */
+TESTABLE void
+apply_mask_key(const char *id, char *out, size_t len)
+{
+	size_t	n = strlen(id);
+
+	if (n <= 8)
+		snprintf(out, len, "********");
+	else
+		snprintf(out, len, "%.4s****%s", id, id + n - 4);
 }
 
-/* Ask on the terminal; anything but y/yes is no. */
+/* What the confirmation counts: immediate, scheduled, PlanTimes. */
+struct apply_counts {
+	size_t	groups[2];	/* immediate, scheduled */
+	size_t	targets[2];
+	size_t	batches[2];
+	int64_t	first;		/* PlanTime, or PLAN_NO_TIME */
+	int64_t	last;
+};
+
+static void
+apply_count(const struct plan *p, struct apply_counts *c)
+{
+	const struct plan_group	*g;
+	size_t			 i, j;
+	int			 k;
+
+	memset(c, 0, sizeof(*c));
+	c->first = c->last = PLAN_NO_TIME;
+	for (i = 0; i < p->ngroups; i++) {
+		g = &p->groups[i];
+		k = g->group->policy->r_ops == OPS_SCHEDULED;
+		c->groups[k]++;
+		c->batches[k] += g->nbatches;
+		for (j = 0; j < g->nbatches; j++) {
+			c->targets[k] += g->batches[j].count;
+			if (g->batches[j].plan_time == PLAN_NO_TIME)
+				continue;
+			if (c->first == PLAN_NO_TIME ||
+			    g->batches[j].plan_time < c->first)
+				c->first = g->batches[j].plan_time;
+			if (g->batches[j].plan_time > c->last)
+				c->last = g->batches[j].plan_time;
+		}
+	}
+}
+
+static const char *
+apply_plural(size_t n, const char *one, const char *many)
+{
+	return (n == 1 ? one : many);
+}
+
+/* What is about to happen, where, as whom: shown before the question. */
+static void
+apply_show(const struct apply *ap)
+{
+	struct apply_counts	 c;
+	const struct manifest	*m = ap->m;
+	char			 key[64], t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	size_t			 skipped = ap->pf != NULL ? ap->pf->done : 0;
+	size_t			 n = ap->p->ntargets - skipped;
+
+	apply_count(ap->p, &c);
+	apply_mask_key(ap->creds.access_key_id != NULL ?
+	    ap->creds.access_key_id : "", key, sizeof(key));
+	fprintf(stderr, "\nensbatch apply will reboot %zu instance%s:\n\n",
+	    n, apply_plural(n, "", "s"));
+	fprintf(stderr, "  manifest    %s (%s)\n", ap->path, m->name.text);
+	fprintf(stderr, "  ticket      %s\n", m->ticket.text != NULL ?
+	    m->ticket.text : "(none)");
+	fprintf(stderr, "  endpoint    %s\n", ens_client_url(ap->ens));
+	fprintf(stderr, "  access key  %s (%s)\n", key, ap->creds.source !=
+	    NULL ? ap->creds.source : "unknown source");
+	fprintf(stderr, "  plan        %zu group%s, %zu batch%s\n",
+	    ap->p->ngroups, apply_plural(ap->p->ngroups, "", "s"),
+	    ap->p->nbatches, apply_plural(ap->p->nbatches, "", "es"));
+	fprintf(stderr, "  immediate   %zu target%s in %zu batch%s of %zu "
+	    "group%s\n", c.targets[0], apply_plural(c.targets[0], "", "s"),
+	    c.batches[0], apply_plural(c.batches[0], "", "es"), c.groups[0],
+	    apply_plural(c.groups[0], "", "s"));
+	fprintf(stderr, "  scheduled   %zu target%s in %zu batch%s of %zu "
+	    "group%s\n", c.targets[1], apply_plural(c.targets[1], "", "s"),
+	    c.batches[1], apply_plural(c.batches[1], "", "es"), c.groups[1],
+	    apply_plural(c.groups[1], "", "s"));
+	if (c.first != PLAN_NO_TIME) {
+		timefmt_local(c.first, m->r_zone, t1, sizeof(t1));
+		timefmt_local(c.last, m->r_zone, t2, sizeof(t2));
+		fprintf(stderr, "  PlanTime    %s to %s (%s)\n", t1, t2,
+		    m->r_zone);
+	}
+	if (skipped > 0)
+		fprintf(stderr, "  skipped     %zu target%s whose event is "
+		    "already final (preflight)\n", skipped,
+		    apply_plural(skipped, "", "s"));
+}
+
+/*
+ * Ask on the terminal: only "yes" goes on.  A bare "y" is refused with
+ * its own message: a reboot of production machines takes the word.
+ */
 static int
-confirm(const struct plan *p, size_t skipped)
+apply_ask(const struct apply *ap)
 {
 	char	line[64];
 
-	fprintf(stderr, "reboot %zu instance%s in %zu batch%s across %zu "
-	    "group%s? [y/N] ", p->ntargets - skipped,
-	    p->ntargets - skipped == 1 ? "" : "s", p->nbatches,
-	    p->nbatches == 1 ? "" : "es", p->ngroups,
-	    p->ngroups == 1 ? "" : "s");
+	apply_show(ap);
+	fprintf(stderr, "\nOnly \"yes\" approves these reboots.\n"
+	    "Reboot? ");
 	fflush(stderr);
-	if (fgets(line, sizeof(line), stdin) == NULL)
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		msg_error("not confirmed (no answer): nothing was sent");
 		return (0);
+	}
 	line[strcspn(line, "\r\n")] = '\0';
-	return (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0);
+	if (strcmp(line, "yes") == 0)
+		return (1);
+	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0)
+		msg_error("not confirmed: type \"yes\" in full, \"%s\" is not "
+		    "enough: nothing was sent", line);
+	else
+		msg_error("not confirmed: nothing was sent");
+	return (0);
 }
 
+/* The summary line on stdout: the outcomes of the report's cases. */
 static void
-summary(const struct report *r, const char *path)
+apply_summary(const struct report *r, const char *path)
 {
 	size_t	i, j, n[4] = { 0, 0, 0, 0 };
 
@@ -129,219 +271,296 @@ summary(const struct report *r, const char *path)
 	putchar('\n');
 }
 
+/* 1. Validate offline: nothing is sent for an invalid manifest. */
 static int
-cmd_apply_exec(int argc, char **argv)
+apply_validate(struct apply *ap)
 {
-	struct options		 o;
-	struct runner_opts	 ro;
-	struct diags		*d = NULL;
-	struct manifest		*m = NULL;
-	struct plan		*p = NULL;
-	struct preflight	*pf = NULL;
-	struct ens_client	*ens = NULL;
-	struct creds		 creds;
-	struct report		*rep = NULL;
-	struct ens_reply	 reply;
-	struct sigaction	 sa;
-	const char		*report_path = NULL, *plan_path = NULL;
-	const char		*journal_arg = NULL;
-	char			*jpath = NULL;
-	struct journal		*journal = NULL;
-	char			*cause = NULL, *end;
-	int64_t			 now, reconcile_ms = 0;
-	long			 parallel = 4;
-	int			 wait = 0;
-	int			 ch, r, yes = 0, preflight = 1, resume = 0;
-	int			 rc = EXIT_USAGE;
+	char	*cause = NULL;
+	int	 rc = APPLY_GO;
 
-	memset(&creds, 0, sizeof(creds));
-	memset(&reply, 0, sizeof(reply));
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, apply_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg, &cmd_apply_entry)) == 1)
-			continue;
-		if (r == -1)
-			goto out;
-		switch (ch) {
-		case OPT_YES:
-			yes = 1;
-			break;
-		case OPT_REPORT:
-			report_path = optarg;
-			break;
-		case OPT_PARALLEL:
-			errno = 0;
-			parallel = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || parallel < 1 ||
-			    parallel > 64) {
-				fprintf(stderr, "ensbatch apply: --parallel "
-				    "must be 1 to 64\n");
-				goto out;
-			}
-			break;
-		case OPT_NO_PREFLIGHT:
-			preflight = 0;
-			break;
-		case OPT_JOURNAL:
-			journal_arg = optarg;
-			break;
-		case OPT_RESUME:
-			resume = 1;
-			break;
-		case OPT_PLAN:
-			plan_path = optarg;
-			break;
-		case OPT_WAIT:
-			wait = 1;
-			break;
-		case OPT_RECONCILE_WINDOW:
-			if (timefmt_duration(optarg, &reconcile_ms,
-			    &cause) != 0 || reconcile_ms <= 0) {
-				fprintf(stderr, "ensbatch apply: "
-				    "--reconcile-window: %s\n", cause != NULL ?
-				    cause : "must be more than zero");
-				goto out;
-			}
-			break;
-		default:
-			options_usage(&cmd_apply_entry, stderr);
-			goto out;
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_apply_entry, stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (argc - optind != 1) {
-		options_usage(&cmd_apply_entry, stderr);
-		goto out;
-	}
-	if (!yes && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "ensbatch apply: no terminal to confirm on: "
-		    "pass --yes to reboot without asking\n");
-		goto out;
-	}
-
-	/* 1. Validate offline: nothing is sent for an invalid manifest. */
-	d = diags_new();
-	m = options_load(argv[optind], NULL, !resume, d, &now, &cause);
-	if (m != NULL && plan_path != NULL) {
+	ap->d = diags_new();
+	ap->m = options_load(ap->path, NULL, !ap->resume, ap->d, &ap->now,
+	    &cause);
+	if (ap->m != NULL && ap->plan_path != NULL) {
 		/* An approved plan is checked first: "stale" says why. */
-		p = plan_build(m, now);
-		if (plan_verify(p, plan_path, resume ? RULES_NO_DEADLINES :
-		    now, &cause) != 0) {
-			fprintf(stderr, "ensbatch apply: %s\n", cause);
+		ap->p = plan_build(ap->m, ap->now);
+		if (plan_verify(ap->p, ap->plan_path, ap->resume ?
+		    RULES_NO_DEADLINES : ap->now, &cause) != 0) {
+			msg_error("%s", cause);
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
-	diags_print(d, stderr, options_use_color(&o, stderr));
-	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
+	diags_print(ap->d, stderr, msg_color());
+	if (ap->m == NULL || diags_count(ap->d, DIAG_ERROR) > 0) {
 		fprintf(stderr, "%s: invalid manifest: nothing was sent\n",
-		    argv[optind]);
-		goto out;
-	}
-	if (p == NULL)
-		p = plan_build(m, now);
-	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
-	    journal_path(report_path, m->name.text);
-	if (resume) {
-		/* Read it now: a wrong journal must stop us before the API. */
-		if ((journal = journal_resume(jpath, m->sha256,
-		    &cause)) == NULL) {
-			fprintf(stderr, "ensbatch apply: %s\n", cause);
-			goto out;
-		}
-	} else if (access(jpath, F_OK) == 0) {
-		fprintf(stderr, "ensbatch apply: the journal %s already "
-		    "exists: an earlier run wrote it; finish that run with "
-		    "--resume, or move the file away\n", jpath);
-		goto out;
-	}
-
-	/* 2. Credentials and endpoint. */
-	o.stop = &apply_stop;
-	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
-		rc = EXIT_ENV;
-		goto out;
-	}
-
-	/* 3. Preflight. */
-	if (preflight) {
-		diags_clear(d);
-		pf = preflight_run(p, ens, d, &reply);
-		if (pf == NULL) {
-			fprintf(stderr, "ensbatch apply: preflight failed: "
-			    "%s%s%s\n", reply.code != NULL ? reply.code : "",
-			    reply.code != NULL ? ": " : "", reply.message);
-			rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED :
-			    EXIT_ENV;
-			goto out;
-		}
-		diags_print(d, stderr, options_use_color(&o, stderr));
-		if (pf->errors > 0) {
-			fprintf(stderr, "%s: preflight found %zu problem%s: "
-			    "nothing was sent\n", argv[optind], pf->errors,
-			    pf->errors == 1 ? "" : "s");
-			rc = EXIT_ENV;
-			goto out;
-		}
-	}
-
-	/* 4. Confirmation. */
-	if (!yes && !confirm(p, pf != NULL ? pf->done : 0)) {
-		fprintf(stderr, "ensbatch apply: not confirmed: nothing was "
-		    "sent\n");
+		    ap->path);
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (ap->p == NULL)
+		ap->p = plan_build(ap->m, ap->now);
+out:
+	free(cause);
+	return (rc);
+}
 
-	/* 5. Run, with every call in the journal. */
-	if (journal == NULL && (journal = journal_create(jpath, m->sha256,
-	    m->name.text, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
-		rc = EXIT_ENV;
-		goto out;
+/* 2. The journal: read now with --resume, else it must not exist. */
+static int
+apply_journal_check(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	ap->jpath = ap->journal_arg != NULL ? xstrdup(ap->journal_arg) :
+	    options_journal_path(ap->report_path, ap->m->name.text);
+	options_inputs_sha256(ap->m, ap->inputs);
+	if (ap->resume) {
+		/* A wrong journal must stop us before the API. */
+		if ((ap->journal = journal_resume(ap->jpath, ap->inputs,
+		    &cause)) == NULL) {
+			msg_error("%s", cause);
+			free(cause);
+			return (EXIT_USAGE);
+		}
+	} else if (access(ap->jpath, F_OK) == 0) {
+		msg_error("the journal %s already exists: an earlier run "
+		    "wrote it; finish that run with --resume, or move the "
+		    "file away", ap->jpath);
+		return (EXIT_USAGE);
 	}
+	return (APPLY_GO);
+}
+
+/*
+ * Whether a file can be written at path: it is not a directory, and its
+ * directory exists and is writable (files are written beside their
+ * place and renamed, or appended to).  0, or -1 with *cause.
+ */
+TESTABLE int
+apply_writable(const char *path, char **cause)
+{
+	struct stat	 sb;
+	const char	*slash;
+	char		*dir;
+	int		 rc = 0;
+
+	*cause = NULL;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("%s is a directory", path);
+		return (-1);
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("the directory %s does not exist", dir);
+		rc = -1;
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		*cause = xasprintf("the directory %s is not writable", dir);
+		rc = -1;
+	}
+	free(dir);
+	return (rc);
+}
+
+/*
+ * 3. What the run will write must be writable, found now: before the
+ * question and before any API call (exit 3, nothing sent).
+ */
+static int
+apply_paths_check(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	if (ap->report_path != NULL &&
+	    apply_writable(ap->report_path, &cause) != 0) {
+		msg_error("cannot write the report %s: %s: nothing was sent",
+		    ap->report_path, cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	if (ap->resume && access(ap->jpath, W_OK) != 0)
+		cause = xasprintf("%s", strerror(errno));
+	if (cause != NULL || apply_writable(ap->jpath, &cause) != 0) {
+		msg_error("cannot write the journal %s: %s: nothing was sent",
+		    ap->jpath, cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 4. Credentials and endpoint. */
+static int
+apply_connect(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	ap->o.stop = &apply_stop;
+	if ((ap->ens = options_connect(&ap->o, ap->m, &ap->creds,
+	    &cause)) == NULL) {
+		msg_error("%s", cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	/* One apply per manifest and account, whatever its journal. */
+	if ((ap->lock = journal_lock_run(ap->m->name.text,
+	    ap->creds.access_key_id, ap->jpath, &cause)) == -1) {
+		msg_error("%s: nothing was sent", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	return (APPLY_GO);
+}
+
+/* 5. Preflight: the events as the API sees them. */
+static int
+apply_preflight(struct apply *ap)
+{
+	if (!ap->preflight)
+		return (APPLY_GO);
+	diags_clear(ap->d);
+	if ((ap->pf = preflight_run(ap->p, ap->ens, ap->d,
+	    &ap->reply)) == NULL)
+		return (msg_api_failure(&ap->reply, "preflight failed"));
+	diags_print(ap->d, stderr, msg_color());
+	if (ap->pf->errors > 0) {
+		fprintf(stderr, "%s: preflight found %zu problem%s: nothing "
+		    "was sent\n", ap->path, ap->pf->errors,
+		    ap->pf->errors == 1 ? "" : "s");
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 6. Confirmation, unless --yes. */
+static int
+apply_confirm(struct apply *ap)
+{
+	if (ap->yes || apply_ask(ap))
+		return (APPLY_GO);
+	return (EXIT_USAGE);
+}
+
+/* 7. Create the journal (--resume appends to the one it read). */
+static int
+apply_journal_open(struct apply *ap)
+{
+	char	*cause = NULL;
+
+	if (ap->journal == NULL && (ap->journal = journal_create(ap->jpath,
+	    ap->inputs, ap->m->name.text, &cause)) == NULL) {
+		msg_error("%s", cause);
+		free(cause);
+		return (EXIT_ENV);
+	}
+	return (APPLY_GO);
+}
+
+/* 8. Run, with every call in the journal: the one runner call. */
+static int
+apply_run(struct apply *ap)
+{
+	struct runner_opts	ro;
+	struct sigaction	sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = apply_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* a dropped SSH session */
 	memset(&ro, 0, sizeof(ro));
-	ro.parallel = (size_t)parallel;
-	ro.journal = journal;
-	ro.resume = resume;
-	ro.quiet = o.quiet;
-	ro.live = isatty(STDERR_FILENO);
-	ro.endpoint = ens_client_url(ens);
+	ro.parallel = ap->parallel;
+	ro.journal = ap->journal;
+	ro.resume = ap->resume;
+	ro.quiet = ap->o.quiet;
+	ro.live = msg_live_on();
+	ro.endpoint = ens_client_url(ap->ens);
 	ro.stop = &apply_stop;
-	ro.wait = wait;
-	ro.reconcile_ms = reconcile_ms;
-	rc = runner_run(p, pf, ens, &ro, &rep);
-	if (report_path != NULL && report_write(rep, report_path,
-	    &cause) != 0) {
-		fprintf(stderr, "ensbatch apply: %s\n", cause);
+	ro.wait = ap->wait;
+	ro.reconcile_ms = ap->reconcile_ms;
+	return (runner_run(ap->p, ap->pf, ap->ens, &ro, &ap->rep));
+}
+
+/* 9. The report and the summary; rc is the run's exit code. */
+static int
+apply_report(struct apply *ap, int rc)
+{
+	char	*cause = NULL;
+
+	if (ap->report_path != NULL && report_write(ap->rep,
+	    ap->report_path, &cause) != 0) {
+		msg_error("%s", cause);
+		free(cause);
 		if (rc == EXIT_OK)
 			rc = EXIT_FAILED;
 	}
-	if (!o.quiet)
-		summary(rep, report_path);
-out:
-	journal_free(journal);
-	free(jpath);
-	free(cause);
-	ens_reply_clear(&reply);
-	report_free(rep);
-	preflight_free(pf);
-	ens_client_free(ens);
-	creds_free(&creds);
-	plan_free(p);
-	manifest_free(m);
-	diags_free(d);
+	if (!ap->o.quiet)
+		apply_summary(ap->rep, ap->report_path);
+	return (rc);
+}
+
+static void
+apply_free(struct apply *ap)
+{
+	journal_unlock_run(ap->lock);
+	journal_free(ap->journal);
+	free(ap->jpath);
+	ens_reply_clear(&ap->reply);
+	report_free(ap->rep);
+	preflight_free(ap->pf);
+	ens_client_free(ap->ens);
+	creds_free(&ap->creds);
+	plan_free(ap->p);
+	manifest_free(ap->m);
+	diags_free(ap->d);
+}
+
+static int
+cmd_apply_exec(struct cmd_args *a)
+{
+	struct apply	 ap;
+	char		*cause = NULL;
+	int		 rc;
+
+	memset(&ap, 0, sizeof(ap));
+	ap.o = a->o;
+	ap.path = a->argv[0];
+	ap.report_path = cmd_value(a, OPT_REPORT);
+	ap.plan_path = cmd_value(a, OPT_PLAN);
+	ap.journal_arg = cmd_value(a, OPT_JOURNAL);
+	ap.parallel = (size_t)cmd_number(a, OPT_PARALLEL, 4);
+	ap.yes = cmd_has(a, OPT_YES);
+	ap.preflight = !cmd_has(a, OPT_NO_PREFLIGHT);
+	ap.resume = cmd_has(a, OPT_RESUME);
+	ap.wait = cmd_has(a, OPT_WAIT);
+	ap.lock = -1;
+	if (cmd_has(a, OPT_RECONCILE_WINDOW) && (timefmt_duration(cmd_value(a,
+	    OPT_RECONCILE_WINDOW), &ap.reconcile_ms, &cause) != 0 ||
+	    ap.reconcile_ms <= 0)) {
+		msg_error("--reconcile-window: %s", cause != NULL ? cause :
+		    "must be more than zero");
+		free(cause);
+		return (EXIT_USAGE);
+	}
+
+	if (!ap.yes && !isatty(STDIN_FILENO)) {
+		msg_error("no terminal to confirm on: pass --yes to reboot "
+		    "without asking");
+		return (EXIT_USAGE);
+	}
+	if ((rc = apply_validate(&ap)) == APPLY_GO &&
+	    (rc = apply_journal_check(&ap)) == APPLY_GO &&
+	    (rc = apply_paths_check(&ap)) == APPLY_GO &&
+	    (rc = apply_connect(&ap)) == APPLY_GO &&
+	    (rc = apply_preflight(&ap)) == APPLY_GO &&
+	    (rc = apply_confirm(&ap)) == APPLY_GO &&
+	    (rc = apply_journal_open(&ap)) == APPLY_GO)
+		rc = apply_report(&ap, apply_run(&ap));
+	apply_free(&ap);
 	return (rc);
 }

@@ -13,30 +13,35 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/report.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-static int	cmd_plan_exec(int, char **);
+static int	cmd_plan_exec(struct cmd_args *);
+
+/* The order of --format's values is that of enum plan_format. */
+static const struct cmd_option plan_options[] = {
+	{ OPT_NOW, 0, "now", CMD_STRING, "TIME",
+	  "the current time, for reproducible plans", 0, 0 },
+	{ OPT_FORMAT, 0, "format", CMD_CHOICE, "text|json|markdown",
+	  "the form of the plan on standard output (default text)", 0, 0 },
+	{ OPT_OUT, 0, "out", CMD_STRING, "PLAN.json",
+	  "also store the plan: the file a reviewer approves", 0, 0 },
+	{ OPT_REPORT, 0, "report", CMD_STRING, "FILE.xml",
+	  "write the dry-run JUnit report (also for an invalid manifest)",
+	  0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_plan_entry = {
 	"plan",
-	"[--now TIME] [--format text|json|markdown] [--out PLAN.json]\n"
-	"                     [--report FILE.xml] [--endpoint URL] [-q] [-v]\n"
-	"                     [--color WHEN] MANIFEST",
 	"show the batches and PlanTimes a manifest would produce (dry run)",
+	"MANIFEST", 1, 1,
+	{ plan_options, options_output, options_endpoint, NULL },
 	cmd_plan_exec
-};
-
-static const struct option plan_long[] = {
-	OPTIONS_LONG,
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "out", required_argument, NULL, OPT_OUT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ NULL, 0, NULL, 0 }
 };
 
 /*
@@ -66,99 +71,54 @@ unparsed_report(const char *path, const char *now_arg,
 }
 
 static int
-cmd_plan_exec(int argc, char **argv)
+cmd_plan_exec(struct cmd_args *a)
 {
-	struct options	 o;
-	const char	*now_arg = NULL, *out = NULL, *report_path = NULL;
-	enum plan_format format = PLAN_TEXT;
+	const char	*now_arg = cmd_value(a, OPT_NOW);
+	const char	*out = cmd_value(a, OPT_OUT);
+	const char	*report_path = cmd_value(a, OPT_REPORT);
+	const char	*path = a->argv[0];
+	enum plan_format format;
 	struct diags	*d = NULL;
 	struct manifest	*m = NULL;
 	struct plan	*p = NULL;
 	struct report	*rep = NULL;
 	char		*cause = NULL;
 	int64_t		 now = 0;
-	int		 ch, r, rc = EXIT_USAGE;
+	int		 rc = EXIT_USAGE;
 
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, plan_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg, &cmd_plan_entry)) == 1)
-			continue;
-		if (r == -1)
-			goto out;
-		switch (ch) {
-		case OPT_NOW:
-			now_arg = optarg;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				format = PLAN_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = PLAN_JSON;
-			else if (strcmp(optarg, "markdown") == 0)
-				format = PLAN_MARKDOWN;
-			else {
-				fprintf(stderr, "ensbatch plan: --format must "
-				    "be text, json or markdown\n");
-				goto out;
-			}
-			break;
-		case OPT_OUT:
-			out = optarg;
-			break;
-		case OPT_REPORT:
-			report_path = optarg;
-			break;
-		default:
-			options_usage(&cmd_plan_entry, stderr);
-			goto out;
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_plan_entry, stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (argc - optind != 1) {
-		options_usage(&cmd_plan_entry, stderr);
-		goto out;
-	}
-
+	format = (enum plan_format)cmd_choice(a, OPT_FORMAT, PLAN_TEXT);
 	d = diags_new();
-	m = options_load(argv[optind], now_arg, 1, d, &now, &cause);
+	m = options_load(path, now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		goto out;
 	}
-	diags_print(d, stderr, options_use_color(&o, stderr));
+	diags_print(d, stderr, msg_color());
 	if (m != NULL) {
 		p = plan_build(m, now);
-		rep = plan_report(p, d, o.endpoint);
+		rep = plan_report(p, d, a->o.endpoint);
 	} else
-		rep = unparsed_report(argv[optind], now_arg, d);
+		rep = unparsed_report(path, now_arg, d);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
 	if (diags_count(d, DIAG_ERROR) > 0) {
-		fprintf(stderr, "%s: %zu error%s: no plan\n", argv[optind],
+		fprintf(stderr, "%s: %zu error%s: no plan\n", path,
 		    diags_count(d, DIAG_ERROR),
 		    diags_count(d, DIAG_ERROR) == 1 ? "" : "s");
 		goto out;
 	}
 	if (out != NULL && plan_save(p, out, &cause) != 0) {
-		fprintf(stderr, "ensbatch plan: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
-	if (!o.quiet && plan_print(p, format, stdout) != 0) {
-		fprintf(stderr, "ensbatch plan: cannot write the plan\n");
-		rc = EXIT_ENV;
-		goto out;
-	}
+	/* A failure to write is found and reported by main(). */
+	if (!a->o.quiet)
+		(void)plan_print(p, format, stdout);
 	rc = EXIT_OK;
 out:
 	free(cause);

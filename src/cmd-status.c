@@ -16,36 +16,38 @@
 #include "ensbatch/diag.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/journal.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/report.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/xmalloc.h"
 
-static int	cmd_status_exec(int, char **);
+static int	cmd_status_exec(struct cmd_args *);
+
+static const struct cmd_option status_options[] = {
+	{ OPT_JOURNAL, 0, "journal", CMD_STRING, "FILE",
+	  "the apply's journal (default NAME.journal.jsonl beside the "
+	  "report)", 0, 0 },
+	{ OPT_WAIT, 0, "wait", CMD_FLAG, NULL,
+	  "poll until every requested target is final", 0, 0 },
+	{ OPT_REPORT, 0, "report", CMD_STRING, "FILE.xml",
+	  "write a JUnit report of the true outcomes", 0, 0 },
+	{ OPT_FORMAT, 0, "format", CMD_CHOICE, "text|json",
+	  "output format (default text)", 0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_status_entry = {
 	"status",
-	"[--journal FILE] [--wait] [--report FILE.xml] [--format text|json]\n"
-	"                       [--endpoint URL] [--profile NAME] "
-	"[--signature v3|v1]\n"
-	"                       [--cacert FILE] [--timeout DUR] "
-	"[--retries N] [--rate N]\n"
-	"                       [-q] [-v] [--color WHEN] MANIFEST",
 	"show what happened to the targets an apply requested",
+	"MANIFEST", 1, 1,
+	{ status_options, options_output, options_verbose, options_endpoint,
+	  options_net, NULL },
 	cmd_status_exec
-};
-
-static const struct option status_long[] = {
-	OPTIONS_LONG,
-	OPTIONS_NET,
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "wait", no_argument, NULL, OPT_WAIT },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ NULL, 0, NULL, 0 }
 };
 
 static volatile sig_atomic_t status_stop;
@@ -103,22 +105,9 @@ status_print_json(const struct runner_tally *ty, size_t n, int rc, FILE *f)
 	return (r);
 }
 
-/* NAME.journal.jsonl beside the report, or here (as apply finds it). */
-static char *
-status_journal_path(const char *report, const char *name)
-{
-	const char	*slash;
-
-	if (report != NULL && (slash = strrchr(report, '/')) != NULL)
-		return (xasprintf("%.*s/%s.journal.jsonl",
-		    (int)(slash - report), report, name));
-	return (xasprintf("%s.journal.jsonl", name));
-}
-
 static int
-cmd_status_exec(int argc, char **argv)
+cmd_status_exec(struct cmd_args *a)
 {
-	struct options		 o;
 	struct runner_opts	 ro;
 	struct diags		*d = NULL;
 	struct manifest		*m = NULL;
@@ -129,80 +118,46 @@ cmd_status_exec(int argc, char **argv)
 	struct report		*rep = NULL;
 	struct runner_tally	*ty = NULL;
 	struct sigaction	 sa;
-	const char		*journal_arg = NULL, *report_path = NULL;
-	const char		*format = "text";
+	struct options		 o = a->o;
+	const char		*journal_arg = cmd_value(a, OPT_JOURNAL);
+	const char		*report_path = cmd_value(a, OPT_REPORT);
 	char			*jpath = NULL, *cause = NULL;
+	char			 inputs[HASH_HEX_LEN];
 	int64_t			 now;
-	int			 ch, r, wait = 0, rc = EXIT_USAGE;
+	int			 json = cmd_choice(a, OPT_FORMAT, 0) == 1;
+	int			 wait = cmd_has(a, OPT_WAIT), rc = EXIT_USAGE;
+	const char		*path = a->argv[0];
 
 	memset(&creds, 0, sizeof(creds));
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, status_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg,
-		    &cmd_status_entry)) == 1)
-			continue;
-		if (r == -1)
-			goto out;
-		switch (ch) {
-		case OPT_JOURNAL:
-			journal_arg = optarg;
-			break;
-		case OPT_REPORT:
-			report_path = optarg;
-			break;
-		case OPT_WAIT:
-			wait = 1;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") != 0 &&
-			    strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "ensbatch status: --format "
-				    "must be text or json\n");
-				goto out;
-			}
-			format = optarg;
-			break;
-		default:
-			options_usage(&cmd_status_entry, stderr);
-			goto out;
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_status_entry, stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (argc - optind != 1) {
-		options_usage(&cmd_status_entry, stderr);
-		goto out;
-	}
-
 	/* PlanTimes in the past are no error: the reboots may be done. */
 	d = diags_new();
-	m = options_load(argv[optind], NULL, 0, d, &now, &cause);
+	m = options_load(path, NULL, 0, d, &now, &cause);
+	if (cause != NULL) {
+		msg_error("%s", cause);
+		goto out;
+	}
 	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
-		diags_print(d, stderr, options_use_color(&o, stderr));
-		fprintf(stderr, "%s: invalid manifest\n", argv[optind]);
+		diags_print(d, stderr, msg_color());
+		fprintf(stderr, "%s: invalid manifest\n", path);
 		goto out;
 	}
 	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
-	    status_journal_path(report_path, m->name.text);
+	    options_journal_path(report_path, m->name.text);
 	if ((j = journal_read(jpath, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch status: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
-	if (strcmp(journal_sha256(j), m->sha256) != 0) {
-		fprintf(stderr, "ensbatch status: the journal %s was written "
-		    "for another manifest\n", jpath);
+	options_inputs_sha256(m, inputs);
+	if (strcmp(journal_sha256(j), inputs) != 0) {
+		msg_error("the journal %s was written for another manifest or "
+		    "other targets files", jpath);
 		goto out;
 	}
 	p = plan_build(m, now);
 	o.stop = &status_stop;
 	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch status: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;
 	}
@@ -215,18 +170,18 @@ cmd_status_exec(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	ro.journal = j;
 	ro.quiet = o.quiet;
-	ro.live = isatty(STDERR_FILENO);
+	ro.live = msg_live_on();
 	ro.endpoint = ens_client_url(ens);
 	ro.stop = &status_stop;
 	ro.wait = wait;
 	rc = runner_status(p, ens, &ro, &rep, &ty);
-	if (strcmp(format, "json") == 0)
+	if (json)
 		status_print_json(ty, p->ngroups, rc, stdout);
 	else if (!o.quiet)
 		status_print_text(ty, p->ngroups, stdout);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
-		fprintf(stderr, "ensbatch status: %s\n", cause);
+		msg_error("%s", cause);
 		rc = EXIT_ENV;
 	}
 out:

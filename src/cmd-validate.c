@@ -13,30 +13,28 @@
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
 
-static int	cmd_validate_exec(int, char **);
+static int	cmd_validate_exec(struct cmd_args *);
+
+static const struct cmd_option validate_options[] = {
+	{ OPT_ONLINE, 0, "online", CMD_FLAG, NULL,
+	  "also check the events against the API (preflight)", 0, 0 },
+	{ OPT_NOW, 0, "now", CMD_STRING, "TIME",
+	  "the current time, for reproducible checks", 0, 0 },
+	CMD_OPTIONS_END
+};
 
 const struct cmd_entry cmd_validate_entry = {
 	"validate",
-	"[--online] [--now TIME] [-q] [-v] [--color WHEN]\n"
-	"                         [--endpoint URL] [--profile NAME] "
-	"[--signature v3|v1]\n"
-	"                         [--cacert FILE] [--timeout DUR] "
-	"[--retries N] [--rate N]\n"
-	"                         MANIFEST...",
 	"check manifests (--online: against the API too)",
+	"MANIFEST...", 1, -1,
+	{ validate_options, options_output, options_verbose,
+	  options_endpoint, options_net, NULL },
 	cmd_validate_exec
-};
-
-static const struct option validate_long[] = {
-	OPTIONS_LONG,
-	OPTIONS_NET,
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "online", no_argument, NULL, OPT_ONLINE },
-	{ NULL, 0, NULL, 0 }
 };
 
 /*
@@ -57,15 +55,13 @@ validate_online(struct manifest *m, int64_t now, struct diags *d,
 
 	memset(&reply, 0, sizeof(reply));
 	if ((ens = options_connect(o, m, &creds, &cause)) == NULL) {
-		fprintf(stderr, "ensbatch validate: %s\n", cause);
+		msg_error("%s", cause);
 		free(cause);
 		return (EXIT_ENV);
 	}
 	p = plan_build(m, now);
 	if ((pf = preflight_run(p, ens, d, &reply)) == NULL) {
-		fprintf(stderr, "ensbatch validate: %s: %s\n", reply.code,
-		    reply.message);
-		rc = reply.outcome == ENS_API_ERROR ? EXIT_FAILED : EXIT_ENV;
+		rc = msg_api_failure(&reply, "preflight failed");
 	} else
 		rc = pf->errors > 0 ? EXIT_USAGE : EXIT_OK;
 	preflight_free(pf);
@@ -91,13 +87,13 @@ validate_one(const char *path, const char *now_arg, int online,
 	d = diags_new();
 	m = options_load(path, now_arg, 1, d, &now, &cause);
 	if (cause != NULL) {
-		fprintf(stderr, "ensbatch validate: %s\n", cause);
+		msg_error("%s", cause);
 		free(cause);
 		goto out;
 	}
 	if (m != NULL && online && diags_count(d, DIAG_ERROR) == 0)
 		net = validate_online(m, now, d, o);
-	diags_print(d, stderr, options_use_color(o, stderr));
+	diags_print(d, stderr, msg_color());
 	errors = diags_count(d, DIAG_ERROR);
 	warnings = diags_count(d, DIAG_WARNING);
 	if (errors > 0) {
@@ -131,43 +127,13 @@ out:
 }
 
 static int
-cmd_validate_exec(int argc, char **argv)
+cmd_validate_exec(struct cmd_args *a)
 {
-	struct options	 o;
-	const char	*now_arg = NULL;
-	int		 ch, i, r, rc, bad = 0, online = 0;
+	int	i, rc, bad = EXIT_OK;
 
-	options_init(&o);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, OPTIONS_SHORT, validate_long,
-	    NULL)) != -1) {
-		if ((r = options_common(&o, ch, optarg,
-		    &cmd_validate_entry)) == 1)
-			continue;
-		if (r == -1)
-			return (EXIT_USAGE);
-		switch (ch) {
-		case OPT_NOW:
-			now_arg = optarg;
-			break;
-		case OPT_ONLINE:
-			online = 1;
-			break;
-		default:
-			options_usage(&cmd_validate_entry, stderr);
-			return (EXIT_USAGE);
-		}
-	}
-	if (o.help) {
-		options_usage(&cmd_validate_entry, stdout);
-		return (EXIT_OK);
-	}
-	if (optind == argc) {
-		options_usage(&cmd_validate_entry, stderr);
-		return (EXIT_USAGE);
-	}
-	for (i = optind; i < argc; i++) {
-		rc = validate_one(argv[i], now_arg, online, &o);
+	for (i = 0; i < a->argc; i++) {
+		rc = validate_one(a->argv[i], cmd_value(a, OPT_NOW),
+		    cmd_has(a, OPT_ONLINE), &a->o);
 		if (rc > bad)
 			bad = rc;
 	}

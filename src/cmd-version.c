@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -15,27 +14,20 @@
 #include "ensbatch/cmd.h"
 #include "ensbatch/exitcode.h"
 
-static int	cmd_version_exec(int, char **);
+static int	cmd_version_exec(struct cmd_args *);
 
 const struct cmd_entry cmd_version_entry = {
 	"version",
-	"",
 	"print the version of ensbatch and its libraries",
+	"", 0, 0,
+	{ NULL },
 	cmd_version_exec
 };
 
 static int
-cmd_version_exec(int argc, char **argv)
+cmd_version_exec(struct cmd_args *a)
 {
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ensbatch version\n");
-		return (EXIT_OK);
-	}
-	if (argc > 1) {
-		fprintf(stderr, "usage: ensbatch version\n");
-		return (EXIT_USAGE);
-	}
+	(void)a;
 	printf("ensbatch %s\n", PACKAGE_VERSION);
 	printf("libyaml %s, libxml2 %s, jansson %s, libcurl %s, %s\n",
 	    yaml_get_version_string(), LIBXML_DOTTED_VERSION,

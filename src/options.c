@@ -3,12 +3,14 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ensbatch/cmd.h"
+#include "ensbatch/buf.h"
 #include "ensbatch/creds.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/options.h"
@@ -16,108 +18,75 @@
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-void
-options_usage(const struct cmd_entry *cmd, FILE *f)
-{
-	fprintf(f, "usage: ensbatch %s %s\n", cmd->name, cmd->usage);
-}
+/* -q and --color: for the commands that print diagnostics. */
+const struct cmd_option options_output[] = {
+	{ OPT_QUIET, 'q', "quiet", CMD_FLAG, NULL,
+	  "print only errors and diagnostics", 0, 0 },
+	{ OPT_COLOR, 0, "color", CMD_CHOICE, "auto|always|never",
+	  "colour on standard error (auto: on a terminal, unless NO_COLOR)",
+	  0, 0 },
+	CMD_OPTIONS_END
+};
 
-void
-options_init(struct options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->retries = -1;
-}
+const struct cmd_option options_verbose[] = {
+	{ OPT_VERBOSE, 'v', "verbose", CMD_FLAG, NULL,
+	  "say more, such as one line per API request attempt", 0, 0 },
+	CMD_OPTIONS_END
+};
 
-/* A decimal integer option within [min, max]; -1 after a message. */
-static int
-int_option(const char *arg, long min, long max, const char *name,
-    const struct cmd_entry *cmd)
-{
-	char	*end;
-	long	 v;
+const struct cmd_option options_endpoint[] = {
+	{ OPT_ENDPOINT, 0, "endpoint", CMD_STRING, "URL",
+	  "the ENS endpoint (default ens.aliyuncs.com)", 0, 0 },
+	CMD_OPTIONS_END
+};
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "ensbatch %s: --%s must be %ld to %ld\n",
-		    cmd->name, name, min, max);
-		return (-1);
-	}
-	return ((int)v);
-}
+/* The options of commands that talk to the API. */
+const struct cmd_option options_net[] = {
+	{ OPT_PROFILE, 0, "profile", CMD_STRING, "NAME",
+	  "take the credentials from this profile", 0, 0 },
+	{ OPT_SIGNATURE, 0, "signature", CMD_CHOICE, "v3|v1",
+	  "the request signature (default v3)", 0, 0 },
+	{ OPT_CACERT, 0, "cacert", CMD_STRING, "FILE",
+	  "verify TLS against the PEM certificates in FILE", 0, 0 },
+	{ OPT_TIMEOUT, 0, "timeout", CMD_STRING, "DUR",
+	  "time allowed for one request (default 30s)", 0, 0 },
+	{ OPT_RETRIES, 0, "retries", CMD_NUMBER, "N",
+	  "retries of a call that was not processed (default 4)", 0, 20 },
+	{ OPT_RATE, 0, "rate", CMD_NUMBER, "N",
+	  "at most N requests per second (default 10)", 1, 1000 },
+	CMD_OPTIONS_END
+};
 
 int
-options_common(struct options *o, int ch, const char *arg,
-    const struct cmd_entry *cmd)
+options_from_args(struct options *o, const struct cmd_args *a,
+    char **cause)
 {
 	const char	*why;
-	char		*cause = NULL;
+	char		*err = NULL;
 	int64_t		 ms;
 
-	switch (ch) {
-	case OPT_ENDPOINT:
-		if ((why = rules_endpoint_problem(arg)) != NULL) {
-			fprintf(stderr, "ensbatch %s: --endpoint: %s\n",
-			    cmd->name, why);
-			return (-1);
-		}
-		o->endpoint = arg;
-		return (1);
-	case OPT_PROFILE:
-		o->profile = arg;
-		return (1);
-	case OPT_SIGNATURE:
-		if (strcmp(arg, "v3") != 0 && strcmp(arg, "v1") != 0) {
-			fprintf(stderr, "ensbatch %s: --signature must be v3 "
-			    "or v1\n", cmd->name);
-			return (-1);
-		}
-		o->signature = arg;
-		return (1);
-	case OPT_CACERT:
-		o->cacert = arg;
-		return (1);
-	case OPT_TIMEOUT:
-		if (timefmt_duration(arg, &ms, &cause) != 0 || ms <= 0) {
-			fprintf(stderr, "ensbatch %s: --timeout: %s\n",
-			    cmd->name, cause != NULL ? cause :
-			    "must be more than zero");
-			free(cause);
-			return (-1);
-		}
-		o->timeout = arg;
-		return (1);
-	case OPT_RETRIES:
-		if ((o->retries = int_option(arg, 0, 20, "retries", cmd)) < 0)
-			return (-1);
-		return (1);
-	case OPT_RATE:
-		if ((o->rate = int_option(arg, 1, 1000, "rate", cmd)) < 0)
-			return (-1);
-		return (1);
-	case OPT_COLOR:
-		if (strcmp(arg, "auto") == 0)
-			o->color = OPTIONS_COLOR_AUTO;
-		else if (strcmp(arg, "always") == 0)
-			o->color = OPTIONS_COLOR_ALWAYS;
-		else if (strcmp(arg, "never") == 0)
-			o->color = OPTIONS_COLOR_NEVER;
-		else {
-			fprintf(stderr, "ensbatch %s: --color must be auto, "
-			    "always or never\n", cmd->name);
-			return (-1);
-		}
-		return (1);
-	case OPT_HELP:
-		o->help = 1;
-		return (1);
-	case 'q':
-		o->quiet = 1;
-		return (1);
-	case 'v':
-		o->verbose = 1;
-		return (1);
+	*cause = NULL;
+	memset(o, 0, sizeof(*o));
+	o->retries = (int)cmd_number(a, OPT_RETRIES, -1);
+	o->rate = (int)cmd_number(a, OPT_RATE, 0);
+	o->quiet = cmd_has(a, OPT_QUIET);
+	o->verbose = cmd_has(a, OPT_VERBOSE);
+	/* The order of auto|always|never. */
+	o->color = (enum options_color)cmd_choice(a, OPT_COLOR, 0);
+	o->profile = cmd_value(a, OPT_PROFILE);
+	o->signature = cmd_value(a, OPT_SIGNATURE);
+	o->cacert = cmd_value(a, OPT_CACERT);
+	if ((o->endpoint = cmd_value(a, OPT_ENDPOINT)) != NULL &&
+	    (why = rules_endpoint_problem(o->endpoint)) != NULL) {
+		*cause = xasprintf("--endpoint: %s", why);
+		return (-1);
+	}
+	if ((o->timeout = cmd_value(a, OPT_TIMEOUT)) != NULL &&
+	    (timefmt_duration(o->timeout, &ms, &err) != 0 || ms <= 0)) {
+		*cause = xasprintf("--timeout: %s", err != NULL ? err :
+		    "must be more than zero");
+		free(err);
+		return (-1);
 	}
 	return (0);
 }
@@ -223,4 +192,33 @@ options_connect(const struct options *o, const struct manifest *m,
 	if ((c = ens_client_new(&cfg, cause)) == NULL)
 		creds_free(creds);
 	return (c);
+}
+
+void
+options_inputs_sha256(const struct manifest *m, char *out)
+{
+	struct buf	b;
+	size_t		i;
+
+	if (m->nfiles == 0) {
+		memcpy(out, m->sha256, HASH_HEX_LEN);
+		return;
+	}
+	buf_init(&b);
+	buf_adds(&b, m->sha256);
+	for (i = 0; i < m->nfiles; i++)
+		buf_addf(&b, "\n%s", m->files[i].sha256);
+	hash_sha256_hex(b.data, b.len, out);
+	buf_free(&b);
+}
+
+char *
+options_journal_path(const char *report, const char *name)
+{
+	const char	*slash;
+
+	if (report != NULL && (slash = strrchr(report, '/')) != NULL)
+		return (xasprintf("%.*s/%s.journal.jsonl",
+		    (int)(slash - report), report, name));
+	return (xasprintf("%s.journal.jsonl", name));
 }

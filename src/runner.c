@@ -22,6 +22,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/journal.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/probe.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/settle.h"
@@ -141,45 +142,15 @@ runner_sleep(const struct run *r, int64_t ms)
 	}
 }
 
-/* The live progress line on a terminal; nothing otherwise. */
-static void
-runner_live(const struct run *r, const char *fmt, ...)
-{
-	va_list	ap;
-	char	line[256];
+/* The live line, a plain line, an error: all through msg. */
+#define msg_live(...)	msg_live(__VA_ARGS__)
+#define msg_info(...)	msg_info(__VA_ARGS__)
 
-	if (r->opts->quiet || !r->opts->live)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\r\033[K%.*s", r->opts->width > 1 ?
-	    r->opts->width - 1 : 79, line);
-	fflush(stderr);
-}
-
-/* A plain line: above the live line on a terminal. */
-static void
-runner_say(const struct run *r, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (r->opts->quiet)
-		return;
-	fputs(r->opts->live ? "\r\033[K" : "ensbatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
-
-/* An error: shown even with --quiet. */
 static void
 runner_error(const struct run *r, const char *what)
 {
-	fprintf(stderr, "%sensbatch: %s\n", r->opts->live ? "\r\033[K" : "",
-	    what);
+	(void)r;
+	msg_error("%s", what);
 }
 
 static void
@@ -630,10 +601,10 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 		if (ndue == 0) {
 			timefmt_duration_str((first - now) / 1000 * 1000, left,
 			    sizeof(left));
-			runner_live(r, "%s: %zu waiting for their PlanTime "
+			msg_live("%s: %zu waiting for their PlanTime "
 			    "(next in %s)", label, active, left);
 		} else
-			runner_live(r, "%s settling: %s", label, counts);
+			msg_live("%s settling: %s", label, counts);
 		runner_sleep(r, wake - now < RUNNER_TICK ? wake - now :
 		    RUNNER_TICK);
 	}
@@ -745,7 +716,7 @@ runner_reconcile(struct run *r, const struct ens_item *items,
 		ens_events_free(*events, *nevents);
 		if (wait > end - timefmt_mono())
 			wait = end - timefmt_mono();
-		runner_live(r, "outcome unknown: watching %zu event%s for a "
+		msg_live("outcome unknown: watching %zu event%s for a "
 		    "change", n, n == 1 ? "" : "s");
 		runner_sleep(r, wait);
 		wait = wait * 2 > RUNNER_POLL_MAX ? RUNNER_POLL_MAX : wait * 2;
@@ -1109,18 +1080,18 @@ runner_call_fill(struct run *r, struct run_group *rg, size_t k,
 static void
 runner_progress(struct run *r, const struct run_group *rg, size_t k)
 {
-	const char	*fmt = "%s: batch %zu/%zu done; %zu of %zu targets "
-	    "final, %zu failed";
+	char	line[256];
 
-	if (r->opts->live)
-		runner_live(r, fmt, rg->pg->group->name, k + 1,
-		    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
+	snprintf(line, sizeof(line), "%s: batch %zu/%zu done; %zu of %zu "
+	    "targets final, %zu failed", rg->pg->group->name, k + 1,
+	    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
+	if (msg_live_on())
+		msg_live("%s", line);
 	else
-		runner_say(r, fmt, rg->pg->group->name, k + 1,
-		    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
+		msg_info("%s", line);
 }
 
-/* Wait until the monotonic-free epoch time until, with a countdown. */
+/* Wait until the epoch time until, with a countdown. */
 static void
 runner_countdown(struct run *r, int64_t until, const char *what)
 {
@@ -1130,7 +1101,7 @@ runner_countdown(struct run *r, int64_t until, const char *what)
 	while (!runner_stopping(r) && (now = timefmt_now()) < until) {
 		timefmt_duration_str((until - now + 999) / 1000 * 1000, left,
 		    sizeof(left));
-		runner_live(r, "%s: %s left", what, left);
+		msg_live("%s: %s left", what, left);
 		runner_sleep(r, until - now < RUNNER_TICK ? until - now :
 		    RUNNER_TICK);
 	}
@@ -1146,7 +1117,7 @@ runner_over_budget(struct run *r, struct run_group *rg)
 	    "than max_failures %" PRId64, rg->pg->group->name, rg->failed,
 	    rg->failed == 1 ? "" : "s", rg->budget);
 	runner_skip_group(r, rg, rg->aborted);
-	runner_say(r, "%s", rg->aborted);
+	msg_info("%s", rg->aborted);
 	return (1);
 }
 
@@ -1703,7 +1674,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		if (!runner_halted(&r) && (why = runner_gate(&r, g)) != NULL) {
 			rg->aborted = why;
 			runner_skip_group(&r, rg, why);
-			runner_say(&r, "%s: %s", g->name, why);
+			msg_info("%s: %s", g->name, why);
 			continue;
 		}
 		if (runner_halted(&r)) {
@@ -1724,12 +1695,11 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		runner_group_finished(&r, rg);
 	}
 	nsched = runner_leftovers(&r, &first, &last);
-	if (opts->live && !opts->quiet)
-		fputs("\r\033[K", stderr);
+	msg_live_end();
 	if (nsched > 0) {
 		timefmt_utc(first, t1, sizeof(t1));
 		timefmt_utc(last, t2, sizeof(t2));
-		runner_say(&r, "%zu scheduled (first %sZ, last %sZ): follow "
+		msg_info("%zu scheduled (first %sZ, last %sZ): follow "
 		    "with ensbatch status", nsched, t1, t2);
 	}
 	*out = report_new(p->manifest->name.text);

@@ -1,21 +1,20 @@
 /*
- * Options shared by every command, and small helpers for the commands'
- * own option parsing.
+ * The options shared by every command (their table fragments are in
+ * cmd.h), and helpers the commands share: --now, loading a manifest,
+ * connecting to the API.
  */
 #ifndef ENSBATCH_OPTIONS_H
 #define ENSBATCH_OPTIONS_H
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include "ensbatch/cmd.h"
 
 struct manifest;
 struct diags;
 struct creds;
 struct ens_client;
+struct cmd_args;
 
 enum options_color {
 	OPTIONS_COLOR_AUTO,
@@ -34,21 +33,23 @@ struct options {
 	int			 quiet;
 	int			 verbose;
 	enum options_color	 color;
-	int			 help;
 	volatile sig_atomic_t	*stop;		/* apply's signal flag */
 };
 
-/* Long-option codes above the range of short options. */
-enum {
-	OPT_ENDPOINT = 256,
+/* Every option of every command, as the parser reports it. */
+enum options_id {
+	OPT_NONE,
+	OPT_HELP,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_COLOR,
+	OPT_ENDPOINT,
 	OPT_PROFILE,
 	OPT_SIGNATURE,
 	OPT_CACERT,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
 	OPT_RATE,
-	OPT_COLOR,
-	OPT_HELP,
 	OPT_NOW,
 	OPT_FORMAT,
 	OPT_OUT,
@@ -63,38 +64,19 @@ enum {
 	OPT_RESUME,
 	OPT_PLAN,
 	OPT_WAIT,
-	OPT_RECONCILE_WINDOW
+	OPT_RECONCILE_WINDOW,
+	OPT_NOT_BEFORE_UNTIL,
+	OPT_LEVEL,
+	OPT_MANIFEST,
+	OPT_COUNT
 };
 
-#define OPTIONS_SHORT	"qv"
-/* The options of commands that talk to the API. */
-#define OPTIONS_NET \
-	{ "profile", required_argument, NULL, OPT_PROFILE }, \
-	{ "signature", required_argument, NULL, OPT_SIGNATURE }, \
-	{ "cacert", required_argument, NULL, OPT_CACERT }, \
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
-	{ "retries", required_argument, NULL, OPT_RETRIES }, \
-	{ "rate", required_argument, NULL, OPT_RATE }
-
-#define OPTIONS_LONG \
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT }, \
-	{ "color", required_argument, NULL, OPT_COLOR }, \
-	{ "help", no_argument, NULL, OPT_HELP }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "verbose", no_argument, NULL, 'v' }
-
-/* Set the defaults of the common options. */
-void	options_init(struct options *);
-
 /*
- * Handle one common option from getopt_long.  Returns 1 when handled,
- * 0 when ch is not a common option, -1 after printing a usage error.
+ * Fill the common options from a parsed command line, checking the
+ * values the table cannot (--endpoint, --timeout).  0, or -1 with
+ * *cause (a usage error; caller frees).
  */
-int	options_common(struct options *, int, const char *,
-	    const struct cmd_entry *);
-
-/* Print "usage: ensbatch NAME USAGE" to f. */
-void	options_usage(const struct cmd_entry *, FILE *);
+int	options_from_args(struct options *, const struct cmd_args *, char **);
 
 /* Whether to color output on f, given --color and NO_COLOR. */
 int	options_use_color(const struct options *, FILE *);
@@ -125,5 +107,18 @@ struct manifest	*options_load(const char *, const char *, int,
  */
 struct ens_client	*options_connect(const struct options *,
 			    const struct manifest *, struct creds *, char **);
+
+/*
+ * The digest a journal is tied to: the manifest's SHA-256, or with
+ * targets files, the SHA-256 of it and theirs, so that --resume and
+ * status refuse a changed targets file too.  out: HASH_HEX_LEN bytes.
+ */
+void	options_inputs_sha256(const struct manifest *, char *);
+
+/*
+ * Where apply writes its journal and status reads it by default:
+ * NAME.journal.jsonl beside the report, or here.  Caller frees.
+ */
+char	*options_journal_path(const char *, const char *);
 
 #endif

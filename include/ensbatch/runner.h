@@ -32,7 +32,6 @@ struct runner_opts {
 	int64_t			 reconcile_ms;	/* how long an unknown outcome
 						   is watched for a change
 						   before one resend; 0 = 60 s */
-	int			 width;		/* terminal columns, 0 = 80 */
 };
 
 /*
