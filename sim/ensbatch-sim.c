@@ -95,7 +95,7 @@ struct config {
 	uint64_t	 seed;
 	uint64_t	 latency_ms;
 	int64_t		 clock_skew_ms;
-	uint64_t	 reboot_seconds;
+	int64_t		 reboot_ms;
 	double		 throttle;
 	double		 fail;
 	double		 drop;
@@ -163,7 +163,7 @@ help(void)
 	    "  --corrupt P            apply, then answer 200 with an "
 	    "unusable body,\n"
 	    "                         with probability P\n"
-	    "  --reboot-seconds S     an immediate reboot takes S seconds "
+	    "  --reboot-seconds S     a reboot takes S seconds, such as 1.5 "
 	    "(default 5)\n"
 	    "  --log FILE             one JSON line per request\n"
 	    "\nSee ensbatch-sim(1).\n", stdout);
@@ -186,9 +186,9 @@ parse_uint(const char *text, uint64_t max, uint64_t *out)
 	return (0);
 }
 
-/* A probability in [0, 1].  0 or -1. */
+/* A decimal number in [0, max], such as 0.25.  0 or -1. */
 static int
-parse_probability(const char *text, double *out)
+parse_decimal(const char *text, double max, double *out)
 {
 	char	*end;
 	double	 v;
@@ -197,9 +197,28 @@ parse_probability(const char *text, double *out)
 		return (-1);
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > 1)
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > max)
 		return (-1);
 	*out = v;
+	return (0);
+}
+
+/* A probability in [0, 1].  0 or -1. */
+static int
+parse_probability(const char *text, double *out)
+{
+	return (parse_decimal(text, 1, out));
+}
+
+/* Seconds from 0 to max, with a fraction, as milliseconds.  0 or -1. */
+static int
+parse_seconds(const char *text, double max, int64_t *ms)
+{
+	double	v;
+
+	if (parse_decimal(text, max, &v) != 0)
+		return (-1);
+	*ms = (int64_t)(v * 1000 + 0.5);
 	return (0);
 }
 
@@ -281,7 +300,7 @@ parse_options(int argc, char **argv, struct config *cfg)
 	cfg->listen = DEFAULT_LISTEN;
 	cfg->access_key = DEFAULT_ACCESS_KEY;
 	cfg->seed = 1;
-	cfg->reboot_seconds = 5;
+	cfg->reboot_ms = 5000;
 	cfg->generate = DEFAULT_GENERATE;
 	while ((ch = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (ch) {
@@ -353,10 +372,10 @@ parse_options(int argc, char **argv, struct config *cfg)
 				    "0 to 1";
 			break;
 		case OPT_REBOOT_SECONDS:
-			if (parse_uint(optarg, MAX_REBOOT_SECONDS,
-			    &cfg->reboot_seconds) != 0)
+			if (parse_seconds(optarg, MAX_REBOOT_SECONDS,
+			    &cfg->reboot_ms) != 0)
 				what = "--reboot-seconds must be seconds "
-				    "from 0 to 86400";
+				    "from 0 to 86400 (such as 1.5)";
 			break;
 		case OPT_LOG:
 			cfg->log = optarg;
@@ -483,6 +502,7 @@ main(int argc, char **argv)
 	struct config		 cfg;
 	struct listen_addr	 la;
 	struct sim		 s;
+	struct sim_lifecycle	 lc;
 	struct sim_server	*srv = NULL;
 	sigset_t		 stop;
 	char			*cause = NULL, *cert = NULL, *key = NULL;
@@ -504,7 +524,7 @@ main(int argc, char **argv)
 	if (parse_listen(cfg.listen, &la, &cause) != 0)
 		goto out;
 
-	now = timefmt_now();
+	now = timefmt_now() + cfg.clock_skew_ms;	/* the sim clock */
 	if (cfg.fleet != NULL) {
 		if ((s.fleet = fleet_load(cfg.fleet, now, &cause)) == NULL) {
 			/* Located messages, one per line, as they are. */
@@ -515,6 +535,10 @@ main(int argc, char **argv)
 		}
 	} else
 		s.fleet = fleet_generate((size_t)cfg.generate, cfg.seed, now);
+	memset(&lc, 0, sizeof lc);
+	lc.reboot_ms = cfg.reboot_ms;
+	lc.fault_seed = cfg.seed;
+	fleet_prepare(s.fleet, &lc, now);
 	if (cfg.emit_manifest != NULL &&
 	    fleet_manifest_check(s.fleet, &cause) != 0)
 		goto out;
@@ -526,7 +550,6 @@ main(int argc, char **argv)
 	s.access_key_secret = colon + 1;
 	s.latency_ms = (int64_t)cfg.latency_ms;
 	s.clock_skew_ms = cfg.clock_skew_ms;
-	s.reboot_ms = (int64_t)cfg.reboot_seconds * 1000;
 	s.fault_p[SIM_FAULT_THROTTLE] = cfg.throttle;
 	s.fault_p[SIM_FAULT_FAIL] = cfg.fail;
 	s.fault_p[SIM_FAULT_DROP] = cfg.drop;
