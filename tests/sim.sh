@@ -258,6 +258,20 @@ check "--corrupt -0.1: exit 2" [ "$?" -eq 2 ]
 "$ENSBATCH_SIM" --help >"$tmp/help.out" 2>&1
 check "--help: exit 0" [ "$?" -eq 0 ]
 
+"$ENSBATCH_SIM" --version >"$tmp/version.out" 2>&1
+check "--version: exit 0" [ "$?" -eq 0 ]
+check "--version: ensbatch-sim VERSION" grep -Eq \
+    '^ensbatch-sim [0-9]+\.[0-9]+' "$tmp/version.out"
+
+for bad in "--reboot-fail 2" "--stuck -1" "--lag -1s" "--lag soon" \
+    "--fault-seed x" "--reboot-seconds 1.5x" "--reboot-seconds 90000"; do
+	# shellcheck disable=SC2086
+	"$ENSBATCH_SIM" $bad >/dev/null 2>"$tmp/bad.err"
+	check "$bad: exit 2, says why" sh -c \
+	    '[ "$1" -eq 2 ] && grep -q -- "${2%% *} must" "$3"' sh "$?" \
+	    "$bad" "$tmp/bad.err"
+done
+
 cat >"$tmp/bad-fleet.yaml" <<'EOF'
 events:
   - event: e-00000000000000000000000000000001
@@ -269,6 +283,22 @@ status=$?
 check "unknown fleet key: exit 2" [ "$status" -eq 2 ]
 check "unknown fleet key: FILE:LINE:COL" grep -q \
     "bad-fleet.yaml:4:5: error: unknown key \"colour\"" "$tmp/fleet.err"
+
+cat >"$tmp/bad-outcome.yaml" <<'EOF'
+events:
+  - event: e-00000000000000000000000000000001
+    resource: i-badfleet01
+    outcome: maybe
+    lag: soon
+EOF
+"$ENSBATCH_SIM" --fleet "$tmp/bad-outcome.yaml" >/dev/null \
+    2>"$tmp/outcome.err"
+check "bad outcome and lag: exit 2" [ "$?" -eq 2 ]
+check "bad outcome: located" grep -q \
+    "bad-outcome.yaml:4:14: error: outcome must be ok, failed or stuck" \
+    "$tmp/outcome.err"
+check "bad lag: located" grep -q "bad-outcome.yaml:5:10: error: lag:" \
+    "$tmp/outcome.err"
 
 # ------------------------------------------------------------- HTTP
 
@@ -592,9 +622,16 @@ if [ "$have_openssl" = 1 ]; then
 	fi
 
 	# The same seed and requests give the same faults.
-	for run in 1 2; do
+	# --fault-seed, when given, decides instead of --seed.
+	for run in 1 2 3 4; do
+		case $run in
+		1|2)	seeds="--seed 5" ;;
+		3)	seeds="--seed 77 --fault-seed 5" ;;
+		4)	seeds="--seed 5 --fault-seed 6" ;;
+		esac
+		# shellcheck disable=SC2086
 		if start_sim "seed$run" --fleet "$tmp/faults.yaml" \
-		    --drop 0.4 --corrupt 0.4 --seed 5 \
+		    --drop 0.4 --corrupt 0.4 $seeds \
 		    --log "$tmp/seed$run.jsonl"; then
 			base="http://127.0.0.1:$port"
 			for i in 1 2 3 4 5 6; do
@@ -611,6 +648,10 @@ if [ "$have_openssl" = 1 ]; then
 	    [ "$(wc -l <"$1")" -eq 6 ] && cmp -s "$1" "$2" &&
 	    grep -q drop "$1" && grep -q corrupt "$1"' sh \
 	    "$tmp/seed1.faults" "$tmp/seed2.faults"
+	check "--fault-seed: the request faults follow it, not --seed" \
+	    cmp -s "$tmp/seed1.faults" "$tmp/seed3.faults"
+	check "--fault-seed: another one, other request faults" sh -c \
+	    '! cmp -s "$1" "$2"' sh "$tmp/seed1.faults" "$tmp/seed4.faults"
 fi
 
 # -------------------------------------------------- DescribeInstances
@@ -853,6 +894,141 @@ if [ "$have_openssl" = 1 ]; then
 	else
 		not_ok "starts for the lifecycle"
 	fi
+fi
+
+# ------------------------------------------------------ outcome faults
+
+cat >"$tmp/outcomes.yaml" <<'EOF'
+events:
+  - event: e-000000000000000000000000000000b1
+    resource: i-simout0001
+    outcome: failed
+  - event: e-000000000000000000000000000000b2
+    resource: i-simout0002
+    outcome: stuck
+  - event: e-000000000000000000000000000000b3
+    resource: i-simout0003
+    outcome: ok
+  - event: e-000000000000000000000000000000b4
+    resource: i-simout0004
+EOF
+lb=e-000000000000000000000000000000b
+all_final='all(.Events[]; .EventStatus == "Executed" or
+    .EventStatus == "Failed")'
+
+if [ "$have_openssl" = 1 ]; then
+	for fault in reboot-fail stuck; do
+		if start_sim "out-$fault" --fleet "$tmp/outcomes.yaml" \
+		    --reboot-seconds 1 "--$fault" 1 \
+		    --log "$tmp/out-$fault.jsonl"; then
+			call o-reboot BatchEventRebootInstance "EventInfos=$(
+			    immediate_infos "${lb}1" "${lb}2" "${lb}3" "${lb}4")"
+			check "--$fault 1: reboots accepted" body_is o-reboot \
+			    '[.Results[].Code] == [200, 200, 200, 200]'
+			check "--$fault 1: the reboots end" wait_body o-ev \
+			    "$all_final" DescribeHistoryEvents "$rt"
+			call o-in DescribeInstances
+			if [ "$fault" = reboot-fail ]; then
+				want='["Failed", "Executed", "Executed", "Failed"]'
+				wanti='["Running", "Stopped", "Running", "Running"]'
+			else
+				want='["Failed", "Executed", "Executed", "Executed"]'
+				wanti='["Running", "Stopped", "Running", "Stopped"]'
+			fi
+			check "--$fault 1: outcome per event, else by P" \
+			    body_is o-ev "[.Events[].EventStatus] == $want"
+			check "--$fault 1: instances after the reboots" \
+			    body_is o-in "[.Instances.Instance[].Status] == $wanti"
+			stop_sim
+			check "--$fault 1: the log has the outcomes" log_is \
+			    "$tmp/out-$fault.jsonl" "[.[] | select(.type ==
+			    \"transition\" and .status != \"Executing\") |
+			    .status] | sort == ($want | sort)"
+		else
+			not_ok "starts with --$fault"
+		fi
+	done
+
+	# --lag: every status change shows late, a fleet's lag: overrides.
+	cat >"$tmp/lag.yaml" <<'EOF'
+events:
+  - event: e-000000000000000000000000000000c1
+    resource: i-simlag0001
+  - event: e-000000000000000000000000000000c2
+    resource: i-simlag0002
+    lag: 3s
+EOF
+	lc=e-000000000000000000000000000000c
+	if start_sim lag --fleet "$tmp/lag.yaml" --reboot-seconds 1 \
+	    --lag 1s --log "$tmp/lag.jsonl"; then
+		t0=$(now_ms)
+		call g-reboot BatchEventRebootInstance \
+		    "EventInfos=$(immediate_infos "${lc}1" "${lc}2")"
+		call g-ev DescribeHistoryEvents "$rt"
+		call g-in DescribeInstances
+		if [ $(($(now_ms) - t0)) -lt 1000 ]; then
+			check "--lag: still Inquiring just after the reboot" \
+			    body_is g-ev 'all(.Events[]; .EventStatus ==
+			    "Inquiring")'
+			check "--lag: instances still Running" body_is g-in \
+			    'all(.Instances.Instance[]; .Status == "Running")'
+		else
+			echo "# too slow to see the lag"
+		fi
+		check "--lag: Executed shows in the end" wait_body g-ev \
+		    '.Events[0].EventStatus == "Executed"' \
+		    DescribeHistoryEvents "$rt"
+		t1=$(now_ms)
+		check "--lag 1s: Executed shows after reboot + lag" \
+		    [ $((t1 - t0)) -ge 2000 ]
+		if [ $((t1 - t0)) -lt 4000 ]; then
+			check "lag: 3s in the fleet: not shown yet" body_is g-ev \
+			    '.Events[1].EventStatus != "Executed"'
+		fi
+		check "lag: 3s in the fleet: shown in the end" wait_body g-ev \
+		    '.Events[1].EventStatus == "Executed"' \
+		    DescribeHistoryEvents "$rt"
+		check "lag: 3s: not before 4 s" [ $(($(now_ms) - t0)) -ge 4000 ]
+		call g-in DescribeInstances "InstanceIds=[\"i-simlag0002\"]"
+		check "lag: the instance Running in the end" instance_is g-in \
+		    Running
+		stop_sim
+		check "--lag: transitions logged when they happen, visible later" \
+		    log_is "$tmp/lag.jsonl" "[.[] | select(.type ==
+		    \"transition\")] | length == 4 and all(.[];
+		    .visible - .time == (if .event == \"${lc}1\" then 1000
+		    else 3000 end))"
+	else
+		not_ok "starts with --lag"
+	fi
+
+	# --fault-seed: the same failures for the same seed, others for
+	# another, in the same fleet.
+	for run in 7a 7b 8; do
+		if start_sim "fs$run" --generate 40 --reboot-seconds 0 \
+		    --reboot-fail 0.5 --fault-seed "${run%[ab]}"; then
+			call fs-list DescribeHistoryEvents "$rt" PageSize=100
+			jq -c '[.Events[].EventId]' "$tmp/fs-list.body" \
+			    >"$tmp/fs$run.ids"
+			call fs-reboot BatchEventRebootInstance "EventInfos=$(
+			    jq -c 'map({EventId: ., OpsType: "immediate"})' \
+			    "$tmp/fs$run.ids")"
+			call fs-after DescribeHistoryEvents "$rt" PageSize=100
+			jq -c '[.Events[] | select(.EventStatus == "Failed") |
+			    .EventId]' "$tmp/fs-after.body" >"$tmp/fs$run.failed"
+			stop_sim
+		fi
+	done
+	check "--fault-seed: the fleet does not change" sh -c '
+	    [ "$(jq length "$1")" = 40 ] && cmp -s "$1" "$2" &&
+	    cmp -s "$1" "$3"' sh "$tmp/fs7a.ids" "$tmp/fs7b.ids" "$tmp/fs8.ids"
+	check "--fault-seed: some reboots fail, not all" sh -c '
+	    n=$(jq length "$1"); [ "$n" -gt 0 ] && [ "$n" -lt 40 ]' sh \
+	    "$tmp/fs7a.failed"
+	check "--fault-seed: the same seed, the same failures" \
+	    cmp -s "$tmp/fs7a.failed" "$tmp/fs7b.failed"
+	check "--fault-seed: another seed, other failures" sh -c \
+	    '! cmp -s "$1" "$2"' sh "$tmp/fs7a.failed" "$tmp/fs8.failed"
 fi
 
 # ------------------------------------------------------------ HTTPS
