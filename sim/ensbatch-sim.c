@@ -424,8 +424,8 @@ parse_options(int argc, char **argv, struct config *cfg)
 			    &why) != 0 || cfg->lag_ms < 0) {
 				free(why);
 				why = NULL;
-				what = "--lag must be a duration such as 2s or "
-				    "500ms";
+				what = "--lag must be a duration such as 2s "
+				    "or 500ms";
 			}
 			break;
 		case OPT_FAULT_SEED:

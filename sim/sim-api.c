@@ -514,6 +514,8 @@ sort_unique(size_t *v, size_t n)
 {
 	size_t	i, k = 0;
 
+	if (n == 0)
+		return (0);
 	qsort(v, n, sizeof *v, cmp_size);
 	for (i = 0; i < n; i++) {
 		if (k == 0 || v[k - 1] != v[i])
@@ -599,22 +601,36 @@ event_json(const struct sim_event *ev, enum sim_status st)
 	return (o);
 }
 
+/* Do the types (at least one) name one type? */
+static int
+one_type(char **types, size_t n)
+{
+	size_t	i;
+
+	for (i = 1; i < n; i++) {
+		if (!fleet_type_is(types[i], types[0]))
+			return (0);
+	}
+	return (n > 0);
+}
+
 static void
 api_describe(struct sim *s, const struct sim_params *p, int64_t now,
     struct sim_reply *r)
 {
-	struct sim_fleet	*f = s->fleet;
-	struct sim_event	*ev;
-	enum sim_status		 st, dummy;
-	json_t			*events = NULL;
-	char			**types = NULL, **statuses = NULL;
-	char			**resources = NULL;
-	const char		*t;
-	size_t			*subset = NULL, nsubset = 0;
-	size_t			 ntypes = 0, nstatuses = 0, nresources = 0;
-	size_t			 i, j, n, total = 0;
-	int64_t			 page, size, first;
-	int			 match;
+	struct sim_fleet		*f = s->fleet;
+	const struct sim_type_group	*group = NULL;
+	struct sim_event		*ev;
+	enum sim_status			 st, dummy;
+	json_t				*events = NULL;
+	char				**types = NULL, **statuses = NULL;
+	char				**resources = NULL;
+	const char			*t;
+	size_t				*subset = NULL, nsubset = 0;
+	size_t				 ntypes = 0, nstatuses = 0;
+	size_t				 nresources = 0, i, j, n, total = 0;
+	int64_t				 page, size, first;
+	int				 match;
 
 	if ((t = params_get(p, "EventTypes")) != NULL)
 		types = split_list(t, &ntypes);
@@ -645,14 +661,33 @@ api_describe(struct sim *s, const struct sim_params *p, int64_t now,
 	if (read_page(p, &page, &size, r) != 0)
 		goto out;
 
+	/*
+	 * The events to look at: those of the resources, else those of
+	 * the one type asked for, else all of them.
+	 */
 	if (nresources > 0)
 		subset = events_of(f, resources, nresources, &nsubset);
-	n = nresources > 0 ? nsubset : f->nevents;
+	else if (one_type(types, ntypes))
+		group = fleet_type_group(f, types[0]);
+	n = subset != NULL ? nsubset : group != NULL ? group->n :
+	    one_type(types, ntypes) ? 0 : f->nevents;
 	first = (page - 1) * size;
 	events = jnew_array();
+	if (group != NULL && nstatuses == 0) {
+		/* All of the group match: only the page is read. */
+		total = n;
+		for (i = (size_t)first; i < n && (int64_t)i < first + size;
+		    i++) {
+			ev = &f->events[group->events[i]];
+			jappend(events, event_json(ev, fleet_status_shown(ev,
+			    now)));
+		}
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
-		ev = &f->events[subset != NULL ? subset[i] : i];
-		for (j = 0, match = 0; j < ntypes && !match; j++)
+		ev = &f->events[subset != NULL ? subset[i] : group != NULL ?
+		    group->events[i] : i];
+		for (j = 0, match = group != NULL; j < ntypes && !match; j++)
 			match = fleet_type_is(ev->type, types[j]);
 		if (!match)
 			continue;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <search.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,9 +342,9 @@ fleet_draw_outcome(const struct sim_lifecycle *lc, const char *id)
 	return (SIM_OUTCOME_OK);
 }
 
-/* Resource and fleet index of an event, to group events by instance. */
+/* A key of an event (resource or type) and its fleet index, to group. */
 struct fleet_member {
-	const char	*resource;
+	const char	*key;
 	size_t		 index;
 };
 
@@ -353,7 +354,7 @@ fleet_cmp_member(const void *a, const void *b)
 	const struct fleet_member	*ma = a, *mb = b;
 	int				 c;
 
-	if ((c = strcmp(ma->resource, mb->resource)) != 0)
+	if ((c = strcmp(ma->key, mb->key)) != 0)
 		return (c);
 	return ((ma->index > mb->index) - (ma->index < mb->index));
 }
@@ -377,16 +378,16 @@ fleet_index_instances(struct sim_fleet *f)
 
 	m = xcalloc(f->nevents + 1, sizeof *m);
 	for (i = 0; i < f->nevents; i++) {
-		m[i].resource = f->events[i].resource;
+		m[i].key = f->events[i].resource;
 		m[i].index = i;
 	}
 	qsort(m, f->nevents, sizeof *m, fleet_cmp_member);
 	f->members = xcalloc(f->nevents + 1, sizeof *f->members);
 	f->instances = xcalloc(f->nevents + 1, sizeof *f->instances);
 	for (i = 0; i < f->nevents; i++) {
-		if (i == 0 || strcmp(m[i].resource, m[i - 1].resource) != 0) {
+		if (i == 0 || strcmp(m[i].key, m[i - 1].key) != 0) {
 			in = &f->instances[n++];
-			in->id = m[i].resource;
+			in->id = m[i].key;
 			in->first = i;
 			in->order = m[i].index;
 		}
@@ -404,6 +405,69 @@ fleet_index_instances(struct sim_fleet *f)
 	free(m);
 }
 
+/* Group the events by type, each group in fleet order. */
+static void
+fleet_index_types(struct sim_fleet *f)
+{
+	struct fleet_member	*m;
+	size_t			*all, i, n = 0;
+
+	m = xcalloc(f->nevents + 1, sizeof *m);
+	for (i = 0; i < f->nevents; i++) {
+		m[i].key = type_base(f->events[i].type);
+		m[i].index = i;
+	}
+	qsort(m, f->nevents, sizeof *m, fleet_cmp_member);
+	all = xcalloc(f->nevents + 1, sizeof *all);
+	f->types = xcalloc(f->nevents + 1, sizeof *f->types);
+	for (i = 0; i < f->nevents; i++) {
+		if (i == 0 || strcmp(m[i].key, m[i - 1].key) != 0) {
+			f->types[n].type = m[i].key;
+			f->types[n++].events = all + i;
+		}
+		f->types[n - 1].n++;
+		all[i] = m[i].index;
+	}
+	/* types[0].events is the start of all, freed with it. */
+	if (n == 0)
+		f->types[0].events = all;
+	f->ntypes = n;
+	free(m);
+}
+
+/*
+ * Binary search of n elements of size bytes sorted by the string whose
+ * pointer is at offset off in each: the element whose string is key, or
+ * NULL.
+ */
+static void *
+fleet_search(void *base, size_t n, size_t size, size_t off, const char *key)
+{
+	char	*elem;
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		elem = (char *)base + mid * size;
+		if ((c = strcmp(key, *(const char **)(void *)(elem + off))) ==
+		    0)
+			return (elem);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (NULL);
+}
+
+const struct sim_type_group *
+fleet_type_group(const struct sim_fleet *f, const char *type)
+{
+	return (fleet_search(f->types, f->ntypes, sizeof *f->types,
+	    offsetof(struct sim_type_group, type), type_base(type)));
+}
+
 void
 fleet_prepare(struct sim_fleet *f, const struct sim_lifecycle *lc,
     int64_t now)
@@ -413,6 +477,7 @@ fleet_prepare(struct sim_fleet *f, const struct sim_lifecycle *lc,
 
 	f->reboot_ms = lc->reboot_ms;
 	fleet_index_instances(f);
+	fleet_index_types(f);
 	for (i = 0; i < f->nevents; i++) {
 		ev = &f->events[i];
 		if (!ev->outcome_given)
@@ -439,19 +504,8 @@ fleet_prepare(struct sim_fleet *f, const struct sim_lifecycle *lc,
 struct sim_instance *
 fleet_find_instance(const struct sim_fleet *f, const char *id)
 {
-	size_t	lo = 0, hi = f->ninstances, mid;
-	int	c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, f->instances[mid].id)) == 0)
-			return (&f->instances[mid]);
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return (NULL);
+	return (fleet_search(f->instances, f->ninstances,
+	    sizeof *f->instances, offsetof(struct sim_instance, id), id));
 }
 
 static int
@@ -507,6 +561,9 @@ fleet_free(struct sim_fleet *f)
 	free(f->instances);
 	free(f->inorder);
 	free(f->members);
+	if (f->types != NULL)
+		free(f->types[0].events);
+	free(f->types);
 	free(f->pending);
 	free(f);
 }

@@ -98,6 +98,13 @@ struct sim_instance {
 	enum sim_istatus	 logged;
 };
 
+/* The events of one type (without "Instance:"), in fleet order. */
+struct sim_type_group {
+	const char	*type;
+	size_t		*events;	/* fleet indices */
+	size_t		 n;
+};
+
 /* A moment at which an event may change status (for the log). */
 struct sim_pending {
 	int64_t		 time;
@@ -113,6 +120,8 @@ struct sim_fleet {
 	size_t			 ninstances;
 	struct sim_instance	**inorder;	/* in fleet order */
 	size_t			*members;	/* event indices */
+	struct sim_type_group	*types;		/* sorted by type */
+	size_t			 ntypes;
 	int64_t			 reboot_ms;
 
 	struct sim_pending	*pending;	/* a min-heap */
@@ -154,6 +163,10 @@ struct sim_event	*fleet_find(const struct sim_fleet *, const char *);
 
 /* The instance with that id, or NULL. */
 struct sim_instance	*fleet_find_instance(const struct sim_fleet *,
+			    const char *);
+
+/* The events of type (an "Instance:" prefix is ignored), or NULL. */
+const struct sim_type_group *fleet_type_group(const struct sim_fleet *,
 			    const char *);
 
 /* An event's true status at t. */

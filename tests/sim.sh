@@ -666,8 +666,9 @@ if [ "$have_openssl" = 1 ]; then
 		    (.RequestId | length > 0) and
 		    (.Instances.Instance | length == 10)'
 		check "DescribeInstances: the instance fields" body_is di-all \
-		    'all(.Instances.Instance[]; (.InstanceId | startswith("i-"))
-		    and (.InstanceName | type == "string") and
+		    'all(.Instances.Instance[];
+		    (.InstanceId | startswith("i-")) and
+		    (.InstanceName | type == "string") and
 		    (.HostName | type == "string") and .Status == "Running" and
 		    (.EnsRegionId | type == "string") and
 		    (.SpecName | type == "string"))'
@@ -685,12 +686,32 @@ if [ "$have_openssl" = 1 ]; then
 		    "$tmp/di-100.body" >"$tmp/di-ids" 2>/dev/null
 		jq -c '[.Events[].ResourceId]' "$tmp/di-events.body" \
 		    >"$tmp/ev-ids" 2>/dev/null
-		check "DescribeInstances: PageSize 100, the fleet's resources" \
+		check "DescribeInstances: PageSize 100, the fleet's ids" \
 		    sh -c '[ "$(jq length "$1")" = 25 ] && cmp -s "$1" "$2"' \
 		    sh "$tmp/di-ids" "$tmp/ev-ids"
+		# DescribeHistoryEvents pages, through its indices or not.
+		call de-p3 DescribeHistoryEvents \
+		    EventTypes=Instance:SystemMaintenance.Reboot PageNumber=3
+		check "DescribeHistoryEvents: page 3 of 10 has 5" \
+		    body_is de-p3 '.TotalCount == 25 and
+		    (.Events | length == 5)'
+		jq -c '[.Events[].EventId][20:]' "$tmp/di-events.body" \
+		    >"$tmp/de-last"
+		check "DescribeHistoryEvents: page 3 is the last 5" sh -c \
+		    '[ "$(jq -c "[.Events[].EventId]" "$1")" = "$(cat "$2")" ]' \
+		    sh "$tmp/de-p3.body" "$tmp/de-last"
+		call de-st DescribeHistoryEvents \
+		    EventTypes=SystemMaintenance.Reboot,SystemMaintenance.Redeploy \
+		    EventStatus=Inquiring,Executed PageSize=20 PageNumber=2
+		check "DescribeHistoryEvents: two types, a status, page 2" \
+		    body_is de-st '.TotalCount == 25 and (.Events | length == 5)'
+		call de-none DescribeHistoryEvents \
+		    EventTypes=SystemMaintenance.Redeploy
+		check "DescribeHistoryEvents: a type with no events" \
+		    body_is de-none '.TotalCount == 0 and .Events == []'
 		for bad in PageSize=101 PageSize=0 PageNumber=0 PageSize=x; do
 			call di-bad DescribeInstances "$bad"
-			check "DescribeInstances $bad: 400 InvalidParameter.*" \
+			check "DescribeInstances $bad: 400 InvalidParameter" \
 			    sh -c '[ "$1" = 400 ] && jq -e "$2 and
 			    (.Code | startswith(\"InvalidParameter.Page\"))" \
 			    "$3" >/dev/null' sh "$code" "$error_shape" \
@@ -700,12 +721,14 @@ if [ "$have_openssl" = 1 ]; then
 		third=$(jq -r '.[2]' "$tmp/di-ids")
 		call di-empty DescribeInstances 'InstanceIds=[]'
 		check "InstanceIds []: matches nothing" body_is di-empty \
-		    '.Code == 0 and .TotalCount == 0 and .Instances.Instance == []'
-		call di-some DescribeInstances \
-		    "InstanceIds=[\"$third\",\"i-nosuchinstance\",\"$first\",\"$third\"]"
+		    '.Code == 0 and .TotalCount == 0 and
+		    .Instances.Instance == []'
+		some="[\"$third\",\"i-nosuchinstance\",\"$first\",\"$third\"]"
+		call di-some DescribeInstances "InstanceIds=$some"
 		check "InstanceIds: known ones once, in fleet order" \
 		    body_is di-some ".TotalCount == 2 and
-		    [.Instances.Instance[].InstanceId] == [\"$first\", \"$third\"]"
+		    [.Instances.Instance[].InstanceId] ==
+		    [\"$first\", \"$third\"]"
 		ids100=$(jq -c '[range(100) | "i-unknown\(.)"]' -n)
 		ids101=$(jq -c '[range(101) | "i-unknown\(.)"]' -n)
 		call di-100ids DescribeInstances "InstanceIds=$ids100"
@@ -713,8 +736,10 @@ if [ "$have_openssl" = 1 ]; then
 		    '.Code == 0 and .TotalCount == 0'
 		call di-101ids DescribeInstances "InstanceIds=$ids101"
 		check "InstanceIds: 101 ids, 400 InvalidParameter" sh -c \
-		    '[ "$1" = 400 ] && jq -e "$2 and .Code == \"InvalidParameter\"" \
-		    "$3" >/dev/null' sh "$code" "$error_shape" \
+		    '[ "$1" = 400 ] &&
+		    jq -e "$2 and .Code == \"InvalidParameter\"" "$3" \
+		    >/dev/null' \
+		    sh "$code" "$error_shape" \
 		    "$tmp/di-101ids.body"
 		for bad in '[' '{"a":1}' '[1]' 'i-x'; do
 			call di-badjson DescribeInstances "InstanceIds=$bad"
@@ -726,7 +751,8 @@ if [ "$have_openssl" = 1 ]; then
 			    "$tmp/di-badjson.body"
 		done
 		call di-one DescribeInstances "InstanceId=$third"
-		check "InstanceId: that one" body_is di-one ".TotalCount == 1 and
+		check "InstanceId: that one" body_is di-one \
+		    ".TotalCount == 1 and
 		    .Instances.Instance[0].InstanceId == \"$third\""
 		call di-none DescribeInstances InstanceId=i-nosuchinstance
 		check "InstanceId unknown: none" body_is di-none \
@@ -794,14 +820,15 @@ if [ "$have_openssl" = 1 ]; then
 		    "EventInfos=$(immediate_infos "${la}1")"
 		check "immediate reboot accepted" body_is l-reboot \
 		    '.Results[0].Code == 200'
-		call l-ev1 DescribeHistoryEvents "$rt" ResourceIds=i-simlife0001
+		call l-ev1 DescribeHistoryEvents "$rt" \
+		    ResourceIds=i-simlife0001
 		call l-in1 DescribeInstances 'InstanceIds=["i-simlife0001"]'
 		t1=$(now_ms)
 		if [ $((t1 - t0)) -lt 2000 ]; then
 			check "immediate: event Executing" event_is l-ev1 \
 			    '.EventStatus == "Executing"'
-			check "immediate: instance Starting" instance_is l-in1 \
-			    Starting
+			check "immediate: instance Starting" instance_is \
+			    l-in1 Starting
 		else
 			echo "# too slow to see Executing ($((t1 - t0)) ms)"
 		fi
@@ -809,28 +836,34 @@ if [ "$have_openssl" = 1 ]; then
 		    l-in1 '.Instances.Instance[0].Status == "Running"' \
 		    DescribeInstances 'InstanceIds=["i-simlife0001"]'
 		t2=$(now_ms)
-		call l-ev1 DescribeHistoryEvents "$rt" ResourceIds=i-simlife0001
+		call l-ev1 DescribeHistoryEvents "$rt" \
+		    ResourceIds=i-simlife0001
 		check "immediate: event Executed" event_is l-ev1 \
 		    '.EventStatus == "Executed"'
-		check "immediate: Running not before 2 s" [ $((t2 - t0)) -ge 2000 ]
+		check "immediate: Running not before 2 s" \
+		    [ $((t2 - t0)) -ge 2000 ]
 
 		# Scheduled: Scheduled with NotBefore = PlanTime, then the
 		# same from PlanTime on.
 		plan=$(($(now_ms) + 1500))
+		sched="{\"EventId\":\"${la}2\",\"OpsType\":\"scheduled\""
 		call l-sched BatchEventRebootInstance \
-		    "EventInfos=[{\"EventId\":\"${la}2\",\"OpsType\":\"scheduled\",\"PlanTime\":$plan}]"
+		    "EventInfos=[$sched,\"PlanTime\":$plan}]"
 		check "scheduled reboot accepted" body_is l-sched \
 		    '.Results[0].Code == 200'
-		call l-ev2 DescribeHistoryEvents "$rt" ResourceIds=i-simlife0002
+		call l-ev2 DescribeHistoryEvents "$rt" \
+		    ResourceIds=i-simlife0002
 		check "scheduled: Scheduled, NotBefore = PlanTime" event_is \
-		    l-ev2 ".EventStatus == \"Scheduled\" and .NotBefore == $plan"
+		    l-ev2 ".EventStatus == \"Scheduled\" and
+		    .NotBefore == $plan"
 		call l-in2 DescribeInstances InstanceId=i-simlife0002
-		check "scheduled: instance Running until PlanTime" instance_is \
-		    l-in2 Running
+		check "scheduled: instance Running until PlanTime" \
+		    instance_is l-in2 Running
 		check "scheduled: Executing from PlanTime" wait_body l-ev2 \
 		    '.Events[0].EventStatus != "Scheduled"' \
 		    DescribeHistoryEvents "$rt" ResourceIds=i-simlife0002
-		check "scheduled: not before PlanTime" [ "$(now_ms)" -ge "$plan" ]
+		check "scheduled: not before PlanTime" \
+		    [ "$(now_ms)" -ge "$plan" ]
 		check "scheduled: Executed in the end" wait_body l-ev2 \
 		    '.Events[0].EventStatus == "Executed"' \
 		    DescribeHistoryEvents "$rt" ResourceIds=i-simlife0002
@@ -842,7 +875,8 @@ if [ "$have_openssl" = 1 ]; then
 		call l-reboot3 BatchEventRebootInstance \
 		    "EventInfos=$(immediate_infos "${la}3")"
 		call l-in3 DescribeInstances InstanceId=i-simlife0003
-		call l-ev3 DescribeHistoryEvents "$rt" ResourceIds=i-simlife0003
+		call l-ev3 DescribeHistoryEvents "$rt" \
+		    ResourceIds=i-simlife0003
 		check "two events, one instance: both listed by resource" \
 		    body_is l-ev3 '.TotalCount == 2'
 		# Nothing asked now: the ticker logs the end by itself.
@@ -921,24 +955,27 @@ if [ "$have_openssl" = 1 ]; then
 		if start_sim "out-$fault" --fleet "$tmp/outcomes.yaml" \
 		    --reboot-seconds 1 "--$fault" 1 \
 		    --log "$tmp/out-$fault.jsonl"; then
-			call o-reboot BatchEventRebootInstance "EventInfos=$(
-			    immediate_infos "${lb}1" "${lb}2" "${lb}3" "${lb}4")"
+			infos=$(immediate_infos "${lb}1" "${lb}2" "${lb}3" \
+			    "${lb}4")
+			call o-reboot BatchEventRebootInstance \
+			    "EventInfos=$infos"
 			check "--$fault 1: reboots accepted" body_is o-reboot \
 			    '[.Results[].Code] == [200, 200, 200, 200]'
 			check "--$fault 1: the reboots end" wait_body o-ev \
 			    "$all_final" DescribeHistoryEvents "$rt"
 			call o-in DescribeInstances
 			if [ "$fault" = reboot-fail ]; then
-				want='["Failed", "Executed", "Executed", "Failed"]'
-				wanti='["Running", "Stopped", "Running", "Running"]'
+				want='["Failed","Executed","Executed","Failed"]'
+				wanti='["Running","Stopped","Running","Running"]'
 			else
-				want='["Failed", "Executed", "Executed", "Executed"]'
-				wanti='["Running", "Stopped", "Running", "Stopped"]'
+				want='["Failed","Executed","Executed","Executed"]'
+				wanti='["Running","Stopped","Running","Stopped"]'
 			fi
 			check "--$fault 1: outcome per event, else by P" \
 			    body_is o-ev "[.Events[].EventStatus] == $want"
 			check "--$fault 1: instances after the reboots" \
-			    body_is o-in "[.Instances.Instance[].Status] == $wanti"
+			    body_is o-in \
+			    "[.Instances.Instance[].Status] == $wanti"
 			stop_sim
 			check "--$fault 1: the log has the outcomes" log_is \
 			    "$tmp/out-$fault.jsonl" "[.[] | select(.type ==
@@ -982,18 +1019,19 @@ EOF
 		check "--lag 1s: Executed shows after reboot + lag" \
 		    [ $((t1 - t0)) -ge 2000 ]
 		if [ $((t1 - t0)) -lt 4000 ]; then
-			check "lag: 3s in the fleet: not shown yet" body_is g-ev \
-			    '.Events[1].EventStatus != "Executed"'
+			check "lag: 3s in the fleet: not shown yet" \
+			    body_is g-ev '.Events[1].EventStatus != "Executed"'
 		fi
 		check "lag: 3s in the fleet: shown in the end" wait_body g-ev \
 		    '.Events[1].EventStatus == "Executed"' \
 		    DescribeHistoryEvents "$rt"
-		check "lag: 3s: not before 4 s" [ $(($(now_ms) - t0)) -ge 4000 ]
+		check "lag: 3s: not before 4 s" \
+		    [ $(($(now_ms) - t0)) -ge 4000 ]
 		call g-in DescribeInstances "InstanceIds=[\"i-simlag0002\"]"
 		check "lag: the instance Running in the end" instance_is g-in \
 		    Running
 		stop_sim
-		check "--lag: transitions logged when they happen, visible later" \
+		check "--lag: transitions logged at once, visible later" \
 		    log_is "$tmp/lag.jsonl" "[.[] | select(.type ==
 		    \"transition\")] | length == 4 and all(.[];
 		    .visible - .time == (if .event == \"${lc}1\" then 1000
@@ -1015,7 +1053,8 @@ EOF
 			    "$tmp/fs$run.ids")"
 			call fs-after DescribeHistoryEvents "$rt" PageSize=100
 			jq -c '[.Events[] | select(.EventStatus == "Failed") |
-			    .EventId]' "$tmp/fs-after.body" >"$tmp/fs$run.failed"
+			    .EventId]' "$tmp/fs-after.body" \
+			    >"$tmp/fs$run.failed"
 			stop_sim
 		fi
 	done
