@@ -930,6 +930,41 @@ if [ "$have_openssl" = 1 ]; then
 	fi
 fi
 
+# --clock-skew: PlanTimes and the lifecycle run on the skewed clock.
+if [ "$have_openssl" = 1 ]; then
+	if start_sim skew --fleet "$tmp/life.yaml" --reboot-seconds 3 \
+	    --clock-skew 10m --log "$tmp/skew.jsonl"; then
+		sched="{\"EventId\":\"${la}1\",\"OpsType\":\"scheduled\""
+		soon=$(($(now_ms) + 3000))
+		call k-past BatchEventRebootInstance \
+		    "EventInfos=[$sched,\"PlanTime\":$soon}]"
+		check "--clock-skew 10m: 3 s from the client's now is past" \
+		    body_is k-past '.Results[0].Message |
+		    startswith("InvalidPlanTime.Past")'
+		plan=$(($(now_ms) + 600000 + 1500))
+		call k-sched BatchEventRebootInstance \
+		    "EventInfos=[$sched,\"PlanTime\":$plan}]"
+		check "--clock-skew 10m: 10 min 1.5 s ahead is accepted" \
+		    body_is k-sched '.Results[0].Code == 200'
+		check "--clock-skew: it runs 1.5 s later (DescribeInstances)" \
+		    wait_body k-in \
+		    '.Instances.Instance[0].Status == "Starting"' \
+		    DescribeInstances InstanceId=i-simlife0001
+		call k-ev DescribeHistoryEvents "$rt" \
+		    ResourceIds=i-simlife0001
+		check "--clock-skew: ... and DescribeHistoryEvents agrees" \
+		    event_is k-ev '.EventStatus == "Executing" or
+		    .EventStatus == "Executed"'
+		stop_sim
+		check "--clock-skew: the log runs on the skewed clock" log_is \
+		    "$tmp/skew.jsonl" ".[0].time >= $soon - 3000 + 600000 and
+		    any(.[]; .type == \"transition\" and
+		    .status == \"Executing\" and .time == $plan)"
+	else
+		not_ok "starts with --clock-skew"
+	fi
+fi
+
 # ------------------------------------------------------ outcome faults
 
 cat >"$tmp/outcomes.yaml" <<'EOF'
