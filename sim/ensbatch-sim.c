@@ -54,7 +54,12 @@ enum {
 	OPT_DROP,
 	OPT_CORRUPT,
 	OPT_REBOOT_SECONDS,
+	OPT_REBOOT_FAIL,
+	OPT_STUCK,
+	OPT_LAG,
+	OPT_FAULT_SEED,
 	OPT_LOG,
+	OPT_VERSION,
 	OPT_HELP
 };
 
@@ -75,7 +80,12 @@ static const struct option long_options[] = {
 	{ "drop", required_argument, NULL, OPT_DROP },
 	{ "corrupt", required_argument, NULL, OPT_CORRUPT },
 	{ "reboot-seconds", required_argument, NULL, OPT_REBOOT_SECONDS },
+	{ "reboot-fail", required_argument, NULL, OPT_REBOOT_FAIL },
+	{ "stuck", required_argument, NULL, OPT_STUCK },
+	{ "lag", required_argument, NULL, OPT_LAG },
+	{ "fault-seed", required_argument, NULL, OPT_FAULT_SEED },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -95,12 +105,18 @@ struct config {
 	uint64_t	 seed;
 	uint64_t	 latency_ms;
 	int64_t		 clock_skew_ms;
-	uint64_t	 reboot_seconds;
+	int64_t		 reboot_ms;
+	int64_t		 lag_ms;
+	int		 fault_seed_given;
+	uint64_t	 fault_seed;
+	double		 reboot_fail;
+	double		 stuck;
 	double		 throttle;
 	double		 fail;
 	double		 drop;
 	double		 corrupt;
 	int		 help;
+	int		 version;
 };
 
 /* Where to listen, from --listen. */
@@ -123,8 +139,11 @@ usage(FILE *f)
 	    "[--latency MS]\n"
 	    "                    [--clock-skew DUR] [--throttle P] [--fail P]\n"
 	    "                    [--drop P] [--corrupt P]\n"
-	    "                    [--reboot-seconds S] "
-	    "[--log REQUESTS.jsonl]\n", f);
+	    "                    [--reboot-seconds S] [--reboot-fail P] "
+	    "[--stuck P]\n"
+	    "                    [--lag DUR] [--fault-seed S] "
+	    "[--log REQUESTS.jsonl]\n"
+	    "       ensbatch-sim --version | --help\n", f);
 }
 
 static void
@@ -140,7 +159,7 @@ help(void)
 	    "  --fleet FLEET.yaml     the events to serve\n"
 	    "  --generate N           N generated reboot events instead "
 	    "(default 10)\n"
-	    "  --seed S               seed of generated ids and faults "
+	    "  --seed S               seed of the generated fleet "
 	    "(default 1)\n"
 	    "  --emit-manifest FILE   write an ensbatch manifest for the "
 	    "fleet\n"
@@ -163,9 +182,19 @@ help(void)
 	    "  --corrupt P            apply, then answer 200 with an "
 	    "unusable body,\n"
 	    "                         with probability P\n"
-	    "  --reboot-seconds S     an immediate reboot takes S seconds "
+	    "  --reboot-seconds S     a reboot takes S seconds, such as 1.5 "
 	    "(default 5)\n"
-	    "  --log FILE             one JSON line per request\n"
+	    "  --reboot-fail P        a reboot ends Failed with "
+	    "probability P\n"
+	    "  --stuck P              a reboot ends Executed but the "
+	    "instance stays\n"
+	    "                         Stopped, with probability P\n"
+	    "  --lag DUR              status changes show DUR late "
+	    "(such as 2s)\n"
+	    "  --fault-seed S         seed of all faults (default: --seed)\n"
+	    "  --log FILE             one JSON line per request and "
+	    "status change\n"
+	    "  --version              print the version and exit\n"
 	    "\nSee ensbatch-sim(1).\n", stdout);
 }
 
@@ -186,9 +215,9 @@ parse_uint(const char *text, uint64_t max, uint64_t *out)
 	return (0);
 }
 
-/* A probability in [0, 1].  0 or -1. */
+/* A decimal number in [0, max], such as 0.25.  0 or -1. */
 static int
-parse_probability(const char *text, double *out)
+parse_decimal(const char *text, double max, double *out)
 {
 	char	*end;
 	double	 v;
@@ -197,9 +226,28 @@ parse_probability(const char *text, double *out)
 		return (-1);
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > 1)
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > max)
 		return (-1);
 	*out = v;
+	return (0);
+}
+
+/* A probability in [0, 1].  0 or -1. */
+static int
+parse_probability(const char *text, double *out)
+{
+	return (parse_decimal(text, 1, out));
+}
+
+/* Seconds from 0 to max, with a fraction, as milliseconds.  0 or -1. */
+static int
+parse_seconds(const char *text, double max, int64_t *ms)
+{
+	double	v;
+
+	if (parse_decimal(text, max, &v) != 0)
+		return (-1);
+	*ms = (int64_t)(v * 1000 + 0.5);
 	return (0);
 }
 
@@ -269,7 +317,10 @@ out:
 	return (rc);
 }
 
-/* Parse the command line.  0, 1 for --help, or -1 after a message. */
+/*
+ * Parse the command line.  0, 1 for --help, 2 for --version, or -1
+ * after a message.
+ */
 static int
 parse_options(int argc, char **argv, struct config *cfg)
 {
@@ -281,7 +332,7 @@ parse_options(int argc, char **argv, struct config *cfg)
 	cfg->listen = DEFAULT_LISTEN;
 	cfg->access_key = DEFAULT_ACCESS_KEY;
 	cfg->seed = 1;
-	cfg->reboot_seconds = 5;
+	cfg->reboot_ms = 5000;
 	cfg->generate = DEFAULT_GENERATE;
 	while ((ch = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (ch) {
@@ -353,13 +404,42 @@ parse_options(int argc, char **argv, struct config *cfg)
 				    "0 to 1";
 			break;
 		case OPT_REBOOT_SECONDS:
-			if (parse_uint(optarg, MAX_REBOOT_SECONDS,
-			    &cfg->reboot_seconds) != 0)
+			if (parse_seconds(optarg, MAX_REBOOT_SECONDS,
+			    &cfg->reboot_ms) != 0)
 				what = "--reboot-seconds must be seconds "
-				    "from 0 to 86400";
+				    "from 0 to 86400 (such as 1.5)";
+			break;
+		case OPT_REBOOT_FAIL:
+			if (parse_probability(optarg, &cfg->reboot_fail) != 0)
+				what = "--reboot-fail must be a probability "
+				    "from 0 to 1";
+			break;
+		case OPT_STUCK:
+			if (parse_probability(optarg, &cfg->stuck) != 0)
+				what = "--stuck must be a probability from 0 "
+				    "to 1";
+			break;
+		case OPT_LAG:
+			if (timefmt_duration(optarg, &cfg->lag_ms,
+			    &why) != 0 || cfg->lag_ms < 0) {
+				free(why);
+				why = NULL;
+				what = "--lag must be a duration such as 2s "
+				    "or 500ms";
+			}
+			break;
+		case OPT_FAULT_SEED:
+			cfg->fault_seed_given = 1;
+			if (parse_uint(optarg, UINT64_MAX,
+			    &cfg->fault_seed) != 0)
+				what = "--fault-seed must be an unsigned "
+				    "integer";
 			break;
 		case OPT_LOG:
 			cfg->log = optarg;
+			break;
+		case OPT_VERSION:
+			cfg->version = 1;
 			break;
 		case OPT_HELP:
 			cfg->help = 1;
@@ -390,7 +470,9 @@ parse_options(int argc, char **argv, struct config *cfg)
 		usage(stderr);
 		return (-1);
 	}
-	return (cfg->help ? 1 : 0);
+	if (!cfg->fault_seed_given)
+		cfg->fault_seed = cfg->seed;
+	return (cfg->help ? 1 : cfg->version ? 2 : 0);
 }
 
 /* Read a whole PEM file (caller frees).  NULL with *cause. */
@@ -483,6 +565,7 @@ main(int argc, char **argv)
 	struct config		 cfg;
 	struct listen_addr	 la;
 	struct sim		 s;
+	struct sim_lifecycle	 lc;
 	struct sim_server	*srv = NULL;
 	sigset_t		 stop;
 	char			*cause = NULL, *cert = NULL, *key = NULL;
@@ -500,11 +583,15 @@ main(int argc, char **argv)
 		help();
 		rc = SIM_EXIT_OK;
 		goto out;
+	case 2:
+		printf("ensbatch-sim %s\n", PACKAGE_VERSION);
+		rc = SIM_EXIT_OK;
+		goto out;
 	}
 	if (parse_listen(cfg.listen, &la, &cause) != 0)
 		goto out;
 
-	now = timefmt_now();
+	now = timefmt_now() + cfg.clock_skew_ms;	/* the sim clock */
 	if (cfg.fleet != NULL) {
 		if ((s.fleet = fleet_load(cfg.fleet, now, &cause)) == NULL) {
 			/* Located messages, one per line, as they are. */
@@ -515,6 +602,13 @@ main(int argc, char **argv)
 		}
 	} else
 		s.fleet = fleet_generate((size_t)cfg.generate, cfg.seed, now);
+	memset(&lc, 0, sizeof lc);
+	lc.reboot_ms = cfg.reboot_ms;
+	lc.lag_ms = cfg.lag_ms;
+	lc.p_fail = cfg.reboot_fail;
+	lc.p_stuck = cfg.stuck;
+	lc.fault_seed = cfg.fault_seed;
+	fleet_prepare(s.fleet, &lc, now);
 	if (cfg.emit_manifest != NULL &&
 	    fleet_manifest_check(s.fleet, &cause) != 0)
 		goto out;
@@ -526,12 +620,11 @@ main(int argc, char **argv)
 	s.access_key_secret = colon + 1;
 	s.latency_ms = (int64_t)cfg.latency_ms;
 	s.clock_skew_ms = cfg.clock_skew_ms;
-	s.reboot_ms = (int64_t)cfg.reboot_seconds * 1000;
 	s.fault_p[SIM_FAULT_THROTTLE] = cfg.throttle;
 	s.fault_p[SIM_FAULT_FAIL] = cfg.fail;
 	s.fault_p[SIM_FAULT_DROP] = cfg.drop;
 	s.fault_p[SIM_FAULT_CORRUPT] = cfg.corrupt;
-	s.fault_rng = cfg.seed ^ FAULT_STREAM;
+	s.fault_rng = cfg.fault_seed ^ FAULT_STREAM;
 	s.nonces = nonces_new(NONCE_MEMORY, NONCE_KEEP_MS);
 	sim_init_lock(&s);
 	locked = 1;

@@ -1,8 +1,10 @@
 /*
  * The ENS actions the simulator implements, over its fleet:
  * BatchEventRebootInstance (per-target results), EventRebootInstance
- * (one event, errors at the top level) and DescribeHistoryEvents.
- * Everything here runs with the simulator locked.
+ * (one event, errors at the top level), DescribeHistoryEvents and
+ * DescribeInstances.  Describe calls look events up by resource, so
+ * they cost what they return.  Everything here runs with the simulator
+ * locked.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include "sim.h"
 
 #define MAX_RESOURCE_IDS	100
+#define MAX_INSTANCE_IDS	100
 #define MAX_PAGE_SIZE		100
 #define DEFAULT_PAGE_SIZE	10
 
@@ -47,6 +50,8 @@ static void	api_reboot(struct sim *, const struct sim_params *, int64_t,
 		    struct sim_reply *);
 static void	api_describe(struct sim *, const struct sim_params *,
 		    int64_t, struct sim_reply *);
+static void	api_instances(struct sim *, const struct sim_params *,
+		    int64_t, struct sim_reply *);
 
 static const struct {
 	const char	*name;
@@ -54,7 +59,8 @@ static const struct {
 } api_table[] = {
 	{ "BatchEventRebootInstance", api_batch_reboot },
 	{ "EventRebootInstance", api_reboot },
-	{ "DescribeHistoryEvents", api_describe }
+	{ "DescribeHistoryEvents", api_describe },
+	{ "DescribeInstances", api_instances }
 };
 #define NACTIONS	(sizeof api_table / sizeof api_table[0])
 
@@ -244,7 +250,7 @@ reboot_one(struct sim *s, const struct reboot_item *it, int64_t now,
 		    ev->type);
 		return;
 	}
-	st = fleet_settle(ev, now, s->reboot_ms);
+	st = fleet_status_at(ev, now);
 	if (st != SIM_INQUIRING && st != SIM_SCHEDULED) {
 		result_error(res, 400, "IncorrectEventStatus", "event is %s",
 		    fleet_status_name(st));
@@ -265,12 +271,9 @@ reboot_one(struct sim *s, const struct reboot_item *it, int64_t now,
 			    t2);
 			return;
 		}
-		ev->status = SIM_SCHEDULED;
-		ev->not_before = it->plan_time;
-	} else {
-		ev->status = SIM_EXECUTING;
-		ev->executing_since = now;
-	}
+		fleet_schedule(s->fleet, ev, now, it->plan_time);
+	} else
+		fleet_reboot_now(s->fleet, ev, now);
 	res->effective = 1;
 }
 
@@ -497,6 +500,90 @@ list_contains(char **v, size_t n, const char *s)
 	return (0);
 }
 
+static int
+cmp_size(const void *a, const void *b)
+{
+	const size_t	*sa = a, *sb = b;
+
+	return ((*sa > *sb) - (*sa < *sb));
+}
+
+/* Sort indices and drop repeats; the new count. */
+static size_t
+sort_unique(size_t *v, size_t n)
+{
+	size_t	i, k = 0;
+
+	if (n == 0)
+		return (0);
+	qsort(v, n, sizeof *v, cmp_size);
+	for (i = 0; i < n; i++) {
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	}
+	return (k);
+}
+
+/*
+ * The fleet indices of the events of the given resources, in fleet
+ * order, each once (caller frees).
+ */
+static size_t *
+events_of(const struct sim_fleet *f, char **resources, size_t nresources,
+    size_t *n)
+{
+	const struct sim_instance	*in;
+	size_t				*v = NULL, i, j;
+
+	*n = 0;
+	for (i = 0; i < nresources; i++) {
+		if ((in = fleet_find_instance(f, resources[i])) == NULL)
+			continue;
+		v = xreallocarray(v, *n + in->n + 1, sizeof *v);
+		for (j = 0; j < in->n; j++)
+			v[(*n)++] = f->members[in->first + j];
+	}
+	*n = sort_unique(v, *n);
+	return (v);
+}
+
+/* Parse PageNumber and PageSize.  0, or -1 with the reply set. */
+static int
+read_page(const struct sim_params *p, int64_t *page, int64_t *size,
+    struct sim_reply *r)
+{
+	const char	*t;
+
+	*page = 1;
+	*size = DEFAULT_PAGE_SIZE;
+	if ((t = params_get(p, "PageNumber")) != NULL &&
+	    parse_int(t, 1, INT32_MAX, page) != 0) {
+		reply_error(r, 400, "InvalidParameter.PageNumber", "The "
+		    "parameter PageNumber must be a positive integer, not "
+		    "\"%s\".", t);
+		return (-1);
+	}
+	if ((t = params_get(p, "PageSize")) != NULL &&
+	    parse_int(t, 1, MAX_PAGE_SIZE, size) != 0) {
+		reply_error(r, 400, "InvalidParameter.PageSize", "The "
+		    "parameter PageSize must be an integer from 1 to %d, not "
+		    "\"%s\".", MAX_PAGE_SIZE, t);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The paging fields of a describe answer. */
+static void
+set_page(struct sim_reply *r, size_t total, int64_t page, int64_t size)
+{
+	r->status = 200;
+	r->body = jnew_object();
+	jset(r->body, "TotalCount", json_integer((json_int_t)total));
+	jset(r->body, "PageNumber", json_integer(page));
+	jset(r->body, "PageSize", json_integer(size));
+}
+
 static json_t *
 event_json(const struct sim_event *ev, enum sim_status st)
 {
@@ -514,20 +601,36 @@ event_json(const struct sim_event *ev, enum sim_status st)
 	return (o);
 }
 
+/* Do the types (at least one) name one type? */
+static int
+one_type(char **types, size_t n)
+{
+	size_t	i;
+
+	for (i = 1; i < n; i++) {
+		if (!fleet_type_is(types[i], types[0]))
+			return (0);
+	}
+	return (n > 0);
+}
+
 static void
 api_describe(struct sim *s, const struct sim_params *p, int64_t now,
     struct sim_reply *r)
 {
-	struct sim_event	*ev;
-	enum sim_status		 st, dummy;
-	json_t			*events;
-	char			**types = NULL, **statuses = NULL;
-	char			**resources = NULL;
-	const char		*t;
-	size_t			 ntypes = 0, nstatuses = 0, nresources = 0;
-	size_t			 i, j, total = 0;
-	int64_t			 page = 1, size = DEFAULT_PAGE_SIZE, first;
-	int			 match;
+	struct sim_fleet		*f = s->fleet;
+	const struct sim_type_group	*group = NULL;
+	struct sim_event		*ev;
+	enum sim_status			 st, dummy;
+	json_t				*events = NULL;
+	char				**types = NULL, **statuses = NULL;
+	char				**resources = NULL;
+	const char			*t;
+	size_t				*subset = NULL, nsubset = 0;
+	size_t				 ntypes = 0, nstatuses = 0;
+	size_t				 nresources = 0, i, j, n, total = 0;
+	int64_t				 page, size, first;
+	int				 match;
 
 	if ((t = params_get(p, "EventTypes")) != NULL)
 		types = split_list(t, &ntypes);
@@ -555,33 +658,40 @@ api_describe(struct sim *s, const struct sim_params *p, int64_t now,
 		    "allowed.", nresources, MAX_RESOURCE_IDS);
 		goto out;
 	}
-	if ((t = params_get(p, "PageNumber")) != NULL &&
-	    parse_int(t, 1, INT32_MAX, &page) != 0) {
-		reply_error(r, 400, "InvalidParameter.PageNumber", "The "
-		    "parameter PageNumber must be a positive integer, not "
-		    "\"%s\".", t);
+	if (read_page(p, &page, &size, r) != 0)
 		goto out;
-	}
-	if ((t = params_get(p, "PageSize")) != NULL &&
-	    parse_int(t, 1, MAX_PAGE_SIZE, &size) != 0) {
-		reply_error(r, 400, "InvalidParameter.PageSize", "The "
-		    "parameter PageSize must be an integer from 1 to %d, not "
-		    "\"%s\".", MAX_PAGE_SIZE, t);
-		goto out;
-	}
 
+	/*
+	 * The events to look at: those of the resources, else those of
+	 * the one type asked for, else all of them.
+	 */
+	if (nresources > 0)
+		subset = events_of(f, resources, nresources, &nsubset);
+	else if (one_type(types, ntypes))
+		group = fleet_type_group(f, types[0]);
+	n = subset != NULL ? nsubset : group != NULL ? group->n :
+	    one_type(types, ntypes) ? 0 : f->nevents;
 	first = (page - 1) * size;
 	events = jnew_array();
-	for (i = 0; i < s->fleet->nevents; i++) {
-		ev = &s->fleet->events[i];
-		for (j = 0, match = 0; j < ntypes && !match; j++)
+	if (group != NULL && nstatuses == 0) {
+		/* All of the group match: only the page is read. */
+		total = n;
+		for (i = (size_t)first; i < n && (int64_t)i < first + size;
+		    i++) {
+			ev = &f->events[group->events[i]];
+			jappend(events, event_json(ev, fleet_status_shown(ev,
+			    now)));
+		}
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		ev = &f->events[subset != NULL ? subset[i] : group != NULL ?
+		    group->events[i] : i];
+		for (j = 0, match = group != NULL; j < ntypes && !match; j++)
 			match = fleet_type_is(ev->type, types[j]);
 		if (!match)
 			continue;
-		if (nresources > 0 &&
-		    !list_contains(resources, nresources, ev->resource))
-			continue;
-		st = fleet_settle(ev, now, s->reboot_ms);
+		st = fleet_status_shown(ev, now);
 		if (nstatuses > 0 && !list_contains(statuses, nstatuses,
 		    fleet_status_name(st)))
 			continue;
@@ -589,14 +699,176 @@ api_describe(struct sim *s, const struct sim_params *p, int64_t now,
 			jappend(events, event_json(ev, st));
 		total++;
 	}
-	r->status = 200;
-	r->body = jnew_object();
-	jset(r->body, "TotalCount", json_integer((json_int_t)total));
-	jset(r->body, "PageNumber", json_integer(page));
-	jset(r->body, "PageSize", json_integer(size));
+	set_page(r, total, page, size);
 	jset(r->body, "Events", events);
+	events = NULL;
 out:
+	json_decref(events);
+	free(subset);
 	free_list(types, ntypes);
 	free_list(statuses, nstatuses);
 	free_list(resources, nresources);
+}
+
+/* Region of a simulated instance, a function of its id. */
+static const char *
+instance_region(const char *id)
+{
+	static const char *const regions[] = {
+		"cn-hangzhou-telecom", "cn-beijing-unicom",
+		"cn-shanghai-cmcc", "cn-guangzhou-telecom"
+	};
+	size_t	h = 0;
+
+	for (; *id != '\0'; id++)
+		h = h * 31 + (unsigned char)*id;
+	return (regions[h % (sizeof regions / sizeof regions[0])]);
+}
+
+static json_t *
+instance_json(const struct sim_instance *in, enum sim_istatus st)
+{
+	json_t	*o;
+
+	o = jnew_object();
+	jset(o, "InstanceId", json_string(in->id));
+	jset(o, "InstanceName", json_sprintf("sim-%s", in->id + 2));
+	jset(o, "HostName", json_sprintf("sim-%s", in->id + 2));
+	jset(o, "Status", json_string(fleet_istatus_name(st)));
+	jset(o, "EnsRegionId", json_string(instance_region(in->id)));
+	jset(o, "SpecName", json_string("ens.sn1.medium"));
+	return (o);
+}
+
+/*
+ * Read InstanceIds (a JSON array of at most 100 strings) into the
+ * sorted, unique fleet-order positions of the instances it names.
+ * 0, or -1 with the reply set.
+ */
+static int
+read_instance_ids(const struct sim_fleet *f, const char *text,
+    size_t **out, size_t *n, struct sim_reply *r)
+{
+	const struct sim_instance	*in;
+	json_t				*ids, *v;
+	json_error_t			 jerr;
+	size_t				 i;
+	int				 rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if ((ids = json_loads(text, JSON_DECODE_ANY, &jerr)) == NULL) {
+		reply_error(r, 400, "InvalidParameter", "The parameter "
+		    "InstanceIds is not valid JSON: %s (column %d).",
+		    jerr.text, jerr.column);
+		goto out;
+	}
+	if (!json_is_array(ids)) {
+		reply_error(r, 400, "InvalidParameter", "The parameter "
+		    "InstanceIds must be a JSON array of instance ids.");
+		goto out;
+	}
+	if (json_array_size(ids) > MAX_INSTANCE_IDS) {
+		reply_error(r, 400, "InvalidParameter", "The parameter "
+		    "InstanceIds has %zu ids; at most %d are allowed.",
+		    json_array_size(ids), MAX_INSTANCE_IDS);
+		goto out;
+	}
+	*out = xcalloc(json_array_size(ids) + 1, sizeof **out);
+	json_array_foreach(ids, i, v) {
+		if (!json_is_string(v)) {
+			reply_error(r, 400, "InvalidParameter", "The "
+			    "parameter InstanceIds has an item %zu that is "
+			    "not a string.", i);
+			goto out;
+		}
+		if ((in = fleet_find_instance(f, json_string_value(v))) !=
+		    NULL)
+			(*out)[(*n)++] = in->pos;
+	}
+	*n = sort_unique(*out, *n);
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	json_decref(ids);
+	return (rc);
+}
+
+/*
+ * DescribeInstances: the fleet's instances in fleet order, filtered by
+ * InstanceIds, InstanceId and Status, one page of them.
+ */
+static void
+api_instances(struct sim *s, const struct sim_params *p, int64_t now,
+    struct sim_reply *r)
+{
+	struct sim_fleet		*f = s->fleet;
+	const struct sim_instance	*in, *only = NULL;
+	enum sim_istatus		 st, want = SIM_RUNNING;
+	json_t				*list = NULL, *wrap;
+	const char			*t, *status;
+	size_t				*subset = NULL, nsubset = 0, i, n;
+	size_t				 total = 0;
+	int64_t				 page, size, first;
+	int				 by_ids = 0, none = 0;
+
+	if ((t = params_get(p, "InstanceIds")) != NULL && *t != '\0') {
+		if (read_instance_ids(f, t, &subset, &nsubset, r) != 0)
+			goto out;
+		by_ids = 1;
+	}
+	if ((t = params_get(p, "InstanceId")) != NULL && *t != '\0') {
+		if ((only = fleet_find_instance(f, t)) == NULL)
+			none = 1;
+		else if (!by_ids) {
+			subset = xcalloc(1, sizeof *subset);
+			subset[0] = only->pos;
+			nsubset = 1;
+			by_ids = 1;
+		}
+	}
+	if ((status = params_get(p, "Status")) != NULL && *status != '\0' &&
+	    fleet_istatus_parse(status, &want) != 0) {
+		reply_error(r, 400, "InvalidParameter.Status", "The parameter "
+		    "Status must be Running, Starting, Stopped or Expired, "
+		    "not \"%s\".", status);
+		goto out;
+	}
+	if (status != NULL && *status == '\0')
+		status = NULL;
+	if (read_page(p, &page, &size, r) != 0)
+		goto out;
+
+	n = none ? 0 : by_ids ? nsubset : f->ninstances;
+	first = (page - 1) * size;
+	list = jnew_array();
+	for (i = 0; i < n; i++) {
+		in = f->inorder[by_ids ? subset[i] : i];
+		if (only != NULL && in != only)
+			continue;
+		/* Without a status filter only the page needs one. */
+		if (status == NULL && ((int64_t)total < first ||
+		    (int64_t)total >= first + size)) {
+			total++;
+			continue;
+		}
+		st = fleet_instance_at(f, in, now, 1);
+		if (status != NULL && st != want)
+			continue;
+		if ((int64_t)total >= first && (int64_t)total < first + size)
+			jappend(list, instance_json(in, st));
+		total++;
+	}
+	set_page(r, total, page, size);
+	wrap = jnew_object();
+	jset(wrap, "Instance", list);
+	list = NULL;
+	jset(r->body, "Instances", wrap);
+	jset(r->body, "Code", json_integer(0));
+out:
+	json_decref(list);
+	free(subset);
 }

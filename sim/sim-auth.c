@@ -172,7 +172,6 @@ check_key_and_date(struct sim *s, const char *akid, const char *date,
 		    "(expected YYYY-MM-DDThh:mm:ssZ).", date);
 		goto out;
 	}
-	now += s->clock_skew_ms;
 	if (t < now - SIM_SKEW_MS || t > now + SIM_SKEW_MS) {
 		reply_error(r, 400, "InvalidTimeStamp.Expired", "Specified "
 		    "time stamp or date value is expired: %s is more than 15 "

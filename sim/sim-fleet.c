@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <search.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +26,20 @@
 #include "sim.h"
 
 #define WEEK_MS		(7 * 24 * 3600 * (int64_t)1000)
+#define OUTCOME_STREAM	0x5851f42d4c957f2dULL
 
 static const char *const status_names[] = {
 	"Inquiring", "Scheduled", "Executing", "Executed", "Failed",
 	"Canceled", "Avoided"
 };
 
+static const char *const istatus_names[] = {
+	"Running", "Starting", "Stopped", "Expired"
+};
+
 static const char *const event_keys[] = {
 	"event", "resource", "type", "status", "not_before", "level",
-	"reason"
+	"reason", "outcome", "lag"
 };
 #define NKEYS	(sizeof event_keys / sizeof event_keys[0])
 
@@ -76,18 +82,29 @@ fleet_status_name(enum sim_status s)
 	return (status_names[s]);
 }
 
-int
-fleet_status_parse(const char *text, enum sim_status *s)
+/* The index of text in names, or -1. */
+static int
+fleet_name_index(const char *const *names, size_t n, const char *text)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof status_names / sizeof status_names[0]; i++) {
-		if (strcmp(text, status_names[i]) == 0) {
-			*s = (enum sim_status)i;
-			return (0);
-		}
+	for (i = 0; i < n; i++) {
+		if (strcmp(text, names[i]) == 0)
+			return ((int)i);
 	}
 	return (-1);
+}
+
+int
+fleet_status_parse(const char *text, enum sim_status *s)
+{
+	int	i;
+
+	if ((i = fleet_name_index(status_names, sizeof status_names /
+	    sizeof status_names[0], text)) < 0)
+		return (-1);
+	*s = (enum sim_status)i;
+	return (0);
 }
 
 /* type without an "Instance:" prefix. */
@@ -105,19 +122,390 @@ fleet_type_is(const char *type, const char *want)
 	return (strcmp(type_base(type), type_base(want)) == 0);
 }
 
-enum sim_status
-fleet_settle(struct sim_event *ev, int64_t now, int64_t reboot_ms)
+/* ------------------------------------------------------- lifecycle */
+
+const char *
+fleet_istatus_name(enum sim_istatus s)
 {
-	/* At NotBefore the platform reboots the instance itself. */
-	if ((ev->status == SIM_INQUIRING || ev->status == SIM_SCHEDULED) &&
-	    now >= ev->not_before) {
-		ev->status = SIM_EXECUTING;
-		ev->executing_since = ev->not_before;
-	}
-	if (ev->status == SIM_EXECUTING &&
-	    now - ev->executing_since >= reboot_ms)
-		ev->status = SIM_EXECUTED;
+	return (istatus_names[s]);
+}
+
+int
+fleet_istatus_parse(const char *text, enum sim_istatus *s)
+{
+	int	i;
+
+	if ((i = fleet_name_index(istatus_names, sizeof istatus_names /
+	    sizeof istatus_names[0], text)) < 0)
+		return (-1);
+	*s = (enum sim_istatus)i;
+	return (0);
+}
+
+enum sim_status
+fleet_status_at(const struct sim_event *ev, int64_t t)
+{
+	if (t >= ev->end)
+		return (ev->outcome == SIM_OUTCOME_FAILED ? SIM_FAILED :
+		    SIM_EXECUTED);
+	if (t >= ev->start)
+		return (SIM_EXECUTING);
+	if (t < ev->since)
+		return (ev->prev);
 	return (ev->status);
+}
+
+enum sim_status
+fleet_status_shown(const struct sim_event *ev, int64_t now)
+{
+	return (fleet_status_at(ev, now - ev->lag_ms));
+}
+
+enum sim_istatus
+fleet_instance_at(const struct sim_fleet *f, const struct sim_instance *in,
+    int64_t now, int shown)
+{
+	const struct sim_event	*ev;
+	enum sim_istatus	 st = SIM_RUNNING;
+	int64_t			 t, last = INT64_MIN;
+	size_t			 i;
+
+	for (i = 0; i < in->n; i++) {
+		ev = &f->events[f->members[in->first + i]];
+		t = shown ? now - ev->lag_ms : now;
+		if (t < ev->start)
+			continue;
+		if (t < ev->end)
+			return (SIM_STARTING);
+		if (ev->end > last) {
+			last = ev->end;
+			st = ev->outcome == SIM_OUTCOME_STUCK ? SIM_STOPPED :
+			    SIM_RUNNING;
+		}
+	}
+	return (st);
+}
+
+static int
+fleet_pending_before(const struct sim_pending *a,
+    const struct sim_pending *b)
+{
+	if (a->time != b->time)
+		return (a->time < b->time);
+	return (a->seq < b->seq);
+}
+
+/* Queue a moment at which ev may change status. */
+static void
+fleet_pending_push(struct sim_fleet *f, int64_t t, size_t event)
+{
+	struct sim_pending	 p, tmp;
+	size_t			 i, parent;
+
+	if (f->npending == f->pendingcap) {
+		f->pendingcap = f->pendingcap == 0 ? 64 : f->pendingcap * 2;
+		f->pending = xreallocarray(f->pending, f->pendingcap,
+		    sizeof *f->pending);
+	}
+	p.time = t;
+	p.seq = f->pendingseq++;
+	p.event = event;
+	i = f->npending++;
+	f->pending[i] = p;
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!fleet_pending_before(&f->pending[i], &f->pending[parent]))
+			break;
+		tmp = f->pending[parent];
+		f->pending[parent] = f->pending[i];
+		f->pending[i] = tmp;
+		i = parent;
+	}
+}
+
+/* Remove the earliest moment into *p. */
+static void
+fleet_pending_pop(struct sim_fleet *f, struct sim_pending *p)
+{
+	struct sim_pending	 tmp;
+	size_t			 i = 0, l, r, m;
+
+	*p = f->pending[0];
+	f->pending[0] = f->pending[--f->npending];
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < f->npending &&
+		    fleet_pending_before(&f->pending[l], &f->pending[m]))
+			m = l;
+		if (r < f->npending &&
+		    fleet_pending_before(&f->pending[r], &f->pending[m]))
+			m = r;
+		if (m == i)
+			break;
+		tmp = f->pending[m];
+		f->pending[m] = f->pending[i];
+		f->pending[i] = tmp;
+		i = m;
+	}
+}
+
+/* Set when ev starts executing and when it ends, and queue the start. */
+static void
+fleet_set_start(struct sim_fleet *f, struct sim_event *ev, int64_t t)
+{
+	ev->start = t;
+	ev->end = t > SIM_NEVER - f->reboot_ms ? SIM_NEVER : t + f->reboot_ms;
+	fleet_pending_push(f, t, (size_t)(ev - f->events));
+}
+
+void
+fleet_reboot_now(struct sim_fleet *f, struct sim_event *ev, int64_t now)
+{
+	fleet_set_start(f, ev, now);
+}
+
+void
+fleet_schedule(struct sim_fleet *f, struct sim_event *ev, int64_t now,
+    int64_t plan_time)
+{
+	ev->prev = fleet_status_at(ev, now);
+	ev->status = SIM_SCHEDULED;
+	ev->since = now;
+	ev->not_before = plan_time;
+	fleet_pending_push(f, now, (size_t)(ev - f->events));
+	fleet_set_start(f, ev, plan_time);
+}
+
+void
+fleet_advance(struct sim_fleet *f, int64_t now, fleet_transition_fn fn,
+    void *arg)
+{
+	struct sim_pending	 p;
+	struct sim_event	*ev;
+	struct sim_instance	*in;
+	enum sim_status		 st;
+	enum sim_istatus	 ist;
+
+	while (f->npending > 0 && f->pending[0].time <= now) {
+		fleet_pending_pop(f, &p);
+		ev = &f->events[p.event];
+		in = &f->instances[ev->instance];
+		st = fleet_status_at(ev, p.time);
+		ist = fleet_instance_at(f, in, p.time, 0);
+		if (st != ev->logged || ist != in->logged) {
+			ev->logged = st;
+			in->logged = ist;
+			if (fn != NULL)
+				fn(arg, ev, in, p.time, st, ist);
+		}
+		if (st == SIM_EXECUTING && !ev->end_queued &&
+		    ev->end != SIM_NEVER) {
+			ev->end_queued = 1;
+			fleet_pending_push(f, ev->end, p.event);
+		}
+	}
+}
+
+/* A 64-bit FNV-1a hash of s. */
+static uint64_t
+fleet_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/*
+ * The outcome of an event's reboot, a function of the fault seed and
+ * the event id only: the same events fail whatever the order of
+ * requests, and another seed picks others in the same fleet.
+ */
+static enum sim_outcome
+fleet_draw_outcome(const struct sim_lifecycle *lc, const char *id)
+{
+	uint64_t	state;
+	double		u_fail, u_stuck;
+
+	state = lc->fault_seed ^ fleet_hash(id) ^ OUTCOME_STREAM;
+	u_fail = sim_rand_unit(&state);
+	u_stuck = sim_rand_unit(&state);
+	if (u_fail < lc->p_fail)
+		return (SIM_OUTCOME_FAILED);
+	if (u_stuck < lc->p_stuck)
+		return (SIM_OUTCOME_STUCK);
+	return (SIM_OUTCOME_OK);
+}
+
+/* A key of an event (resource or type) and its fleet index, to group. */
+struct fleet_member {
+	const char	*key;
+	size_t		 index;
+};
+
+static int
+fleet_cmp_member(const void *a, const void *b)
+{
+	const struct fleet_member	*ma = a, *mb = b;
+	int				 c;
+
+	if ((c = strcmp(ma->key, mb->key)) != 0)
+		return (c);
+	return ((ma->index > mb->index) - (ma->index < mb->index));
+}
+
+static int
+fleet_cmp_order(const void *a, const void *b)
+{
+	const struct sim_instance	*const *ia = a, *const *ib = b;
+
+	return (((*ia)->order > (*ib)->order) -
+	    ((*ia)->order < (*ib)->order));
+}
+
+/* Group the events by resource: instances, members, inorder. */
+static void
+fleet_index_instances(struct sim_fleet *f)
+{
+	struct fleet_member	*m;
+	struct sim_instance	*in;
+	size_t			 i, n = 0;
+
+	m = xcalloc(f->nevents + 1, sizeof *m);
+	for (i = 0; i < f->nevents; i++) {
+		m[i].key = f->events[i].resource;
+		m[i].index = i;
+	}
+	qsort(m, f->nevents, sizeof *m, fleet_cmp_member);
+	f->members = xcalloc(f->nevents + 1, sizeof *f->members);
+	f->instances = xcalloc(f->nevents + 1, sizeof *f->instances);
+	for (i = 0; i < f->nevents; i++) {
+		if (i == 0 || strcmp(m[i].key, m[i - 1].key) != 0) {
+			in = &f->instances[n++];
+			in->id = m[i].key;
+			in->first = i;
+			in->order = m[i].index;
+		}
+		f->instances[n - 1].n++;
+		f->members[i] = m[i].index;
+		f->events[m[i].index].instance = n - 1;
+	}
+	f->ninstances = n;
+	f->inorder = xcalloc(n + 1, sizeof *f->inorder);
+	for (i = 0; i < n; i++)
+		f->inorder[i] = &f->instances[i];
+	qsort(f->inorder, n, sizeof *f->inorder, fleet_cmp_order);
+	for (i = 0; i < n; i++)
+		f->inorder[i]->pos = i;
+	free(m);
+}
+
+/* Group the events by type, each group in fleet order. */
+static void
+fleet_index_types(struct sim_fleet *f)
+{
+	struct fleet_member	*m;
+	size_t			*all, i, n = 0;
+
+	m = xcalloc(f->nevents + 1, sizeof *m);
+	for (i = 0; i < f->nevents; i++) {
+		m[i].key = type_base(f->events[i].type);
+		m[i].index = i;
+	}
+	qsort(m, f->nevents, sizeof *m, fleet_cmp_member);
+	all = xcalloc(f->nevents + 1, sizeof *all);
+	f->types = xcalloc(f->nevents + 1, sizeof *f->types);
+	for (i = 0; i < f->nevents; i++) {
+		if (i == 0 || strcmp(m[i].key, m[i - 1].key) != 0) {
+			f->types[n].type = m[i].key;
+			f->types[n++].events = all + i;
+		}
+		f->types[n - 1].n++;
+		all[i] = m[i].index;
+	}
+	/* types[0].events is the start of all, freed with it. */
+	if (n == 0)
+		f->types[0].events = all;
+	f->ntypes = n;
+	free(m);
+}
+
+/*
+ * Binary search of n elements of size bytes sorted by the string whose
+ * pointer is at offset off in each: the element whose string is key, or
+ * NULL.
+ */
+static void *
+fleet_search(void *base, size_t n, size_t size, size_t off, const char *key)
+{
+	char	*elem;
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		elem = (char *)base + mid * size;
+		if ((c = strcmp(key, *(const char **)(void *)(elem + off))) ==
+		    0)
+			return (elem);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (NULL);
+}
+
+const struct sim_type_group *
+fleet_type_group(const struct sim_fleet *f, const char *type)
+{
+	return (fleet_search(f->types, f->ntypes, sizeof *f->types,
+	    offsetof(struct sim_type_group, type), type_base(type)));
+}
+
+void
+fleet_prepare(struct sim_fleet *f, const struct sim_lifecycle *lc,
+    int64_t now)
+{
+	struct sim_event	*ev;
+	size_t			 i;
+
+	f->reboot_ms = lc->reboot_ms;
+	fleet_index_instances(f);
+	fleet_index_types(f);
+	for (i = 0; i < f->nevents; i++) {
+		ev = &f->events[i];
+		if (!ev->outcome_given)
+			ev->outcome = fleet_draw_outcome(lc, ev->id);
+		if (ev->lag_ms < 0)
+			ev->lag_ms = lc->lag_ms;
+		ev->prev = ev->status;
+		ev->since = INT64_MIN;
+		ev->start = ev->end = SIM_NEVER;
+		/* At NotBefore the platform reboots the instance itself. */
+		if (ev->status == SIM_EXECUTING)
+			fleet_set_start(f, ev, now);
+		else if (ev->status == SIM_INQUIRING ||
+		    ev->status == SIM_SCHEDULED)
+			fleet_set_start(f, ev, ev->not_before);
+	}
+	for (i = 0; i < f->nevents; i++)
+		f->events[i].logged = fleet_status_at(&f->events[i], now);
+	for (i = 0; i < f->ninstances; i++)
+		f->instances[i].logged = fleet_instance_at(f,
+		    &f->instances[i], now, 0);
+}
+
+struct sim_instance *
+fleet_find_instance(const struct sim_fleet *f, const char *id)
+{
+	return (fleet_search(f->instances, f->ninstances,
+	    sizeof *f->instances, offsetof(struct sim_instance, id), id));
 }
 
 static int
@@ -170,6 +558,13 @@ fleet_free(struct sim_fleet *f)
 	}
 	free(f->events);
 	free(f->byid);
+	free(f->instances);
+	free(f->inorder);
+	free(f->members);
+	if (f->types != NULL)
+		free(f->types[0].events);
+	free(f->types);
+	free(f->pending);
 	free(f);
 }
 
@@ -330,6 +725,7 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 	ev->status = SIM_INQUIRING;
 	ev->not_before = now + WEEK_MS;
 	ev->publish_time = now;
+	ev->lag_ms = -1;
 	for (pair = map->data.mapping.pairs.start;
 	    pair < map->data.mapping.pairs.top; pair++) {
 		k = yaml_document_get_node(l->doc, pair->key);
@@ -345,7 +741,8 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 		if (i == NKEYS) {
 			problem_at(l, k->start_mark, "unknown key \"%s\" "
 			    "(expected event, resource, type, status, "
-			    "not_before, level or reason)", key);
+			    "not_before, level, reason, outcome or lag)",
+			    key);
 			continue;
 		}
 		if (have[i]) {
@@ -388,6 +785,28 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 				    why);
 				free(why);
 			}
+		} else if (strcmp(key, "outcome") == 0) {
+			ev->outcome_given = 1;
+			if (strcmp(text, "ok") == 0)
+				ev->outcome = SIM_OUTCOME_OK;
+			else if (strcmp(text, "failed") == 0)
+				ev->outcome = SIM_OUTCOME_FAILED;
+			else if (strcmp(text, "stuck") == 0)
+				ev->outcome = SIM_OUTCOME_STUCK;
+			else
+				problem_at(l, v->start_mark, "outcome must "
+				    "be ok, failed or stuck, found \"%s\"",
+				    text);
+		} else if (strcmp(key, "lag") == 0) {
+			if (timefmt_duration(text, &ev->lag_ms, &why) != 0) {
+				problem_at(l, v->start_mark, "lag: %s", why);
+				free(why);
+				ev->lag_ms = -1;
+			} else if (ev->lag_ms < 0) {
+				problem_at(l, v->start_mark, "lag must not "
+				    "be negative, found \"%s\"", text);
+				ev->lag_ms = -1;
+			}
 		} else if (strcmp(key, "level") == 0) {
 			free(ev->level);
 			ev->level = xstrdup(text);
@@ -400,8 +819,6 @@ load_event(struct fleet_loader *l, yaml_node_t *map, int64_t now,
 		problem_at(l, map->start_mark, "an event needs \"event\"");
 	if (!have[1])
 		problem_at(l, map->start_mark, "an event needs \"resource\"");
-	if (ev->status == SIM_EXECUTING)
-		ev->executing_since = now;
 }
 
 /* Walk the document: a mapping with one key, events. */
@@ -630,6 +1047,7 @@ fleet_generate(size_t n, uint64_t seed, int64_t now)
 		ev->status = SIM_INQUIRING;
 		ev->not_before = now + WEEK_MS;
 		ev->publish_time = now;
+		ev->lag_ms = -1;
 	}
 	f->nevents = n;
 	tdestroy(ids, free_nothing);

@@ -35,6 +35,7 @@
 #define CONNECTION_MEMORY	(256 * 1024)
 #define CONNECTION_TIMEOUT	60	/* seconds of idle keep-alive */
 #define CORRUPT_HTML		"<html>upstream error</html>"
+#define TICK_MS			50	/* how often transitions apply */
 
 struct sim_server {
 	struct sim		*sim;
@@ -287,7 +288,22 @@ process(struct sim *s, const struct sim_request *req, int64_t now,
 		*corrupt = CORRUPT_NO_RESULTS;
 }
 
-/* One JSON line in the log, flushed.  Locked. */
+/* Write o as one line of the log, flushed, and free it.  Locked. */
+static void
+log_write(struct sim *s, json_t *o)
+{
+	char	*text;
+
+	if ((text = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatal("out of memory writing JSON");
+	fputs(text, s->log);
+	fputc('\n', s->log);
+	fflush(s->log);
+	free(text);
+	json_decref(o);
+}
+
+/* One JSON line in the log for a request.  Locked. */
 static void
 log_request(struct sim *s, uint64_t seq, int64_t now,
     const struct sim_request *req, const struct sim_auth *auth,
@@ -296,7 +312,6 @@ log_request(struct sim *s, uint64_t seq, int64_t now,
 	static const char *const sig_names[] = { NULL, "v3", "v1" };
 	json_t		*o;
 	const char	*action = auth->action;
-	char		*text;
 
 	if (s->log == NULL)
 		return;
@@ -305,6 +320,7 @@ log_request(struct sim *s, uint64_t seq, int64_t now,
 		action = params_get(&req->all, "Action");
 	if ((o = json_object()) == NULL)
 		fatal("out of memory building JSON");
+	jset(o, "type", json_string("request"));
 	jset(o, "seq", json_integer((json_int_t)seq));
 	jset(o, "time", json_integer(now));
 	jset(o, "remote", jstring_lossy(req->remote));
@@ -321,13 +337,40 @@ log_request(struct sim *s, uint64_t seq, int64_t now,
 	    json_string(fault_names[fault]));
 	jset(o, "items", r->items != NULL ? json_incref(r->items) :
 	    json_array());
-	if ((text = json_dumps(o, JSON_COMPACT)) == NULL)
-		fatal("out of memory writing JSON");
-	fputs(text, s->log);
-	fputc('\n', s->log);
-	fflush(s->log);
-	free(text);
-	json_decref(o);
+	log_write(s, o);
+}
+
+/*
+ * One JSON line for a status change (fleet_advance's callback), so the
+ * log has requests and transitions in time order.  Locked.
+ */
+static void
+log_transition(void *arg, const struct sim_event *ev,
+    const struct sim_instance *in, int64_t t, enum sim_status st,
+    enum sim_istatus ist)
+{
+	struct sim	*s = arg;
+	json_t		*o;
+
+	(void)in;
+	if (s->log == NULL)
+		return;
+	if ((o = json_object()) == NULL)
+		fatal("out of memory building JSON");
+	jset(o, "type", json_string("transition"));
+	jset(o, "time", json_integer(t));
+	jset(o, "event", json_string(ev->id));
+	jset(o, "resource", json_string(ev->resource));
+	jset(o, "status", json_string(fleet_status_name(st)));
+	jset(o, "instance_status", json_string(fleet_istatus_name(ist)));
+	jset(o, "visible", json_integer(t + ev->lag_ms));
+	log_write(s, o);
+}
+
+int64_t
+sim_now(const struct sim *s)
+{
+	return (timefmt_now() + s->clock_skew_ms);
 }
 
 /* ------------------------------------------------- libmicrohttpd glue */
@@ -369,31 +412,69 @@ sim_init_lock(struct sim *s)
 	pthread_condattr_destroy(&attr);
 }
 
-/* Wait out --latency, or less if the simulator is stopping. */
+/* The monotonic time ms from now. */
 static void
-latency_wait(struct sim *s)
+deadline_in(int64_t ms, struct timespec *deadline)
 {
-	struct timespec	deadline;
-	int		rc;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)(s->latency_ms / 1000);
-	deadline.tv_nsec += (long)(s->latency_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += (time_t)(ms / 1000);
+	deadline->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
 	}
-	if (pthread_mutex_lock(&s->lock) != 0)
-		fatal("cannot lock the simulator");
+}
+
+/* Wait until deadline or until stopping is set.  Locked.  1 if stopping. */
+static int
+wait_until(struct sim *s, const struct timespec *deadline)
+{
+	int	rc;
+
 	while (!s->stopping) {
-		rc = pthread_cond_timedwait(&s->wake, &s->lock, &deadline);
+		rc = pthread_cond_timedwait(&s->wake, &s->lock, deadline);
 		if (rc == ETIMEDOUT)
 			break;
 		if (rc != 0 && rc != EINTR)
 			fatal("cannot wait: %s", strerror(rc));
 	}
+	return (s->stopping);
+}
+
+/* Wait out --latency, or less if the simulator is stopping. */
+static void
+latency_wait(struct sim *s)
+{
+	struct timespec	deadline;
+
+	deadline_in(s->latency_ms, &deadline);
+	if (pthread_mutex_lock(&s->lock) != 0)
+		fatal("cannot lock the simulator");
+	(void)wait_until(s, &deadline);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
+}
+
+/*
+ * The ticker thread: applies the fleet's status changes as their time
+ * comes, every TICK_MS, so the log shows them when they happen even
+ * without requests.
+ */
+static void *
+ticker_main(void *arg)
+{
+	struct sim	*s = arg;
+	struct timespec	 deadline;
+
+	if (pthread_mutex_lock(&s->lock) != 0)
+		fatal("cannot lock the simulator");
+	do {
+		fleet_advance(s->fleet, sim_now(s), log_transition, s);
+		deadline_in(TICK_MS, &deadline);
+	} while (!wait_until(s, &deadline));
+	if (pthread_mutex_unlock(&s->lock) != 0)
+		fatal("cannot unlock the simulator");
+	return (NULL);
 }
 
 /*
@@ -487,10 +568,13 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("cannot lock the simulator");
 	seq = ++s->seq;
-	now = timefmt_now();
+	now = sim_now(s);
+	fleet_advance(s->fleet, now, log_transition, s);
 	if (ok)
 		process(s, &req, now, &auth, &reply, &fault, &corrupt);
 	log_request(s, seq, now, &req, &auth, &reply, fault, request_id);
+	/* What the request changed, after it. */
+	fleet_advance(s->fleet, now, log_transition, s);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
 
@@ -668,6 +752,9 @@ server_start(struct sim *s, int fd, const char *cert, const char *key,
 	}
 	/* From now on a client's bad handshake is its own business. */
 	atomic_store(&srv->log_errors, 0);
+	if (pthread_create(&s->ticker, NULL, ticker_main, s) != 0)
+		fatal("cannot start the ticker thread");
+	s->ticker_running = 1;
 	return (srv);
 }
 
@@ -682,6 +769,10 @@ server_stop(struct sim_server *srv)
 	pthread_cond_broadcast(&srv->sim->wake);
 	if (pthread_mutex_unlock(&srv->sim->lock) != 0)
 		fatal("cannot unlock the simulator");
+	if (srv->sim->ticker_running) {
+		pthread_join(srv->sim->ticker, NULL);
+		srv->sim->ticker_running = 0;
+	}
 	MHD_stop_daemon(srv->daemon);
 	free(srv);
 }

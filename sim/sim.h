@@ -44,22 +44,99 @@ enum sim_status {
 	SIM_AVOIDED
 };
 
+/* Status of an instance in DescribeInstances. */
+enum sim_istatus {
+	SIM_RUNNING,
+	SIM_STARTING,
+	SIM_STOPPED,
+	SIM_EXPIRED
+};
+
+/* How a reboot ends: --reboot-fail, --stuck or the fleet file's outcome. */
+enum sim_outcome {
+	SIM_OUTCOME_OK,		/* Executed, instance Running */
+	SIM_OUTCOME_FAILED,	/* Failed, instance Running */
+	SIM_OUTCOME_STUCK	/* Executed, instance Stopped */
+};
+
+#define SIM_NEVER	INT64_MAX
+
+/*
+ * An event's life is a function of time (fleet_status_at): status
+ * (prev before since), then Executing from start, then its outcome
+ * from end.  Requests move start, end and since; nothing else changes
+ * the state, so a view at any moment (--lag) is exact.
+ */
 struct sim_event {
 	char		*id;
 	char		*resource;
 	char		*type;
 	char		*level;
 	char		*reason;
-	enum sim_status	 status;
+	enum sim_status	 status;	/* until start */
+	enum sim_status	 prev;		/* before since */
+	int64_t		 since;		/* when status began */
 	int64_t		 not_before;
 	int64_t		 publish_time;
-	int64_t		 executing_since;	/* when SIM_EXECUTING */
+	int64_t		 start;		/* Executing from, or SIM_NEVER */
+	int64_t		 end;		/* outcome from, or SIM_NEVER */
+	int64_t		 lag_ms;	/* shown late by; -1: --lag */
+	enum sim_outcome outcome;
+	int		 outcome_given;	/* in the fleet file */
+	size_t		 instance;	/* index in fleet instances */
+	enum sim_status	 logged;	/* last status in the log */
+	int		 end_queued;
+};
+
+/* One instance: the events of one ResourceId. */
+struct sim_instance {
+	const char		*id;		/* an event's resource */
+	size_t			 first;		/* in members */
+	size_t			 n;
+	size_t			 order;		/* first event's index */
+	size_t			 pos;		/* in fleet inorder */
+	enum sim_istatus	 logged;
+};
+
+/* The events of one type (without "Instance:"), in fleet order. */
+struct sim_type_group {
+	const char	*type;
+	size_t		*events;	/* fleet indices */
+	size_t		 n;
+};
+
+/* A moment at which an event may change status (for the log). */
+struct sim_pending {
+	int64_t		 time;
+	uint64_t	 seq;
+	size_t		 event;
 };
 
 struct sim_fleet {
 	struct sim_event	*events;	/* in fleet order */
 	size_t			 nevents;
 	struct sim_event	**byid;		/* sorted by id */
+	struct sim_instance	*instances;	/* sorted by id */
+	size_t			 ninstances;
+	struct sim_instance	**inorder;	/* in fleet order */
+	size_t			*members;	/* event indices */
+	struct sim_type_group	*types;		/* sorted by type */
+	size_t			 ntypes;
+	int64_t			 reboot_ms;
+
+	struct sim_pending	*pending;	/* a min-heap */
+	size_t			 npending;
+	size_t			 pendingcap;
+	uint64_t		 pendingseq;
+};
+
+/* How reboots go, from the command line (fleet_prepare). */
+struct sim_lifecycle {
+	int64_t		 reboot_ms;
+	int64_t		 lag_ms;
+	double		 p_fail;
+	double		 p_stuck;
+	uint64_t	 fault_seed;
 };
 
 /*
@@ -73,18 +150,60 @@ struct sim_fleet	*fleet_load(const char *, int64_t, char **);
 struct sim_fleet	*fleet_generate(size_t, uint64_t, int64_t);
 void			 fleet_free(struct sim_fleet *);
 
+/*
+ * Index the instances and set up every event's life at now: outcomes
+ * drawn from the fault seed for events without one, lags, and the
+ * moments to log.
+ */
+void			 fleet_prepare(struct sim_fleet *,
+			    const struct sim_lifecycle *, int64_t);
+
 /* The event with that id, or NULL. */
 struct sim_event	*fleet_find(const struct sim_fleet *, const char *);
 
+/* The instance with that id, or NULL. */
+struct sim_instance	*fleet_find_instance(const struct sim_fleet *,
+			    const char *);
+
+/* The events of type (an "Instance:" prefix is ignored), or NULL. */
+const struct sim_type_group *fleet_type_group(const struct sim_fleet *,
+			    const char *);
+
+/* An event's true status at t. */
+enum sim_status		 fleet_status_at(const struct sim_event *, int64_t);
+
+/* An event's status as shown at now (now less its lag). */
+enum sim_status		 fleet_status_shown(const struct sim_event *,
+			    int64_t);
+
 /*
- * The status of an event at now, advancing it first: an Executing event
- * is Executed once reboot_ms have passed, a Scheduled one starts
- * executing at its NotBefore.  Call with the simulator locked.
+ * An instance's status at now, true or (shown set) as its events show
+ * it: Starting while one of them is executing, else as the last reboot
+ * that ended left it, else Running.
  */
-enum sim_status		 fleet_settle(struct sim_event *, int64_t, int64_t);
+enum sim_istatus	 fleet_instance_at(const struct sim_fleet *,
+			    const struct sim_instance *, int64_t, int);
+
+/* Reboot ev now (immediate), or schedule it at plan_time. */
+void			 fleet_reboot_now(struct sim_fleet *,
+			    struct sim_event *, int64_t);
+void			 fleet_schedule(struct sim_fleet *,
+			    struct sim_event *, int64_t, int64_t);
+
+/*
+ * Apply every moment up to now in time order, calling fn for each
+ * status change (event, its instance, the time, the new statuses).
+ */
+typedef void (*fleet_transition_fn)(void *, const struct sim_event *,
+    const struct sim_instance *, int64_t, enum sim_status,
+    enum sim_istatus);
+void			 fleet_advance(struct sim_fleet *, int64_t,
+			    fleet_transition_fn, void *);
 
 const char		*fleet_status_name(enum sim_status);
 int			 fleet_status_parse(const char *, enum sim_status *);
+const char		*fleet_istatus_name(enum sim_istatus);
+int			 fleet_istatus_parse(const char *, enum sim_istatus *);
 
 /* Is type a reboot event type (an "Instance:" prefix is ignored)? */
 int			 fleet_type_is(const char *, const char *);
@@ -230,17 +349,21 @@ struct sim {
 	uint64_t		 fault_rng;
 	uint64_t		 seq;
 	FILE			*log;
+	pthread_t		 ticker;	/* logs transitions */
+	int			 ticker_running;
 
 	/* Read-only after start. */
 	const char		*access_key_id;
 	const char		*access_key_secret;
 	int64_t			 latency_ms;
-	int64_t			 clock_skew_ms;	/* for timestamp checks */
-	int64_t			 reboot_ms;
+	int64_t			 clock_skew_ms;	/* the sim clock is ahead */
 	double			 fault_p[SIM_FAULT_COUNT];
 };
 
 struct sim_server;
+
+/* The simulator's clock: the system's plus --clock-skew (ms). */
+int64_t			 sim_now(const struct sim *);
 
 /*
  * Initialise the lock and the condition of s (monotonic clock).
