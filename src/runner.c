@@ -619,36 +619,33 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 {
 	size_t			  wave = r->opts->parallel, k, w, n, m, i;
 	struct call		 *calls;
-	const struct ens_item	**items;
-	size_t			 *counts, *which;
-	struct ens_reply	 *reps;
+	struct ens_call		 *ecalls;
+	size_t			 *which;
 	int64_t			  t0;
 
 	if (wave == 0)
 		wave = 1;
 	calls = xcalloc(wave, sizeof(*calls));
-	items = xcalloc(wave, sizeof(*items));
-	counts = xcalloc(wave, sizeof(*counts));
+	ecalls = xcalloc(wave, sizeof(*ecalls));
 	which = xcalloc(wave, sizeof(*which));
-	reps = xcalloc(wave, sizeof(*reps));
 	for (k = 0; k < pg->nbatches && !halted(r); k += wave) {
 		n = pg->nbatches - k < wave ? pg->nbatches - k : wave;
 		for (w = 0, m = 0; w < n && !halted(r); w++) {
 			if (call_fill(r, pg, k + w, &calls[w]) == 0 ||
 			    call_begin(r, &calls[w]) != 0)
 				continue;
-			items[m] = calls[w].items;
-			counts[m] = calls[w].n;
+			ecalls[m].items = calls[w].items;
+			ecalls[m].n = calls[w].n;
 			which[m++] = w;
 		}
 		t0 = timefmt_mono();
 		if (m > 0)
-			ens_batch_reboot_many(r->ens, items, counts, m,
-			    r->opts->parallel, reps);
+			ens_batch_reboot_many(r->ens, ecalls, m,
+			    r->opts->parallel, NULL, NULL, NULL);
 		for (i = 0; i < m; i++) {
 			struct call	*c = &calls[which[i]];
 
-			c->rep = reps[i];
+			c->rep = ecalls[i].reply;
 			c->secs = (double)(timefmt_mono() - t0) / 1000;
 			check_env(r, &c->rep);
 			call_end(r, c);
@@ -661,10 +658,8 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 			break;
 	}
 	free(calls);
-	free(items);
-	free(counts);
+	free(ecalls);
 	free(which);
-	free(reps);
 }
 
 /* Why a group must not start: an aborted dependency, or NULL. */

@@ -57,7 +57,8 @@ START_TEST(test_parse_ok)
 	const char		*body = "{\"RequestId\":\"R-1\",\"Results\":["
 	    "{\"Code\":200,\"EventId\":\"e-00000000000000000000000000000003\","
 	    "\"ResourceId\":\"i-cccccccc\",\"Message\":\"success\"},"
-	    "{\"Code\":\"400\",\"EventId\":\"e-00000000000000000000000000000001\","
+	    "{\"Code\":400,\"EventId\":\"e-00000000000000000000000000000001\","
+	    "\"ResourceId\":\"i-aaaaaaaa\","
 	    "\"Message\":\"IncorrectEventStatus: event is Executed\"}]}";
 
 	memset(&r, 0, sizeof(r));
@@ -67,12 +68,15 @@ START_TEST(test_parse_ok)
 	ck_assert_uint_eq(r.nresults, 3);
 	/* Matched by EventId, not by position. */
 	ck_assert_int_eq(r.results[0].found, 1);
+	ck_assert_int_eq(r.results[0].state, ENS_ITEM_REFUSED);
 	ck_assert_int_eq(r.results[0].code, 400);
 	ck_assert_str_eq(r.results[0].code_text, "400");
 	ck_assert_str_eq(r.results[0].message,
 	    "IncorrectEventStatus: event is Executed");
 	ck_assert_int_eq(r.results[1].found, 0);
+	ck_assert_int_eq(r.results[1].state, ENS_ITEM_UNKNOWN);
 	ck_assert_int_eq(r.results[2].found, 1);
+	ck_assert_int_eq(r.results[2].state, ENS_ITEM_ACCEPTED);
 	ck_assert_int_eq(r.results[2].code, 200);
 	ens_reply_clear(&r);
 }
@@ -366,6 +370,169 @@ START_TEST(test_describe_instances_error)
 }
 END_TEST
 
+/* A pipeline's bookkeeping: which calls started and ended, in order. */
+struct pipe_log {
+	size_t	started[16], nstarted;
+	size_t	done[16], ndone;
+	size_t	refuse;			/* start() says no to this call */
+	struct ens_call *calls;
+};
+
+static int
+pipe_start(void *arg, struct ens_call *call)
+{
+	struct pipe_log	*l = arg;
+	size_t		 i = (size_t)(call - l->calls);
+
+	l->started[l->nstarted++] = i;
+	return (i == l->refuse ? -1 : 0);
+}
+
+static void
+pipe_done(void *arg, struct ens_call *call)
+{
+	struct pipe_log	*l = arg;
+
+	l->done[l->ndone++] = (size_t)(call - l->calls);
+	ck_assert_uint_eq(call->reply.nresults, call->n);
+}
+
+#define REBOOT_OK(ev, res) \
+	"{\"RequestId\":\"R\",\"Results\":[{\"Code\":200,\"EventId\":\"" \
+	ev "\",\"ResourceId\":\"" res "\",\"Message\":\"success\"}]}"
+
+/*
+ * Five calls, three in flight: each call starts in order, right before
+ * it is sent; a call its start() refuses is never sent nor done; every
+ * other call is done once with its own results.
+ */
+START_TEST(test_pipeline)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+		    "i-aaaaaaaa"), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_call		 calls[5];
+	struct pipe_log		 l;
+	size_t			 i;
+
+	memset(calls, 0, sizeof(calls));
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < 5; i++) {
+		calls[i].items = &items[0];
+		calls[i].n = 1;
+	}
+	l.calls = calls;
+	l.refuse = 2;
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2);
+	ens_batch_reboot_many(c, calls, 5, 3, pipe_start, pipe_done, &l);
+	ck_assert_uint_eq(l.nstarted, 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_uint_eq(l.started[i], i);
+	ck_assert_uint_eq(l.ndone, 4);
+	ck_assert_uint_eq(httpd_count(h), 4);
+	for (i = 0; i < 5; i++) {
+		if (i == 2) {
+			ck_assert_ptr_null(calls[i].reply.results);
+			continue;
+		}
+		ck_assert_int_eq(calls[i].reply.outcome, ENS_OK);
+		ck_assert_int_eq(calls[i].reply.results[0].state,
+		    ENS_ITEM_ACCEPTED);
+		ck_assert_int_eq(calls[i].reply.attempts, 1);
+		ens_reply_clear(&calls[i].reply);
+	}
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* The whole path of one reboot call over answers of every kind. */
+static const struct {
+	const char		*name;
+	struct httpd_reply	 replies[3];
+	size_t			 nreplies;
+	enum ens_outcome	 outcome;
+	size_t			 requests;	/* sent */
+	const char		*code;
+} reboot_paths[] = {
+	{ "accepted", { { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 1, ENS_OK, 1, NULL },
+	{ "throttled, then accepted", {
+	    { 400, "{\"Code\":\"Throttling.User\",\"Message\":\"slow\"}",
+	    "x-acs-retry-after: 5\r\n" },
+	    { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 2, ENS_OK, 2, NULL },
+	{ "503 ServiceUnavailable, then accepted", {
+	    { 503, "{\"Code\":\"ServiceUnavailable\"}", "Retry-After: 0\r\n" },
+	    { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 2, ENS_OK, 2, NULL },
+	{ "nonce used is not a refusal", {
+	    { 400, "{\"Code\":\"SignatureNonceUsed\",\"Message\":\"x\"}",
+	    NULL } }, 1, ENS_UNKNOWN, 1, "SignatureNonceUsed" },
+	{ "500 may have been done", {
+	    { 500, "{\"Code\":\"InternalError\"}", NULL } }, 1,
+	    ENS_UNKNOWN, 1, "InternalError" },
+	{ "a proxy's 502 page", { { 502, "<html>bad gateway</html>", NULL } },
+	    1, ENS_UNKNOWN, 1, "HTTPError" },
+	{ "a 4xx that is not the API's", { { 404, "<html>no</html>", NULL } },
+	    1, ENS_UNKNOWN, 1, "HTTPError" },
+	{ "the API's refusal", {
+	    { 403, "{\"Code\":\"NoPermission\",\"RequestId\":\"R-1\"}",
+	    NULL } }, 1, ENS_API_ERROR, 1, "NoPermission" },
+	{ "dropped after the request", { { 0, "", NULL } }, 1, ENS_UNKNOWN, 1,
+	    "OutcomeUnknown" },
+	{ "garbled 200", { { 200, "{\"Results\":", NULL } }, 1, ENS_UNKNOWN, 1,
+	    "BadAnswer" },
+};
+
+START_TEST(test_reboot_path)
+{
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+
+	h = httpd_start(reboot_paths[_i].replies, reboot_paths[_i].nreplies);
+	c = ens_test_client(httpd_url(h), 3);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_msg(r.outcome == reboot_paths[_i].outcome, "%s: outcome %d",
+	    reboot_paths[_i].name, (int)r.outcome);
+	ck_assert_uint_eq(httpd_count(h), reboot_paths[_i].requests);
+	ck_assert_int_eq(r.attempts, (int)reboot_paths[_i].requests);
+	ck_assert_uint_eq(r.nresults, 1);
+	if (reboot_paths[_i].code != NULL)
+		ck_assert_str_eq(r.code, reboot_paths[_i].code);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* Nothing listens: not sent, retried, and said so. */
+START_TEST(test_reboot_not_sent)
+{
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct httpd		*h;
+	char			 url[64];
+
+	/* A port that was free a moment ago. */
+	h = httpd_start(reboot_paths[0].replies, 1);
+	snprintf(url, sizeof(url), "%s", httpd_url(h));
+	httpd_stop(h);
+	c = ens_test_client(url, 0);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_NOT_SENT);
+	ck_assert_str_eq(r.code, "ConnectionError");
+	ck_assert_int_eq(r.attempts, 1);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+}
+END_TEST
+
 Suite *
 ens_suite(void)
 {
@@ -388,6 +555,12 @@ ens_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_describe_instances);
 	tcase_add_test(tc, test_describe_instances_error);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reboot");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_pipeline);
+	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
+	tcase_add_test(tc, test_reboot_not_sent);
 	suite_add_tcase(s, tc);
 	return (s);
 }
