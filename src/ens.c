@@ -486,7 +486,11 @@ ens_error_body(const struct ens_client *c, const struct http_response *h,
 		msg = ens_member(root, "Message", c->cfg.creds);
 		rid = ens_member(root, "RequestId", c->cfg.creds);
 	}
-	api = code != NULL;
+	api = code != NULL && *code != '\0';
+	if (!api) {
+		free(code);
+		code = NULL;
+	}
 	ens_set(&r->code, code != NULL ? code : xstrdup("HTTPError"));
 	ens_set(&r->message, msg != NULL ? msg :
 	    xasprintf("HTTP %ld with an unreadable body", h->status));
@@ -539,8 +543,11 @@ ens_judge(const struct ens_client *c, const struct http_response *h,
 		r->outcome = ENS_OK;
 		break;
 	case ENS_V_FINAL:
-	case ENS_V_RETRY:
 		r->outcome = ENS_API_ERROR;
+		break;
+	case ENS_V_RETRY:
+		/* A read that ends on a proxy's page did not reach the API. */
+		r->outcome = api ? ENS_API_ERROR : ENS_UNKNOWN;
 		break;
 	case ENS_V_UNKNOWN:
 		r->outcome = ENS_UNKNOWN;

@@ -18,6 +18,7 @@ main(void)
 	srunner_add_suite(sr, sign_suite());
 	srunner_add_suite(sr, creds_suite());
 	srunner_add_suite(sr, ens_suite());
+	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, journal_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

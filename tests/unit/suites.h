@@ -7,6 +7,7 @@
 Suite	*creds_suite(void);
 Suite	*diag_suite(void);
 Suite	*ens_suite(void);
+Suite	*http_suite(void);
 Suite	*journal_suite(void);
 Suite	*manifest_suite(void);
 Suite	*plan_suite(void);
