@@ -532,6 +532,7 @@ ens_judge(const struct ens_client *c, const struct http_response *h,
 		ens_set(&r->code, xstrdup("OutcomeUnknown"));
 		ens_set(&r->message, xasprintf("no complete answer: %s",
 		    h->error));
+		ens_set(&r->message, ens_sanitize(r->message, c->cfg.creds));
 		return (readonly ? ENS_V_RETRY : ENS_V_UNKNOWN);
 	case HTTP_DONE:
 		break;

@@ -26,6 +26,8 @@ src/ens.c @@ ens @@ s/status >= 400 \&\& status < 500 \&\&/status >= 400 \&\& st
 src/ens.c @@ ens @@ s/(strncmp(code, "Throttling", 10) == 0 ||/(0 ||/ @@ Throttling not retried
 src/ens.c @@ ens @@ s/(status == 503 \&\& strcmp(code, "ServiceUnavailable") == 0)))/(strcmp(code, "ServiceUnavailable") == 0)))/ @@ ServiceUnavailable retried whatever its status
 src/ens.c @@ ens @@ s/if (strncmp(p, secrets\[i\], len\[i\]) == 0)/if (0)/ @@ redaction disabled
+src/ens.c @@ ens @@ s/res->message = ens_member(it, "Message", cr);/res->message = ens_member(it, "Message", NULL);/ @@ STS token echoed in Results[].Message not masked
+src/ens.c @@ ens @@ s/msg = ens_member(root, "Message", c->cfg.creds);/msg = ens_member(root, "Message", NULL);/ @@ secret echoed in an error Message not masked
 src/ens.c @@ ens @@ s/else if (cp >= 0x20 \&\& cp != 0x7f \&\&/else if (cp != 0x7f \&\&/ @@ C0 control characters kept
 src/ens.c @@ ens @@ s/if (cp == 0x1b || cp == 0x9b/if (cp == 0x9b/ @@ escape sequences kept
 src/ens.c @@ ens @@ /^ens_judge_item/,/^}/s/^\t    !json_is_integer(v))/\t    0)/;/^ens_judge_item/,/^}/s/if (n == 200) {/if (n == 200 || !json_is_integer(v)) {/ @@ an unreadable Code taken as 200

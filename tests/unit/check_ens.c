@@ -258,7 +258,8 @@ END_TEST
 
 /* A client of the scripted server, no retries delayed by a rate. */
 static struct ens_client *
-ens_test_client(const char *url, int retries, long read_deadline_ms)
+ens_test_client_as(const char *url, int retries, long read_deadline_ms,
+    const struct creds *creds)
 {
 	static char		id[] = "testid", secret[] = "testsecret";
 	static struct creds	cr = { id, secret, NULL, NULL };
@@ -269,13 +270,19 @@ ens_test_client(const char *url, int retries, long read_deadline_ms)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.endpoint = url;
 	cfg.signature = SIGN_V3;
-	cfg.creds = &cr;
+	cfg.creds = creds != NULL ? creds : &cr;
 	cfg.timeout_ms = 5000;
 	cfg.retries = retries;
 	cfg.read_deadline_ms = read_deadline_ms;
 	c = ens_client_new(&cfg, &cause);
 	ck_assert_ptr_nonnull(c);
 	return (c);
+}
+
+static struct ens_client *
+ens_test_client(const char *url, int retries, long read_deadline_ms)
+{
+	return (ens_test_client_as(url, retries, read_deadline_ms, NULL));
 }
 
 #define INST(id, st)	"{\"InstanceId\":\"" id "\",\"Status\":\"" st "\"}"
@@ -855,6 +862,45 @@ START_TEST(test_paging_deadline)
 }
 END_TEST
 
+/*
+ * An endpoint that echoes the STS token and the secret, with escape
+ * sequences, in every string: none of it leaves ens.c.
+ */
+START_TEST(test_echoed_secrets)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"RequestId\":\"R-CAIStok\\u001b[2J\",\"Results\":["
+		    "{\"Code\":200," E1 "," R1 ",\"Message\":\"ok CAIStok "
+		    "S3cr3tS3cr3t\"}]}", NULL },
+		{ 400, "{\"RequestId\":\"CAIStok\",\"Code\":\"Bad\\u001b]0;x\\u0007"
+		    "CAIStok\",\"Message\":\"token CAIStok secret S3cr3tS3cr3t"
+		    "\\r\\nensbatch: forged\"}", NULL },
+	};
+	static char		 id[] = "LTAIid", secret[] = "S3cr3tS3cr3t",
+				 token[] = "CAIStok";
+	static const struct creds cr = { id, secret, token, NULL };
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client_as(httpd_url(h), 0, 0, &cr);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_OK);
+	ck_assert_str_eq(r.request_id, "R-***");
+	ck_assert_str_eq(r.results[0].message, "ok *** ***");
+	ens_reply_clear(&r);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_API_ERROR);
+	ck_assert_str_eq(r.request_id, "***");
+	ck_assert_str_eq(r.code, "Bad***");
+	ck_assert_str_eq(r.message, "token *** secret ***  ensbatch: forged");
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
 Suite *
 ens_suite(void)
 {
@@ -895,6 +941,7 @@ ens_suite(void)
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
+	tcase_add_test(tc, test_echoed_secrets);
 	suite_add_tcase(s, tc);
 	return (s);
 }
