@@ -48,7 +48,7 @@ struct ens_client {
 	int64_t			 next_slot;	/* monotonic ms */
 	int			 rate;		/* current, 0 = none */
 	int			 wins;		/* successes at this rate */
-	int			 answered;	/* a transfer was answered */
+	int			 answered;	/* a transfer has ended */
 	size_t			 stashed;	/* jobs with a stashed answer */
 };
 
@@ -652,8 +652,7 @@ ens_ended(struct ens_client *c, struct ens_job *j, struct http_response *h)
 		c->rate = ens_rate_adapt(c->rate, c->cfg.rate > 0 ?
 		    c->cfg.rate : 0, &c->wins, 0);
 	ens_verbose(c, j->action, j->reply, now - j->t0);
-	if (h->result == HTTP_DONE)
-		c->answered = 1;
+	c->answered = 1;
 	j->state = ENS_JOB_WAITING;
 	if (v == ENS_V_RETRY && j->reply->attempts <= c->cfg.retries &&
 	    !ens_stopping(c)) {
@@ -704,7 +703,7 @@ ens_pick(struct ens_job **jobs, size_t n, size_t *first, int64_t now,
 
 /*
  * Transfers allowed in flight.  Over HTTPS the first one runs alone,
- * until it is answered, so that the others resume its TLS session.
+ * until it ends, so that the others resume its TLS session.
  */
 static size_t
 ens_slots(const struct ens_client *c, size_t parallel)
@@ -1091,7 +1090,7 @@ struct ens_read {
 	size_t			 first;		/* of the last page */
 	int64_t			 total;
 	int			 tries;		/* garbled answers */
-	int64_t			 begun;		/* monotonic ms */
+	int64_t			 begun;		/* first page read, ms */
 	int			 failed;
 };
 
@@ -1168,6 +1167,9 @@ ens_read_final(struct ens_client *c, struct ens_job *j,
 		return (ENS_NEXT_LATER);
 	}
 	rd->tries = 0;
+	/* The deadline is the chunk's own: others may wait for a slot. */
+	if (rd->pageno == 1)
+		rd->begun = timefmt_mono();
 	if (rd->n == before || (int64_t)rd->n >= rd->total)
 		return (ENS_NEXT_DONE);
 	/* A server that ignores PageNumber repeats its first page. */
@@ -1201,7 +1203,6 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 	struct ens_read	*rd;
 	struct ens_job	**jobs;
 	size_t		 i, chunks = n > 0 ? n : 1, total = 0;
-	int64_t		 now = timefmt_mono();
 	int		 rc = 0;
 	char		*p;
 
@@ -1211,7 +1212,6 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 		rd[i].pg = pg;
 		rd[i].value = n > 0 ? values[i] : NULL;
 		rd[i].pageno = 1;
-		rd[i].begun = now;
 		ens_read_params(&rd[i]);
 		rd[i].job.action = pg->action;
 		rd[i].job.readonly = 1;

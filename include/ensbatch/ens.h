@@ -30,7 +30,8 @@ struct ens_config {
 						   the ceiling of the adaptive
 						   rate */
 	size_t			 parallel;	/* reads in flight, 0 = 4 */
-	long			 read_deadline_ms; /* one paged read, 0 = 5 min */
+	long			 read_deadline_ms; /* paging one chunk of a
+						   read, 0 = 5 min */
 	int			 verbose;	/* one line per call on stderr */
 	/* Set by signals: 1 = no new calls or retries, 2 = abort. */
 	volatile sig_atomic_t	*stop;
@@ -142,8 +143,9 @@ void	ens_batch_reboot_many(struct ens_client *, struct ens_call *, size_t,
 
 /*
  * DescribeHistoryEvents for the given resources (any number; sent in
- * chunks of ENS_MAX_RESOURCES, every page) and event types (comma-
- * joined, e.g. "Instance:SystemMaintenance.Reboot").  Returns 0 and
+ * chunks of ENS_MAX_RESOURCES, every page, up to ens_config.parallel
+ * chunks at once) and event types (comma-joined, e.g.
+ * "Instance:SystemMaintenance.Reboot").  Returns 0 and
  * the events (caller frees with ens_events_free), or -1 with the reply
  * describing the failure.  The reply must be zeroed or used before: it
  * is cleared first.
