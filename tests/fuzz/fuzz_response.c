@@ -20,6 +20,7 @@
 #include "ensbatch/ens.h"
 
 #include "fuzz.h"
+#include "fuzz_clean.h"
 
 #define FUZZ_NITEMS	3
 
@@ -60,20 +61,6 @@ fuzz_entries(json_t *results, const char *event, json_t **first)
 			*first = it;
 	}
 	return (n);
-}
-
-/* No control character or escape reaches a caller. */
-static int
-fuzz_clean(const char *s)
-{
-	const unsigned char	*p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
-		    p[1] <= 0x9f))
-			return (0);
-	}
-	return (1);
 }
 
 static void
