@@ -49,7 +49,7 @@ struct ens_client {
 	int			 rate;		/* current, 0 = none */
 	int			 wins;		/* successes at this rate */
 	int			 answered;	/* a transfer has ended */
-	size_t			 stashed;	/* jobs with a stashed answer */
+	size_t			 stashed;	/* jobs with an answer kept */
 };
 
 /* What the engine does with a job after its final answer. */
@@ -769,7 +769,8 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 				wake = ens_rate_next(c);
 				break;
 			}
-			if (!j->begun && j->start != NULL && j->start(j) != 0) {
+			if (!j->begun && j->start != NULL &&
+			    j->start(j) != 0) {
 				j->state = ENS_JOB_DONE;
 				continue;
 			}

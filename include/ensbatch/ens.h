@@ -26,9 +26,8 @@ struct ens_config {
 	const char		*cacert;
 	long			 timeout_ms;
 	int			 retries;
-	int			 rate;		/* requests per second, 0 = any;
-						   the ceiling of the adaptive
-						   rate */
+	/* Requests per second, 0 = any: the adaptive rate's ceiling. */
+	int			 rate;
 	size_t			 parallel;	/* reads in flight, 0 = 4 */
 	long			 read_deadline_ms; /* paging one chunk of a
 						   read, 0 = 5 min */
@@ -61,8 +60,8 @@ enum ens_item_state {
 struct ens_item_result {
 	enum ens_item_state state;
 	int		 found;		/* state != ENS_ITEM_UNKNOWN */
-	int		 code;		/* 200 only when accepted; the refusal's
-					   code; -1 when unknown */
+	int		 code;		/* 200 when accepted, the refusal's
+					   code, -1 when unknown */
 	char		*code_text;	/* the Code as sent ("200", "true") */
 	char		*message;
 };

@@ -60,7 +60,8 @@ fuzz_instances_expected(const uint8_t *data, size_t size, json_t **arr)
 	    json_integer_value(tc) >= 0 && json_is_array(*arr)) {
 		n = (long)json_array_size(*arr);
 		json_array_foreach(*arr, i, it) {
-			if (!json_is_string(json_object_get(it, "InstanceId")) ||
+			if (!json_is_string(json_object_get(it,
+			    "InstanceId")) ||
 			    !json_is_string(json_object_get(it, "Status")))
 				n = -1;
 		}

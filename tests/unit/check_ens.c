@@ -274,6 +274,8 @@ ens_test_client_as(const char *url, int retries, long read_deadline_ms,
 	cfg.timeout_ms = 5000;
 	cfg.retries = retries;
 	cfg.read_deadline_ms = read_deadline_ms;
+	/* Scripted answers come in order: one read at a time. */
+	cfg.parallel = 1;
 	c = ens_client_new(&cfg, &cause);
 	ck_assert_ptr_nonnull(c);
 	return (c);
@@ -291,15 +293,14 @@ ens_test_client(const char *url, int retries, long read_deadline_ms)
 	",\"Instances\":{\"Instance\":[" list "]}}"
 
 /*
- * The real path: 101 ids make two chunks, the first in two pages, one
- * of them garbled once; InstanceIds travels as a JSON array.
+ * The real path: 101 ids make two chunks, the first in two pages;
+ * InstanceIds travels as a JSON array.
  */
 START_TEST(test_describe_instances)
 {
 	static const struct httpd_reply	replies[] = {
 		{ 200, PAGE("3", INST("i-0", "Running") ","
 		    INST("i-1", "Starting")), NULL },
-		{ 200, "{\"Code\":0,\"TotalCount\":3", NULL },
 		{ 200, PAGE("3", INST("i-2", "Stopped")), NULL },
 		{ 200, PAGE("1", INST("i-100", "Running")), NULL },
 	};
@@ -324,7 +325,7 @@ START_TEST(test_describe_instances)
 	ck_assert_str_eq(in[1].status, "Starting");
 	ck_assert_str_eq(in[2].instance, "i-2");
 	ck_assert_str_eq(in[3].instance, "i-100");
-	ck_assert_uint_eq(httpd_count(h), 4);
+	ck_assert_uint_eq(httpd_count(h), 3);
 	req = httpd_request(h, 0);
 	ck_assert_ptr_nonnull(strstr(req,
 	    "InstanceIds=%5B%22i-0%22%2C%22i-1%22%2C"));
@@ -332,14 +333,91 @@ START_TEST(test_describe_instances)
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=1&PageSize=100"));
 	ck_assert_ptr_nonnull(strstr(req, "x-acs-action: DescribeInstances"));
 	free(req);
-	req = httpd_request(h, 2);
+	req = httpd_request(h, 1);
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=2&"));
 	free(req);
-	req = httpd_request(h, 3);
+	req = httpd_request(h, 2);
 	ck_assert_ptr_nonnull(strstr(req, "InstanceIds=%5B%22i-100%22%5D&"));
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=1&"));
 	free(req);
 	ens_instances_free(in, n);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* A garbled page is read again; a Code that is not 0 is garbled. */
+START_TEST(test_describe_instances_garbled)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"Code\":0,\"TotalCount\":3", NULL },
+		{ 200, "{\"Code\":1,\"TotalCount\":1,\"Instances\":"
+		    "{\"Instance\":[]}}", NULL },
+		{ 200, PAGE("1", INST("i-0", "Running")), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_instance	*in = NULL;
+	const char		*ids[] = { "i-0" };
+	size_t			 n = 0;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_describe_instances(c, ids, 1, &in, &n, &r), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(in[0].status, "Running");
+	ck_assert_uint_eq(httpd_count(h), 3);
+	ens_instances_free(in, n);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* Chunks read in parallel: each once, every entry kept. */
+START_TEST(test_describe_parallel)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"TotalCount\":1,\"Events\":[{\"EventId\":"
+		    "\"e-@N@\"}]}", NULL },
+	};
+	static char		 id[] = "testid", secret[] = "testsecret";
+	static struct creds	 cr = { id, secret, NULL, NULL };
+	struct ens_config	 cfg;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_event	*ev = NULL;
+	struct httpd		*h;
+	const char		*res[7 * ENS_MAX_RESOURCES];
+	char			*cause = NULL;
+	size_t			 n = 0, i, k;
+	int			 seen[7] = { 0 };
+
+	for (i = 0; i < NITEMS(res); i++)
+		res[i] = "i-1";
+	h = httpd_start(replies, NITEMS(replies));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = httpd_url(h);
+	cfg.creds = &cr;
+	cfg.timeout_ms = 5000;
+	cfg.parallel = 3;
+	c = ens_client_new(&cfg, &cause);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_describe_events(c, res, NITEMS(res), "x", &ev,
+	    &n, &r), 0);
+	ck_assert_uint_eq(httpd_count(h), 7);
+	ck_assert_uint_eq(n, 7);
+	for (i = 0; i < n; i++) {
+		k = strtoul(ev[i].event + 2, NULL, 10);
+		ck_assert_uint_lt(k, 7);
+		seen[k]++;
+	}
+	for (k = 0; k < 7; k++)
+		ck_assert_int_eq(seen[k], 1);
+	ens_events_free(ev, n);
 	ens_reply_clear(&r);
 	ens_client_free(c);
 	httpd_stop(h);
@@ -790,7 +868,8 @@ static const struct {
 	{ "{\"EventId\":\"e\",\"NotBeforeUtcTime\":\"2026-12-01T10:00:00Z\"}",
 	    1796119200000LL },
 	{ "{\"EventId\":\"e\",\"NotBefore\":null,"
-	    "\"NotBeforeUtcTime\":\"2026-12-01T10:00:00Z\"}", 1796119200000LL },
+	    "\"NotBeforeUtcTime\":\"2026-12-01T10:00:00Z\"}",
+	    1796119200000LL },
 	{ "{\"EventId\":\"e\"}", -1 },
 	{ "{\"EventId\":\"e\",\"NotBefore\":\"soon\"}", -1 },
 	{ "{\"EventId\":\"e\",\"NotBefore\":true}", -1 },
@@ -872,8 +951,8 @@ START_TEST(test_echoed_secrets)
 		{ 200, "{\"RequestId\":\"R-CAIStok\\u001b[2J\",\"Results\":["
 		    "{\"Code\":200," E1 "," R1 ",\"Message\":\"ok CAIStok "
 		    "S3cr3tS3cr3t\"}]}", NULL },
-		{ 400, "{\"RequestId\":\"CAIStok\",\"Code\":\"Bad\\u001b]0;x\\u0007"
-		    "CAIStok\",\"Message\":\"token CAIStok secret S3cr3tS3cr3t"
+		{ 400, "{\"RequestId\":\"CAIStok\",\"Code\":"
+		    "\"Bad\\u001b]0;x\\u0007CAIStok\",\"Message\":\"token CAIStok secret S3cr3tS3cr3t"
 		    "\\r\\nensbatch: forged\"}", NULL },
 	};
 	static char		 id[] = "LTAIid", secret[] = "S3cr3tS3cr3t",
@@ -923,6 +1002,8 @@ ens_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_describe_instances);
 	tcase_add_test(tc, test_describe_instances_error);
+	tcase_add_test(tc, test_describe_instances_garbled);
+	tcase_add_test(tc, test_describe_parallel);
 	tcase_add_test(tc, test_paging_deadline);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("judge");
