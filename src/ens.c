@@ -4,6 +4,10 @@
  * processed (throttled, 503, or it never left this machine).  Anything
  * else that is not a clear answer is ENS_UNKNOWN, for the runner to
  * reconcile.
+ *
+ * Every request goes through one engine (ens_run): sign, wait for the
+ * rate, send, judge, retry.  A reboot call and a page of a read are
+ * jobs of it; up to a number of them are in flight at once.
  */
 #include "config.h"
 
@@ -20,53 +24,83 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/http.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-#define BACKOFF_BASE	1000
-#define BACKOFF_CAP	30000
-#define RETRY_AFTER_CAP	60000
-#define MAX_PAGES	10000
+#define BACKOFF_BASE		1000
+#define BACKOFF_CAP		30000
+#define RETRY_AFTER_CAP		60000
+#define MAX_PAGES		10000
+#define ENS_READ_PARALLEL	4	/* reads in flight by default */
+#define ENS_READ_DEADLINE	300000	/* ms for every page of a read */
+#define ENS_RATE_WINS		10	/* successes per +1/s */
+#define ENS_RATE_THROTTLED	16	/* /s after throttling, no ceiling */
+#define ENS_RATE_FREE		100	/* /s: back to no limit */
+#define ENS_IDLE_MS		200	/* longest sleep, to see a stop */
 
 struct ens_client {
 	struct ens_config	 cfg;
 	char			*url;
 	char			*host;		/* Host header value */
+	int			 https;
 	struct http_client	*http;
 	int64_t			 next_slot;	/* monotonic ms */
+	int			 rate;		/* current, 0 = none */
+	int			 wins;		/* successes at this rate */
+	int			 answered;	/* a transfer has ended */
+	size_t			 stashed;	/* jobs with an answer kept */
 };
 
-/* What one attempt's answer means for the call. */
-enum verdict {
-	V_DONE,			/* final answer (success or API error) */
-	V_RETRY,		/* provably not processed: may resend */
-	V_UNKNOWN		/* may have taken effect */
+/* What the engine does with a job after its final answer. */
+enum ens_next {
+	ENS_NEXT_DONE,		/* finished */
+	ENS_NEXT_AGAIN,		/* a new request at once (next page) */
+	ENS_NEXT_LATER		/* the same request after a backoff */
+};
+
+enum ens_job_state {
+	ENS_JOB_WAITING,
+	ENS_JOB_FLYING,
+	ENS_JOB_DONE
+};
+
+/* One request of the engine, sent again as its hooks say. */
+struct ens_job {
+	const char		*action;
+	struct sign_param	 params[5];
+	size_t			 nparams;
+	int			 readonly;
+	struct ens_reply	*reply;
+	/* Before the first send: 0 = send, -1 = drop the job. */
+	int			(*start)(struct ens_job *);
+	/*
+	 * The answer is final (h NULL: stopped before it could be sent
+	 * again): what next.  The hook owns nothing of h.
+	 */
+	enum ens_next		(*final)(struct ens_client *, struct ens_job *,
+				    struct http_response *);
+	void			*arg;
+
+	enum ens_job_state	 state;
+	int			 sent;		/* this request was sent */
+	int			 begun;		/* start() said send */
+	int64_t			 ready;		/* monotonic ms */
+	int64_t			 t0;		/* this attempt's start */
+	const void		*run;		/* the ens_run that owns it */
+	/* Ended while a nested ens_run waited: for the owner to judge. */
+	struct http_response	 stash;
+	int			 stashed;
 };
 
 static int
-stopping(const struct ens_client *c)
+ens_stopping(const struct ens_client *c)
 {
 	return (c->cfg.stop != NULL && *c->cfg.stop != 0);
 }
 
-/* Sleep in short steps so that a stop request is noticed. */
-static void
-sleep_ms(const struct ens_client *c, int64_t ms)
-{
-	struct timespec	ts;
-	int64_t		step;
-
-	while (ms > 0 && !stopping(c)) {
-		step = ms < 100 ? ms : 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-}
-
 static uint64_t
-random64(void)
+ens_random64(void)
 {
 	uint64_t	v;
 
@@ -118,7 +152,13 @@ ens_client_new(const struct ens_config *cfg, char **cause)
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->cfg = *cfg;
+	if (c->cfg.parallel == 0)
+		c->cfg.parallel = ENS_READ_PARALLEL;
+	if (c->cfg.read_deadline_ms <= 0)
+		c->cfg.read_deadline_ms = ENS_READ_DEADLINE;
+	c->rate = cfg->rate > 0 ? cfg->rate : 0;
 	c->host = xstrndup(host, len);
+	c->https = strncmp(e, "http://", 7) != 0;
 	if (host == e)
 		c->url = xasprintf("https://%s/", c->host);
 	else
@@ -136,8 +176,14 @@ ens_client_new(const struct ens_config *cfg, char **cause)
 void
 ens_client_free(struct ens_client *c)
 {
+	long	all, full;
+
 	if (c == NULL)
 		return;
+	all = http_handshakes(c->http, &full);
+	if (c->cfg.verbose && all > 0)
+		fprintf(stderr, "ensbatch: TLS handshakes: %ld full, %ld "
+		    "resumed\n", full, all - full);
 	http_client_free(c->http);
 	free(c->url);
 	free(c->host);
@@ -148,6 +194,12 @@ const char *
 ens_client_url(const struct ens_client *c)
 {
 	return (c->url);
+}
+
+int
+ens_client_rate(const struct ens_client *c)
+{
+	return (c->rate);
 }
 
 void
@@ -168,178 +220,345 @@ ens_reply_clear(struct ens_reply *r)
 
 /* Replace a string field. */
 static void
-set_str(char **field, char *value)
+ens_set(char **field, char *value)
 {
 	free(*field);
 	*field = value;
 }
 
-/* Space requests at least 1/rate seconds apart. */
-static void
-rate_wait(struct ens_client *c)
-{
-	int64_t	now, interval;
+/* ------------------------------------------------------------------ */
+/* Strings from answers. */
 
-	if (c->cfg.rate <= 0)
-		return;
-	interval = 1000 / c->cfg.rate;
-	now = timefmt_mono();
-	if (c->next_slot > now)
-		sleep_ms(c, c->next_slot - now);
-	now = timefmt_mono();
-	c->next_slot = (c->next_slot > now ? c->next_slot : now) + interval;
+/* The length of the UTF-8 sequence at s (valid UTF-8: jansson checks). */
+static size_t
+ens_utf8_len(const unsigned char *s)
+{
+	if (*s < 0x80)
+		return (1);
+	if ((*s & 0xe0) == 0xc0 && s[1] != '\0')
+		return (2);
+	if ((*s & 0xf0) == 0xe0 && s[1] != '\0' && s[2] != '\0')
+		return (3);
+	if ((*s & 0xf8) == 0xf0 && s[1] != '\0' && s[2] != '\0' &&
+	    s[3] != '\0')
+		return (4);
+	return (1);
 }
 
-/* Sign one call; the request owns nothing (free with sign_out_free). */
-static char *
-sign_call(struct ens_client *c, const char *action,
-    const struct sign_param *params, size_t n, struct sign_out *out)
+/* The code point of the sequence at s of len bytes. */
+static unsigned long
+ens_utf8_cp(const unsigned char *s, size_t len)
 {
-	struct sign_creds	 sc;
-	char			 date[32], *nonce;
-	time_t			 t;
-	struct tm		 tm;
+	unsigned long	cp;
+	size_t		i;
 
-	sc.access_key_id = c->cfg.creds->access_key_id;
-	sc.access_key_secret = c->cfg.creds->access_key_secret;
-	sc.security_token = c->cfg.creds->security_token;
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	nonce = sign_nonce();
-	sign_request(c->cfg.signature, &sc, "POST", c->host, action,
-	    ENS_API_VERSION, params, n, date, nonce, out);
-	free(nonce);
-	return (xasprintf("%s?%s", c->url, out->query));
+	if (len == 1)
+		return (*s);
+	cp = *s & (0xff >> (len + 1));
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return (cp);
 }
 
 /*
- * A copy of an API message without our secrets: an answer to a
- * mismatched V1 signature may quote the string it signed, which holds
- * the STS token.  Everything from "string to sign" on is cut, and any
- * occurrence of the secret or the token (plain or encoded) is masked.
+ * Skip an escape sequence introduced at s (ESC, or the C1 CSI/OSC/DCS
+ * of len bytes): returns the bytes to drop.
  */
-static char *
-redact(const struct ens_client *c, const char *msg)
+static size_t
+ens_escape_len(const unsigned char *s, size_t len, unsigned long cp)
 {
-	const char	*secrets[4];
-	char		*out, *p, *enc = NULL;
-	size_t		 i, n = 0, len;
+	const unsigned char	*p = s + len;
+	int			 kind;	/* '[' CSI, ']' string, 0 other */
 
-	out = xstrdup(msg);
-	if ((p = strstr(out, "string to sign")) != NULL)
-		*p = '\0';
-	if (c->cfg.creds->access_key_secret != NULL &&
-	    *c->cfg.creds->access_key_secret != '\0')
-		secrets[n++] = c->cfg.creds->access_key_secret;
-	if (c->cfg.creds->security_token != NULL &&
-	    *c->cfg.creds->security_token != '\0') {
-		secrets[n++] = c->cfg.creds->security_token;
-		enc = sign_encode(c->cfg.creds->security_token);
-		secrets[n++] = enc;
+	if (cp == 0x1b) {
+		if (*p == '\0')
+			return (len);
+		kind = *p == '[' ? '[' : (*p == ']' || *p == 'P' ||
+		    *p == '_' || *p == '^' || *p == 'X') ? ']' : 0;
+		p++;
+		if (kind == 0)
+			return ((size_t)(p - s));
+	} else
+		kind = cp == 0x9b ? '[' : ']';
+	if (kind == '[') {
+		/* Parameters and intermediates, then one final byte. */
+		while (*p >= 0x20 && *p <= 0x3f)
+			p++;
+		if (*p >= 0x40 && *p <= 0x7e)
+			p++;
+		return ((size_t)(p - s));
 	}
-	for (i = 0; i < n; i++) {
-		len = strlen(secrets[i]);
-		while ((p = strstr(out, secrets[i])) != NULL)
-			memset(p, '*', len);
+	/* A string ends at BEL, ESC \ or ST (U+009C). */
+	while (*p != '\0' && *p != 0x07 && *p != 0x1b &&
+	    !(p[0] == 0xc2 && p[1] == 0x9c))
+		p++;
+	if (*p == 0x07)
+		p++;
+	else if (*p == 0x1b)
+		p += p[1] == '\\' ? 2 : 1;
+	else if (*p != '\0')
+		p += 2;
+	return ((size_t)(p - s));
+}
+
+/* Copy s without control characters and escape sequences. */
+static char *
+ens_strip(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	struct buf		 b;
+	unsigned long		 cp;
+	size_t			 len;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		len = ens_utf8_len(p);
+		cp = ens_utf8_cp(p, len);
+		if (cp == 0x1b || cp == 0x9b || cp == 0x9d || cp == 0x90 ||
+		    cp == 0x9e || cp == 0x9f || cp == 0x98) {
+			p += ens_escape_len(p, len, cp);
+			continue;
+		}
+		if (cp == '\n' || cp == '\r' || cp == '\t')
+			buf_addc(&b, ' ');
+		else if (cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 &&
+		    cp <= 0x9f) && !(cp >= 0x202a && cp <= 0x202e) &&
+		    !(cp >= 0x2066 && cp <= 0x2069) && cp != 0x200e &&
+		    cp != 0x200f && cp != 0x061c)
+			buf_add(&b, p, len);
+		p += len;
+	}
+	return (buf_detach(&b));
+}
+
+TESTABLE char *
+ens_sanitize(const char *s, const struct creds *cr)
+{
+	const char	*secrets[3], *p;
+	char		*clean, *enc = NULL, *cut;
+	struct buf	 b;
+	size_t		 n = 0, i, len[3];
+
+	clean = ens_strip(s);
+	/*
+	 * An answer to a mismatched V1 signature may quote the string it
+	 * signed, which holds the STS token: cut it whole.
+	 */
+	if ((cut = strstr(clean, "string to sign")) != NULL)
+		*cut = '\0';
+	if (cr != NULL && cr->security_token != NULL &&
+	    *cr->security_token != '\0') {
+		secrets[n++] = cr->security_token;
+		enc = sign_encode(cr->security_token);
+		if (strcmp(enc, cr->security_token) != 0)
+			secrets[n++] = enc;
+	}
+	if (cr != NULL && cr->access_key_secret != NULL &&
+	    *cr->access_key_secret != '\0')
+		secrets[n++] = cr->access_key_secret;
+	for (i = 0; i < n; i++)
+		len[i] = strlen(secrets[i]);
+	/* Longest first: one secret may hold another. */
+	for (i = 1; i < n; i++) {
+		if (len[i] > len[i - 1]) {
+			size_t		 l = len[i];
+			const char	*t = secrets[i];
+
+			len[i] = len[i - 1];
+			secrets[i] = secrets[i - 1];
+			len[i - 1] = l;
+			secrets[i - 1] = t;
+			i = 0;
+		}
+	}
+	/* One pass over the input: a mask never makes a new match. */
+	buf_init(&b);
+	for (p = clean; *p != '\0';) {
+		for (i = 0; i < n; i++) {
+			if (strncmp(p, secrets[i], len[i]) == 0)
+				break;
+		}
+		if (i < n) {
+			buf_adds(&b, "***");
+			p += len[i];
+		} else
+			buf_addc(&b, *p++);
 	}
 	free(enc);
-	return (out);
+	free(clean);
+	return (buf_detach(&b));
+}
+
+/* A sanitised copy of a string member, or NULL when it is not one. */
+static char *
+ens_member(json_t *o, const char *key, const struct creds *cr)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return (s != NULL ? ens_sanitize(s, cr) : NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rate. */
+
+TESTABLE int
+ens_rate_adapt(int rate, int ceiling, int *wins, int throttled)
+{
+	if (throttled) {
+		*wins = 0;
+		if (rate == 0)
+			return (ENS_RATE_THROTTLED);
+		return (rate > 1 ? rate / 2 : 1);
+	}
+	if (rate == ceiling)
+		return (rate);
+	if (++*wins < ENS_RATE_WINS)
+		return (rate);
+	*wins = 0;
+	rate++;
+	if (ceiling > 0 && rate >= ceiling)
+		return (ceiling);
+	if (ceiling == 0 && rate >= ENS_RATE_FREE)
+		return (0);
+	return (rate);
+}
+
+/* The monotonic time the next request may start at. */
+static int64_t
+ens_rate_next(const struct ens_client *c)
+{
+	return (c->rate > 0 ? c->next_slot : 0);
+}
+
+/* A request starts now: the next one waits 1/rate seconds. */
+static void
+ens_rate_take(struct ens_client *c, int64_t now)
+{
+	if (c->rate > 0)
+		c->next_slot = (c->next_slot > now ? c->next_slot : now) +
+		    1000 / c->rate;
+}
+
+/* ------------------------------------------------------------------ */
+/* Judging answers. */
+
+TESTABLE enum ens_verdict
+ens_judge_answer(long status, int api, const char *code, int readonly)
+{
+	if (status == 200)
+		return (ENS_V_OK);
+	/* Answers that prove nothing was done: throttled, unavailable. */
+	if (api && code != NULL && (strncmp(code, "Throttling", 10) == 0 ||
+	    (status == 503 && strcmp(code, "ServiceUnavailable") == 0)))
+		return (ENS_V_RETRY);
+	if (readonly)
+		return (status >= 500 || !api || code == NULL ||
+		    strcmp(code, "SignatureNonceUsed") == 0 ? ENS_V_RETRY :
+		    ENS_V_FINAL);
+	/*
+	 * A reboot call is final only on the API's own 4xx error.  Any
+	 * other answer (a 5xx, a proxy's page, a redirect) may follow a
+	 * processed request; so may "nonce used", if a copy of this very
+	 * request got there first.
+	 */
+	if (api && code != NULL && status >= 400 && status < 500 &&
+	    strcmp(code, "SignatureNonceUsed") != 0)
+		return (ENS_V_FINAL);
+	return (ENS_V_UNKNOWN);
 }
 
 /*
- * The Code, Message and RequestId of an error body.  Returns 1 when it
- * is the API's error JSON (it has a Code), 0 for anything else.
+ * The Code, Message and RequestId of an error body into the reply.
+ * Returns 1 when it is the API's error JSON (it has a string Code).
  */
 static int
-parse_error_body(const struct ens_client *c, const struct http_response *h,
+ens_error_body(const struct ens_client *c, const struct http_response *h,
     struct ens_reply *r)
 {
 	json_t		*root;
 	json_error_t	 err;
-	const char	*code = NULL, *msg = NULL, *rid = NULL;
+	char		*code = NULL, *msg = NULL, *rid = NULL;
 	int		 api;
 
 	root = json_loadb(h->body, h->len, JSON_REJECT_DUPLICATES, &err);
 	if (root != NULL && json_is_object(root)) {
-		code = json_string_value(json_object_get(root, "Code"));
-		msg = json_string_value(json_object_get(root, "Message"));
-		rid = json_string_value(json_object_get(root, "RequestId"));
+		code = ens_member(root, "Code", c->cfg.creds);
+		msg = ens_member(root, "Message", c->cfg.creds);
+		rid = ens_member(root, "RequestId", c->cfg.creds);
 	}
-	api = code != NULL;
-	set_str(&r->code, xstrdup(code != NULL ? code : "HTTPError"));
-	set_str(&r->message, msg != NULL ? redact(c, msg) :
+	api = code != NULL && *code != '\0';
+	if (!api) {
+		free(code);
+		code = NULL;
+	}
+	ens_set(&r->code, code != NULL ? code : xstrdup("HTTPError"));
+	ens_set(&r->message, msg != NULL ? msg :
 	    xasprintf("HTTP %ld with an unreadable body", h->status));
-	if (rid != NULL)
-		set_str(&r->request_id, xstrdup(rid));
+	ens_set(&r->request_id, rid);
 	json_decref(root);
 	return (api);
 }
 
 /*
- * Judge one attempt.  readonly calls may repeat anything transient;
- * a reboot call only what provably was not processed.
+ * Judge one attempt into the reply.  readonly calls may repeat
+ * anything transient; a reboot call only what provably was not
+ * processed.
  */
-static enum verdict
-judge(const struct ens_client *c, const struct http_response *h,
+static enum ens_verdict
+ens_judge(const struct ens_client *c, const struct http_response *h,
     int readonly, struct ens_reply *r)
 {
-	int	api;
+	enum ens_verdict	v;
+	int			api;
 
 	/* Nothing of an earlier attempt may leak into this one's verdict. */
-	set_str(&r->code, NULL);
-	set_str(&r->message, NULL);
-	set_str(&r->request_id, NULL);
+	ens_set(&r->code, NULL);
+	ens_set(&r->message, NULL);
+	ens_set(&r->request_id, NULL);
 	r->http_status = h->status;
 	r->tls = h->tls;
 	switch (h->result) {
 	case HTTP_NOT_SENT:
 		r->outcome = ENS_NOT_SENT;
-		set_str(&r->code, xstrdup(h->tls ? "TLSError" :
+		ens_set(&r->code, xstrdup(h->tls ? "TLSError" :
 		    "ConnectionError"));
-		set_str(&r->message, xstrdup(h->error));
+		ens_set(&r->message, ens_sanitize(h->error, c->cfg.creds));
 		/* A certificate that fails verification will not heal. */
 		if (h->tls && strstr(h->error, "certificate") != NULL)
-			return (V_DONE);
-		return (V_RETRY);
+			return (ENS_V_FINAL);
+		return (ENS_V_RETRY);
 	case HTTP_UNKNOWN:
 		r->outcome = ENS_UNKNOWN;
-		set_str(&r->code, xstrdup("OutcomeUnknown"));
-		set_str(&r->message, xasprintf("no complete answer: %s",
+		ens_set(&r->code, xstrdup("OutcomeUnknown"));
+		ens_set(&r->message, xasprintf("no complete answer: %s",
 		    h->error));
-		return (readonly ? V_RETRY : V_UNKNOWN);
+		ens_set(&r->message, ens_sanitize(r->message, c->cfg.creds));
+		return (readonly ? ENS_V_RETRY : ENS_V_UNKNOWN);
 	case HTTP_DONE:
 		break;
 	}
-	if (h->status == 200) {
+	api = h->status != 200 && ens_error_body(c, h, r);
+	v = ens_judge_answer(h->status, api, r->code, readonly);
+	switch (v) {
+	case ENS_V_OK:
 		r->outcome = ENS_OK;
-		return (V_DONE);
+		break;
+	case ENS_V_FINAL:
+		r->outcome = ENS_API_ERROR;
+		break;
+	case ENS_V_RETRY:
+		/* A read that ends on a proxy's page did not reach the API. */
+		r->outcome = api ? ENS_API_ERROR : ENS_UNKNOWN;
+		break;
+	case ENS_V_UNKNOWN:
+		r->outcome = ENS_UNKNOWN;
+		break;
 	}
-	api = parse_error_body(c, h, r);
-	r->outcome = ENS_API_ERROR;
-	/* Answers that prove nothing was done: throttled, unavailable. */
-	if (api && (strncmp(r->code, "Throttling", 10) == 0 ||
-	    (h->status == 503 && strcmp(r->code, "ServiceUnavailable") == 0)))
-		return (V_RETRY);
-	if (readonly)
-		return (h->status >= 500 || !api ||
-		    strcmp(r->code, "SignatureNonceUsed") == 0 ? V_RETRY :
-		    V_DONE);
-	/*
-	 * A reboot call is final only on the API's own 4xx error.  Any
-	 * other answer (a 5xx, a proxy's page) may follow a processed
-	 * request; so may "nonce used", if a copy of this very request
-	 * got there first.
-	 */
-	if (api && h->status >= 400 && h->status < 500 &&
-	    strcmp(r->code, "SignatureNonceUsed") != 0)
-		return (V_DONE);
-	r->outcome = ENS_UNKNOWN;
-	return (V_UNKNOWN);
+	return (v);
 }
 
 static void
-verbose_line(const struct ens_client *c, const char *action,
+ens_verbose(const struct ens_client *c, const char *action,
     const struct ens_reply *r, int64_t ms)
 {
 	if (!c->cfg.verbose)
@@ -353,52 +572,245 @@ verbose_line(const struct ens_client *c, const char *action,
 		fprintf(stderr, " %s", r->code);
 	if (r->request_id != NULL)
 		fprintf(stderr, " RequestId %s", r->request_id);
-	fprintf(stderr, " (%" PRId64 " ms)\n", ms);
+	if (c->rate > 0)
+		fprintf(stderr, " (%" PRId64 " ms, rate %d/s)\n", ms, c->rate);
+	else
+		fprintf(stderr, " (%" PRId64 " ms, rate unlimited)\n", ms);
 }
 
-/*
- * One call with retries.  On ENS_OK the body is left in *h for the
- * caller to parse (caller clears it).
- */
-static void
-call(struct ens_client *c, const char *action,
-    const struct sign_param *params, size_t n, int readonly,
-    struct http_response *h, struct ens_reply *r)
+/* ------------------------------------------------------------------ */
+/* The engine. */
+
+/* Sleep up to ms, or less when a transfer ends (then returns its tag). */
+static void *
+ens_wait(struct ens_client *c, int64_t ms, struct http_response *h)
 {
+	struct timespec	ts;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms > ENS_IDLE_MS)
+		ms = ENS_IDLE_MS;
+	if (http_active(c->http) > 0)
+		return (http_wait(c->http, (long)ms, h));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)ms * 1000000;
+	nanosleep(&ts, NULL);
+	return (NULL);
+}
+
+/* Sign and start one attempt of a job. */
+static void
+ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
+{
+	struct sign_creds	 sc;
 	struct sign_out		 so;
 	struct http_request	 req;
-	enum verdict		 v;
-	char			*url;
-	int64_t			 start;
+	char			 date[32], *nonce, *url;
+	time_t			 t;
+	struct tm		 tm;
 
-	memset(h, 0, sizeof(*h));
-	for (r->attempts = 1;; r->attempts++) {
-		url = sign_call(c, action, params, n, &so);
-		req.url = url;
-		req.headers = so.headers;
-		req.nheaders = so.nheaders;
-		req.fresh = !readonly;
-		rate_wait(c);
-		start = timefmt_mono();
-		http_response_clear(h);
-		http_post(c->http, &req, h);
-		sign_out_free(&so);
-		free(url);
-		v = judge(c, h, readonly, r);
-		verbose_line(c, action, r, timefmt_mono() - start);
-		if (v != V_RETRY || r->attempts > c->cfg.retries ||
-		    stopping(c))
-			break;
-		sleep_ms(c, ens_backoff(r->attempts, h->retry_after,
-		    random64()));
-		if (stopping(c))
-			break;
+	sc.access_key_id = c->cfg.creds->access_key_id;
+	sc.access_key_secret = c->cfg.creds->access_key_secret;
+	sc.security_token = c->cfg.creds->security_token;
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	nonce = sign_nonce();
+	sign_request(c->cfg.signature, &sc, "POST", c->host, j->action,
+	    ENS_API_VERSION, j->params, j->nparams, date, nonce, &so);
+	url = xasprintf("%s?%s", c->url, so.query);
+	req.url = url;
+	req.headers = so.headers;
+	req.nheaders = so.nheaders;
+	/* libcurl resends on a reused connection that died: not reboots. */
+	req.fresh = !j->readonly;
+	http_start(c->http, &req, j);
+	free(url);
+	free(nonce);
+	sign_out_free(&so);
+	ens_rate_take(c, now);
+	j->state = ENS_JOB_FLYING;
+	j->sent = 1;
+	j->t0 = now;
+	j->reply->attempts++;
+}
+
+/* An attempt ended: retry, or hand the final answer to the job. */
+static void
+ens_ended(struct ens_client *c, struct ens_job *j, struct http_response *h)
+{
+	enum ens_verdict	v;
+	int64_t			now = timefmt_mono();
+
+	v = ens_judge(c, h, j->readonly, j->reply);
+	if (j->reply->code != NULL && strncmp(j->reply->code, "Throttling",
+	    10) == 0)
+		c->rate = ens_rate_adapt(c->rate, c->cfg.rate > 0 ?
+		    c->cfg.rate : 0, &c->wins, 1);
+	else if (v == ENS_V_OK)
+		c->rate = ens_rate_adapt(c->rate, c->cfg.rate > 0 ?
+		    c->cfg.rate : 0, &c->wins, 0);
+	ens_verbose(c, j->action, j->reply, now - j->t0);
+	c->answered = 1;
+	j->state = ENS_JOB_WAITING;
+	if (v == ENS_V_RETRY && j->reply->attempts <= c->cfg.retries &&
+	    !ens_stopping(c)) {
+		j->ready = now + ens_backoff(j->reply->attempts,
+		    h->retry_after, ens_random64());
+		return;
+	}
+	switch (j->final(c, j, h)) {
+	case ENS_NEXT_DONE:
+		j->state = ENS_JOB_DONE;
+		break;
+	case ENS_NEXT_AGAIN:
+		j->ready = now;
+		j->sent = 0;
+		break;
+	case ENS_NEXT_LATER:
+		j->ready = now + ens_backoff(j->reply->attempts, -1,
+		    ens_random64());
+		break;
 	}
 }
 
+/*
+ * The next job that may start: in order, the first waiting one whose
+ * backoff is over.  *wake gets the earliest backoff still running.
+ */
+static struct ens_job *
+ens_pick(struct ens_job **jobs, size_t n, size_t *first, int64_t now,
+    int64_t *wake)
+{
+	size_t	i;
+
+	while (*first < n && jobs[*first]->state == ENS_JOB_DONE)
+		(*first)++;
+	for (i = *first; i < n; i++) {
+		if (jobs[i]->state != ENS_JOB_WAITING)
+			continue;
+		if (jobs[i]->ready <= now)
+			return (jobs[i]);
+		if (jobs[i]->ready < *wake)
+			*wake = jobs[i]->ready;
+		/* Never sent: every job after it waits for it. */
+		if (!jobs[i]->sent)
+			break;
+	}
+	return (NULL);
+}
+
+/*
+ * Transfers allowed in flight.  Over HTTPS the first one runs alone,
+ * until it ends, so that the others resume its TLS session.
+ */
+static size_t
+ens_slots(const struct ens_client *c, size_t parallel)
+{
+	return (c->https && !c->answered ? 1 : parallel);
+}
+
+/*
+ * Judge the stashed answers of this run's jobs: they ended while a
+ * run nested in a hook (a read made by done()) was waiting.
+ */
+static void
+ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
+    size_t first)
+{
+	size_t	i;
+
+	for (i = first; i < n && c->stashed > 0; i++) {
+		if (!jobs[i]->stashed)
+			continue;
+		jobs[i]->stashed = 0;
+		c->stashed--;
+		ens_ended(c, jobs[i], &jobs[i]->stash);
+		http_response_clear(&jobs[i]->stash);
+	}
+}
+
+/*
+ * Run jobs[0..n) with at most parallel in flight, starting each as
+ * soon as a slot, its backoff and the rate allow.  Hooks may run
+ * other ens calls on the same client: what ends for the outer run
+ * meanwhile is kept for it.
+ */
+static void
+ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
+    size_t parallel)
+{
+	struct http_response	 h;
+	struct ens_job		*j;
+	size_t			 first = 0, i;
+	int64_t			 now, wake;
+	char			 token;
+
+	if (parallel == 0)
+		parallel = 1;
+	for (i = 0; i < n; i++) {
+		jobs[i]->state = ENS_JOB_WAITING;
+		jobs[i]->ready = 0;
+		jobs[i]->sent = 0;
+		jobs[i]->begun = 0;
+		jobs[i]->run = &token;
+		jobs[i]->stashed = 0;
+	}
+	for (;;) {
+		if (c->stashed > 0)
+			ens_unstash(c, jobs, n, first);
+		now = timefmt_mono();
+		wake = INT64_MAX;
+		while (!ens_stopping(c) && http_active(c->http) <
+		    ens_slots(c, parallel) &&
+		    (j = ens_pick(jobs, n, &first, now, &wake)) != NULL) {
+			if (ens_rate_next(c) > now) {
+				wake = ens_rate_next(c);
+				break;
+			}
+			if (!j->begun && j->start != NULL &&
+			    j->start(j) != 0) {
+				j->state = ENS_JOB_DONE;
+				continue;
+			}
+			j->begun = 1;
+			ens_send(c, j, now);
+		}
+		if (ens_stopping(c) && http_active(c->http) == 0) {
+			/* What waits to be sent (again) ends as it stands. */
+			for (i = first; i < n; i++) {
+				if (jobs[i]->state == ENS_JOB_WAITING &&
+				    (jobs[i]->begun || jobs[i]->readonly))
+					(void)jobs[i]->final(c, jobs[i], NULL);
+				jobs[i]->state = ENS_JOB_DONE;
+			}
+			break;
+		}
+		while (first < n && jobs[first]->state == ENS_JOB_DONE)
+			first++;
+		if (first == n)
+			break;
+		if ((j = ens_wait(c, wake == INT64_MAX ? ENS_IDLE_MS :
+		    wake - now, &h)) == NULL)
+			continue;
+		if (j->run != &token) {
+			j->stash = h;
+			j->stashed = 1;
+			c->stashed++;
+			continue;
+		}
+		ens_ended(c, j, &h);
+		http_response_clear(&h);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* BatchEventRebootInstance. */
+
 /* EventInfos: ONE query parameter holding a compact JSON array. */
 static char *
-event_infos(const struct ens_item *items, size_t n)
+ens_event_infos(const struct ens_item *items, size_t n)
 {
 	json_t	*arr, *o;
 	char	*s;
@@ -423,199 +835,423 @@ event_infos(const struct ens_item *items, size_t n)
 	return (s);
 }
 
-/* A Code that may be an integer or a numeric string. */
+/* Whether v is exactly the string s. */
 static int
-result_code(json_t *v, char **text)
+ens_json_is(json_t *v, const char *s)
 {
-	char		*end;
-	long		 n;
-	const char	*s;
+	return (json_is_string(v) && json_string_length(v) == strlen(s) &&
+	    memcmp(json_string_value(v), s, strlen(s)) == 0);
+}
 
-	if (json_is_integer(v)) {
-		*text = xasprintf("%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		/* Not a status code: never let it wrap around to 200. */
-		if (json_integer_value(v) < 0 || json_integer_value(v) > 999)
-			return (-1);
-		return ((int)json_integer_value(v));
+TESTABLE enum ens_item_state
+ens_judge_item(json_t *it, const struct ens_item *item, int *code)
+{
+	json_t		*v = json_object_get(it, "Code");
+	json_int_t	 n;
+
+	*code = -1;
+	/* Only the exact ids we asked about answer for this item. */
+	if (!json_is_object(it) ||
+	    !ens_json_is(json_object_get(it, "EventId"), item->event) ||
+	    !ens_json_is(json_object_get(it, "ResourceId"), item->resource) ||
+	    !json_is_integer(v))
+		return (ENS_ITEM_UNKNOWN);
+	n = json_integer_value(v);
+	if (n == 200) {
+		*code = 200;
+		return (ENS_ITEM_ACCEPTED);
 	}
-	if ((s = json_string_value(v)) == NULL) {
-		*text = xstrdup("(none)");
-		return (-1);
+	/* A client error refuses; anything else may have been done. */
+	if (n >= 400 && n <= 499) {
+		*code = (int)n;
+		return (ENS_ITEM_REFUSED);
 	}
-	*text = xstrdup(s);
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || n < 0 || n > 999)
-		return (-1);
-	return ((int)n);
+	return (ENS_ITEM_UNKNOWN);
+}
+
+/* The Code as it came, for messages: "200", "\"200\"", "(none)". */
+static char *
+ens_code_text(json_t *v, const struct creds *cr)
+{
+	char	*dump, *s;
+
+	if (v == NULL)
+		return (xstrdup("(none)"));
+	if (json_is_string(v))
+		return (ens_sanitize(json_string_value(v), cr));
+	if ((dump = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
+		return (xstrdup("(unprintable)"));
+	s = ens_sanitize(dump, cr);
+	free(dump);
+	return (s);
+}
+
+static int
+ens_parse_reboot_as(const struct creds *cr, const char *body, size_t len,
+    const struct ens_item *items, size_t n, struct ens_reply *r)
+{
+	json_t			*root, *results, *it;
+	json_error_t		 err;
+	struct ens_item_result	*res;
+	size_t			 i, k, *named = NULL;
+	int			 rc = -1;
+
+	r->results = xcalloc(n + 1, sizeof(*r->results));
+	r->nresults = n;
+	for (k = 0; k < n; k++)
+		r->results[k].code = -1;
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL || !json_is_object(root)) {
+		ens_set(&r->message, xstrdup("the answer is not a JSON "
+		    "object"));
+		goto out;
+	}
+	ens_set(&r->request_id, ens_member(root, "RequestId", cr));
+	results = json_object_get(root, "Results");
+	if (!json_is_array(results)) {
+		ens_set(&r->message, xstrdup("the answer has no Results"));
+		goto out;
+	}
+	named = xcalloc(n + 1, sizeof(*named));
+	/* Match by EventId, not by position. */
+	json_array_foreach(results, i, it) {
+		for (k = 0; k < n; k++) {
+			if (ens_json_is(json_object_get(it, "EventId"),
+			    items[k].event))
+				break;
+		}
+		if (k == n)
+			continue;
+		res = &r->results[k];
+		/* Named twice: which one is true?  Neither, for us. */
+		if (named[k]++ > 0) {
+			res->state = ENS_ITEM_UNKNOWN;
+			res->found = 0;
+			res->code = -1;
+			continue;
+		}
+		res->state = ens_judge_item(it, &items[k], &res->code);
+		res->found = res->state != ENS_ITEM_UNKNOWN;
+		res->code_text = ens_code_text(json_object_get(it, "Code"),
+		    cr);
+		res->message = ens_member(it, "Message", cr);
+		if (res->message == NULL)
+			res->message = xstrdup("");
+	}
+	rc = 0;
+out:
+	free(named);
+	json_decref(root);
+	return (rc);
 }
 
 int
 ens_parse_reboot(const char *body, size_t len, const struct ens_item *items,
     size_t n, struct ens_reply *r)
 {
-	json_t		*root, *results, *it;
-	json_error_t	 err;
-	const char	*ev, *rid;
-	size_t		 i, k;
-	int		 rc = -1;
+	return (ens_parse_reboot_as(NULL, body, len, items, n, r));
+}
 
-	r->results = xcalloc(n + 1, sizeof(*r->results));
-	r->nresults = n;
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL || !json_is_object(root)) {
-		set_str(&r->message, xasprintf("the answer is not a JSON "
-		    "object"));
-		goto out;
-	}
-	if ((rid = json_string_value(json_object_get(root, "RequestId")))
-	    != NULL)
-		set_str(&r->request_id, xstrdup(rid));
-	results = json_object_get(root, "Results");
-	if (!json_is_array(results)) {
-		set_str(&r->message, xstrdup("the answer has no Results"));
-		goto out;
-	}
-	json_array_foreach(results, i, it) {
-		if (!json_is_object(it) || (ev = json_string_value(
-		    json_object_get(it, "EventId"))) == NULL)
-			continue;
-		/* Match by EventId, not by position. */
-		for (k = 0; k < n; k++) {
-			if (!r->results[k].found &&
-			    strcmp(items[k].event, ev) == 0)
-				break;
-		}
-		if (k == n)
-			continue;
-		r->results[k].found = 1;
-		r->results[k].code = result_code(json_object_get(it, "Code"),
-		    &r->results[k].code_text);
-		r->results[k].message = xstrdup(json_string_value(
-		    json_object_get(it, "Message")) != NULL ?
-		    json_string_value(json_object_get(it, "Message")) : "");
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	return (rc);
+/* A reboot call of a pipeline, as a job of the engine. */
+struct ens_reboot {
+	struct ens_job		  job;
+	struct ens_call		 *call;
+	char			 *infos;
+	int			(*start)(void *, struct ens_call *);
+	void			(*done)(void *, struct ens_call *);
+	void			 *arg;
+};
+
+static int
+ens_reboot_start(struct ens_job *j)
+{
+	struct ens_reboot	*rb = j->arg;
+
+	return (rb->start != NULL ? rb->start(rb->arg, rb->call) : 0);
 }
 
 /*
- * Settle the reply of a reboot call from its final attempt: parse the
- * results of an OK answer (an unreadable one makes the outcome unknown)
- * and make sure results always has n entries.
+ * Settle the reply from the final attempt: parse the results of an OK
+ * answer (an unreadable one makes the outcome unknown), make sure
+ * results has an entry per item, and hand the call over.
  */
-static void
-reboot_settle(struct http_response *h, const struct ens_item *items,
-    size_t n, struct ens_reply *r)
+static enum ens_next
+ens_reboot_final(struct ens_client *c, struct ens_job *j,
+    struct http_response *h)
 {
-	if (r->outcome == ENS_OK && ens_parse_reboot(h->body, h->len, items,
-	    n, r) != 0) {
+	struct ens_reboot	*rb = j->arg;
+	struct ens_reply	*r = &rb->call->reply;
+
+	if (h != NULL && r->outcome == ENS_OK && ens_parse_reboot_as(
+	    c->cfg.creds, h->body, h->len, rb->call->items, rb->call->n,
+	    r) != 0) {
 		r->outcome = ENS_UNKNOWN;
-		set_str(&r->code, xstrdup("BadAnswer"));
+		ens_set(&r->code, xstrdup("BadAnswer"));
 	}
 	if (r->results == NULL) {
-		r->results = xcalloc(n + 1, sizeof(*r->results));
-		r->nresults = n;
+		r->results = xcalloc(rb->call->n + 1, sizeof(*r->results));
+		r->nresults = rb->call->n;
 	}
-	http_response_clear(h);
+	if (rb->done != NULL)
+		rb->done(rb->arg, rb->call);
+	return (ENS_NEXT_DONE);
+}
+
+void
+ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
+    size_t n, size_t parallel, int (*start)(void *, struct ens_call *),
+    void (*done)(void *, struct ens_call *), void *arg)
+{
+	struct ens_reboot	*rb;
+	struct ens_job		**jobs;
+	size_t			 i;
+
+	rb = xcalloc(n + 1, sizeof(*rb));
+	jobs = xcalloc(n + 1, sizeof(*jobs));
+	for (i = 0; i < n; i++) {
+		memset(&calls[i].reply, 0, sizeof(calls[i].reply));
+		rb[i].call = &calls[i];
+		rb[i].infos = ens_event_infos(calls[i].items, calls[i].n);
+		rb[i].start = start;
+		rb[i].done = done;
+		rb[i].arg = arg;
+		rb[i].job.action = "BatchEventRebootInstance";
+		rb[i].job.params[0].key = "EventInfos";
+		rb[i].job.params[0].value = rb[i].infos;
+		rb[i].job.nparams = 1;
+		rb[i].job.reply = &calls[i].reply;
+		rb[i].job.start = ens_reboot_start;
+		rb[i].job.final = ens_reboot_final;
+		rb[i].job.arg = &rb[i];
+		jobs[i] = &rb[i].job;
+	}
+	ens_run(c, jobs, n, parallel);
+	for (i = 0; i < n; i++)
+		free(rb[i].infos);
+	free(jobs);
+	free(rb);
+}
+
+/* Hands a single call's reply to the caller of ens_batch_reboot. */
+static void
+ens_reboot_one_done(void *arg, struct ens_call *call)
+{
+	*(struct ens_reply *)arg = call->reply;
+	memset(&call->reply, 0, sizeof(call->reply));
 }
 
 void
 ens_batch_reboot(struct ens_client *c, const struct ens_item *items,
     size_t n, struct ens_reply *r)
 {
-	struct http_response	 h;
-	struct sign_param	 p;
-	char			*infos;
+	struct ens_call	call;
 
 	memset(r, 0, sizeof(*r));
-	infos = event_infos(items, n);
-	p.key = "EventInfos";
-	p.value = infos;
-	call(c, "BatchEventRebootInstance", &p, 1, 0, &h, r);
-	reboot_settle(&h, items, n, r);
-	free(infos);
+	memset(&call, 0, sizeof(call));
+	call.items = items;
+	call.n = n;
+	ens_batch_reboot_many(c, &call, 1, 1, NULL, ens_reboot_one_done, r);
+	/* Stopped before it was sent: say so, with a result per item. */
+	if (r->results == NULL) {
+		r->outcome = ENS_NOT_SENT;
+		r->code = xstrdup("Interrupted");
+		r->message = xstrdup("interrupted before sending");
+		r->results = xcalloc(n + 1, sizeof(*r->results));
+		r->nresults = n;
+	}
 }
 
-void
-ens_batch_reboot_many(struct ens_client *c,
-    const struct ens_item *const *batches, const size_t *counts, size_t n,
-    size_t parallel, struct ens_reply *replies)
+/* ------------------------------------------------------------------ */
+/* Paged reads: DescribeHistoryEvents, DescribeInstances. */
+
+/* What a paged read asks and how it reads a page. */
+struct ens_pager {
+	const char	*action;
+	const char	*key;		/* the chunk's parameter, or NULL */
+	const char	*types;		/* EventTypes, or NULL */
+	const char	*page_size;
+	size_t		 size;		/* of an entry; its id comes first */
+	/* Append one page to *(T **)list of *n entries; -1 with *cause. */
+	int		(*parse)(const struct creds *, const char *, size_t,
+			    void *, size_t *, int64_t *, char **);
+	/* Free n entries and the array. */
+	void		(*free_entries)(void *, size_t);
+};
+
+/* One chunk of a read: every page of it, as one job of the engine. */
+struct ens_read {
+	struct ens_job		 job;
+	const struct ens_pager	*pg;
+	struct ens_reply	 reply;
+	char			*value;		/* the chunk's parameter */
+	char			 page[32];
+	int			 pageno;
+	void			*list;		/* T *, of n entries */
+	size_t			 n;
+	size_t			 first;		/* of the last page */
+	int64_t			 total;
+	int			 tries;		/* garbled answers */
+	int64_t			 begun;		/* first page read, ms */
+	int			 failed;
+};
+
+/* The id of entry i read so far (every entry starts with its id). */
+static const char *
+ens_read_id(const struct ens_read *rd, size_t i)
 {
-	struct http_request	*reqs;
-	struct http_response	*resp;
-	struct sign_out		*so;
-	struct sign_param	 p;
-	char			**infos, **urls;
-	size_t			*queue, nqueue, i, k, next;
-	int64_t			 wait;
-	enum verdict		 v;
+	return (*(char *const *)(void *)((const char *)rd->list +
+	    i * rd->pg->size));
+}
 
-	reqs = xcalloc(n + 1, sizeof(*reqs));
-	resp = xcalloc(n + 1, sizeof(*resp));
-	so = xcalloc(n + 1, sizeof(*so));
-	infos = xcalloc(n + 1, sizeof(*infos));
-	urls = xcalloc(n + 1, sizeof(*urls));
-	queue = xcalloc(n + 1, sizeof(*queue));
-	for (i = 0; i < n; i++) {
-		memset(&replies[i], 0, sizeof(replies[i]));
-		infos[i] = event_infos(batches[i], counts[i]);
-		queue[i] = i;
-	}
-	nqueue = n;
-	/* Rounds: everything pending in parallel, then the retryable. */
-	while (nqueue > 0) {
-		for (k = 0; k < nqueue; k++) {
-			i = queue[k];
-			p.key = "EventInfos";
-			p.value = infos[i];
-			urls[k] = sign_call(c, "BatchEventRebootInstance", &p,
-			    1, &so[k]);
-			reqs[k].url = urls[k];
-			reqs[k].headers = so[k].headers;
-			reqs[k].nheaders = so[k].nheaders;
-			reqs[k].fresh = 1;
-		}
-		rate_wait(c);
-		http_post_many(c->http, reqs, nqueue, parallel, c->cfg.rate > 0 ?
-		    1000 / c->cfg.rate : 0, resp);
-		wait = 0;
-		for (k = 0, next = 0; k < nqueue; k++) {
-			i = queue[k];
-			sign_out_free(&so[k]);
-			free(urls[k]);
-			replies[i].attempts++;
-			v = judge(c, &resp[k], 0, &replies[i]);
-			verbose_line(c, "BatchEventRebootInstance",
-			    &replies[i], 0);
-			if (v == V_RETRY && replies[i].attempts <=
-			    c->cfg.retries && !stopping(c)) {
-				int64_t	b = ens_backoff(replies[i].attempts,
-				    resp[k].retry_after, random64());
+/* Set the parameters of the current page. */
+static void
+ens_read_params(struct ens_read *rd)
+{
+	struct ens_job	*j = &rd->job;
 
-				if (b > wait)
-					wait = b;
-				http_response_clear(&resp[k]);
-				queue[next++] = i;
-				continue;
-			}
-			reboot_settle(&resp[k], batches[i], counts[i],
-			    &replies[i]);
-		}
-		nqueue = next;
-		sleep_ms(c, nqueue > 0 ? wait : 0);
+	j->nparams = 0;
+	if (rd->pg->types != NULL) {
+		j->params[j->nparams].key = "EventTypes";
+		j->params[j->nparams++].value = rd->pg->types;
 	}
-	for (i = 0; i < n; i++)
-		free(infos[i]);
-	free(infos);
-	free(urls);
-	free(so);
-	free(reqs);
-	free(resp);
-	free(queue);
+	if (rd->value != NULL) {
+		j->params[j->nparams].key = rd->pg->key;
+		j->params[j->nparams++].value = rd->value;
+	}
+	snprintf(rd->page, sizeof(rd->page), "%d", rd->pageno);
+	j->params[j->nparams].key = "PageNumber";
+	j->params[j->nparams++].value = rd->page;
+	j->params[j->nparams].key = "PageSize";
+	j->params[j->nparams++].value = rd->pg->page_size;
+}
+
+/* End a chunk's read with an error of our own. */
+static enum ens_next
+ens_read_fail(struct ens_read *rd, enum ens_outcome outcome,
+    const char *code, char *message)
+{
+	rd->reply.outcome = outcome;
+	ens_set(&rd->reply.code, xstrdup(code));
+	ens_set(&rd->reply.message, message);
+	rd->failed = 1;
+	return (ENS_NEXT_DONE);
+}
+
+/*
+ * A page's answer is final.  A garbled page is read again (a read may
+ * be repeated); the read ends at an empty page, at TotalCount, when
+ * the server repeats its first page (it ignores PageNumber), or with
+ * an error when paging outlasts the deadline (TotalCount that keeps
+ * growing) or MAX_PAGES.
+ */
+static enum ens_next
+ens_read_final(struct ens_client *c, struct ens_job *j,
+    struct http_response *h)
+{
+	struct ens_read	*rd = j->arg;
+	size_t		 before = rd->n;
+	char		*cause = NULL;
+
+	if (h == NULL)
+		return (ens_read_fail(rd, ENS_NOT_SENT, "Interrupted",
+		    xstrdup("interrupted before every page was read")));
+	if (rd->reply.outcome != ENS_OK) {
+		rd->failed = 1;
+		return (ENS_NEXT_DONE);
+	}
+	if (rd->pg->parse(c->cfg.creds, h->body, h->len, &rd->list, &rd->n,
+	    &rd->total, &cause) != 0) {
+		if (rd->tries++ >= c->cfg.retries || ens_stopping(c))
+			return (ens_read_fail(rd, ENS_UNKNOWN, "BadAnswer",
+			    cause));
+		free(cause);
+		return (ENS_NEXT_LATER);
+	}
+	rd->tries = 0;
+	/* The deadline is the chunk's own: others may wait for a slot. */
+	if (rd->pageno == 1)
+		rd->begun = timefmt_mono();
+	if (rd->n == before || (int64_t)rd->n >= rd->total)
+		return (ENS_NEXT_DONE);
+	/* A server that ignores PageNumber repeats its first page. */
+	if (before > 0 && rd->n - before == before - rd->first &&
+	    strcmp(ens_read_id(rd, before), ens_read_id(rd, rd->first)) == 0)
+		return (ENS_NEXT_DONE);
+	if (timefmt_mono() - rd->begun > c->cfg.read_deadline_ms ||
+	    rd->pageno >= MAX_PAGES)
+		return (ens_read_fail(rd, ENS_UNKNOWN, "PagingDeadline",
+		    xasprintf("%s did not finish paging within %ld s and %d "
+		    "pages (%zu read, TotalCount now %" PRId64 ")",
+		    j->action, c->cfg.read_deadline_ms / 1000, MAX_PAGES,
+		    rd->n, rd->total)));
+	rd->first = before;
+	rd->pageno++;
+	ens_read_params(rd);
+	ens_reply_clear(&rd->reply);
+	return (ENS_NEXT_AGAIN);
+}
+
+/*
+ * Read every page of every chunk (values[0..n), or one chunk without
+ * the parameter when n is 0), up to the client's parallel at once.
+ * On success *out has the entries in chunk order (caller frees);
+ * on failure the first failed chunk's reply is in r and *out is NULL.
+ */
+static int
+ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
+    size_t n, void **out, size_t *nout, struct ens_reply *r)
+{
+	struct ens_read	*rd;
+	struct ens_job	**jobs;
+	size_t		 i, chunks = n > 0 ? n : 1, total = 0;
+	int		 rc = 0;
+	char		*p;
+
+	rd = xcalloc(chunks, sizeof(*rd));
+	jobs = xcalloc(chunks, sizeof(*jobs));
+	for (i = 0; i < chunks; i++) {
+		rd[i].pg = pg;
+		rd[i].value = n > 0 ? values[i] : NULL;
+		rd[i].pageno = 1;
+		ens_read_params(&rd[i]);
+		rd[i].job.action = pg->action;
+		rd[i].job.readonly = 1;
+		rd[i].job.reply = &rd[i].reply;
+		rd[i].job.final = ens_read_final;
+		rd[i].job.arg = &rd[i];
+		jobs[i] = &rd[i].job;
+	}
+	ens_run(c, jobs, chunks, c->cfg.parallel);
+	for (i = 0; i < chunks; i++) {
+		if (rd[i].failed && rc == 0) {
+			*r = rd[i].reply;
+			memset(&rd[i].reply, 0, sizeof(rd[i].reply));
+			rc = -1;
+		}
+		total += rd[i].n;
+	}
+	*out = NULL;
+	*nout = 0;
+	if (rc == 0) {
+		*out = p = xcalloc(total + 1, pg->size);
+		for (i = 0; i < chunks; i++) {
+			if (rd[i].n > 0)
+				memcpy(p, rd[i].list, rd[i].n * pg->size);
+			p += rd[i].n * pg->size;
+		}
+		*nout = total;
+	}
+	for (i = 0; i < chunks; i++) {
+		/* On success the entries moved to *out. */
+		if (rc != 0 && rd[i].n > 0)
+			pg->free_entries(rd[i].list, rd[i].n);
+		else
+			free(rd[i].list);
+		ens_reply_clear(&rd[i].reply);
+	}
+	free(jobs);
+	free(rd);
+	return (rc);
 }
 
 void
@@ -634,23 +1270,40 @@ ens_events_free(struct ens_event *ev, size_t n)
 	free(ev);
 }
 
-/* A string member, or "" when absent or not a string. */
+/* A sanitised string member, or "" when absent or not a string. */
 static char *
-member_str(json_t *o, const char *key)
+ens_member_str(json_t *o, const char *key, const struct creds *cr)
 {
-	const char	*s = json_string_value(json_object_get(o, key));
+	char	*s = ens_member(o, key, cr);
 
-	return (xstrdup(s != NULL ? s : ""));
+	return (s != NULL ? s : xstrdup(""));
 }
 
-/* A millisecond time sent as a number or a numeric string; -1 if none. */
+/* A time as text (RFC 3339, UTC when it has no offset); -1 if none. */
+static int
+ens_parse_time(const char *s, int64_t *ms)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = timefmt_parse(s, NULL, ms, &cause);
+	free(cause);
+	return (rc);
+}
+
+/*
+ * A millisecond time sent as a number or a numeric string; -1 if none.
+ * The UTC form (NotBeforeUtcTime, "2026-12-01T10:00:00Z") counts when
+ * the plain one is missing.
+ */
 static int64_t
-member_ms(json_t *o, const char *key)
+ens_member_ms(json_t *o, const char *key, const char *utc_key)
 {
 	json_t		*v = json_object_get(o, key);
 	const char	*s;
 	char		*end;
 	long long	 n;
+	int64_t		 ms;
 
 	if (json_is_integer(v))
 		return (json_integer_value(v));
@@ -659,19 +1312,24 @@ member_ms(json_t *o, const char *key)
 		n = strtoll(s, &end, 10);
 		if (errno == 0 && end != s && *end == '\0')
 			return (n);
+		if (ens_parse_time(s, &ms) == 0)
+			return (ms);
 	}
+	if (utc_key != NULL && (s = json_string_value(json_object_get(o,
+	    utc_key))) != NULL && ens_parse_time(s, &ms) == 0)
+		return (ms);
 	return (-1);
 }
 
-int
-ens_parse_events(const char *body, size_t len, struct ens_event **events,
-    size_t *nevents, int64_t *total, char **cause)
+static int
+ens_parse_events_as(const struct creds *cr, const char *body, size_t len,
+    void *list, size_t *nevents, int64_t *total, char **cause)
 {
-	json_t		*root, *arr, *it, *tc;
-	json_error_t	 err;
-	struct ens_event *e;
-	size_t		 i;
-	int		 rc = -1;
+	struct ens_event	**events = list, *e;
+	json_t			 *root, *arr, *it, *tc;
+	json_error_t		  err;
+	size_t			  i;
+	int			  rc = -1;
 
 	*cause = NULL;
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
@@ -692,14 +1350,16 @@ ens_parse_events(const char *body, size_t len, struct ens_event **events,
 		if (!json_is_object(it))
 			continue;
 		e = &(*events)[(*nevents)++];
-		e->event = member_str(it, "EventId");
-		e->type = member_str(it, "EventType");
-		e->status = member_str(it, "EventStatus");
-		e->level = member_str(it, "EventLevel");
-		e->resource = member_str(it, "ResourceId");
-		e->reason = member_str(it, "Reason");
-		e->not_before = member_ms(it, "NotBefore");
-		e->publish_time = member_ms(it, "PublishTime");
+		e->event = ens_member_str(it, "EventId", cr);
+		e->type = ens_member_str(it, "EventType", cr);
+		e->status = ens_member_str(it, "EventStatus", cr);
+		e->level = ens_member_str(it, "EventLevel", cr);
+		e->resource = ens_member_str(it, "ResourceId", cr);
+		e->reason = ens_member_str(it, "Reason", cr);
+		e->not_before = ens_member_ms(it, "NotBefore",
+		    "NotBeforeUtcTime");
+		e->publish_time = ens_member_ms(it, "PublishTime",
+		    "PublishUtcTime");
 	}
 	rc = 0;
 out:
@@ -707,176 +1367,56 @@ out:
 	return (rc);
 }
 
-/*
- * A paged read: the action and its parameters besides PageNumber and
- * PageSize, and how to parse a page into what was read so far.
- */
-struct ens_pager {
-	const char		*action;
-	struct sign_param	 params[3];
-	size_t			 nparams;
-	const char		*page_size;
-	/* Append one page; *total = TotalCount; -1 with *cause. */
-	int			(*parse)(void *, const char *, size_t, int64_t *,
-				    char **);
-	void			*arg;
-	/* What was read so far: *list of *n entries, each an id first. */
-	char *const *const	*list;
-	const size_t		*n;
-	size_t			 size;
+int
+ens_parse_events(const char *body, size_t len, struct ens_event **events,
+    size_t *nevents, int64_t *total, char **cause)
+{
+	return (ens_parse_events_as(NULL, body, len, events, nevents, total,
+	    cause));
+}
+
+static void
+ens_events_free_any(void *list, size_t n)
+{
+	ens_events_free(list, n);
+}
+
+static const struct ens_pager ens_events_pager = {
+	"DescribeHistoryEvents", "ResourceIds", NULL, "50",
+	sizeof(struct ens_event), ens_parse_events_as, ens_events_free_any
 };
-
-/* The id of entry i read so far (every entry starts with its id). */
-static const char *
-ens_pager_id(const struct ens_pager *pg, size_t i)
-{
-	return (*(char *const *)(void *)((const char *)*pg->list +
-	    i * pg->size));
-}
-
-/*
- * Every page of a read.  A garbled page is read again (a read may be
- * repeated); a server that ignores PageNumber (it repeats its first
- * page) or sends an empty page ends the read.  Returns 0, or -1 with
- * the reply describing the failure.
- */
-static int
-ens_read_pages(struct ens_client *c, const struct ens_pager *pg,
-    struct ens_reply *r)
-{
-	struct http_response	 h;
-	struct sign_param	 p[5];
-	char			 page[32], *cause = NULL;
-	size_t			 np, i, before, got = 0, first;
-	int64_t			 total = 0;
-	int			 pageno, tries, rc = -1;
-
-	first = *pg->n;
-	for (pageno = 1; pageno <= MAX_PAGES; pageno++) {
-		for (np = 0, i = 0; i < pg->nparams; i++)
-			p[np++] = pg->params[i];
-		snprintf(page, sizeof(page), "%d", pageno);
-		p[np].key = "PageNumber";
-		p[np++].value = page;
-		p[np].key = "PageSize";
-		p[np++].value = pg->page_size;
-		/* A read may be repeated: also when its answer is garbled. */
-		for (tries = 0;; tries++) {
-			ens_reply_clear(r);
-			call(c, pg->action, p, np, 1, &h, r);
-			if (r->outcome != ENS_OK) {
-				http_response_clear(&h);
-				goto out;
-			}
-			before = *pg->n;
-			if (pg->parse(pg->arg, h.body, h.len, &total,
-			    &cause) == 0)
-				break;
-			http_response_clear(&h);
-			if (tries >= c->cfg.retries || stopping(c)) {
-				r->outcome = ENS_UNKNOWN;
-				set_str(&r->code, xstrdup("BadAnswer"));
-				set_str(&r->message, cause);
-				goto out;
-			}
-			free(cause);
-			cause = NULL;
-			sleep_ms(c, ens_backoff(tries + 1, -1, random64()));
-		}
-		http_response_clear(&h);
-		got += *pg->n - before;
-		if (*pg->n == before || (int64_t)got >= total)
-			break;
-		/* A server that ignores PageNumber repeats its first page. */
-		if (before > first && *pg->n - before ==
-		    before - first && strcmp(ens_pager_id(pg, before),
-		    ens_pager_id(pg, first)) == 0)
-			break;
-		first = before;
-	}
-	rc = 0;
-out:
-	return (rc);
-}
-
-/* What a read of events appends to. */
-struct ens_events_out {
-	struct ens_event	**events;
-	size_t			 *n;
-};
-
-static int
-ens_events_parse(void *arg, const char *body, size_t len, int64_t *total,
-    char **cause)
-{
-	struct ens_events_out	*o = arg;
-
-	return (ens_parse_events(body, len, o->events, o->n, total, cause));
-}
-
-/* One chunk of resources (or all events when nres is 0), every page. */
-static int
-describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
-    const char *types, struct ens_event **events, size_t *nevents,
-    struct ens_reply *r)
-{
-	struct ens_pager	 pg;
-	struct ens_events_out	 o;
-	struct buf		 b;
-	char			*ids = NULL;
-	size_t			 i;
-	int			 rc;
-
-	memset(&pg, 0, sizeof(pg));
-	pg.action = "DescribeHistoryEvents";
-	pg.params[pg.nparams].key = "EventTypes";
-	pg.params[pg.nparams++].value = types;
-	if (nres > 0) {
-		buf_init(&b);
-		for (i = 0; i < nres; i++)
-			buf_addf(&b, "%s%s", i == 0 ? "" : ",", res[i]);
-		ids = buf_detach(&b);
-		pg.params[pg.nparams].key = "ResourceIds";
-		pg.params[pg.nparams++].value = ids;
-	}
-	pg.page_size = "50";
-	pg.parse = ens_events_parse;
-	o.events = events;
-	o.n = nevents;
-	pg.arg = &o;
-	pg.list = (char *const *const *)(void *)events;
-	pg.n = nevents;
-	pg.size = sizeof(**events);
-	rc = ens_read_pages(c, &pg, r);
-	free(ids);
-	return (rc);
-}
 
 int
 ens_describe_events(struct ens_client *c, const char *const *res,
     size_t nres, const char *types, struct ens_event **events,
     size_t *nevents, struct ens_reply *r)
 {
-	size_t	i = 0, chunk;
+	struct ens_pager	 pg = ens_events_pager;
+	struct buf		 b;
+	char			**values;
+	size_t			 i, k, chunks;
+	void			*out;
+	int			 rc;
 
 	ens_reply_clear(r);	/* callers may reuse one reply */
-	*events = NULL;
-	*nevents = 0;
+	pg.types = types;
 	/* No resources means every event of those types. */
-	do {
-		chunk = nres - i < ENS_MAX_RESOURCES ? nres - i :
-		    ENS_MAX_RESOURCES;
-		if (describe_chunk(c, res != NULL ? res + i : NULL, chunk,
-		    types, events, nevents,
-		    r) != 0) {
-			ens_events_free(*events, *nevents);
-			*events = NULL;
-			*nevents = 0;
-			return (-1);
-		}
-		i += chunk;
-	} while (i < nres);
-	return (0);
+	chunks = (nres + ENS_MAX_RESOURCES - 1) / ENS_MAX_RESOURCES;
+	values = xcalloc(chunks + 1, sizeof(*values));
+	for (i = 0; i < chunks; i++) {
+		buf_init(&b);
+		for (k = i * ENS_MAX_RESOURCES; k < nres &&
+		    k < (i + 1) * ENS_MAX_RESOURCES; k++)
+			buf_addf(&b, "%s%s", k % ENS_MAX_RESOURCES == 0 ? "" :
+			    ",", res[k]);
+		values[i] = buf_detach(&b);
+	}
+	rc = ens_read(c, &pg, values, chunks, &out, nevents, r);
+	*events = out;
+	for (i = 0; i < chunks; i++)
+		free(values[i]);
+	free(values);
+	return (rc);
 }
 
 void
@@ -893,25 +1433,16 @@ ens_instances_free(struct ens_instance *in, size_t n)
 	free(in);
 }
 
-/* A string member, or NULL when absent or not a string. */
-static char *
-ens_member_opt(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return (s != NULL ? xstrdup(s) : NULL);
-}
-
-int
-ens_parse_instances(const char *body, size_t len,
-    struct ens_instance **instances, size_t *ninstances, int64_t *total,
+static int
+ens_parse_instances_as(const struct creds *cr, const char *body,
+    size_t len, void *list, size_t *ninstances, int64_t *total,
     char **cause)
 {
-	json_t			*root, *code, *arr, *it, *tc;
-	json_error_t		 err;
-	struct ens_instance	*in;
-	size_t			 i;
-	int			 rc = -1;
+	struct ens_instance	**instances = list, *in;
+	json_t			 *root, *code, *arr, *it, *tc;
+	json_error_t		  err;
+	size_t			  i;
+	int			  rc = -1;
 
 	*cause = NULL;
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
@@ -946,10 +1477,10 @@ ens_parse_instances(const char *body, size_t len,
 	    json_array_size(arr) + 1, sizeof(**instances));
 	json_array_foreach(arr, i, it) {
 		in = &(*instances)[(*ninstances)++];
-		in->instance = ens_member_opt(it, "InstanceId");
-		in->status = ens_member_opt(it, "Status");
-		in->name = ens_member_opt(it, "InstanceName");
-		in->region = ens_member_opt(it, "EnsRegionId");
+		in->instance = ens_member(it, "InstanceId", cr);
+		in->status = ens_member(it, "Status", cr);
+		in->name = ens_member(it, "InstanceName", cr);
+		in->region = ens_member(it, "EnsRegionId", cr);
 	}
 	rc = 0;
 out:
@@ -957,21 +1488,26 @@ out:
 	return (rc);
 }
 
-/* What a read of instances appends to. */
-struct ens_instances_out {
-	struct ens_instance	**instances;
-	size_t			 *n;
-};
-
-static int
-ens_instances_parse(void *arg, const char *body, size_t len,
-    int64_t *total, char **cause)
+int
+ens_parse_instances(const char *body, size_t len,
+    struct ens_instance **instances, size_t *ninstances, int64_t *total,
+    char **cause)
 {
-	struct ens_instances_out	*o = arg;
-
-	return (ens_parse_instances(body, len, o->instances, o->n, total,
-	    cause));
+	return (ens_parse_instances_as(NULL, body, len, instances,
+	    ninstances, total, cause));
 }
+
+static void
+ens_instances_free_any(void *list, size_t n)
+{
+	ens_instances_free(list, n);
+}
+
+static const struct ens_pager ens_instances_pager = {
+	"DescribeInstances", "InstanceIds", NULL, "100",
+	sizeof(struct ens_instance), ens_parse_instances_as,
+	ens_instances_free_any
+};
 
 /* InstanceIds: ONE parameter holding a compact JSON array of strings. */
 static char *
@@ -995,39 +1531,30 @@ ens_describe_instances(struct ens_client *c, const char *const *ids,
     size_t n, struct ens_instance **instances, size_t *ninstances,
     struct ens_reply *r)
 {
-	struct ens_pager		 pg;
-	struct ens_instances_out	 o;
-	char				*arr;
-	size_t				 i, chunk;
-	int				 rc = 0;
+	char	**values;
+	size_t	  i, chunk, chunks;
+	void	 *out;
+	int	  rc = 0;
 
 	ens_reply_clear(r);
 	*instances = NULL;
 	*ninstances = 0;
-	o.instances = instances;
-	o.n = ninstances;
 	/* An empty InstanceIds matches nothing: there is nothing to ask. */
-	for (i = 0; i < n && rc == 0; i += chunk) {
-		chunk = n - i < ENS_MAX_INSTANCES ? n - i : ENS_MAX_INSTANCES;
-		arr = ens_instance_ids(ids + i, chunk);
-		memset(&pg, 0, sizeof(pg));
-		pg.action = "DescribeInstances";
-		pg.params[0].key = "InstanceIds";
-		pg.params[0].value = arr;
-		pg.nparams = 1;
-		pg.page_size = "100";
-		pg.parse = ens_instances_parse;
-		pg.arg = &o;
-		pg.list = (char *const *const *)(void *)instances;
-		pg.n = ninstances;
-		pg.size = sizeof(**instances);
-		rc = ens_read_pages(c, &pg, r);
-		free(arr);
+	if (n == 0)
+		return (0);
+	chunks = (n + ENS_MAX_INSTANCES - 1) / ENS_MAX_INSTANCES;
+	values = xcalloc(chunks + 1, sizeof(*values));
+	for (i = 0; i < chunks; i++) {
+		chunk = n - i * ENS_MAX_INSTANCES < ENS_MAX_INSTANCES ?
+		    n - i * ENS_MAX_INSTANCES : ENS_MAX_INSTANCES;
+		values[i] = ens_instance_ids(ids + i * ENS_MAX_INSTANCES,
+		    chunk);
 	}
-	if (rc != 0) {
-		ens_instances_free(*instances, *ninstances);
-		*instances = NULL;
-		*ninstances = 0;
-	}
+	rc = ens_read(c, &ens_instances_pager, values, chunks, &out,
+	    ninstances, r);
+	*instances = out;
+	for (i = 0; i < chunks; i++)
+		free(values[i]);
+	free(values);
 	return (rc);
 }

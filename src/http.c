@@ -1,7 +1,8 @@
 /*
- * libcurl glue.  One easy handle is kept for sequential calls so that
- * the connection is reused; the multi path uses a handle per transfer
- * and shares connections through the multi handle's pool.
+ * libcurl glue.  Every transfer runs on the client's multi handle with
+ * an easy handle of its own; the multi handle pools connections, and a
+ * share handle keeps TLS sessions and DNS answers across the fresh
+ * connections that reboot calls insist on.
  */
 #include "config.h"
 
@@ -15,23 +16,29 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/http.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
 struct http_client {
 	struct http_config	 cfg;
 	char			*cacert;
-	CURL			*easy;		/* sequential calls */
 	CURLM			*multi;
+	CURLSH			*share;
+	size_t			 active;
+	long			 handshakes;
+	long			 resumed;	/* a cached session offered */
 };
 
-/* One transfer's state, owned by the call that runs it. */
-struct transfer {
+/* One transfer's state, from http_start to http_wait. */
+struct http_transfer {
+	struct http_client	*client;
 	CURL			*easy;
 	struct curl_slist	*headers;
 	struct buf		 body;
 	int			 too_big;
 	int64_t			 retry_after;
+	void			*tag;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -51,9 +58,15 @@ http_client_new(const struct http_config *cfg)
 	if (cfg->cacert != NULL)
 		c->cacert = xstrdup(cfg->cacert);
 	c->cfg.cacert = c->cacert;
-	if ((c->easy = curl_easy_init()) == NULL ||
-	    (c->multi = curl_multi_init()) == NULL)
+	if ((c->multi = curl_multi_init()) == NULL ||
+	    (c->share = curl_share_init()) == NULL)
 		fatal("cannot create a libcurl handle");
+	/* One thread: the share needs no lock functions. */
+	if (curl_share_setopt(c->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_DNS) != CURLSHE_OK)
+		fatal("cannot share TLS sessions in libcurl");
 	return (c);
 }
 
@@ -62,8 +75,8 @@ http_client_free(struct http_client *c)
 {
 	if (c == NULL)
 		return;
-	curl_easy_cleanup(c->easy);
 	curl_multi_cleanup(c->multi);
+	curl_share_cleanup(c->share);
 	free(c->cacert);
 	free(c);
 }
@@ -77,11 +90,25 @@ http_response_clear(struct http_response *r)
 	r->retry_after = -1;
 }
 
-static size_t
-write_cb(char *data, size_t size, size_t n, void *arg)
+long
+http_handshakes(const struct http_client *c, long *full)
 {
-	struct transfer	*t = arg;
-	size_t		 len = size * n;	/* size is always 1 */
+	if (full != NULL)
+		*full = c->handshakes - c->resumed;
+	return (c->handshakes);
+}
+
+size_t
+http_active(const struct http_client *c)
+{
+	return (c->active);
+}
+
+static size_t
+http_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_transfer	*t = arg;
+	size_t			 len = size * n;	/* size is always 1 */
 
 	if (t->body.len + len > HTTP_MAX_BODY) {
 		t->too_big = 1;
@@ -96,11 +123,11 @@ write_cb(char *data, size_t size, size_t n, void *arg)
  * Alibaba gateways send it).
  */
 static size_t
-header_cb(char *data, size_t size, size_t n, void *arg)
+http_header_cb(char *data, size_t size, size_t n, void *arg)
 {
-	struct transfer	*t = arg;
-	char		*line, *end;
-	long long	 v;
+	struct http_transfer	*t = arg;
+	char			*line, *end;
+	long long		 v;
 
 	n *= size;			/* size is always 1 */
 	line = xstrndup(data, n);
@@ -120,7 +147,7 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 
 /* A second signal aborts transfers in flight (libcurl progress hook). */
 static int
-progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+http_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
 	const struct http_client	*c = arg;
@@ -132,13 +159,43 @@ progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return (c->cfg.stop != NULL && *c->cfg.stop >= 2);
 }
 
+/*
+ * Count TLS handshakes from libcurl's own notes: "SSL connection
+ * using" ends each handshake, "SSL re-using session ID" means a
+ * cached session was offered.  Nothing else of the notes is kept.
+ */
+static int
+http_debug_cb(CURL *easy, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	struct http_client	*c = arg;
+
+	(void)easy;
+	if (type != CURLINFO_TEXT)
+		return (0);
+	if (size >= 20 && memcmp(data, "SSL connection using", 20) == 0)
+		c->handshakes++;
+	else if (size >= 22 && memcmp(data, "SSL re-using session ID",
+	    22) == 0)
+		c->resumed++;
+	return (0);
+}
+
+/*
+ * An empty POST as the API wants it.  libcurl would add a default
+ * "Content-Type: application/x-www-form-urlencoded" to it, which V3
+ * would have to sign: an empty "Content-Type:" header suppresses it.
+ */
 static void
-transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
+http_setup(struct http_client *c, struct http_transfer *t,
     const struct http_request *req)
 {
-	size_t	i;
+	CURL	*easy;
+	size_t	 i;
 
-	memset(t, 0, sizeof(*t));
+	if ((easy = curl_easy_init()) == NULL)
+		fatal("cannot create a libcurl handle");
+	t->client = c;
 	t->easy = easy;
 	t->retry_after = -1;
 	buf_init(&t->body);
@@ -147,20 +204,27 @@ transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
 		if (t->headers == NULL)
 			fatal("out of memory in libcurl");
 	}
-	curl_easy_reset(easy);
+	if ((t->headers = curl_slist_append(t->headers, "Content-Type:")) ==
+	    NULL)
+		fatal("out of memory in libcurl");
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)t);
+	curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, http_debug_cb);
+	curl_easy_setopt(easy, CURLOPT_DEBUGDATA, c);
+	curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "ensbatch/" PACKAGE_VERSION);
@@ -168,7 +232,7 @@ transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->cfg.cacert);
 	curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, req->fresh ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, http_progress_cb);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
 	if (c->cfg.timeout_ms > 0)
 		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
@@ -177,37 +241,13 @@ transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
 		    c->cfg.connect_timeout_ms);
 }
 
-/*
- * Classify a finished transfer.  Whether the request may have reached
- * the server decides between NOT_SENT (safe to send again) and UNKNOWN:
- * only failures that happen before any byte of the request went out
- * count as NOT_SENT.
- */
-static void
-transfer_finish(struct transfer *t, CURLcode rc, struct http_response *r)
+TESTABLE enum http_result
+http_classify(CURLcode rc, long sent, int too_big, int *tls)
 {
-	long		 status = 0, sent = 0;
-	const char	*msg;
-
-	memset(r, 0, sizeof(*r));
-	r->retry_after = t->retry_after;
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
-	msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+	*tls = 0;
 	switch (rc) {
 	case CURLE_OK:
-		r->result = HTTP_DONE;
-		r->status = status;
-		break;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-		/* Not sent, unless a resend on a new connection failed. */
-		r->result = sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN;
-		r->error = xstrdup(msg);
-		break;
+		return (HTTP_DONE);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -217,96 +257,99 @@ transfer_finish(struct transfer *t, CURLcode rc, struct http_response *r)
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
-		r->result = sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN;
-		r->error = xasprintf("TLS: %s", msg);
-		r->tls = 1;
+		*tls = 1;
 		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+		/* The request was on the wire, whatever the count says. */
+		return (HTTP_UNKNOWN);
 	default:
-		if (t->too_big) {
-			/* An answer came, but we cannot read it. */
-			r->result = HTTP_UNKNOWN;
-			r->error = xasprintf("answer larger than %ld bytes",
-			    HTTP_MAX_BODY);
-		} else {
-			r->result = sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN;
-			r->error = xstrdup(msg);
-		}
 		break;
 	}
+	/* An answer came, but we cannot read it. */
+	if (too_big)
+		return (HTTP_UNKNOWN);
+	/*
+	 * Resolve, connect, handshake or a timeout: not sent unless some
+	 * byte of the request went out first (e.g. libcurl resent it).
+	 */
+	return (sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN);
+}
+
+/* Turn a finished transfer into a response and free it. */
+static void
+http_finish(struct http_transfer *t, CURLcode rc, struct http_response *r)
+{
+	long		 status = 0, sent = 0;
+	const char	*msg;
+
+	memset(r, 0, sizeof(*r));
+	r->retry_after = t->retry_after;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
+	msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+	r->result = http_classify(rc, sent, t->too_big, &r->tls);
+	if (r->result == HTTP_DONE)
+		r->status = status;
+	else if (t->too_big)
+		r->error = xasprintf("answer larger than %ld bytes",
+		    HTTP_MAX_BODY);
+	else if (r->tls)
+		r->error = xasprintf("TLS: %s", msg);
+	else
+		r->error = xstrdup(msg);
 	r->len = t->body.len;
 	r->body = buf_detach(&t->body);
+	curl_multi_remove_handle(t->client->multi, t->easy);
+	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
-	t->headers = NULL;
+	free(t);
 }
 
 void
-http_post(struct http_client *c, const struct http_request *req,
-    struct http_response *r)
+http_start(struct http_client *c, const struct http_request *req,
+    void *tag)
 {
-	struct transfer	t;
-	CURLcode	rc;
+	struct http_transfer	*t;
 
-	transfer_setup(c, &t, c->easy, req);
-	rc = curl_easy_perform(c->easy);
-	transfer_finish(&t, rc, r);
+	t = xcalloc(1, sizeof(*t));
+	t->tag = tag;
+	http_setup(c, t, req);
+	if (curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
+		fatal("cannot add a libcurl transfer");
+	c->active++;
 }
 
-void
-http_post_many(struct http_client *c, const struct http_request *req,
-    size_t n, size_t parallel, long interval_ms, struct http_response *out)
+void *
+http_wait(struct http_client *c, long timeout_ms, struct http_response *out)
 {
-	struct transfer	*t;
-	CURLMsg		*msg;
-	CURL		*easy;
-	size_t		 next = 0, active = 0, i;
-	int64_t		 last_start = 0, wait;
-	int		 running, left;
+	struct http_transfer	*t;
+	CURLMsg			*msg;
+	int64_t			 end = timefmt_mono() + timeout_ms, left;
+	int			 running, queued;
+	void			*tag;
 
-	if (parallel == 0)
-		parallel = 1;
-	t = xcalloc(n + 1, sizeof(*t));
-	while (next < n || active > 0) {
-		/* Stopping: what has not started never will. */
-		while (next < n && c->cfg.stop != NULL && *c->cfg.stop != 0) {
-			memset(&out[next], 0, sizeof(out[next]));
-			out[next].result = HTTP_NOT_SENT;
-			out[next].retry_after = -1;
-			out[next].body = xstrdup("");
-			out[next++].error = xstrdup("interrupted before "
-			    "sending");
-		}
-		while (next < n && active < parallel) {
-			wait = last_start + interval_ms - timefmt_mono();
-			if (next > 0 && wait > 0)
-				break;
-			if ((easy = curl_easy_init()) == NULL)
-				fatal("cannot create a libcurl handle");
-			transfer_setup(c, &t[next], easy, &req[next]);
-			curl_easy_setopt(easy, CURLOPT_PRIVATE,
-			    (char *)&t[next]);
-			if (curl_multi_add_handle(c->multi, easy) != CURLM_OK)
-				fatal("cannot add a libcurl transfer");
-			last_start = timefmt_mono();
-			next++;
-			active++;
-		}
+	for (;;) {
 		curl_multi_perform(c->multi, &running);
-		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-			struct transfer	*done;
-
+		while ((msg = curl_multi_info_read(c->multi, &queued)) !=
+		    NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&done);
-			i = (size_t)(done - t);
-			transfer_finish(done, msg->data.result, &out[i]);
-			curl_multi_remove_handle(c->multi, done->easy);
-			curl_easy_cleanup(done->easy);
-			done->easy = NULL;
-			active--;
+			    (char **)&t);
+			tag = t->tag;
+			c->active--;
+			http_finish(t, msg->data.result, out);
+			return (tag);
 		}
-		if (active > 0 || next < n)
-			curl_multi_poll(c->multi, NULL, 0, 50, NULL);
+		if (c->active == 0 || (left = end - timefmt_mono()) <= 0)
+			return (NULL);
+		curl_multi_poll(c->multi, NULL, 0, (int)left, NULL);
 	}
-	free(t);
 }

@@ -111,6 +111,8 @@ struct run_call {
 	struct ens_reply	 rep;
 	int64_t			 sent_at;	/* ms epoch */
 	int			 resend;	/* a second attempt */
+	size_t			 unknown[RUNNER_MAX_BATCH]; /* deferred */
+	size_t			 nunknown;
 };
 
 static int
@@ -745,10 +747,15 @@ runner_item_state(const struct ens_reply *rep, size_t i)
 {
 	switch (rep->outcome) {
 	case ENS_OK:
-		if (!rep->results[i].found)
-			return (JOURNAL_UNKNOWN);
-		return (rep->results[i].code == 200 ? JOURNAL_CONFIRMED :
-		    JOURNAL_FAILED);
+		switch (rep->results[i].state) {
+		case ENS_ITEM_ACCEPTED:
+			return (JOURNAL_CONFIRMED);
+		case ENS_ITEM_REFUSED:
+			return (JOURNAL_FAILED);
+		case ENS_ITEM_UNKNOWN:
+			break;
+		}
+		return (JOURNAL_UNKNOWN);
 	case ENS_API_ERROR:
 		return (JOURNAL_FAILED);
 	case ENS_NOT_SENT:
@@ -927,10 +934,11 @@ runner_call_journal(struct run *r, struct run_call *c,
 
 /*
  * Record a reply: journal first, then the targets.  Accepted ones
- * settle; unknown outcomes go through reconciliation.
+ * settle; unknown outcomes go through reconciliation, or with defer
+ * wait in c->unknown for it (while other calls are in flight).
  */
 static void
-runner_call_end(struct run *r, struct run_call *c)
+runner_call_end(struct run *r, struct run_call *c, int defer)
 {
 	enum journal_state	 st[RUNNER_MAX_BATCH];
 	size_t			 unknown[RUNNER_MAX_BATCH], nu = 0, i;
@@ -982,7 +990,10 @@ runner_call_end(struct run *r, struct run_call *c)
 	}
 	if (nr > 0)
 		runner_call_refused(r, c, refused, nr);
-	if (nu > 0)
+	if (defer) {
+		memcpy(c->unknown, unknown, nu * sizeof(*unknown));
+		c->nunknown = nu;
+	} else if (nu > 0)
 		runner_call_unknown(r, c, unknown, nu);
 }
 
@@ -1007,7 +1018,7 @@ runner_call_send(struct run *r, struct run_call *c)
 	c->sent_at = timefmt_now();
 	ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
 	runner_check_env(r, &c->rep);
-	runner_call_end(r, c);
+	runner_call_end(r, c, 0);
 	ens_reply_clear(&c->rep);
 }
 
@@ -1199,64 +1210,84 @@ runner_immediate(struct run *r, struct run_group *rg)
 	runner_group_finished(r, rg);
 }
 
+/* A scheduled group's pipeline of calls. */
+struct runner_pipe {
+	struct run		*r;
+	struct run_group	*rg;
+};
+
+/* Right before a call is sent: journal it, unless the group stopped. */
+static int
+runner_pipe_start(void *arg, struct ens_call *ec)
+{
+	struct runner_pipe	*pp = arg;
+	struct run_call		*c = ec->arg;
+
+	if (runner_halted(pp->r) || pp->rg->aborted != NULL ||
+	    runner_call_begin(pp->r, c) != 0)
+		return (-1);
+	c->sent_at = timefmt_now();
+	return (0);
+}
+
+/* A call's reply is final: record it; the budget may stop the rest. */
+static void
+runner_pipe_done(void *arg, struct ens_call *ec)
+{
+	struct runner_pipe	*pp = arg;
+	struct run_call		*c = ec->arg;
+
+	c->rep = ec->reply;
+	memset(&ec->reply, 0, sizeof(ec->reply));
+	runner_check_env(pp->r, &c->rep);
+	runner_call_end(pp->r, c, 1);
+	runner_progress(pp->r, pp->rg, c->k);
+	runner_over_budget(pp->r, pp->rg);
+}
+
 /*
- * Scheduled groups: the calls only register PlanTimes, so up to
- * parallel of them are in flight at once; the budget is checked after
- * each wave.  The targets settle from their PlanTime on, followed only
- * when a later group depends on the group or with --wait.
+ * Scheduled groups: the calls only register PlanTimes, so they form a
+ * pipeline of up to --parallel calls in flight, each journaled on its
+ * own; the budget is checked after each answer.  Unknown outcomes are
+ * reconciled after the pipeline drained (their window must not hold up
+ * calls in flight).  The targets settle from their PlanTime on,
+ * followed only when a later group depends on the group or with wait.
  */
 static void
 runner_scheduled(struct run *r, struct run_group *rg)
 {
-	size_t			  wave = r->opts->parallel, k, w, n, m, i;
-	struct run_call		 *calls;
-	const struct ens_item	**items;
-	size_t			 *counts, *which;
-	struct ens_reply	 *reps;
-	int64_t			  t0;
+	struct runner_pipe	 pp;
+	struct run_call		*calls;
+	struct ens_call		*ec;
+	size_t			 k, n = 0, i;
 
-	if (wave == 0)
-		wave = 1;
-	calls = xcalloc(wave, sizeof(*calls));
-	items = xcalloc(wave, sizeof(*items));
-	counts = xcalloc(wave, sizeof(*counts));
-	which = xcalloc(wave, sizeof(*which));
-	reps = xcalloc(wave, sizeof(*reps));
-	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k += wave) {
-		n = rg->pg->nbatches - k < wave ? rg->pg->nbatches - k : wave;
-		for (w = 0, m = 0; w < n && !runner_halted(r); w++) {
-			if (runner_call_fill(r, rg, k + w, &calls[w]) == 0 ||
-			    runner_call_begin(r, &calls[w]) != 0)
-				continue;
-			items[m] = calls[w].items;
-			counts[m] = calls[w].n;
-			which[m++] = w;
-		}
-		t0 = timefmt_now();
-		if (m > 0)
-			ens_batch_reboot_many(r->ens, items, counts, m,
-			    r->opts->parallel, reps);
-		for (i = 0; i < m; i++) {
-			struct run_call	*c = &calls[which[i]];
-
-			c->rep = reps[i];
-			c->sent_at = t0;
-			runner_check_env(r, &c->rep);
-			runner_call_end(r, c);
-			ens_reply_clear(&c->rep);
-		}
-		for (w = 0; w < n; w++)
-			runner_progress(r, rg, k + w);
-		/* Even after the last wave: dependents must not run. */
-		if (runner_over_budget(r, rg))
-			break;
+	calls = xcalloc(rg->pg->nbatches + 1, sizeof(*calls));
+	ec = xcalloc(rg->pg->nbatches + 1, sizeof(*ec));
+	for (k = 0; k < rg->pg->nbatches; k++) {
+		if (runner_call_fill(r, rg, k, &calls[n]) == 0)
+			continue;
+		ec[n].items = calls[n].items;
+		ec[n].n = calls[n].n;
+		ec[n].arg = &calls[n];
+		n++;
 	}
+	pp.r = r;
+	pp.rg = rg;
+	if (n > 0 && !runner_halted(r))
+		ens_batch_reboot_many(r->ens, ec, n, r->opts->parallel > 0 ?
+		    r->opts->parallel : 1, runner_pipe_start, runner_pipe_done,
+		    &pp);
+	for (i = 0; i < n; i++) {
+		if (calls[i].nunknown > 0)
+			runner_call_unknown(r, &calls[i], calls[i].unknown,
+			    calls[i].nunknown);
+		ens_reply_clear(&calls[i].rep);
+		ens_reply_clear(&ec[i].reply);
+	}
+	runner_over_budget(r, rg);
 	rg->registered = 1;
 	free(calls);
-	free(items);
-	free(counts);
-	free(which);
-	free(reps);
+	free(ec);
 	runner_group_finished(r, rg);
 }
 

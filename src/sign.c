@@ -473,11 +473,6 @@ sign_request(enum sign_version sv, const struct sign_creds *creds,
 	default:
 		fatal("unknown signature version %d", (int)sv);
 	}
-
-	/* An empty value makes libcurl drop its default Content-Type. */
-	out->headers = xreallocarray(out->headers, out->nheaders + 1,
-	    sizeof *out->headers);
-	out->headers[out->nheaders++] = xstrdup("Content-Type:");
 }
 
 void

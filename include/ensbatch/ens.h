@@ -26,7 +26,11 @@ struct ens_config {
 	const char		*cacert;
 	long			 timeout_ms;
 	int			 retries;
-	int			 rate;		/* requests per second */
+	/* Requests per second, 0 = any: the adaptive rate's ceiling. */
+	int			 rate;
+	size_t			 parallel;	/* reads in flight, 0 = 4 */
+	long			 read_deadline_ms; /* paging one chunk of a
+						   read, 0 = 5 min */
 	int			 verbose;	/* one line per call on stderr */
 	/* Set by signals: 1 = no new calls or retries, 2 = abort. */
 	volatile sig_atomic_t	*stop;
@@ -46,10 +50,19 @@ struct ens_item {
 	int64_t		 plan_time;	/* ms, scheduled only */
 };
 
+/* What the answer says about one item. */
+enum ens_item_state {
+	ENS_ITEM_UNKNOWN,	/* not named, or not readably: reconcile */
+	ENS_ITEM_ACCEPTED,	/* Code the integer 200, ids as requested */
+	ENS_ITEM_REFUSED	/* Code an integer 400-499, ids as requested */
+};
+
 struct ens_item_result {
-	int		 found;		/* the answer named this item */
-	int		 code;		/* 200 = success */
-	char		*code_text;	/* the Code as sent ("200") */
+	enum ens_item_state state;
+	int		 found;		/* state != ENS_ITEM_UNKNOWN */
+	int		 code;		/* 200 when accepted, the refusal's
+					   code, -1 when unknown */
+	char		*code_text;	/* the Code as sent ("200", "true") */
 	char		*message;
 };
 
@@ -91,26 +104,47 @@ void			 ens_client_free(struct ens_client *);
 /* The URL calls go to ("https://ens.aliyuncs.com/"). */
 const char		*ens_client_url(const struct ens_client *);
 
+/* The current requests per second (0 = no limit); see ens_config. */
+int			 ens_client_rate(const struct ens_client *);
+
 /*
- * BatchEventRebootInstance for items[0..n).  Retries only answers that
- * prove the request was not processed.  The reply's results are
- * parallel to items.
+ * BatchEventRebootInstance for items[0..n): ens_batch_reboot_many with
+ * one call.  The reply's results are parallel to items.
  */
 void	ens_batch_reboot(struct ens_client *, const struct ens_item *,
 	    size_t, struct ens_reply *);
 
+/* One BatchEventRebootInstance call of a pipeline. */
+struct ens_call {
+	const struct ens_item	*items;
+	size_t			 n;
+	struct ens_reply	 reply;		/* set before done() */
+	void			*arg;		/* the caller's */
+};
+
 /*
- * Several batches at once, at most parallel calls in flight; replies[i]
- * answers batches[i] of counts[i] items.
+ * Send calls[0..n) in order with at most parallel transfers in flight;
+ * a call starts as soon as a slot and the rate allow (the wait is the
+ * time to the next possible start, never a fixed one).  start(arg,
+ * call) runs right before a call is first sent (the caller journals it
+ * there): 0 = send, -1 = do not send (done is not called for it).
+ * done(arg, call) runs as soon as that call's reply is final, after
+ * retries, while others may still be in flight; the reply's results
+ * are parallel to the call's items and the caller clears the reply.
+ * Either function may be NULL.  A call is sent again only when the
+ * answer proves it was not processed, each time on a fresh connection
+ * (libcurl never resends it).  Once stopping, calls not yet started
+ * get neither start nor done.
  */
-void	ens_batch_reboot_many(struct ens_client *,
-	    const struct ens_item *const *, const size_t *, size_t, size_t,
-	    struct ens_reply *);
+void	ens_batch_reboot_many(struct ens_client *, struct ens_call *, size_t,
+	    size_t, int (*)(void *, struct ens_call *),
+	    void (*)(void *, struct ens_call *), void *);
 
 /*
  * DescribeHistoryEvents for the given resources (any number; sent in
- * chunks of ENS_MAX_RESOURCES, every page) and event types (comma-
- * joined, e.g. "Instance:SystemMaintenance.Reboot").  Returns 0 and
+ * chunks of ENS_MAX_RESOURCES, every page, up to ens_config.parallel
+ * chunks at once) and event types (comma-joined, e.g.
+ * "Instance:SystemMaintenance.Reboot").  Returns 0 and
  * the events (caller frees with ens_events_free), or -1 with the reply
  * describing the failure.  The reply must be zeroed or used before: it
  * is cleared first.
@@ -162,5 +196,43 @@ int	ens_parse_events(const char *, size_t, struct ens_event **, size_t *,
  */
 int	ens_parse_instances(const char *, size_t, struct ens_instance **,
 	    size_t *, int64_t *, char **);
+
+/* What one attempt's answer means for the call (ens.c's judge). */
+enum ens_verdict {
+	ENS_V_OK,		/* 200: parse the results */
+	ENS_V_FINAL,		/* the API refused: nothing was done */
+	ENS_V_RETRY,		/* provably not processed: may resend */
+	ENS_V_UNKNOWN		/* may have taken effect */
+};
+
+#ifdef ENSBATCH_TESTING
+#include <jansson.h>
+
+/*
+ * Judge an HTTP answer: status, whether the body is the API's own JSON
+ * error (api), its Code (or NULL), and whether the call is a read.
+ */
+enum ens_verdict ens_judge_answer(long, int, const char *, int);
+
+/* Judge one Results[] entry (any JSON) for item; *code as below. */
+enum ens_item_state ens_judge_item(json_t *, const struct ens_item *,
+	    int *);
+
+/*
+ * A copy of an API string fit for a terminal, a journal and a report:
+ * control characters (C0, DEL, C1), escape sequences and bidi controls
+ * removed, newlines and tabs as spaces, and the access key secret and
+ * STS token (plain or percent-encoded) masked wherever they appear.
+ * creds may be NULL.  Caller frees.
+ */
+char	*ens_sanitize(const char *, const struct creds *);
+
+/*
+ * The adaptive rate: the next rate (requests per second, 0 = none)
+ * after an answer, from the current one, the ceiling (0 = none) and a
+ * count of successes since the last change (updated).
+ */
+int	 ens_rate_adapt(int, int, int *, int);
+#endif
 
 #endif

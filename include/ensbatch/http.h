@@ -52,22 +52,48 @@ struct http_request {
 
 struct http_client;
 
-/* Fatal only on libcurl initialisation failure. */
+/*
+ * Fatal only on libcurl initialisation failure.  All transfers of a
+ * client share one connection pool and one TLS session cache, so that
+ * even the fresh connections of reboot calls resume the first TLS
+ * session instead of a full handshake each.
+ */
 struct http_client	*http_client_new(const struct http_config *);
 void			 http_client_free(struct http_client *);
 
-/* One POST with an empty body on the client's kept-alive connection. */
-void	http_post(struct http_client *, const struct http_request *,
-	    struct http_response *);
+/*
+ * Start one POST with an empty body and return at once; tag comes back
+ * from http_wait when it has ended.  The request is copied.
+ */
+void	http_start(struct http_client *, const struct http_request *,
+	    void *);
+/* Transfers started and not yet returned by http_wait. */
+size_t	http_active(const struct http_client *);
+/*
+ * Run the transfers in flight until one ends or timeout_ms (>= 0)
+ * passes.  Returns the tag of one ended transfer, its answer in *out,
+ * or NULL when none ended in time or none is in flight.
+ */
+void	*http_wait(struct http_client *, long, struct http_response *);
 
 /*
- * Several POSTs with at most parallel in flight (libcurl multi), each
- * started at least interval_ms after the previous one (rate limit).
- * out[i] answers req[i].
+ * TLS handshakes done so far, in *full those that did not offer a
+ * cached session (libcurl cannot tell whether the server took it).
  */
-void	http_post_many(struct http_client *, const struct http_request *,
-	    size_t, size_t, long, struct http_response *);
+long	http_handshakes(const struct http_client *, long *);
 
 void	http_response_clear(struct http_response *);
+
+#ifdef ENSBATCH_TESTING
+#include <curl/curl.h>
+/*
+ * How a finished transfer ended: HTTP_DONE for CURLE_OK, HTTP_NOT_SENT
+ * when the server cannot have seen the request (no byte of it was
+ * sent and the failure precedes sending), else HTTP_UNKNOWN.  *tls is
+ * set for TLS failures.  sent = CURLINFO_REQUEST_SIZE; too_big = the
+ * answer was cut off by HTTP_MAX_BODY.
+ */
+enum http_result http_classify(CURLcode, long, int, int *);
+#endif
 
 #endif

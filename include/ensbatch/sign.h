@@ -86,8 +86,7 @@ struct sign_creds {
  * "x-acs-action", "x-acs-version", "x-acs-date",
  * "x-acs-signature-nonce", "x-acs-content-sha256",
  * ["x-acs-security-token"], "Accept", "Authorization"; V1 "Accept".
- * Both end with "Content-Type:", which tells libcurl to send no
- * Content-Type at all: it is not a header on the wire.
+ * No Content-Type: the request has no body, and none is signed.
  */
 struct sign_out {
 	char		*query;		/* encoded, without '?' */
@@ -104,8 +103,7 @@ struct sign_out {
  * and signature travel in headers.  For V1 everything travels in the
  * query (Format=JSON), the params sorted with the ones V1 adds and
  * "Signature" last; params must not repeat those names.  Always adds
- * "Accept: application/json" and removes libcurl's default
- * Content-Type.  Nothing is borrowed: free with sign_out_free(), which
+ * "Accept: application/json".  Nothing is borrowed: free with sign_out_free(), which
  * accepts NULL and may be called twice.
  */
 void	sign_request(enum sign_version, const struct sign_creds *,

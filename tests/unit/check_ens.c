@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ensbatch/ens.h"
+#include "ensbatch/xmalloc.h"
 #include "httpd.h"
 #include "suites.h"
 
@@ -57,7 +58,8 @@ START_TEST(test_parse_ok)
 	const char		*body = "{\"RequestId\":\"R-1\",\"Results\":["
 	    "{\"Code\":200,\"EventId\":\"e-00000000000000000000000000000003\","
 	    "\"ResourceId\":\"i-cccccccc\",\"Message\":\"success\"},"
-	    "{\"Code\":\"400\",\"EventId\":\"e-00000000000000000000000000000001\","
+	    "{\"Code\":400,\"EventId\":\"e-00000000000000000000000000000001\","
+	    "\"ResourceId\":\"i-aaaaaaaa\","
 	    "\"Message\":\"IncorrectEventStatus: event is Executed\"}]}";
 
 	memset(&r, 0, sizeof(r));
@@ -67,12 +69,15 @@ START_TEST(test_parse_ok)
 	ck_assert_uint_eq(r.nresults, 3);
 	/* Matched by EventId, not by position. */
 	ck_assert_int_eq(r.results[0].found, 1);
+	ck_assert_int_eq(r.results[0].state, ENS_ITEM_REFUSED);
 	ck_assert_int_eq(r.results[0].code, 400);
 	ck_assert_str_eq(r.results[0].code_text, "400");
 	ck_assert_str_eq(r.results[0].message,
 	    "IncorrectEventStatus: event is Executed");
 	ck_assert_int_eq(r.results[1].found, 0);
+	ck_assert_int_eq(r.results[1].state, ENS_ITEM_UNKNOWN);
 	ck_assert_int_eq(r.results[2].found, 1);
+	ck_assert_int_eq(r.results[2].state, ENS_ITEM_ACCEPTED);
 	ck_assert_int_eq(r.results[2].code, 200);
 	ens_reply_clear(&r);
 }
@@ -253,7 +258,8 @@ END_TEST
 
 /* A client of the scripted server, no retries delayed by a rate. */
 static struct ens_client *
-ens_test_client(const char *url, int retries)
+ens_test_client_as(const char *url, int retries, long read_deadline_ms,
+    const struct creds *creds)
 {
 	static char		id[] = "testid", secret[] = "testsecret";
 	static struct creds	cr = { id, secret, NULL, NULL };
@@ -264,12 +270,21 @@ ens_test_client(const char *url, int retries)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.endpoint = url;
 	cfg.signature = SIGN_V3;
-	cfg.creds = &cr;
+	cfg.creds = creds != NULL ? creds : &cr;
 	cfg.timeout_ms = 5000;
 	cfg.retries = retries;
+	cfg.read_deadline_ms = read_deadline_ms;
+	/* Scripted answers come in order: one read at a time. */
+	cfg.parallel = 1;
 	c = ens_client_new(&cfg, &cause);
 	ck_assert_ptr_nonnull(c);
 	return (c);
+}
+
+static struct ens_client *
+ens_test_client(const char *url, int retries, long read_deadline_ms)
+{
+	return (ens_test_client_as(url, retries, read_deadline_ms, NULL));
 }
 
 #define INST(id, st)	"{\"InstanceId\":\"" id "\",\"Status\":\"" st "\"}"
@@ -278,15 +293,14 @@ ens_test_client(const char *url, int retries)
 	",\"Instances\":{\"Instance\":[" list "]}}"
 
 /*
- * The real path: 101 ids make two chunks, the first in two pages, one
- * of them garbled once; InstanceIds travels as a JSON array.
+ * The real path: 101 ids make two chunks, the first in two pages;
+ * InstanceIds travels as a JSON array.
  */
 START_TEST(test_describe_instances)
 {
 	static const struct httpd_reply	replies[] = {
 		{ 200, PAGE("3", INST("i-0", "Running") ","
 		    INST("i-1", "Starting")), NULL },
-		{ 200, "{\"Code\":0,\"TotalCount\":3", NULL },
 		{ 200, PAGE("3", INST("i-2", "Stopped")), NULL },
 		{ 200, PAGE("1", INST("i-100", "Running")), NULL },
 	};
@@ -303,7 +317,7 @@ START_TEST(test_describe_instances)
 		ids[i] = names[i];
 	}
 	h = httpd_start(replies, NITEMS(replies));
-	c = ens_test_client(httpd_url(h), 2);
+	c = ens_test_client(httpd_url(h), 2, 0);
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(ens_describe_instances(c, ids, 101, &in, &n, &r), 0);
 	ck_assert_uint_eq(n, 4);
@@ -311,7 +325,7 @@ START_TEST(test_describe_instances)
 	ck_assert_str_eq(in[1].status, "Starting");
 	ck_assert_str_eq(in[2].instance, "i-2");
 	ck_assert_str_eq(in[3].instance, "i-100");
-	ck_assert_uint_eq(httpd_count(h), 4);
+	ck_assert_uint_eq(httpd_count(h), 3);
 	req = httpd_request(h, 0);
 	ck_assert_ptr_nonnull(strstr(req,
 	    "InstanceIds=%5B%22i-0%22%2C%22i-1%22%2C"));
@@ -319,14 +333,91 @@ START_TEST(test_describe_instances)
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=1&PageSize=100"));
 	ck_assert_ptr_nonnull(strstr(req, "x-acs-action: DescribeInstances"));
 	free(req);
-	req = httpd_request(h, 2);
+	req = httpd_request(h, 1);
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=2&"));
 	free(req);
-	req = httpd_request(h, 3);
+	req = httpd_request(h, 2);
 	ck_assert_ptr_nonnull(strstr(req, "InstanceIds=%5B%22i-100%22%5D&"));
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=1&"));
 	free(req);
 	ens_instances_free(in, n);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* A garbled page is read again; a Code that is not 0 is garbled. */
+START_TEST(test_describe_instances_garbled)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"Code\":0,\"TotalCount\":3", NULL },
+		{ 200, "{\"Code\":1,\"TotalCount\":1,\"Instances\":"
+		    "{\"Instance\":[]}}", NULL },
+		{ 200, PAGE("1", INST("i-0", "Running")), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_instance	*in = NULL;
+	const char		*ids[] = { "i-0" };
+	size_t			 n = 0;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_describe_instances(c, ids, 1, &in, &n, &r), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(in[0].status, "Running");
+	ck_assert_uint_eq(httpd_count(h), 3);
+	ens_instances_free(in, n);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* Chunks read in parallel: each once, every entry kept. */
+START_TEST(test_describe_parallel)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"TotalCount\":1,\"Events\":[{\"EventId\":"
+		    "\"e-@N@\"}]}", NULL },
+	};
+	static char		 id[] = "testid", secret[] = "testsecret";
+	static struct creds	 cr = { id, secret, NULL, NULL };
+	struct ens_config	 cfg;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_event	*ev = NULL;
+	struct httpd		*h;
+	const char		*res[7 * ENS_MAX_RESOURCES];
+	char			*cause = NULL;
+	size_t			 n = 0, i, k;
+	int			 seen[7] = { 0 };
+
+	for (i = 0; i < NITEMS(res); i++)
+		res[i] = "i-1";
+	h = httpd_start(replies, NITEMS(replies));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = httpd_url(h);
+	cfg.creds = &cr;
+	cfg.timeout_ms = 5000;
+	cfg.parallel = 3;
+	c = ens_client_new(&cfg, &cause);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_describe_events(c, res, NITEMS(res), "x", &ev,
+	    &n, &r), 0);
+	ck_assert_uint_eq(httpd_count(h), 7);
+	ck_assert_uint_eq(n, 7);
+	for (i = 0; i < n; i++) {
+		k = strtoul(ev[i].event + 2, NULL, 10);
+		ck_assert_uint_lt(k, 7);
+		seen[k]++;
+	}
+	for (k = 0; k < 7; k++)
+		ck_assert_int_eq(seen[k], 1);
+	ens_events_free(ev, n);
 	ens_reply_clear(&r);
 	ens_client_free(c);
 	httpd_stop(h);
@@ -351,7 +442,7 @@ START_TEST(test_describe_instances_error)
 	for (i = 0; i < 120; i++)
 		ids[i] = "i-0";
 	h = httpd_start(replies, NITEMS(replies));
-	c = ens_test_client(httpd_url(h), 2);
+	c = ens_test_client(httpd_url(h), 2, 0);
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(ens_describe_instances(c, ids, 120, &in, &n, &r), -1);
 	ck_assert_ptr_null(in);
@@ -360,6 +451,529 @@ START_TEST(test_describe_instances_error)
 	ck_assert_str_eq(r.code, "NoPermission");
 	ck_assert_str_eq(r.request_id, "R-9");
 	ck_assert_uint_eq(httpd_count(h), 2);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* A pipeline's bookkeeping: which calls started and ended, in order. */
+struct pipe_log {
+	size_t	started[16], nstarted;
+	size_t	done[16], ndone;
+	size_t	refuse;			/* start() says no to this call */
+	struct ens_call *calls;
+};
+
+static int
+pipe_start(void *arg, struct ens_call *call)
+{
+	struct pipe_log	*l = arg;
+	size_t		 i = (size_t)(call - l->calls);
+
+	l->started[l->nstarted++] = i;
+	return (i == l->refuse ? -1 : 0);
+}
+
+static void
+pipe_done(void *arg, struct ens_call *call)
+{
+	struct pipe_log	*l = arg;
+
+	l->done[l->ndone++] = (size_t)(call - l->calls);
+	ck_assert_uint_eq(call->reply.nresults, call->n);
+}
+
+#define REBOOT_OK(ev, res) \
+	"{\"RequestId\":\"R\",\"Results\":[{\"Code\":200,\"EventId\":\"" \
+	ev "\",\"ResourceId\":\"" res "\",\"Message\":\"success\"}]}"
+
+/*
+ * Five calls, three in flight: each call starts in order, right before
+ * it is sent; a call its start() refuses is never sent nor done; every
+ * other call is done once with its own results.
+ */
+START_TEST(test_pipeline)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+		    "i-aaaaaaaa"), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_call		 calls[5];
+	struct pipe_log		 l;
+	size_t			 i;
+
+	memset(calls, 0, sizeof(calls));
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < 5; i++) {
+		calls[i].items = &items[0];
+		calls[i].n = 1;
+	}
+	l.calls = calls;
+	l.refuse = 2;
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	ens_batch_reboot_many(c, calls, 5, 3, pipe_start, pipe_done, &l);
+	ck_assert_uint_eq(l.nstarted, 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_uint_eq(l.started[i], i);
+	ck_assert_uint_eq(l.ndone, 4);
+	ck_assert_uint_eq(httpd_count(h), 4);
+	for (i = 0; i < 5; i++) {
+		if (i == 2) {
+			ck_assert_ptr_null(calls[i].reply.results);
+			continue;
+		}
+		ck_assert_int_eq(calls[i].reply.outcome, ENS_OK);
+		ck_assert_int_eq(calls[i].reply.results[0].state,
+		    ENS_ITEM_ACCEPTED);
+		ck_assert_int_eq(calls[i].reply.attempts, 1);
+		ens_reply_clear(&calls[i].reply);
+	}
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* The whole path of one reboot call over answers of every kind. */
+static const struct {
+	const char		*name;
+	struct httpd_reply	 replies[3];
+	size_t			 nreplies;
+	enum ens_outcome	 outcome;
+	size_t			 requests;	/* sent */
+	const char		*code;
+} reboot_paths[] = {
+	{ "accepted", { { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 1, ENS_OK, 1, NULL },
+	{ "throttled, then accepted", {
+	    { 400, "{\"Code\":\"Throttling.User\",\"Message\":\"slow\"}",
+	    "x-acs-retry-after: 5\r\n" },
+	    { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 2, ENS_OK, 2, NULL },
+	{ "503 ServiceUnavailable, then accepted", {
+	    { 503, "{\"Code\":\"ServiceUnavailable\"}", "Retry-After: 0\r\n" },
+	    { 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL } }, 2, ENS_OK, 2, NULL },
+	{ "nonce used is not a refusal", {
+	    { 400, "{\"Code\":\"SignatureNonceUsed\",\"Message\":\"x\"}",
+	    NULL } }, 1, ENS_UNKNOWN, 1, "SignatureNonceUsed" },
+	{ "500 may have been done", {
+	    { 500, "{\"Code\":\"InternalError\"}", NULL } }, 1,
+	    ENS_UNKNOWN, 1, "InternalError" },
+	{ "a proxy's 502 page", { { 502, "<html>bad gateway</html>", NULL } },
+	    1, ENS_UNKNOWN, 1, "HTTPError" },
+	{ "a 4xx that is not the API's", { { 404, "<html>no</html>", NULL } },
+	    1, ENS_UNKNOWN, 1, "HTTPError" },
+	{ "the API's refusal", {
+	    { 403, "{\"Code\":\"NoPermission\",\"RequestId\":\"R-1\"}",
+	    NULL } }, 1, ENS_API_ERROR, 1, "NoPermission" },
+	{ "dropped after the request", { { 0, "", NULL } }, 1, ENS_UNKNOWN, 1,
+	    "OutcomeUnknown" },
+	{ "garbled 200", { { 200, "{\"Results\":", NULL } }, 1, ENS_UNKNOWN, 1,
+	    "BadAnswer" },
+};
+
+START_TEST(test_reboot_path)
+{
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+
+	h = httpd_start(reboot_paths[_i].replies, reboot_paths[_i].nreplies);
+	c = ens_test_client(httpd_url(h), 3, 0);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_msg(r.outcome == reboot_paths[_i].outcome, "%s: outcome %d",
+	    reboot_paths[_i].name, (int)r.outcome);
+	ck_assert_uint_eq(httpd_count(h), reboot_paths[_i].requests);
+	ck_assert_int_eq(r.attempts, (int)reboot_paths[_i].requests);
+	ck_assert_uint_eq(r.nresults, 1);
+	if (reboot_paths[_i].code != NULL)
+		ck_assert_str_eq(r.code, reboot_paths[_i].code);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* Nothing listens: not sent, retried, and said so. */
+START_TEST(test_reboot_not_sent)
+{
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct httpd		*h;
+	char			 url[64];
+
+	/* A port that was free a moment ago. */
+	h = httpd_start(reboot_paths[0].replies, 1);
+	snprintf(url, sizeof(url), "%s", httpd_url(h));
+	httpd_stop(h);
+	c = ens_test_client(url, 0, 0);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_NOT_SENT);
+	ck_assert_str_eq(r.code, "ConnectionError");
+	ck_assert_int_eq(r.attempts, 1);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+}
+END_TEST
+
+/* An HTTP answer -> what the call may do next. */
+static const struct {
+	long			 status;
+	int			 api;		/* the API's own JSON error */
+	const char		*code;
+	int			 readonly;
+	enum ens_verdict	 v;
+} answers[] = {
+	{ 200, 0, NULL, 0, ENS_V_OK },
+	{ 200, 0, NULL, 1, ENS_V_OK },
+	/* Throttled or unavailable: provably not processed. */
+	{ 400, 1, "Throttling", 0, ENS_V_RETRY },
+	{ 400, 1, "Throttling.User", 0, ENS_V_RETRY },
+	{ 400, 1, "Throttling.Api", 0, ENS_V_RETRY },
+	{ 429, 1, "Throttling.User", 0, ENS_V_RETRY },
+	{ 400, 1, "Throttling.User", 1, ENS_V_RETRY },
+	{ 503, 1, "ServiceUnavailable", 0, ENS_V_RETRY },
+	{ 503, 1, "ServiceUnavailable", 1, ENS_V_RETRY },
+	{ 500, 1, "ServiceUnavailable", 0, ENS_V_UNKNOWN },
+	{ 400, 1, "throttling", 0, ENS_V_FINAL },
+	{ 400, 0, "Throttling", 0, ENS_V_UNKNOWN },
+	/* A copy of this very request may have got there first. */
+	{ 400, 1, "SignatureNonceUsed", 0, ENS_V_UNKNOWN },
+	{ 403, 1, "SignatureNonceUsed", 0, ENS_V_UNKNOWN },
+	{ 400, 1, "SignatureNonceUsed", 1, ENS_V_RETRY },
+	/* The API's own refusals are final. */
+	{ 400, 1, "InvalidParameter", 0, ENS_V_FINAL },
+	{ 400, 1, "InvalidParameter", 1, ENS_V_FINAL },
+	{ 400, 1, "MissingParameter", 0, ENS_V_FINAL },
+	{ 400, 1, "InvalidTimeStamp.Expired", 0, ENS_V_FINAL },
+	{ 403, 1, "NoPermission", 0, ENS_V_FINAL },
+	{ 404, 1, "InvalidAccessKeyId.NotFound", 0, ENS_V_FINAL },
+	{ 400, 1, "SignatureDoesNotMatch", 1, ENS_V_FINAL },
+	{ 499, 1, "Whatever", 0, ENS_V_FINAL },
+	/* Not the API's: a proxy's page, a redirect, an empty body. */
+	{ 400, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 404, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 404, 0, NULL, 1, ENS_V_RETRY },
+	{ 301, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 302, 0, NULL, 1, ENS_V_RETRY },
+	{ 204, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 400, 1, NULL, 0, ENS_V_UNKNOWN },
+	/* 5xx: maybe processed; a read may try again. */
+	{ 500, 1, "InternalError", 0, ENS_V_UNKNOWN },
+	{ 500, 1, "InternalError", 1, ENS_V_RETRY },
+	{ 502, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 502, 0, NULL, 1, ENS_V_RETRY },
+	{ 503, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 503, 1, "InternalError", 0, ENS_V_UNKNOWN },
+	{ 504, 0, NULL, 0, ENS_V_UNKNOWN },
+	{ 504, 1, "GatewayTimeout", 1, ENS_V_RETRY },
+};
+
+START_TEST(test_judge_answer)
+{
+	ck_assert_msg(ens_judge_answer(answers[_i].status, answers[_i].api,
+	    answers[_i].code, answers[_i].readonly) == answers[_i].v,
+	    "row %d: HTTP %ld %s%s", _i, answers[_i].status,
+	    answers[_i].code != NULL ? answers[_i].code : "(no code)",
+	    answers[_i].readonly ? " (read)" : "");
+}
+END_TEST
+
+#define E1	"\"EventId\":\"e-00000000000000000000000000000001\""
+#define R1	"\"ResourceId\":\"i-aaaaaaaa\""
+
+/* One Results[] entry -> accepted / refused / unknown, for items[0]. */
+static const struct {
+	const char		*entry;
+	enum ens_item_state	 state;
+	int			 code;
+} entries[] = {
+	{ "{\"Code\":200," E1 "," R1 "}", ENS_ITEM_ACCEPTED, 200 },
+	{ "{" R1 ",\"Message\":\"ok\",\"Code\":200," E1 "}",
+	    ENS_ITEM_ACCEPTED, 200 },
+	{ "{\"Code\":400," E1 "," R1 "}", ENS_ITEM_REFUSED, 400 },
+	{ "{\"Code\":404," E1 "," R1 "}", ENS_ITEM_REFUSED, 404 },
+	{ "{\"Code\":499," E1 "," R1 "}", ENS_ITEM_REFUSED, 499 },
+	/* An unreadable Code is an unknown outcome, never a refusal. */
+	{ "{\"Code\":200.0," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":2e2," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":true," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":null," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{" E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":\"200\"," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":\" 200 \"," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":\"400\"," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":[200]," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":{}," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":4294967496," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":4294967696," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":-200," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":0," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":201," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":399," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":500," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":503," E1 "," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	/* Only the ids we asked about answer for the item. */
+	{ "{\"Code\":200," E1 ",\"ResourceId\":\"i-bbbbbbbb\"}",
+	    ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":400," E1 ",\"ResourceId\":\"i-bbbbbbbb\"}",
+	    ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200," E1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200," E1 ",\"ResourceId\":7}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200," E1 ",\"ResourceId\":\"i-aaaaaaaa \"}",
+	    ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200," E1 ",\"ResourceId\":\"I-AAAAAAAA\"}",
+	    ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200,\"EventId\":\"e-00000000000000000000000000000002\","
+	    R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "{\"Code\":200," R1 "}", ENS_ITEM_UNKNOWN, -1 },
+	{ "[200]", ENS_ITEM_UNKNOWN, -1 },
+	{ "\"200\"", ENS_ITEM_UNKNOWN, -1 },
+	{ "200", ENS_ITEM_UNKNOWN, -1 },
+};
+
+START_TEST(test_judge_item)
+{
+	json_t	*v;
+	int	 code = 12345;
+
+	v = json_loads(entries[_i].entry, JSON_DECODE_ANY, NULL);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_msg(ens_judge_item(v, &items[0], &code) ==
+	    entries[_i].state, "row %d: %s", _i, entries[_i].entry);
+	ck_assert_int_eq(code, entries[_i].code);
+	json_decref(v);
+}
+END_TEST
+
+/* An item named twice (200, then 400) is not known to be either. */
+START_TEST(test_parse_named_twice)
+{
+	struct ens_reply	 r;
+	const char		*body = "{\"Results\":["
+	    "{\"Code\":200," E1 "," R1 "},{\"Code\":400," E1 "," R1 "}]}";
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_parse_reboot(body, strlen(body), items, 3, &r),
+	    0);
+	ck_assert_int_eq(r.results[0].state, ENS_ITEM_UNKNOWN);
+	ck_assert_int_eq(r.results[0].found, 0);
+	ck_assert_int_ne(r.results[0].code, 200);
+	ens_reply_clear(&r);
+}
+END_TEST
+
+static char	 san_secret[] = "S3cr3tS3cr3t";
+static char	 san_token[] = "CAIS+tok/en=";
+static char	 san_id[] = "LTAIid";
+static char	 san_stars[] = "***";
+static const struct creds san_creds = { san_id, san_secret, san_token,
+    NULL };
+static const struct creds san_star_creds = { san_id, san_stars, NULL, NULL };
+
+/* API strings -> text fit for a terminal, a journal and a report. */
+static const struct {
+	const char		*in;
+	const struct creds	*creds;
+	const char		*out;
+} sanitize[] = {
+	{ "plain text", NULL, "plain text" },
+	{ "", NULL, "" },
+	{ "caf\xc3\xa9 \xe4\xb8\xad", NULL, "caf\xc3\xa9 \xe4\xb8\xad" },
+	{ "a\nb\rc\td", NULL, "a b c d" },
+	{ "bell\a back\b\x7f del", NULL, "bell back del" },
+	{ "\x01\x02\x1f", NULL, "" },
+	{ "red \x1b[31mX\x1b[0m", NULL, "red X" },
+	{ "\x1b[2J\x1b[1;1Hforged", NULL, "forged" },
+	{ "title \x1b]0;pwned\x07 end", NULL, "title  end" },
+	{ "link \x1b]8;;http://x\x1b\\y\x1b]8;;\x1b\\ z", NULL, "link y z" },
+	{ "esc \x1b" "c reset", NULL, "esc  reset" },
+	{ "cut \x1b", NULL, "cut " },
+	{ "c1 \xc2\x9b" "31mred", NULL, "c1 red" },
+	{ "c1 \xc2\x85 nel", NULL, "c1  nel" },
+	{ "osc \xc2\x9d" "0;t\xc2\x9c ok", NULL, "osc  ok" },
+	{ "bidi \xe2\x80\xae" "txt.exe", NULL, "bidi txt.exe" },
+	{ "iso \xe2\x81\xa6x\xe2\x81\xa9", NULL, "iso x" },
+	/* Secrets, wherever they appear. */
+	{ "key S3cr3tS3cr3t here", &san_creds, "key *** here" },
+	{ "S3cr3tS3cr3tS3cr3tS3cr3t", &san_creds, "******" },
+	{ "tok CAIS+tok/en= x", &san_creds, "tok *** x" },
+	{ "enc CAIS%2Btok%2Fen%3D x", &san_creds, "enc *** x" },
+	{ "split S3cr3t\x1b[0mS3cr3t", &san_creds, "split ***" },
+	{ "split S3cr\n3tS3cr3t", &san_creds, "split S3cr 3tS3cr3t" },
+	{ "LTAIid is not secret", &san_creds, "LTAIid is not secret" },
+	{ "sign string to sign: GET&CAIS", &san_creds, "sign " },
+	{ "stars *** and ****", &san_star_creds, "stars *** and ****" },
+	{ "no creds S3cr3tS3cr3t", NULL, "no creds S3cr3tS3cr3t" },
+};
+
+START_TEST(test_sanitize)
+{
+	char	*out;
+
+	out = ens_sanitize(sanitize[_i].in, sanitize[_i].creds);
+	ck_assert_msg(strcmp(out, sanitize[_i].out) == 0,
+	    "row %d: \"%s\", expected \"%s\"", _i, out, sanitize[_i].out);
+	free(out);
+}
+END_TEST
+
+/* rate, ceiling, successes so far, throttled -> rate, successes. */
+static const struct {
+	int	rate, ceiling, wins, throttled;
+	int	next, wins_after;
+} rates[] = {
+	{ 10, 10, 0, 0, 10, 0 },
+	{ 10, 10, 0, 1, 5, 0 },
+	{ 5, 10, 3, 1, 2, 0 },
+	{ 3, 10, 0, 1, 1, 0 },
+	{ 1, 10, 0, 1, 1, 0 },
+	{ 5, 10, 0, 0, 5, 1 },
+	{ 5, 10, 8, 0, 5, 9 },
+	{ 5, 10, 9, 0, 6, 0 },
+	{ 9, 10, 9, 0, 10, 0 },
+	{ 0, 0, 0, 0, 0, 0 },
+	{ 0, 0, 0, 1, 16, 0 },
+	{ 16, 0, 9, 0, 17, 0 },
+	{ 99, 0, 9, 0, 0, 0 },
+	{ 100, 100, 4, 1, 50, 0 },
+};
+
+START_TEST(test_rate_adapt)
+{
+	int	wins = rates[_i].wins;
+
+	ck_assert_int_eq(ens_rate_adapt(rates[_i].rate, rates[_i].ceiling,
+	    &wins, rates[_i].throttled), rates[_i].next);
+	ck_assert_int_eq(wins, rates[_i].wins_after);
+}
+END_TEST
+
+/* NotBefore as the API may send it: never silently "none". */
+static const struct {
+	const char	*event;
+	int64_t		 not_before;
+} not_befores[] = {
+	{ "{\"EventId\":\"e\",\"NotBefore\":1796061600000}", 1796061600000LL },
+	{ "{\"EventId\":\"e\",\"NotBefore\":\"1796061600000\"}",
+	    1796061600000LL },
+	{ "{\"EventId\":\"e\",\"NotBefore\":\"2026-12-01T10:00:00Z\"}",
+	    1796119200000LL },
+	{ "{\"EventId\":\"e\",\"NotBefore\":\"2026-12-01T18:00:00+08:00\"}",
+	    1796119200000LL },
+	{ "{\"EventId\":\"e\",\"NotBeforeUtcTime\":\"2026-12-01T10:00:00Z\"}",
+	    1796119200000LL },
+	{ "{\"EventId\":\"e\",\"NotBefore\":null,"
+	    "\"NotBeforeUtcTime\":\"2026-12-01T10:00:00Z\"}",
+	    1796119200000LL },
+	{ "{\"EventId\":\"e\"}", -1 },
+	{ "{\"EventId\":\"e\",\"NotBefore\":\"soon\"}", -1 },
+	{ "{\"EventId\":\"e\",\"NotBefore\":true}", -1 },
+};
+
+START_TEST(test_not_before)
+{
+	struct ens_event	*ev = NULL;
+	size_t			 n = 0;
+	int64_t			 total;
+	char			*cause = NULL, *page;
+
+	page = xasprintf("{\"TotalCount\":1,\"Events\":[%s]}",
+	    not_befores[_i].event);
+	ck_assert_int_eq(ens_parse_events(page, strlen(page), &ev, &n, &total,
+	    &cause), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ev[0].not_before, not_befores[_i].not_before);
+	ens_events_free(ev, n);
+	free(page);
+}
+END_TEST
+
+/* Strings taken from events are sanitised too. */
+START_TEST(test_events_sanitised)
+{
+	struct ens_event	*ev = NULL;
+	size_t			 n = 0;
+	int64_t			 total;
+	char			*cause = NULL;
+	const char		*page = "{\"TotalCount\":1,\"Events\":[{"
+	    "\"EventId\":\"e-\\u001b[2J1\",\"EventStatus\":\"Inq\\nuiring\","
+	    "\"Reason\":\"\\u009b31mx\"}]}";
+
+	ck_assert_int_eq(ens_parse_events(page, strlen(page), &ev, &n, &total,
+	    &cause), 0);
+	ck_assert_str_eq(ev[0].event, "e-1");
+	ck_assert_str_eq(ev[0].status, "Inq uiring");
+	ck_assert_str_eq(ev[0].reason, "x");
+	ens_events_free(ev, n);
+}
+END_TEST
+
+/* A server whose TotalCount keeps growing is not paged forever. */
+START_TEST(test_paging_deadline)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"TotalCount\":1@N@000,\"Events\":[{\"EventId\":"
+		    "\"e-@N@\"}]}", NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_event	*ev = NULL;
+	size_t			 n = 0;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 300);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_describe_events(c, NULL, 0, "x", &ev, &n, &r),
+	    -1);
+	ck_assert_ptr_null(ev);
+	ck_assert_str_eq(r.code, "PagingDeadline");
+	ck_assert_ptr_nonnull(strstr(r.message, "TotalCount"));
+	ck_assert_uint_gt(httpd_count(h), 2);
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/*
+ * An endpoint that echoes the STS token and the secret, with escape
+ * sequences, in every string: none of it leaves ens.c.
+ */
+START_TEST(test_echoed_secrets)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"RequestId\":\"R-CAIStok\\u001b[2J\",\"Results\":["
+		    "{\"Code\":200," E1 "," R1 ",\"Message\":\"ok CAIStok "
+		    "S3cr3tS3cr3t\"}]}", NULL },
+		{ 400, "{\"RequestId\":\"CAIStok\",\"Code\":"
+		    "\"Bad\\u001b]0;x\\u0007CAIStok\",\"Message\":\"token CAIStok secret S3cr3tS3cr3t"
+		    "\\r\\nensbatch: forged\"}", NULL },
+	};
+	static char		 id[] = "LTAIid", secret[] = "S3cr3tS3cr3t",
+				 token[] = "CAIStok";
+	static const struct creds cr = { id, secret, token, NULL };
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client_as(httpd_url(h), 0, 0, &cr);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_OK);
+	ck_assert_str_eq(r.request_id, "R-***");
+	ck_assert_str_eq(r.results[0].message, "ok *** ***");
+	ens_reply_clear(&r);
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_API_ERROR);
+	ck_assert_str_eq(r.request_id, "***");
+	ck_assert_str_eq(r.code, "Bad***");
+	ck_assert_str_eq(r.message, "token *** secret ***  ensbatch: forged");
 	ens_reply_clear(&r);
 	ens_client_free(c);
 	httpd_stop(h);
@@ -388,6 +1002,27 @@ ens_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_describe_instances);
 	tcase_add_test(tc, test_describe_instances_error);
+	tcase_add_test(tc, test_describe_instances_garbled);
+	tcase_add_test(tc, test_describe_parallel);
+	tcase_add_test(tc, test_paging_deadline);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("judge");
+	tcase_add_loop_test(tc, test_judge_answer, 0, NITEMS(answers));
+	tcase_add_loop_test(tc, test_judge_item, 0, NITEMS(entries));
+	tcase_add_test(tc, test_parse_named_twice);
+	tcase_add_loop_test(tc, test_rate_adapt, 0, NITEMS(rates));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sanitize");
+	tcase_add_loop_test(tc, test_sanitize, 0, NITEMS(sanitize));
+	tcase_add_loop_test(tc, test_not_before, 0, NITEMS(not_befores));
+	tcase_add_test(tc, test_events_sanitised);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reboot");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_pipeline);
+	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
+	tcase_add_test(tc, test_reboot_not_sent);
+	tcase_add_test(tc, test_echoed_secrets);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -502,7 +502,6 @@ START_TEST(test_request_v3)
 		"Accept: application/json",
 		"Authorization: ACS3-HMAC-SHA256 Credential=" AKID
 		    ",SignedHeaders=" V3_SIGNED ",Signature=" V3_SIGNATURE,
-		"Content-Type:",
 	};
 	struct sign_out	out;
 	size_t		i;
@@ -612,9 +611,9 @@ START_TEST(test_request_v1)
 	    "&Signature=sxwF%2BkJ3MKhmKTHz6Wv909Ffruk%3D");
 	ck_assert_int_eq(verify_v1(out.query, SECRET, &n), 1);
 	ck_assert_uint_eq(n, 9);
-	ck_assert_uint_eq(out.nheaders, 2);
+	/* No Content-Type: suppressing libcurl's is http.c's business. */
+	ck_assert_uint_eq(out.nheaders, 1);
 	ck_assert_str_eq(out.headers[0], "Accept: application/json");
-	ck_assert_str_eq(out.headers[1], "Content-Type:");
 	sign_out_free(&out);
 }
 END_TEST

@@ -57,19 +57,38 @@ httpd_read_head(int fd)
 	return (buf_detach(&b));
 }
 
-static void
-httpd_answer(int fd, const struct httpd_reply *rp)
+/* The body with each "@N@" replaced by n. */
+static char *
+httpd_body(const char *body, size_t n)
 {
-	char	*out;
+	struct buf	 b;
+	const char	*p;
+
+	buf_init(&b);
+	while ((p = strstr(body, "@N@")) != NULL) {
+		buf_add(&b, body, (size_t)(p - body));
+		buf_addf(&b, "%zu", n);
+		body = p + 3;
+	}
+	buf_adds(&b, body);
+	return (buf_detach(&b));
+}
+
+static void
+httpd_answer(int fd, const struct httpd_reply *rp, size_t n)
+{
+	char	*out, *body;
 	size_t	 len, off = 0;
 	ssize_t	 w;
 
 	if (rp->status == 0)
 		return;
+	body = httpd_body(rp->body, n);
 	out = xasprintf("HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n%s\r\n%s",
-	    rp->status, strlen(rp->body), rp->headers != NULL ? rp->headers :
-	    "", rp->body);
+	    rp->status, strlen(body), rp->headers != NULL ? rp->headers :
+	    "", body);
+	free(body);
 	len = strlen(out);
 	while (off < len && (w = write(fd, out + off, len - off)) > 0)
 		off += (size_t)w;
@@ -96,14 +115,14 @@ httpd_main(void *arg)
 			continue;
 		head = httpd_read_head(fd);
 		pthread_mutex_lock(&h->lock);
-		i = h->n;
-		if (h->n < HTTPD_MAX_REQUESTS)
-			h->requests[h->n++] = head;
+		i = h->n++;
+		if (i < HTTPD_MAX_REQUESTS)
+			h->requests[i] = head;
 		else
 			free(head);
 		pthread_mutex_unlock(&h->lock);
 		httpd_answer(fd, &h->replies[i < h->nreplies ? i :
-		    h->nreplies - 1]);
+		    h->nreplies - 1], i);
 		close(fd);
 	}
 	return (NULL);
@@ -160,7 +179,7 @@ httpd_request(struct httpd *h, size_t i)
 	char	*s = NULL;
 
 	pthread_mutex_lock(&h->lock);
-	if (i < h->n)
+	if (i < h->n && i < HTTPD_MAX_REQUESTS)
 		s = xstrdup(h->requests[i]);
 	pthread_mutex_unlock(&h->lock);
 	return (s);
@@ -179,7 +198,7 @@ httpd_stop(struct httpd *h)
 	close(h->fd);
 	close(h->quit[0]);
 	close(h->quit[1]);
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < h->n && i < HTTPD_MAX_REQUESTS; i++)
 		free(h->requests[i]);
 	pthread_mutex_destroy(&h->lock);
 	free(h);

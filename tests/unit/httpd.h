@@ -11,7 +11,7 @@
 
 struct httpd_reply {
 	int		 status;	/* 0 = close without answering */
-	const char	*body;
+	const char	*body;		/* "@N@" = the request's number */
 	const char	*headers;	/* extra "Name: value\r\n" lines */
 };
 

@@ -8,6 +8,7 @@ Suite	*cmd_suite(void);
 Suite	*creds_suite(void);
 Suite	*diag_suite(void);
 Suite	*ens_suite(void);
+Suite	*http_suite(void);
 Suite	*journal_suite(void);
 Suite	*manifest_suite(void);
 Suite	*plan_suite(void);

@@ -1,0 +1,161 @@
+#!/bin/sh
+# tests/mutants.sh: mutation testing of the safety decisions.
+#
+# Each line of MUTANTS below is one mutation: a sed expression applied to
+# one file of a scratch copy of the tree.  For each, only that file is
+# recompiled, the unit test binary relinked and the named Check suite run
+# (CK_RUN_SUITE); the mutant must make it fail ("killed").  A mutant that
+# survives, or that no longer applies (the sed changed nothing), fails
+# the script.  The tree itself is never touched.
+#
+# Add a mutation: one line "FILE @@ SUITE @@ SED-EXPRESSION @@ WHAT",
+# e.g. for the runner:
+#   src/runner.c @@ runner @@ s/#define MAX_SENDS\t3/#define MAX_SENDS\t100/ @@ MAX_SENDS 3 -> 100
+# SUITE is a suite name of tests/unit (empty = all suites).  Keep each
+# expression specific enough to change exactly the line meant.
+#
+# Usage: tests/mutants.sh [-k] [-j N]   (from the source or build tree;
+# srcdir/builddir in the environment override; -k keeps the scratch dir)
+# Needs: a configured tree (config.h), cc, pkg-config, the libraries.
+set -u
+
+MUTANTS='
+src/ens.c @@ ens @@ s/strcmp(code, "SignatureNonceUsed") != 0)/1)/ @@ SignatureNonceUsed on a reboot treated as final
+src/ens.c @@ ens @@ s/if (api \&\& code != NULL \&\& status >= 400 \&\& status < 500 \&\&/if (status >= 400 \&\&/ @@ a 5xx HTML page taken as final
+src/ens.c @@ ens @@ s/status >= 400 \&\& status < 500 \&\&/status >= 400 \&\& status < 600 \&\&/ @@ an API 5xx taken as final
+src/ens.c @@ ens @@ s/(strncmp(code, "Throttling", 10) == 0 ||/(0 ||/ @@ Throttling not retried
+src/ens.c @@ ens @@ s/(status == 503 \&\& strcmp(code, "ServiceUnavailable") == 0)))/(strcmp(code, "ServiceUnavailable") == 0)))/ @@ ServiceUnavailable retried whatever its status
+src/ens.c @@ ens @@ s/if (strncmp(p, secrets\[i\], len\[i\]) == 0)/if (0)/ @@ redaction disabled
+src/ens.c @@ ens @@ s/res->message = ens_member(it, "Message", cr);/res->message = ens_member(it, "Message", NULL);/ @@ STS token echoed in Results[].Message not masked
+src/ens.c @@ ens @@ s/msg = ens_member(root, "Message", c->cfg.creds);/msg = ens_member(root, "Message", NULL);/ @@ secret echoed in an error Message not masked
+src/ens.c @@ ens @@ s/else if (cp >= 0x20 \&\& cp != 0x7f \&\&/else if (cp != 0x7f \&\&/ @@ C0 control characters kept
+src/ens.c @@ ens @@ s/if (cp == 0x1b || cp == 0x9b/if (cp == 0x9b/ @@ escape sequences kept
+src/ens.c @@ ens @@ /^ens_judge_item/,/^}/s/^\t    !json_is_integer(v))/\t    0)/;/^ens_judge_item/,/^}/s/if (n == 200) {/if (n == 200 || !json_is_integer(v)) {/ @@ an unreadable Code taken as 200
+src/ens.c @@ ens @@ /^ens_judge_item/,/^}/s/^\t\treturn (ENS_ITEM_UNKNOWN);/\t\treturn (ENS_ITEM_REFUSED);/ @@ an unreadable Code taken as a refusal
+src/ens.c @@ ens @@ /^ens_judge_item/,/^}/s/^\treturn (ENS_ITEM_UNKNOWN);/\treturn (ENS_ITEM_REFUSED);/ @@ a per-target 5xx taken as a refusal
+src/ens.c @@ ens @@ /"ResourceId"), item->resource) ||$/d @@ a mismatched ResourceId accepted
+src/ens.c @@ ens @@ s/if (named\[k\]++ > 0) {/if (named[k]++ > 99) {/ @@ an item named twice taken at its first entry
+src/ens.c @@ ens @@ s/v == ENS_V_RETRY \&\& j->reply->attempts <= c->cfg.retries/v == ENS_V_RETRY \&\& j->reply->attempts <= 1 + c->cfg.retries/ @@ one retry more than api.retries
+src/ens.c @@ ens @@ s/return (rate > 1 ? rate \/ 2 : 1);/return (rate);/ @@ throttling does not lower the rate
+src/ens.c @@ ens @@ s/if (timefmt_mono() - rd->begun > c->cfg.read_deadline_ms ||/if (0 \&\&/ @@ no paging deadline
+src/ens.c @@ ens @@ /if (ens_parse_time(s, \&ms) == 0)$/{n;s/return (ms);/;/;} @@ NotBefore as a string read as none
+src/http.c @@ http @@ s/return (sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN);/return (HTTP_NOT_SENT);/ @@ a connect error after bytes were sent classified as not sent
+src/http.c @@ http @@ /^\tcase CURLE_SEND_ERROR:$/d @@ a send error with no byte counted classified as not sent
+src/http.c @@ http @@ s/^\tif (too_big)$/\tif (0)/ @@ a cut-off answer classified as not sent
+'
+
+keep=0
+jobs=2
+while getopts kj: opt; do
+	case $opt in
+	k) keep=1 ;;
+	j) jobs=$OPTARG ;;
+	*) echo "usage: $0 [-k] [-j N]" >&2; exit 2 ;;
+	esac
+done
+
+srcdir=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${builddir:-$(pwd)}
+test -f "$builddir/config.h" || builddir=$srcdir
+if ! test -f "$builddir/config.h"; then
+	echo "mutants.sh: no config.h: configure the tree first" >&2
+	exit 2
+fi
+CC=${CC:-cc}
+pkgs="yaml-0.1 libxml-2.0 jansson libcrypto libcurl check"
+cflags="-std=c11 -O0 -w -DENSBATCH_TESTING -DTEST_SRCDIR=\"$srcdir\"
+    -I$srcdir/include -I$builddir -I$srcdir/tests/unit
+    $(pkg-config --cflags $pkgs)" || exit 2
+libs="$(pkg-config --libs $pkgs) -lpthread" || exit 2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensbatch-mutants.XXXXXX") || exit 2
+if test $keep = 0; then
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'rm -rf "$tmp"; exit 130' INT TERM
+fi
+mkdir -p "$tmp/obj" "$tmp/src" "$tmp/tests/unit"
+
+# The sources of the unit test binary: the library and tests/unit.
+sources=$(cd "$srcdir" && ls src/*.c tests/unit/*.c | grep -v '^src/ensbatch\.c$')
+for f in $sources; do
+	cp "$srcdir/$f" "$tmp/$f" || exit 2
+done
+
+# Object name of a source file.
+obj() {
+	echo "$tmp/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"
+}
+
+compile() {
+	# shellcheck disable=SC2086
+	$CC $cflags -c -o "$(obj "$1")" "$tmp/$1"
+}
+
+link() {
+	# shellcheck disable=SC2086
+	$CC -o "$tmp/check" "$tmp"/obj/*.o $libs
+}
+
+run_suite() {
+	CK_RUN_SUITE=$1 CK_VERBOSITY=silent timeout 300 "$tmp/check" \
+	    >"$tmp/run.log" 2>&1
+}
+
+echo "mutants.sh: building the unit tests in $tmp"
+export CC tmp cflags
+for f in $sources; do echo "$f"; done | xargs -P "$jobs" -I{} sh -c '
+	o="$tmp/obj/$(echo "{}" | tr / _ | sed "s/\.c\$/.o/")"
+	$CC $cflags -c -o "$o" "$tmp/{}"' || { echo "mutants.sh: build failed" >&2; exit 2; }
+link || { echo "mutants.sh: link failed" >&2; exit 2; }
+
+killed=0
+survived=0
+broken=0
+n=0
+printf '%s\n' "$MUTANTS" | while IFS= read -r line; do
+	case $line in ''|'#'*) continue ;; esac
+	echo "$line"
+done >"$tmp/list"
+
+# The unmutated suites must pass, or every mutant would look killed.
+for suite in $(awk -F' @@ ' '{ print $2 }' "$tmp/list" | sort -u); do
+	if ! run_suite "$suite"; then
+		echo "mutants.sh: suite $suite fails without mutation" >&2
+		tail -n 20 "$tmp/run.log" >&2
+		exit 2
+	fi
+done
+
+while IFS= read -r line; do
+	file=$(printf '%s' "$line" | awk -F' @@ ' '{ print $1 }')
+	suite=$(printf '%s' "$line" | awk -F' @@ ' '{ print $2 }')
+	expr=$(printf '%s' "$line" | awk -F' @@ ' '{ print $3 }')
+	what=$(printf '%s' "$line" | awk -F' @@ ' '{ print $4 }')
+	n=$((n + 1))
+	if ! sed -e "$expr" "$srcdir/$file" >"$tmp/$file" ||
+	    cmp -s "$srcdir/$file" "$tmp/$file"; then
+		echo "mutant $n: $what ($file): DOES NOT APPLY"
+		broken=$((broken + 1))
+		cp "$srcdir/$file" "$tmp/$file"
+		continue
+	fi
+	if ! compile "$file" 2>"$tmp/cc.log" || ! link 2>>"$tmp/cc.log"; then
+		# A mutant that does not build is no test of the tests.
+		echo "mutant $n: $what ($file): DOES NOT BUILD"
+		sed -n 1,5p "$tmp/cc.log"
+		broken=$((broken + 1))
+	elif run_suite "$suite"; then
+		echo "mutant $n: $what ($file): SURVIVED"
+		survived=$((survived + 1))
+	else
+		echo "mutant $n: $what ($file): killed"
+		killed=$((killed + 1))
+	fi
+	cp "$srcdir/$file" "$tmp/$file"
+	compile "$file" || exit 2
+done <"$tmp/list"
+link || exit 2
+
+echo "mutants.sh: $n mutants, $killed killed, $survived survived," \
+    "$broken broken"
+test $survived -eq 0 && test $broken -eq 0
