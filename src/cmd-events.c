@@ -455,7 +455,7 @@ cmd_events_exec(struct cmd_args *a)
 		goto out;
 	}
 	if (ens_describe_events(ens, (const char *const *)res.v, res.n,
-	    "Instance:" ENS_REBOOT_TYPE, &ev, &nev, &reply) != 0) {
+	    ENS_REBOOT_EVENT, &ev, &nev, &reply) != 0) {
 		rc = msg_api_failure(&reply, "DescribeHistoryEvents failed");
 		goto out;
 	}

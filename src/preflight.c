@@ -14,7 +14,7 @@
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-#define REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
+#define REBOOT_TYPES	ENS_REBOOT_EVENT
 #define OTHER_TYPES	"Instance:SystemFailure.Reboot," \
 			"Instance:SystemMaintenance.Redeploy," \
 			"Instance:SystemFailure.Redeploy," \

@@ -35,7 +35,7 @@
 #define RUNNER_RECONCILE_WINDOW	60000	/* ms: default --reconcile-window */
 #define RUNNER_TICK		1000	/* ms: countdown refresh */
 #define RUNNER_MAX_CHECKS	8	/* health checks running at once */
-#define RUNNER_REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
+#define RUNNER_REBOOT_TYPES	ENS_REBOOT_EVENT
 
 enum run_phase {
 	RUN_IDLE,		/* not requested (yet) */
@@ -1467,7 +1467,7 @@ runner_time_line(struct buf *out, const char *what, int64_t ms)
 	if (ms == 0 || ms == PLAN_NO_TIME)
 		return;
 	timefmt_utc(ms, t, sizeof(t));
-	buf_addf(out, "%s %sZ\n", what, t);
+	buf_addf(out, "%s %s\n", what, t);
 }
 
 /* The testcase's system-out: batch, times, ids, statuses, notes. */
@@ -1592,7 +1592,7 @@ runner_leftovers(struct run *r, int64_t *first, int64_t *last)
 				continue;
 			}
 			timefmt_utc(rt->plan_time, t, sizeof(t));
-			why = xasprintf("scheduled for %sZ: not executed yet",
+			why = xasprintf("scheduled for %s: not executed yet",
 			    t);
 			runner_decide(r, rt, REPORT_SKIPPED, NULL, why);
 			rt->fine = 1;
@@ -1730,7 +1730,7 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	if (nsched > 0) {
 		timefmt_utc(first, t1, sizeof(t1));
 		timefmt_utc(last, t2, sizeof(t2));
-		msg_info("%zu scheduled (first %sZ, last %sZ): follow "
+		msg_info("%zu scheduled (first %s, last %s): follow "
 		    "with ensbatch status", nsched, t1, t2);
 	}
 	*out = report_new(p->manifest->name.text);
@@ -1794,8 +1794,8 @@ runner_status_leftovers(struct run *r)
 			pending = 1;
 			timefmt_utc(rt->requested_at, t, sizeof(t));
 			why = rt->requested_at > timefmt_now() ?
-			    xasprintf("scheduled for %sZ: not executed yet", t) :
-			    xasprintf("requested at %sZ: not settled yet "
+			    xasprintf("scheduled for %s: not executed yet", t) :
+			    xasprintf("requested at %s: not settled yet "
 			    "(event %s, instance %s)", t, rt->event_status !=
 			    NULL ? rt->event_status : "unknown",
 			    rt->instance_status != NULL ? rt->instance_status :

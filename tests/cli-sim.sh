@@ -183,7 +183,7 @@ check "no answer yet: no reboot requested" \
 pty yes "$ENSBATCH" apply --report "$tmp/yes.xml" "$tmp/m.yaml"
 check "answer yes: exit 0" "$status" 0
 cp "$tmp/tty" "$tmp/tty-yes"
-contains "answer yes: the summary" "$tmp/tty" "6 passed, 0 failed"
+contains "answer yes: the summary" "$tmp/tty" "1 passed, 0 failed, 0 errors, 5 skipped"
 check "answer yes: reboots requested" \
     "$(test "$(calls "$tmp/sim.jsonl" BatchEventRebootInstance)" -ge 1;
     echo $?)" 0

@@ -16,6 +16,8 @@
 #define ENS_API_VERSION		"2017-11-10"
 #define ENS_DEFAULT_ENDPOINT	"ens.aliyuncs.com"
 #define ENS_REBOOT_TYPE		"SystemMaintenance.Reboot"
+/* The EventTypes value that asks for it (DescribeHistoryEvents). */
+#define ENS_REBOOT_EVENT	"Instance:" ENS_REBOOT_TYPE
 #define ENS_MAX_RESOURCES	50	/* ResourceIds per describe call */
 #define ENS_MAX_INSTANCES	100	/* InstanceIds per DescribeInstances */
 
