@@ -545,6 +545,22 @@ report_validation(struct report *r, const struct plan *p,
 	free(msg);
 }
 
+/*
+ * A target's testcase name, "RESOURCE EVENT".  An invalid target may
+ * come from any text (a targets_file that is a credentials file):
+ * secrets are masked as in diagnostics.  Caller frees.
+ */
+static char *
+plan_case_name(const struct target *tg)
+{
+	char	*raw, *name;
+
+	raw = xasprintf("%s %s", tg->resource, tg->event);
+	name = diags_redact(raw, strlen(raw));
+	free(raw);
+	return (name);
+}
+
 struct report *
 plan_report(const struct plan *p, const struct diags *d,
     const char *endpoint)
@@ -572,7 +588,7 @@ plan_report(const struct plan *p, const struct diags *d,
 		for (j = 0; j < g->ntargets; j++) {
 			const struct target	*tg = &g->targets[j];
 
-			name = xasprintf("%s %s", tg->resource, tg->event);
+			name = plan_case_name(tg);
 			if (tg->diag != 0 || g->diag != 0) {
 				uint32_t id = tg->diag != 0 ? tg->diag : g->diag;
 
@@ -607,8 +623,7 @@ plan_report(const struct plan *p, const struct diags *d,
 			for (j = b->first; j < b->first + b->count; j++) {
 				const struct target *tg = &g->targets[j];
 
-				name = xasprintf("%s %s", tg->resource,
-				    tg->event);
+				name = plan_case_name(tg);
 				report_case_add(rs, cls, name, 0,
 				    REPORT_SKIPPED, NULL, skip, out);
 				free(name);
