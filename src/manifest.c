@@ -1,8 +1,9 @@
 /*
  * Manifest loader: libyaml events -> a small node tree that keeps every
  * position -> the model of manifest.h.  The loader owns the structural
- * rules (yaml-syntax, yaml-limits, duplicate-key, unknown-key, type,
- * required, version, targets-file); values are interpreted by rules.c.
+ * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
+ * type, required, version, targets-file); values are interpreted by
+ * rules.c.
  */
 #include "config.h"
 
@@ -387,6 +388,31 @@ scalar_is_null(const yaml_event_t *ev)
 }
 
 /*
+ * YAML tags (!!binary, !!python/object, !local) are not part of the
+ * format: a loader that ignored them would read the text under them as
+ * something it is not.  Report each at its node, written as in the file
+ * ("tag:yaml.org,2002:" is "!!").
+ */
+static void
+check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
+{
+	static const char	 core[] = "tag:yaml.org,2002:";
+	const char		*t = (const char *)tag;
+	char			*shown;
+
+	if (t == NULL)
+		return;
+	if (strncmp(t, core, sizeof(core) - 1) == 0)
+		shown = xasprintf("!!%s", t + sizeof(core) - 1);
+	else
+		shown = xstrdup(t);
+	diags_add(l->diags, DIAG_ERROR, mark_pos(l, mark), "yaml-tag",
+	    "YAML tag \"%s\" is not allowed: a manifest has plain values "
+	    "only", shown);
+	free(shown);
+}
+
+/*
  * Parse the whole stream into a tree.  Returns the document's root, or
  * NULL after reporting yaml-syntax or yaml-limits.  An empty stream
  * gives a YN_NULL root.
@@ -469,6 +495,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			}
 			break;
 		case YAML_SCALAR_EVENT:
+			check_tag(l, ev.data.scalar.tag, &ev.start_mark);
 			node = node_new(l, scalar_is_null(&ev) ? YN_NULL :
 			    YN_SCALAR, &ev.start_mark);
 			node->value = xstrndup(
@@ -499,6 +526,9 @@ parse_tree(struct loader *l, const char *text, size_t len)
 				done = 1;
 				break;
 			}
+			check_tag(l, ev.type == YAML_MAPPING_START_EVENT ?
+			    ev.data.mapping_start.tag :
+			    ev.data.sequence_start.tag, &ev.start_mark);
 			node = node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
 			    YN_MAP : YN_SEQ, &ev.start_mark);
 			if (ev.type == YAML_MAPPING_START_EVENT &&

@@ -359,5 +359,40 @@ check "sparse 65 MiB manifest (refused before reading)" yaml-limits \
     "$tmp/sparse.yaml"
 rm -f "$tmp/sparse.yaml"
 
+# 19. Huge staggers: no int64 overflow in plan (the sanitizer build
+# aborts on one), an over-long stagger is a range error, and 1,000
+# batches 30 days apart still plan.
+# staggered NAME STAGGER: 50,000 targets in 50-target batches.
+staggered()
+{
+	{
+		printf '%s\n' 'ensbatch: 1' "name: $1" 'policies:' '  p:' \
+		    '    ops: scheduled' '    batch_size: 50' \
+		    '    start: 2026-12-01T00:00:00Z' "    stagger: $2" \
+		    'groups:' '  - name: g' '    policy: p' '    targets:'
+		awk 'BEGIN { for (i = 0; i < 50000; i++) {
+			printf "      - event: e-%032x\n", i
+			printf "        resource: i-%08d\n", i } }'
+	} >"$tmp/$1.yaml"
+}
+staggered stagger-overflow 2562047788015h
+timeout 20 "$ENSBATCH" plan --now "$NOW" "$tmp/stagger-overflow.yaml" \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why=$(status_reason "$rc" 2)
+if [ -z "$why" ] && ! grep -q ' \[range\]$' "$tmp/err"; then
+	why="no range error"
+fi
+result "plan: stagger 2562047788015h" "$why"
+staggered stagger-max 720h
+timeout 20 "$ENSBATCH" plan --now "$NOW" --format json \
+    "$tmp/stagger-max.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why=$(status_reason "$rc" 0)
+if [ -z "$why" ] && ! grep -q '"plan_time_utc": "2108-' "$tmp/out"; then
+	why="the last PlanTime is not in 2108"
+fi
+result "plan: 1,000 batches 720h apart" "$why"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -781,6 +781,38 @@ START_TEST(test_outcome_keys)
 }
 END_TEST
 
+/* YAML tags on scalars, sequences and mappings: each an error there. */
+START_TEST(test_yaml_tags)
+{
+	struct manifest	*m;
+
+	m = load("ensbatch: 1\n"
+	    "name: !!binary eAo=\n"
+	    "description: !foo bar\n"
+	    "ticket: !!str CHG-1\n"
+	    "api: !!python/object:os.system {endpoint: x}\n"	/* 5 */
+	    "policies: {p: {ops: !<tag:example.com,2026:x> immediate}}\n"
+	    "groups: !!seq\n"
+	    "  - name: g\n"
+	    "    policy: p\n"
+	    "    targets: [{event: " EV("1") ", resource: " RS("1") "}]\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:2:7: error: YAML tag \"!!binary\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:3:14: error: YAML tag \"!foo\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:4:9: error: YAML tag \"!!str\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:5:6: error: YAML tag \"!!python/object:os.system\" is "
+	    "not allowed: a manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:6:21: error: YAML tag \"tag:example.com,2026:x\" is not "
+	    "allowed: a manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:7:9: error: YAML tag \"!!seq\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n");
+}
+END_TEST
+
 /* Wrong node kinds and unknown keys of the outcome keys, located. */
 START_TEST(test_outcome_keys_bad)
 {
@@ -1429,6 +1461,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_outcome_keys);
 	tcase_add_test(tc, test_outcome_keys_bad);
+	tcase_add_test(tc, test_yaml_tags);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicate_key");

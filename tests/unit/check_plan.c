@@ -161,6 +161,27 @@ build_example(void)
 	ck_assert_uint_eq(diags_count(td, DIAG_WARNING), 0);
 }
 
+/*
+ * A group of n targets in 50-target batches, stagger apart, from start
+ * (an epoch in ms); returns the rules' error count.
+ */
+static size_t
+build_staggered(size_t n, const char *stagger, int64_t start)
+{
+	struct buf	 b;
+	size_t		 errors;
+
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: 1\nname: far\npolicies:\n"
+	    "  p: {ops: scheduled, batch_size: 50, stagger: %s, "
+	    "start: %lld}\ngroups:\n  - name: g\n    policy: p\n",
+	    stagger, (long long)start);
+	add_targets(&b, 1, n);
+	errors = build(b.data, NOW);
+	buf_free(&b);
+	return (errors);
+}
+
 /* Everything plan_print writes; caller frees. */
 static char *
 print_plan(enum plan_format format)
@@ -839,6 +860,50 @@ START_TEST(test_report_group_error)
 }
 END_TEST
 
+/*
+ * The largest stagger (30 days) over 50-target batches up to the last
+ * representable PlanTime: every PlanTime exact, no overflow (the
+ * sanitizer build checks that); one batch more is a range error.
+ */
+START_TEST(test_huge_stagger)
+{
+	const int64_t	 day = 24 * 60 * MIN, stagger = 30 * day;
+	const int64_t	 start = INT64_C(253402300799999) - 99 * stagger;
+	const struct plan_group *pg;
+	size_t		 k;
+
+	ck_assert_uint_eq(build_staggered(100 * 50, "720h", start), 0);
+	pg = &tp->groups[0];
+	ck_assert_uint_eq(pg->nbatches, 100);
+	for (k = 0; k < pg->nbatches; k++) {
+		ck_assert_uint_eq(pg->batches[k].count, 50);
+		ck_assert_int_eq(pg->batches[k].plan_time,
+		    start + (int64_t)k * stagger);
+	}
+	ck_assert_int_eq(pg->batches[99].plan_time, INT64_C(253402300799999));
+	ck_assert_int_ge(tp->estimate, 0);
+	plan_free(tp);
+	tp = NULL;
+	manifest_free(tm);
+	tm = NULL;
+	diags_free(td);
+	td = diags_new();
+	ck_assert_uint_eq(build_staggered(100 * 50 + 1, "720h", start), 1);
+	ck_assert_str_eq(diags_rule(td, 1), "range");
+}
+END_TEST
+
+/* A stagger over 30 days never reaches the planner as a value. */
+START_TEST(test_stagger_over_bound)
+{
+	ck_assert_uint_eq(build_staggered(100, "2562047788015h",
+	    T_DEC1_SH), 1);
+	ck_assert_str_eq(diags_rule(td, 1), "range");
+	ck_assert_int_eq(tm->policies[0].ok, 0);
+	ck_assert_uint_eq(tp->groups[0].nbatches, 0);
+}
+END_TEST
+
 Suite *
 plan_suite(void)
 {
@@ -853,6 +918,14 @@ plan_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cut, 0, NITEMS(cut_cases));
 	tcase_add_test(tc, test_example_structure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bounds");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_huge_stagger);
+	tcase_add_test(tc, test_stagger_over_bound);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("totals");
