@@ -880,6 +880,19 @@ csv_field(char *s, char *end, uint32_t *skipped)
 	return (s);
 }
 
+/* Columns count characters, as libyaml's do: p..end in characters. */
+static uint32_t
+csv_columns(const char *p, const char *end)
+{
+	uint32_t	n = 0;
+
+	for (; p < end; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
 /* A line of only blanks, or whose first non-blank is '#'. */
 static int
 blank_or_comment(const char *p, const char *end)
@@ -967,7 +980,7 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		t->event_pos = pos;
 		t->event_pos.col = 1 + skip_ev;
 		t->resource_pos = pos;
-		t->resource_pos.col = (uint32_t)(comma - line) + 2 + skip_rs;
+		t->resource_pos.col = csv_columns(line, comma) + 2 + skip_rs;
 	next:
 		if (nl == NULL)
 			break;

@@ -559,6 +559,22 @@ START_TEST(test_csv_place)
 }
 END_TEST
 
+/* CSV columns count characters, like the caret and libyaml's marks. */
+START_TEST(test_csv_columns_characters)
+{
+	struct manifest	*m;
+
+	put("w.csv", "event,resource\n\xc3\xa9\xe4\xb8\xad, \"x\"\n");
+	m = load(csv_yaml);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags("");
+	ck_assert_uint_eq(m->groups[0].ntargets, 2);
+	ck_assert_str_eq(m->groups[0].targets[1].resource, "x");
+	ck_assert_pos(m->groups[0].targets[1].event_pos, 2, 1);
+	ck_assert_pos(m->groups[0].targets[1].resource_pos, 2, 6);
+}
+END_TEST
+
 /* A line with control characters is no CSV text: an error, never read. */
 START_TEST(test_csv_control_characters)
 {
@@ -1446,6 +1462,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_csv_relative_subdir);
 	tcase_add_loop_test(tc, test_csv_place, 0, NITEMS(places));
 	tcase_add_test(tc, test_csv_control_characters);
+	tcase_add_test(tc, test_csv_columns_characters);
 	tcase_add_test(tc, test_csv_not_targets);
 	tcase_add_test(tc, test_csv_malformed_lines);
 	tcase_add_test(tc, test_csv_bad_header);
