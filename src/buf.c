@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -99,6 +101,7 @@ buf_read_file(const char *path, size_t max, char **text, size_t *len,
     char **cause)
 {
 	struct buf	 b;
+	struct stat	 st;
 	char		 chunk[65536];
 	ssize_t		 r;
 	int		 fd = -1, rc = -1;
@@ -106,8 +109,23 @@ buf_read_file(const char *path, size_t max, char **text, size_t *len,
 	*cause = NULL;
 	*text = NULL;
 	buf_init(&b);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		*cause = xasprintf("cannot open %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("cannot read %s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		*cause = xasprintf("%s is larger than %zu MiB", path,
+		    max >> 20);
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		*cause = xasprintf("cannot read %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}

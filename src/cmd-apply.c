@@ -24,6 +24,7 @@
 #include "ensbatch/report.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/runner.h"
+#include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
 static int	cmd_apply_exec(int, char **);
@@ -32,6 +33,7 @@ const struct cmd_entry cmd_apply_entry = {
 	"apply",
 	"[--plan PLAN.json] [--yes] [--report FILE.xml] [--journal FILE]\n"
 	"                      [--resume] [--parallel N] [--no-preflight]\n"
+	"                      [--wait] [--reconcile-window DUR]\n"
 	"                      [--endpoint URL] [--profile NAME] "
 	"[--signature v3|v1]\n"
 	"                      [--cacert FILE] [--timeout DUR] "
@@ -51,6 +53,8 @@ static const struct option apply_long[] = {
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "reconcile-window", required_argument, NULL, OPT_RECONCILE_WINDOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -144,8 +148,9 @@ cmd_apply_exec(int argc, char **argv)
 	char			*jpath = NULL;
 	struct journal		*journal = NULL;
 	char			*cause = NULL, *end;
-	int64_t			 now;
+	int64_t			 now, reconcile_ms = 0;
 	long			 parallel = 4;
+	int			 wait = 0;
 	int			 ch, r, yes = 0, preflight = 1, resume = 0;
 	int			 rc = EXIT_USAGE;
 
@@ -187,6 +192,18 @@ cmd_apply_exec(int argc, char **argv)
 			break;
 		case OPT_PLAN:
 			plan_path = optarg;
+			break;
+		case OPT_WAIT:
+			wait = 1;
+			break;
+		case OPT_RECONCILE_WINDOW:
+			if (timefmt_duration(optarg, &reconcile_ms,
+			    &cause) != 0 || reconcile_ms <= 0) {
+				fprintf(stderr, "ensbatch apply: "
+				    "--reconcile-window: %s\n", cause != NULL ?
+				    cause : "must be more than zero");
+				goto out;
+			}
 			break;
 		default:
 			options_usage(&cmd_apply_entry, stderr);
@@ -294,6 +311,7 @@ cmd_apply_exec(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	memset(&ro, 0, sizeof(ro));
 	ro.parallel = (size_t)parallel;
 	ro.journal = journal;
@@ -302,6 +320,8 @@ cmd_apply_exec(int argc, char **argv)
 	ro.live = isatty(STDERR_FILENO);
 	ro.endpoint = ens_client_url(ens);
 	ro.stop = &apply_stop;
+	ro.wait = wait;
+	ro.reconcile_ms = reconcile_ms;
 	rc = runner_run(p, pf, ens, &ro, &rep);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {

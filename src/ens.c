@@ -27,7 +27,6 @@
 #define BACKOFF_CAP	30000
 #define RETRY_AFTER_CAP	60000
 #define MAX_PAGES	10000
-#define PAGE_SIZE	50
 
 struct ens_client {
 	struct ens_config	 cfg;
@@ -708,51 +707,70 @@ out:
 	return (rc);
 }
 
-/* One chunk of resources (or all events when nres is 0), every page. */
+/*
+ * A paged read: the action and its parameters besides PageNumber and
+ * PageSize, and how to parse a page into what was read so far.
+ */
+struct ens_pager {
+	const char		*action;
+	struct sign_param	 params[3];
+	size_t			 nparams;
+	const char		*page_size;
+	/* Append one page; *total = TotalCount; -1 with *cause. */
+	int			(*parse)(void *, const char *, size_t, int64_t *,
+				    char **);
+	void			*arg;
+	/* What was read so far: *list of *n entries, each an id first. */
+	char *const *const	*list;
+	const size_t		*n;
+	size_t			 size;
+};
+
+/* The id of entry i read so far (every entry starts with its id). */
+static const char *
+ens_pager_id(const struct ens_pager *pg, size_t i)
+{
+	return (*(char *const *)(void *)((const char *)*pg->list +
+	    i * pg->size));
+}
+
+/*
+ * Every page of a read.  A garbled page is read again (a read may be
+ * repeated); a server that ignores PageNumber (it repeats its first
+ * page) or sends an empty page ends the read.  Returns 0, or -1 with
+ * the reply describing the failure.
+ */
 static int
-describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
-    const char *types, struct ens_event **events, size_t *nevents,
+ens_read_pages(struct ens_client *c, const struct ens_pager *pg,
     struct ens_reply *r)
 {
 	struct http_response	 h;
-	struct sign_param	 p[4];
-	char			*ids = NULL, page[32], *cause = NULL;
-	size_t			 np, i, before, got = 0, first = *nevents;
+	struct sign_param	 p[5];
+	char			 page[32], *cause = NULL;
+	size_t			 np, i, before, got = 0, first;
 	int64_t			 total = 0;
 	int			 pageno, tries, rc = -1;
 
-	if (nres > 0) {
-		struct buf	b;
-
-		buf_init(&b);
-		for (i = 0; i < nres; i++)
-			buf_addf(&b, "%s%s", i == 0 ? "" : ",", res[i]);
-		ids = buf_detach(&b);
-	}
+	first = *pg->n;
 	for (pageno = 1; pageno <= MAX_PAGES; pageno++) {
-		np = 0;
-		p[np].key = "EventTypes";
-		p[np++].value = types;
-		if (ids != NULL) {
-			p[np].key = "ResourceIds";
-			p[np++].value = ids;
-		}
+		for (np = 0, i = 0; i < pg->nparams; i++)
+			p[np++] = pg->params[i];
 		snprintf(page, sizeof(page), "%d", pageno);
 		p[np].key = "PageNumber";
 		p[np++].value = page;
 		p[np].key = "PageSize";
-		p[np++].value = "50";
+		p[np++].value = pg->page_size;
 		/* A read may be repeated: also when its answer is garbled. */
 		for (tries = 0;; tries++) {
 			ens_reply_clear(r);
-			call(c, "DescribeHistoryEvents", p, np, 1, &h, r);
+			call(c, pg->action, p, np, 1, &h, r);
 			if (r->outcome != ENS_OK) {
 				http_response_clear(&h);
 				goto out;
 			}
-			before = *nevents;
-			if (ens_parse_events(h.body, h.len, events, nevents,
-			    &total, &cause) == 0)
+			before = *pg->n;
+			if (pg->parse(pg->arg, h.body, h.len, &total,
+			    &cause) == 0)
 				break;
 			http_response_clear(&h);
 			if (tries >= c->cfg.retries || stopping(c)) {
@@ -766,18 +784,70 @@ describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
 			sleep_ms(c, ens_backoff(tries + 1, -1, random64()));
 		}
 		http_response_clear(&h);
-		got += *nevents - before;
-		if (*nevents == before || (int64_t)got >= total)
+		got += *pg->n - before;
+		if (*pg->n == before || (int64_t)got >= total)
 			break;
 		/* A server that ignores PageNumber repeats its first page. */
-		if (before > first && *nevents - before == before - first &&
-		    strcmp((*events)[before].event, (*events)[first].event) ==
-		    0)
+		if (before > first && *pg->n - before ==
+		    before - first && strcmp(ens_pager_id(pg, before),
+		    ens_pager_id(pg, first)) == 0)
 			break;
 		first = before;
 	}
 	rc = 0;
 out:
+	return (rc);
+}
+
+/* What a read of events appends to. */
+struct ens_events_out {
+	struct ens_event	**events;
+	size_t			 *n;
+};
+
+static int
+ens_events_parse(void *arg, const char *body, size_t len, int64_t *total,
+    char **cause)
+{
+	struct ens_events_out	*o = arg;
+
+	return (ens_parse_events(body, len, o->events, o->n, total, cause));
+}
+
+/* One chunk of resources (or all events when nres is 0), every page. */
+static int
+describe_chunk(struct ens_client *c, const char *const *res, size_t nres,
+    const char *types, struct ens_event **events, size_t *nevents,
+    struct ens_reply *r)
+{
+	struct ens_pager	 pg;
+	struct ens_events_out	 o;
+	struct buf		 b;
+	char			*ids = NULL;
+	size_t			 i;
+	int			 rc;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.action = "DescribeHistoryEvents";
+	pg.params[pg.nparams].key = "EventTypes";
+	pg.params[pg.nparams++].value = types;
+	if (nres > 0) {
+		buf_init(&b);
+		for (i = 0; i < nres; i++)
+			buf_addf(&b, "%s%s", i == 0 ? "" : ",", res[i]);
+		ids = buf_detach(&b);
+		pg.params[pg.nparams].key = "ResourceIds";
+		pg.params[pg.nparams++].value = ids;
+	}
+	pg.page_size = "50";
+	pg.parse = ens_events_parse;
+	o.events = events;
+	o.n = nevents;
+	pg.arg = &o;
+	pg.list = (char *const *const *)(void *)events;
+	pg.n = nevents;
+	pg.size = sizeof(**events);
+	rc = ens_read_pages(c, &pg, r);
 	free(ids);
 	return (rc);
 }
@@ -807,4 +877,157 @@ ens_describe_events(struct ens_client *c, const char *const *res,
 		i += chunk;
 	} while (i < nres);
 	return (0);
+}
+
+void
+ens_instances_free(struct ens_instance *in, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(in[i].instance);
+		free(in[i].status);
+		free(in[i].name);
+		free(in[i].region);
+	}
+	free(in);
+}
+
+/* A string member, or NULL when absent or not a string. */
+static char *
+ens_member_opt(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+int
+ens_parse_instances(const char *body, size_t len,
+    struct ens_instance **instances, size_t *ninstances, int64_t *total,
+    char **cause)
+{
+	json_t			*root, *code, *arr, *it, *tc;
+	json_error_t		 err;
+	struct ens_instance	*in;
+	size_t			 i;
+	int			 rc = -1;
+
+	*cause = NULL;
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL || !json_is_object(root)) {
+		*cause = xstrdup("the answer is not a JSON object");
+		goto out;
+	}
+	code = json_object_get(root, "Code");
+	if (!json_is_integer(code) || json_integer_value(code) != 0) {
+		*cause = xstrdup("the answer's Code is not 0");
+		goto out;
+	}
+	arr = json_object_get(json_object_get(root, "Instances"), "Instance");
+	tc = json_object_get(root, "TotalCount");
+	if (!json_is_array(arr) || !json_is_integer(tc) ||
+	    json_integer_value(tc) < 0) {
+		*cause = xstrdup("the answer lacks Instances.Instance or "
+		    "TotalCount");
+		goto out;
+	}
+	/* All or nothing: a page is read again when any entry is bad. */
+	json_array_foreach(arr, i, it) {
+		if (!json_is_string(json_object_get(it, "InstanceId")) ||
+		    !json_is_string(json_object_get(it, "Status"))) {
+			*cause = xasprintf("instance %zu of the answer lacks "
+			    "InstanceId or Status", i + 1);
+			goto out;
+		}
+	}
+	*total = json_integer_value(tc);
+	*instances = xreallocarray(*instances, *ninstances +
+	    json_array_size(arr) + 1, sizeof(**instances));
+	json_array_foreach(arr, i, it) {
+		in = &(*instances)[(*ninstances)++];
+		in->instance = ens_member_opt(it, "InstanceId");
+		in->status = ens_member_opt(it, "Status");
+		in->name = ens_member_opt(it, "InstanceName");
+		in->region = ens_member_opt(it, "EnsRegionId");
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return (rc);
+}
+
+/* What a read of instances appends to. */
+struct ens_instances_out {
+	struct ens_instance	**instances;
+	size_t			 *n;
+};
+
+static int
+ens_instances_parse(void *arg, const char *body, size_t len,
+    int64_t *total, char **cause)
+{
+	struct ens_instances_out	*o = arg;
+
+	return (ens_parse_instances(body, len, o->instances, o->n, total,
+	    cause));
+}
+
+/* InstanceIds: ONE parameter holding a compact JSON array of strings. */
+static char *
+ens_instance_ids(const char *const *ids, size_t n)
+{
+	json_t	*arr;
+	char	*s;
+	size_t	 i;
+
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(ids[i]));
+	if ((s = json_dumps(arr, JSON_COMPACT)) == NULL)
+		fatal("cannot serialise InstanceIds");
+	json_decref(arr);
+	return (s);
+}
+
+int
+ens_describe_instances(struct ens_client *c, const char *const *ids,
+    size_t n, struct ens_instance **instances, size_t *ninstances,
+    struct ens_reply *r)
+{
+	struct ens_pager		 pg;
+	struct ens_instances_out	 o;
+	char				*arr;
+	size_t				 i, chunk;
+	int				 rc = 0;
+
+	ens_reply_clear(r);
+	*instances = NULL;
+	*ninstances = 0;
+	o.instances = instances;
+	o.n = ninstances;
+	/* An empty InstanceIds matches nothing: there is nothing to ask. */
+	for (i = 0; i < n && rc == 0; i += chunk) {
+		chunk = n - i < ENS_MAX_INSTANCES ? n - i : ENS_MAX_INSTANCES;
+		arr = ens_instance_ids(ids + i, chunk);
+		memset(&pg, 0, sizeof(pg));
+		pg.action = "DescribeInstances";
+		pg.params[0].key = "InstanceIds";
+		pg.params[0].value = arr;
+		pg.nparams = 1;
+		pg.page_size = "100";
+		pg.parse = ens_instances_parse;
+		pg.arg = &o;
+		pg.list = (char *const *const *)(void *)instances;
+		pg.n = ninstances;
+		pg.size = sizeof(**instances);
+		rc = ens_read_pages(c, &pg, r);
+		free(arr);
+	}
+	if (rc != 0) {
+		ens_instances_free(*instances, *ninstances);
+		*instances = NULL;
+		*ninstances = 0;
+	}
+	return (rc);
 }

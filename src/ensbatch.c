@@ -14,6 +14,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_validate_entry,
 	&cmd_plan_entry,
 	&cmd_apply_entry,
+	&cmd_status_entry,
 	&cmd_events_entry,
 	&cmd_version_entry,
 	NULL

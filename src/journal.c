@@ -22,7 +22,9 @@
 
 #include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/journal.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -46,6 +48,17 @@ struct journal {
 		size_t		 n;
 	}			*pending;
 	size_t			 npending;
+	/* Settled batches and finished groups, from batch/group records. */
+	struct journal_mark {
+		char		*group;
+		size_t		 batch;		/* 0-based; SIZE_MAX: group */
+		int64_t		 time;
+	}			*marks;
+	size_t			 nmarks;
+};
+
+static const char *const settle_names[] = {
+	"none", "passed", "failed", "error"
 };
 
 static const char *const state_names[] = {
@@ -163,6 +176,13 @@ journal_sha256(const struct journal *j)
 }
 
 static void
+set_request_id(struct journal_event *e, const char *id)
+{
+	free(e->request_id);
+	e->request_id = id != NULL ? xstrdup(id) : NULL;
+}
+
+static void
 set_detail(struct journal_event *e, const char *code, const char *msg)
 {
 	free(e->detail);
@@ -178,7 +198,8 @@ set_detail(struct journal_event *e, const char *code, const char *msg)
 
 static void
 apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
-    const char *const *before, size_t n)
+    const char *const *before, size_t n, const char *group, size_t batch,
+    int64_t time)
 {
 	struct pending		*p;
 	struct journal_event	*e;
@@ -199,6 +220,13 @@ apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
 		free(e->before);
 		e->before = before != NULL && before[i] != NULL ?
 		    xstrdup(before[i]) : NULL;
+		e->requested_at = time;
+		free(e->group);
+		e->group = xstrdup(group != NULL ? group : "");
+		e->batch = batch;
+		free(e->request_id);
+		e->request_id = NULL;
+		e->settle = JOURNAL_SETTLE_NONE;
 		p->idx[i] = (size_t)(e - j->events);
 	}
 	if (seq >= j->next_seq)
@@ -221,12 +249,68 @@ take_pending(struct journal *j, uint64_t seq, struct pending *out)
 	return (-1);
 }
 
-static void
-apply_state(struct journal_event *e, enum journal_state s)
+/*
+ * A result's not_sent means the request never reached the API, so it
+ * does not count; a reconcile's not_sent means it reached the API and
+ * did nothing, which still counts towards JOURNAL_MAX_SENDS.
+ */
+TESTABLE void
+journal_apply_state(struct journal_event *e, enum journal_state s,
+    int from_result)
 {
-	if (s == JOURNAL_NOT_SENT && e->sends > 0)
-		e->sends--;	/* it never reached the API */
+	if (from_result && s == JOURNAL_NOT_SENT && e->sends > 0)
+		e->sends--;
 	e->state = s;
+}
+
+static int
+settle_parse(const char *s, enum journal_settle *out)
+{
+	size_t	i;
+
+	for (i = 1; i < sizeof(settle_names) / sizeof(settle_names[0]); i++) {
+		if (strcmp(s, settle_names[i]) == 0) {
+			*out = (enum journal_settle)i;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static void
+apply_settle(struct journal_event *e, enum journal_settle st,
+    const char *type, const char *message, int64_t executed_at,
+    int64_t time)
+{
+	e->settle = st;
+	free(e->settle_type);
+	e->settle_type = type != NULL ? xstrdup(type) : NULL;
+	free(e->settle_message);
+	e->settle_message = message != NULL ? xstrdup(message) : NULL;
+	e->executed_at = executed_at;
+	e->settled_at = time;
+}
+
+static void
+apply_mark(struct journal *j, const char *group, size_t batch,
+    int64_t time)
+{
+	struct journal_mark	*mk;
+
+	j->marks = xreallocarray(j->marks, j->nmarks + 1, sizeof(*j->marks));
+	mk = &j->marks[j->nmarks++];
+	mk->group = xstrdup(group);
+	mk->batch = batch;
+	mk->time = time;
+}
+
+/* The "time" member of a record, 0 when absent. */
+static int64_t
+record_time(json_t *o)
+{
+	json_t	*t = json_object_get(o, "time");
+
+	return (json_is_integer(t) ? (int64_t)json_integer_value(t) : 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -238,7 +322,7 @@ parse_call(struct journal *j, json_t *o, char **why)
 	json_t			*items, *it, *pt;
 	struct ens_item		*ei;
 	const char		**before;
-	json_int_t		 seq;
+	json_int_t		 seq, batch;
 	size_t			 i, n;
 	const char		*ops;
 	int			 rc = -1;
@@ -275,7 +359,10 @@ parse_call(struct journal *j, json_t *o, char **why)
 		*why = xstrdup("a negative seq");
 		goto out;
 	}
-	apply_call(j, (uint64_t)seq, ei, before, n);
+	batch = json_integer_value(json_object_get(o, "batch"));
+	apply_call(j, (uint64_t)seq, ei, before, n,
+	    json_string_value(json_object_get(o, "group")),
+	    batch > 0 ? (size_t)batch : 0, record_time(o));
 	rc = 0;
 out:
 	free(before);
@@ -327,9 +414,11 @@ parse_result(struct journal *j, json_t *o, char **why)
 			return (-1);
 		}
 		e = &j->events[p.idx[k]];
-		apply_state(e, s);
+		journal_apply_state(e, s, 1);
 		set_detail(e, json_string_value(json_object_get(it, "code")),
 		    json_string_value(json_object_get(it, "message")));
+		set_request_id(e, json_string_value(json_object_get(o,
+		    "request_id")));
 	}
 	free(p.idx);
 	return (0);
@@ -351,8 +440,51 @@ parse_reconcile(struct journal *j, json_t *o, char **why)
 		    "a state");
 		return (-1);
 	}
-	apply_state(e, s);
+	journal_apply_state(e, s, 0);
 	set_detail(e, NULL, json_string_value(json_object_get(o, "status")));
+	return (0);
+}
+
+static int
+parse_settle(struct journal *j, json_t *o, char **why)
+{
+	const char		*ev, *st;
+	enum journal_settle	 s;
+	struct journal_event	*e;
+	json_t			*x;
+
+	ev = json_string_value(json_object_get(o, "event"));
+	st = json_string_value(json_object_get(o, "outcome"));
+	if (ev == NULL || st == NULL || settle_parse(st, &s) != 0 ||
+	    (e = (struct journal_event *)(uintptr_t)journal_lookup(j, ev)) ==
+	    NULL) {
+		*why = xstrdup("a settle record needs a known event and an "
+		    "outcome");
+		return (-1);
+	}
+	x = json_object_get(o, "executed_at");
+	apply_settle(e, s, json_string_value(json_object_get(o, "reason")),
+	    json_string_value(json_object_get(o, "message")),
+	    json_is_integer(x) ? (int64_t)json_integer_value(x) : 0,
+	    record_time(o));
+	return (0);
+}
+
+/* A batch record (with batch) or a group record (without). */
+static int
+parse_mark(struct journal *j, json_t *o, int batch, char **why)
+{
+	const char	*g = json_string_value(json_object_get(o, "group"));
+	json_t		*k = json_object_get(o, "batch");
+
+	if (g == NULL || (batch && (!json_is_integer(k) ||
+	    json_integer_value(k) < 1))) {
+		*why = xstrdup(batch ? "a batch record needs a group and a "
+		    "batch number" : "a group record needs a group");
+		return (-1);
+	}
+	apply_mark(j, g, batch ? (size_t)json_integer_value(k) - 1 :
+	    SIZE_MAX, record_time(o));
 	return (0);
 }
 
@@ -392,6 +524,12 @@ parse_line(struct journal *j, const char *line, size_t len, size_t lineno,
 		rc = parse_result(j, o, why);
 	else if (strcmp(type, "reconcile") == 0)
 		rc = parse_reconcile(j, o, why);
+	else if (strcmp(type, "settle") == 0)
+		rc = parse_settle(j, o, why);
+	else if (strcmp(type, "batch") == 0)
+		rc = parse_mark(j, o, 1, why);
+	else if (strcmp(type, "group") == 0)
+		rc = parse_mark(j, o, 0, why);
 	else if (strcmp(type, "resume") == 0)
 		rc = 0;
 	else
@@ -454,6 +592,24 @@ journal_parse(const char *text, size_t len, const char *path, char **cause)
 	return (parse_text(text, len, path, &good, cause));
 }
 
+struct journal *
+journal_read(const char *path, char **cause)
+{
+	struct journal	*j;
+	char		*text, *why = NULL;
+	size_t		 len;
+
+	*cause = NULL;
+	if (buf_read_file(path, JOURNAL_MAX_SIZE, &text, &len, &why) != 0) {
+		*cause = xasprintf("cannot read the journal: %s", why);
+		free(why);
+		return (NULL);
+	}
+	j = journal_parse(text, len, path, cause);
+	free(text);
+	return (j);
+}
+
 void
 journal_free(struct journal *j)
 {
@@ -468,7 +624,14 @@ journal_free(struct journal *j)
 		free(j->events[i].resource);
 		free(j->events[i].detail);
 		free(j->events[i].before);
+		free(j->events[i].group);
+		free(j->events[i].request_id);
+		free(j->events[i].settle_type);
+		free(j->events[i].settle_message);
 	}
+	for (i = 0; i < j->nmarks; i++)
+		free(j->marks[i].group);
+	free(j->marks);
 	for (i = 0; i < j->npending; i++)
 		free(j->pending[i].idx);
 	free(j->pending);
@@ -525,6 +688,94 @@ lock(int fd, const char *path, char **cause)
 	return (-1);
 }
 
+/* The directory for run locks, created private when missing. */
+static char *
+lock_dir(char **cause)
+{
+	const char	*rt = getenv("XDG_RUNTIME_DIR");
+	char		*dir;
+	struct stat	 st;
+
+	if (rt != NULL && *rt == '/')
+		dir = xasprintf("%s/ensbatch", rt);
+	else
+		dir = xasprintf("/tmp/ensbatch-%lu", (unsigned long)getuid());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("cannot create %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return (NULL);
+	}
+	/* Never follow a directory someone else planted. */
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid()) {
+		*cause = xasprintf("%s is not a directory of this user", dir);
+		free(dir);
+		return (NULL);
+	}
+	return (dir);
+}
+
+int
+journal_lock_run(const char *name, const char *account, const char *jpath,
+    char **cause)
+{
+	char	 hex[HASH_HEX_LEN], host[256], holder[512];
+	char	*dir, *key, *path = NULL, *who = NULL;
+	int	 fd = -1;
+	ssize_t	 n;
+
+	*cause = NULL;
+	if ((dir = lock_dir(cause)) == NULL)
+		return (-1);
+	key = xasprintf("%s\n%s", name, account != NULL ? account : "");
+	hash_sha256_hex(key, strlen(key), hex);
+	path = xasprintf("%s/%.32s.lock", dir, hex);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot open the run lock %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		*cause = xasprintf("another ensbatch apply of %s with this "
+		    "account is running (%s)", name, *holder != '\0' ?
+		    holder : "holder unknown");
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	who = xasprintf("pid %ld, %s@%s, journal %s, since %lld\n",
+	    (long)getpid(), getenv("USER") != NULL ? getenv("USER") : "?",
+	    host, jpath, (long long)(timefmt_now() / 1000));
+	if (ftruncate(fd, 0) != 0 ||
+	    safefile_write_all(fd, who, strlen(who)) != 0) {
+		*cause = xasprintf("cannot write the run lock %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+out:
+	free(who);
+	free(path);
+	free(key);
+	free(dir);
+	return (fd);
+}
+
+void
+journal_unlock_run(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
 struct journal *
 journal_create(const char *path, const char *sha256, const char *name,
     char **cause)
@@ -569,6 +820,7 @@ struct journal *
 journal_resume(const char *path, const char *sha256, char **cause)
 {
 	struct journal	*j = NULL;
+	struct stat	 st;
 	char		*text = NULL;
 	size_t		 len = 0, good;
 	json_t		*o;
@@ -576,10 +828,17 @@ journal_resume(const char *path, const char *sha256, char **cause)
 
 	*cause = NULL;
 	/* Lock first, so that what is read is what no one else writes. */
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
 		*cause = errno == ENOENT ? xasprintf("there is no journal %s "
 		    "to resume", path) : xasprintf("cannot open the journal "
 		    "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("the journal %s is not a regular file",
+		    path);
+		close(fd);
 		return (NULL);
 	}
 	if (lock(fd, path, cause) != 0) {
@@ -642,49 +901,41 @@ journal_call(struct journal *j, uint64_t *seq, const char *group,
 	    "items", arr);
 	if (append(j, o, cause) != 0)
 		return (-1);
-	apply_call(j, *seq, items, before, n);
+	apply_call(j, *seq, items, before, n, group, batch + 1, timefmt_now());
 	return (0);
 }
 
-static const char *const outcome_names[] = {
-	"ok", "api_error", "not_sent", "unknown"
-};
-
 int
-journal_result(struct journal *j, uint64_t seq, const struct ens_reply *r,
-    const struct ens_item *items, size_t n, const enum journal_state *st,
-    char **cause)
+journal_result(struct journal *j, uint64_t seq,
+    const struct journal_answer *a, char **cause)
 {
 	json_t		*o, *arr, *it;
 	struct pending	 p;
 	size_t		 i;
-	const char	*code, *msg;
 
 	*cause = NULL;
 	arr = json_array();
-	for (i = 0; i < n; i++) {
-		code = r->outcome == ENS_OK && i < r->nresults &&
-		    r->results[i].found ? r->results[i].code_text : r->code;
-		msg = r->outcome == ENS_OK && i < r->nresults &&
-		    r->results[i].found ? r->results[i].message : r->message;
-		it = json_pack("{s:s, s:s}", "event", items[i].event, "state",
-		    state_name(st[i]));
-		json_object_set_new(it, "code", code != NULL ?
-		    json_string(code) : json_null());
-		json_object_set_new(it, "message", msg != NULL ?
-		    json_string(msg) : json_null());
+	for (i = 0; i < a->n; i++) {
+		it = json_pack("{s:s, s:s}", "event", a->items[i].event,
+		    "state", state_name(a->items[i].state));
+		json_object_set_new(it, "code", a->items[i].code != NULL ?
+		    json_string(a->items[i].code) : json_null());
+		json_object_set_new(it, "message", a->items[i].message !=
+		    NULL ? json_string(a->items[i].message) : json_null());
 		json_array_append_new(arr, it);
 	}
 	o = json_pack("{s:s, s:I, s:s, s:o}", "type", "result", "seq",
-	    (json_int_t)seq, "outcome", outcome_names[r->outcome], "items",
-	    arr);
-	json_object_set_new(o, "request_id", r->request_id != NULL ?
-	    json_string(r->request_id) : json_null());
+	    (json_int_t)seq, "outcome", a->outcome, "items", arr);
+	json_object_set_new(o, "request_id", a->request_id != NULL ?
+	    json_string(a->request_id) : json_null());
 	if (append(j, o, cause) != 0)
 		return (-1);
 	if (take_pending(j, seq, &p) == 0) {
-		for (i = 0; i < p.n && i < n; i++)
-			apply_state(&j->events[p.idx[i]], st[i]);
+		for (i = 0; i < p.n && i < a->n; i++) {
+			journal_apply_state(&j->events[p.idx[i]],
+			    a->items[i].state, 1);
+			set_request_id(&j->events[p.idx[i]], a->request_id);
+		}
 		free(p.idx);
 	}
 	return (0);
@@ -706,6 +957,95 @@ journal_reconcile(struct journal *j, const char *event,
 		return (-1);
 	e = (struct journal_event *)(uintptr_t)journal_lookup(j, event);
 	if (e != NULL)
-		apply_state(e, s);
+		journal_apply_state(e, s, 0);
 	return (0);
+}
+
+/* A JSON string, or null for NULL. */
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+int
+journal_settle(struct journal *j, const char *event, enum journal_settle s,
+    const char *type, const char *message, const char *event_status,
+    const char *instance_status, int64_t executed_at, char **cause)
+{
+	struct journal_event	*e;
+	json_t			*o;
+
+	*cause = NULL;
+	o = json_pack("{s:s, s:s, s:s}", "type", "settle", "event", event,
+	    "outcome", settle_names[s]);
+	json_object_set_new(o, "reason", str_or_null(type));
+	json_object_set_new(o, "message", str_or_null(message));
+	json_object_set_new(o, "event_status", str_or_null(event_status));
+	json_object_set_new(o, "instance_status",
+	    str_or_null(instance_status));
+	json_object_set_new(o, "executed_at", executed_at != 0 ?
+	    json_integer(executed_at) : json_null());
+	if (append(j, o, cause) != 0)
+		return (-1);
+	e = (struct journal_event *)(uintptr_t)journal_lookup(j, event);
+	if (e != NULL)
+		apply_settle(e, s, type, message, executed_at, timefmt_now());
+	return (0);
+}
+
+int
+journal_batch(struct journal *j, const char *group, size_t k, char **cause)
+{
+	json_t	*o;
+
+	*cause = NULL;
+	o = json_pack("{s:s, s:s, s:I}", "type", "batch", "group", group,
+	    "batch", (json_int_t)k + 1);
+	if (append(j, o, cause) != 0)
+		return (-1);
+	apply_mark(j, group, k, timefmt_now());
+	return (0);
+}
+
+int
+journal_group(struct journal *j, const char *group, char **cause)
+{
+	json_t	*o;
+
+	*cause = NULL;
+	o = json_pack("{s:s, s:s}", "type", "group", "group", group);
+	if (append(j, o, cause) != 0)
+		return (-1);
+	apply_mark(j, group, SIZE_MAX, timefmt_now());
+	return (0);
+}
+
+static const struct journal_mark *
+find_mark(const struct journal *j, const char *group, size_t k)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nmarks; i++) {
+		if (j->marks[i].batch == k &&
+		    strcmp(j->marks[i].group, group) == 0)
+			return (&j->marks[i]);
+	}
+	return (NULL);
+}
+
+int64_t
+journal_batch_done(const struct journal *j, const char *group, size_t k)
+{
+	const struct journal_mark	*mk = find_mark(j, group, k);
+
+	return (mk != NULL ? mk->time : 0);
+}
+
+int64_t
+journal_group_done(const struct journal *j, const char *group)
+{
+	const struct journal_mark	*mk = find_mark(j, group, SIZE_MAX);
+
+	return (mk != NULL ? mk->time : 0);
 }

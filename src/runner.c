@@ -1,13 +1,19 @@
 /*
- * Executing a plan.  Every target ends in exactly one state; a target
- * is passed only when the API answered 200 for it or DescribeHistory-
- * Events confirmed it; a reboot is requested again only when the events
- * prove the earlier request did not take effect.  Every call is in the
- * journal before it is made and its result right after.
+ * Executing a plan (SPEC section 5).  A target's outcome is what
+ * happened to the instance: after the API accepted a request, the
+ * target is followed until its event is Executed and its instance
+ * Running (then its health check runs), or until it fails or its
+ * settle_timeout ends.  An immediate batch settles before the next one
+ * is sent; a group `after` another starts only when that one finished
+ * and soaked.  A reboot is requested again only when the events prove
+ * the earlier request did not take effect, at most SETTLE_MAX_SENDS
+ * times per event across runs.  Every call is in the journal before it
+ * is made and its result right after; so is every settle outcome.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,26 +22,65 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/journal.h"
+#include "ensbatch/probe.h"
 #include "ensbatch/runner.h"
+#include "ensbatch/settle.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
-#define MAX_BATCH	64	/* batch_size is at most 50 */
-#define RECONCILE_POLLS	2	/* looks again before "untouched" */
-#define RECONCILE_WAIT	1500	/* ms between looks */
-#define MAX_SENDS	3	/* requests per event, proven untouched */
-#define REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
+#define RUNNER_MAX_BATCH	64	/* batch_size is at most 50 */
+#define RUNNER_POLL_MIN		2000	/* ms: first settle poll interval */
+#define RUNNER_POLL_MAX		30000	/* ms: backoff ceiling */
+#define RUNNER_RECONCILE_WINDOW	60000	/* ms: default --reconcile-window */
+#define RUNNER_TICK		1000	/* ms: countdown refresh */
+#define RUNNER_MAX_CHECKS	8	/* health checks running at once */
+#define RUNNER_REBOOT_TYPES	"Instance:" ENS_REBOOT_TYPE
+
+enum run_phase {
+	RUN_IDLE,		/* not requested (yet) */
+	RUN_SETTLING,		/* accepted: waiting for the reboot */
+	RUN_CHECKING,		/* settled: its health check runs */
+	RUN_DONE		/* decided */
+};
+
+struct run_group;
 
 /* What happened to one target. */
-struct tstate {
-	int			 decided;
-	enum report_outcome	 outcome;
-	char			*type;
-	char			*message;
-	char			*out;		/* system-out */
-	double			 time;
-	int			 fine;		/* skipped, but not a failure */
-	size_t			 group;		/* manifest group index */
+struct run_target {
+	const struct target	*tg;
+	struct run_group		*rg;
+	size_t				 batch;		/* 0-based */
+	enum run_phase			 phase;
+	enum report_outcome		 outcome;
+	char				*type;
+	char				*message;
+	int				 fine;		/* skipped, not failed */
+	int				 scheduled;	/* ops scheduled */
+	int64_t				 plan_time;
+	int64_t				 requested_at;	/* ms epoch */
+	int64_t				 deadline;	/* settle_timeout end */
+	int64_t				 executed_at;
+	int64_t				 settled_at;
+	int				 earlier;	/* an earlier run's */
+	char				*request_id;
+	int				 attempts;
+	char				*event_status;
+	char				*instance_status;
+	struct buf			 notes;		/* system-out lines */
+	struct probe			*probe;		/* RUN_CHECKING; NULL
+							   while queued */
+	char				*check_out;	/* its output */
+};
+
+struct run_group {
+	const struct plan_group	*pg;
+	struct run_target	*targets;
+	char			*aborted;	/* why it stopped, or NULL */
+	int64_t			 begun;		/* ms epoch, 0 = not begun */
+	int64_t			 finished;	/* ms epoch, 0 = not yet */
+	int64_t			 budget;
+	size_t			 failed;
+	int			 registered;	/* its calls were made */
 };
 
 struct run {
@@ -43,60 +88,51 @@ struct run {
 	const struct preflight		*pf;
 	struct ens_client		*ens;
 	const struct runner_opts	*opts;
-	struct tstate			**ts;	/* [group index][target] */
-	char				**aborted; /* [group]: why, or NULL */
-	int64_t				*begun;	/* [group]: start, ms epoch */
-	int				 reached; /* the API answered */
+	struct run_group		*groups;	/* [manifest index] */
+	int				 reached;	/* the API answered */
 	int				 env_error;
 	int				 journal_error;
-	size_t				 done;	/* targets decided */
+	size_t				 done;		/* targets decided */
 	size_t				 failed;
-	size_t				*gfailed; /* [group]: failed targets */
+	int				 observe;	/* status: read-only */
+	size_t				 checks;	/* probes running */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
-struct call {
-	const struct plan_group	*pg;
+struct run_call {
+	struct run_group	*rg;
 	size_t			 k;		/* batch index */
-	struct ens_item		 items[MAX_BATCH];
-	size_t			 idx[MAX_BATCH]; /* group target index */
-	const char		*before[MAX_BATCH]; /* status, or NULL */
+	struct ens_item		 items[RUNNER_MAX_BATCH];
+	struct run_target	*who[RUNNER_MAX_BATCH];
+	const char		*before[RUNNER_MAX_BATCH]; /* status, NULL */
 	size_t			 n;
 	uint64_t		 seq;
 	struct ens_reply	 rep;
-	double			 secs;
+	int64_t			 sent_at;	/* ms epoch */
 	int			 resend;	/* a second attempt */
 };
 
-/* What the events say about a request whose outcome is unknown. */
-enum verdict {
-	CONFIRMED,		/* it took effect */
-	UNCHANGED,		/* it did not: may be sent once more */
-	OTHER,			/* the event went final some other way */
-	UNREADABLE		/* the events could not be read */
-};
-
 static int
-stopping(const struct run *r)
+runner_stopping(const struct run *r)
 {
 	return (r->opts->stop != NULL && *r->opts->stop != 0);
 }
 
 /* Nothing more may be sent: a signal, no API, or no journal. */
 static int
-halted(const struct run *r)
+runner_halted(const struct run *r)
 {
-	return (stopping(r) || r->env_error || r->journal_error);
+	return (runner_stopping(r) || r->env_error || r->journal_error);
 }
 
 /* Sleep, waking early when a stop is requested. */
 static void
-pause_ms(const struct run *r, int64_t ms)
+runner_sleep(const struct run *r, int64_t ms)
 {
 	struct timespec	ts;
 	int64_t		end = timefmt_mono() + ms, left;
 
-	while (!stopping(r) && (left = end - timefmt_mono()) > 0) {
+	while (!runner_stopping(r) && (left = end - timefmt_mono()) > 0) {
 		if (left > 100)
 			left = 100;
 		ts.tv_sec = 0;
@@ -105,109 +141,559 @@ pause_ms(const struct run *r, int64_t ms)
 	}
 }
 
+/* The live progress line on a terminal; nothing otherwise. */
 static void
-decide(struct run *r, struct tstate *t, enum report_outcome outcome,
-    const char *type, const char *message, char *out, double secs)
+runner_live(const struct run *r, const char *fmt, ...)
 {
-	if (t->decided) {
-		free(out);
+	va_list	ap;
+	char	line[256];
+
+	if (r->opts->quiet || !r->opts->live)
 		return;
-	}
-	t->decided = 1;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r\033[K%.*s", r->opts->width > 1 ?
+	    r->opts->width - 1 : 79, line);
+	fflush(stderr);
+}
+
+/* A plain line: above the live line on a terminal. */
+static void
+runner_say(const struct run *r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (r->opts->quiet)
+		return;
+	fputs(r->opts->live ? "\r\033[K" : "ensbatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* An error: shown even with --quiet. */
+static void
+runner_error(const struct run *r, const char *what)
+{
+	fprintf(stderr, "%sensbatch: %s\n", r->opts->live ? "\r\033[K" : "",
+	    what);
+}
+
+static void
+runner_note(struct run_target *t, const char *fmt, ...)
+{
+	va_list	ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("out of memory");
+	va_end(ap);
+	buf_adds(&t->notes, s);
+	buf_addc(&t->notes, '\n');
+	free(s);
+}
+
+static void
+runner_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value != NULL ? xstrdup(value) : NULL;
+}
+
+static void
+runner_decide(struct run *r, struct run_target *t,
+    enum report_outcome outcome, const char *type, const char *message)
+{
+	if (t->phase == RUN_DONE)
+		return;
+	t->phase = RUN_DONE;
 	t->outcome = outcome;
-	t->type = type != NULL ? xstrdup(type) : NULL;
-	t->message = message != NULL ? xstrdup(message) : NULL;
-	t->out = out;
-	t->time = secs;
+	runner_set(&t->type, type);
+	runner_set(&t->message, message);
 	r->done++;
 	if (outcome == REPORT_FAILURE || outcome == REPORT_ERROR) {
 		r->failed++;
-		r->gfailed[t->group]++;	/* earlier runs' too, on resume */
+		t->rg->failed++;	/* earlier runs' too, on resume */
 	}
+}
+
+/* The API accepted the request: follow the reboot from requested_at. */
+static void
+runner_accept(struct run_target *t, int64_t requested_at)
+{
+	const struct policy	*pol = t->rg->pg->group->policy;
+
+	if (t->phase != RUN_IDLE)
+		return;
+	t->phase = RUN_SETTLING;
+	t->requested_at = t->scheduled ? t->plan_time : requested_at;
+	t->deadline = t->requested_at + pol->r_settle_timeout;
+}
+
+static void
+runner_journal_failed(struct run *r, char *cause)
+{
+	if (cause == NULL)
+		return;
+	runner_error(r, cause);
+	free(cause);
+	r->journal_error = 1;
 }
 
 /* Skip every undecided target of a group. */
 static void
-skip_group(struct run *r, const struct plan_group *pg, const char *why)
+runner_skip_group(struct run *r, struct run_group *rg, const char *why)
 {
 	size_t	j;
 
-	for (j = 0; j < pg->group->ntargets; j++)
-		decide(r, &r->ts[pg->index][j], REPORT_SKIPPED, NULL, why,
-		    NULL, 0);
+	for (j = 0; j < rg->pg->group->ntargets; j++) {
+		if (rg->targets[j].phase == RUN_IDLE)
+			runner_decide(r, &rg->targets[j], REPORT_SKIPPED,
+			    NULL, why);
+	}
 }
 
-static char *
-call_out(const struct call *c, const char *extra)
-{
-	const struct plan_batch	*b = &c->pg->batches[c->k];
-	struct buf		 out;
-	char			 t[TIMEFMT_LEN];
+/* ------------------------------------------------------------------ */
+/* Settling (SPEC section 5). */
 
-	buf_init(&out);
-	buf_addf(&out, "batch %zu/%zu\n", c->k + 1, c->pg->nbatches);
-	if (b->plan_time != PLAN_NO_TIME) {
-		timefmt_utc(b->plan_time, t, sizeof(t));
-		buf_addf(&out, "PlanTime %" PRId64 " (%s)\n", b->plan_time, t);
+static int
+runner_event_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct ens_event *)a)->event,
+	    ((const struct ens_event *)b)->event));
+}
+
+static int
+runner_instance_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct ens_instance *)a)->instance,
+	    ((const struct ens_instance *)b)->instance));
+}
+
+static const struct ens_event *
+runner_find_event(const struct ens_event *ev, size_t n, const char *id)
+{
+	struct ens_event	key;
+
+	memset(&key, 0, sizeof(key));
+	key.event = (char *)(uintptr_t)id;
+	return (bsearch(&key, ev, n, sizeof(*ev), runner_event_cmp));
+}
+
+static const struct ens_instance *
+runner_find_instance(const struct ens_instance *in, size_t n,
+    const char *id)
+{
+	struct ens_instance	key;
+
+	memset(&key, 0, sizeof(key));
+	key.instance = (char *)(uintptr_t)id;
+	return (bsearch(&key, in, n, sizeof(*in), runner_instance_cmp));
+}
+
+/* Record a settle outcome in the journal and decide the target. */
+static void
+runner_settled(struct run *r, struct run_target *t, enum settle_verdict v,
+    const char *why)
+{
+	enum journal_settle	 js;
+	enum report_outcome	 ro;
+	char			*cause = NULL, *msg;
+
+	t->settled_at = timefmt_now();
+	if (v == SETTLE_DONE && t->phase == RUN_SETTLING && !r->observe &&
+	    t->rg->pg->group->policy->r_check != NULL) {
+		t->phase = RUN_CHECKING;	/* queued for its check */
+		return;
 	}
-	if (c->rep.request_id != NULL)
-		buf_addf(&out, "RequestId %s\n", c->rep.request_id);
-	if (c->rep.http_status != 0)
-		buf_addf(&out, "HTTP %ld\n", c->rep.http_status);
-	buf_addf(&out, "attempts %d\n", c->rep.attempts);
-	if (c->resend)
-		buf_adds(&out, "sent a second time: the events showed the "
-		    "first request had not taken effect\n");
-	if (extra != NULL)
-		buf_addf(&out, "%s\n", extra);
-	return (buf_detach(&out));
+	switch (v) {
+	case SETTLE_DONE:
+		js = JOURNAL_SETTLE_PASSED;
+		ro = REPORT_PASSED;
+		msg = NULL;
+		break;
+	case SETTLE_NOT_SETTLED:
+		js = JOURNAL_SETTLE_ERROR;
+		ro = REPORT_ERROR;
+		msg = xasprintf("not settled within settle_timeout: event %s, "
+		    "instance %s%s%s", t->event_status != NULL ?
+		    t->event_status : "unknown", t->instance_status != NULL ?
+		    t->instance_status : "unknown", why != NULL ? "; " : "",
+		    why != NULL ? why : "");
+		break;
+	case SETTLE_NOT_RUNNING:
+		js = JOURNAL_SETTLE_FAILED;
+		ro = REPORT_FAILURE;
+		msg = xasprintf("the event is Executed but the instance is "
+		    "%s at the end of settle_timeout", t->instance_status);
+		break;
+	case SETTLE_REBOOT_FAILED:
+		js = JOURNAL_SETTLE_FAILED;
+		ro = REPORT_FAILURE;
+		msg = xstrdup("the reboot failed: the event ended Failed");
+		break;
+	default:
+		js = JOURNAL_SETTLE_FAILED;
+		ro = REPORT_FAILURE;
+		msg = xasprintf("the event ended %s: no reboot will happen",
+		    t->event_status != NULL ? t->event_status : "unknown");
+		break;
+	}
+	if (!r->observe && journal_settle(r->opts->journal, t->tg->event, js,
+	    settle_type(v), msg, t->event_status, t->instance_status,
+	    t->executed_at, &cause) != 0)
+		runner_journal_failed(r, cause);
+	runner_decide(r, t, ro, settle_type(v), msg);
+	free(msg);
+}
+
+/*
+ * Look once at due[0..n): their events, then the instances of those
+ * Executed, and judge each.  Returns whether anything changed.
+ */
+static int
+runner_poll(struct run *r, struct run_target **due, size_t n)
+{
+	struct ens_reply	 rep;
+	struct ens_event	*ev = NULL;
+	struct ens_instance	*in = NULL;
+	const struct ens_event	*e;
+	const struct ens_instance *ins;
+	const char		**ids;
+	size_t			 i, nev = 0, nin = 0, nids = 0;
+	int64_t			 now;
+	int			 changed = 0, evok, inok = 0;
+	enum settle_verdict	 v;
+	char			*why = NULL;
+
+	memset(&rep, 0, sizeof(rep));
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (i = 0; i < n; i++)
+		ids[i] = due[i]->tg->resource;
+	evok = ens_describe_events(r->ens, ids, n, RUNNER_REBOOT_TYPES, &ev,
+	    &nev, &rep) == 0;
+	if (!evok)
+		why = xasprintf("the events could not be read: %s",
+		    rep.message != NULL ? rep.message : "no answer");
+	else {
+		qsort(ev, nev, sizeof(*ev), runner_event_cmp);
+		for (i = 0; i < n; i++) {
+			e = runner_find_event(ev, nev, due[i]->tg->event);
+			if (e != NULL && strcmp(e->status, "Executed") == 0)
+				ids[nids++] = due[i]->tg->resource;
+		}
+	}
+	ens_reply_clear(&rep);
+	if (nids > 0) {
+		inok = ens_describe_instances(r->ens, ids, nids, &in, &nin,
+		    &rep) == 0;
+		if (inok)
+			qsort(in, nin, sizeof(*in), runner_instance_cmp);
+		else if (why == NULL)
+			why = xasprintf("the instances could not be read: %s",
+			    rep.message != NULL ? rep.message : "no answer");
+		ens_reply_clear(&rep);
+	}
+	now = timefmt_now();
+	for (i = 0; i < n; i++) {
+		struct run_target	*t = due[i];
+		const char		*es = NULL, *is = NULL;
+
+		if (evok && (e = runner_find_event(ev, nev,
+		    t->tg->event)) != NULL)
+			es = e->status;
+		if (inok && es != NULL && strcmp(es, "Executed") == 0 &&
+		    (ins = runner_find_instance(in, nin,
+		    t->tg->resource)) != NULL)
+			is = ins->status;
+		if (es != NULL && (t->event_status == NULL ||
+		    strcmp(es, t->event_status) != 0)) {
+			changed = 1;
+			runner_set(&t->event_status, es);
+			if (strcmp(es, "Executed") == 0 && t->executed_at == 0)
+				t->executed_at = now;
+		}
+		if (is != NULL && (t->instance_status == NULL ||
+		    strcmp(is, t->instance_status) != 0)) {
+			changed = 1;
+			runner_set(&t->instance_status, is);
+		}
+		v = settle_judge(es, is, now, t->deadline);
+		if (v != SETTLE_WAIT) {
+			changed = 1;
+			runner_settled(r, t, v, evok ? NULL : why);
+		}
+	}
+	free(why);
+	free(ids);
+	ens_events_free(ev, nev);
+	ens_instances_free(in, nin);
+	return (changed);
+}
+
+/* The end of a check: journal the settle outcome, decide. */
+static void
+runner_check_done(struct run *r, struct run_target *t, int passed,
+    const char *why)
+{
+	const char	*type = passed ? NULL : "HealthCheck";
+	char		*cause = NULL, *msg = NULL;
+
+	if (t->probe != NULL) {
+		runner_set(&t->check_out, probe_output(t->probe));
+		runner_note(t, "check %s after %d attempt%s", passed ?
+		    "passed" : "failed", probe_attempts(t->probe),
+		    probe_attempts(t->probe) == 1 ? "" : "s");
+		probe_free(t->probe);
+		t->probe = NULL;
+		r->checks--;
+	}
+	if (!passed)
+		msg = xasprintf("the health check failed: %s", why);
+	t->settled_at = timefmt_now();
+	if (journal_settle(r->opts->journal, t->tg->event, passed ?
+	    JOURNAL_SETTLE_PASSED : JOURNAL_SETTLE_FAILED, type, msg,
+	    t->event_status, t->instance_status, t->executed_at,
+	    &cause) != 0)
+		runner_journal_failed(r, cause);
+	runner_decide(r, t, passed ? REPORT_PASSED : REPORT_FAILURE, type,
+	    msg);
+	free(msg);
+}
+
+/* Start a queued check when a slot is free. */
+static void
+runner_check_start(struct run *r, struct run_target *t)
+{
+	const struct manifest	*m = r->plan->manifest;
+	const struct policy	*pol = t->rg->pg->group->policy;
+	struct probe_spec	 spec;
+	struct probe_env	 env;
+	char			*cause = NULL;
+
+	if (r->checks >= RUNNER_MAX_CHECKS)
+		return;
+	memset(&spec, 0, sizeof(spec));
+	spec.command = pol->r_check;
+	spec.timeout_ms = pol->r_check_timeout;
+	spec.interval_ms = pol->r_check_interval;
+	memset(&env, 0, sizeof(env));
+	env.resource = t->tg->resource;
+	env.event = t->tg->event;
+	env.group = t->rg->pg->group->name;
+	env.manifest = m->path;
+	env.ticket = m->ticket.text;
+	env.batch = t->batch + 1;
+	if ((t->probe = probe_start(&spec, &env, &cause)) == NULL) {
+		runner_check_done(r, t, 0, cause);
+		free(cause);
+		return;
+	}
+	r->checks++;
+}
+
+/*
+ * Drive the health checks of ts[0..n): start queued ones, poll running
+ * ones.  Returns when the next one needs attention (monotonic ms).
+ */
+static int64_t
+runner_checks(struct run *r, struct run_target **ts, size_t n)
+{
+	enum probe_state	st;
+	size_t			i;
+	int64_t			next = INT64_MAX, at;
+
+	for (i = 0; i < n; i++) {
+		struct run_target	*t = ts[i];
+
+		if (t->phase != RUN_CHECKING)
+			continue;
+		if (t->probe == NULL)
+			runner_check_start(r, t);
+		if (t->probe == NULL)
+			continue;
+		st = probe_poll(t->probe, timefmt_mono());
+		if (st != PROBE_RUNNING) {
+			runner_check_done(r, t, st == PROBE_PASSED,
+			    probe_reason(t->probe));
+			continue;
+		}
+		if ((at = probe_next(t->probe)) < next)
+			next = at;
+	}
+	return (next);
+}
+
+/* Stop the checks of ts[0..n) (a signal): they run again on resume. */
+static void
+runner_checks_stop(struct run *r, struct run_target **ts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (ts[i]->probe != NULL)
+			probe_cancel(ts[i]->probe, timefmt_mono());
+	}
+	for (i = 0; i < n; i++) {
+		if (ts[i]->probe != NULL) {
+			probe_free(ts[i]->probe);
+			ts[i]->probe = NULL;
+			r->checks--;
+		}
+	}
+}
+
+/* "3/5 Executed, 1 Starting" for a live line. */
+static void
+runner_settle_counts(struct run_target *const *ts, size_t n, char *out,
+    size_t len)
+{
+	size_t	i, executed = 0, starting = 0, done = 0, checking = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ts[i]->phase == RUN_DONE)
+			done++;
+		if (ts[i]->phase == RUN_CHECKING)
+			checking++;
+		if (ts[i]->event_status != NULL &&
+		    strcmp(ts[i]->event_status, "Executed") == 0)
+			executed++;
+		if (ts[i]->instance_status != NULL &&
+		    strcmp(ts[i]->instance_status, "Starting") == 0 &&
+		    ts[i]->phase != RUN_DONE)
+			starting++;
+	}
+	snprintf(out, len, "%zu/%zu Executed, %zu Starting, %zu checking, "
+	    "%zu final", executed, n, starting, checking, done);
+}
+
+/*
+ * Follow ts[0..n) until every one is decided or the run stops: poll
+ * the due ones (requested, PlanTime come) with backoff from 2 s to
+ * 30 s while nothing changes, and at each target's deadline.
+ */
+static void
+runner_settle(struct run *r, struct run_target **ts, size_t n,
+    const char *label)
+{
+	struct run_target	**due;
+	size_t			  i, ndue, active;
+	int64_t			  interval = RUNNER_POLL_MIN, next = 0, now;
+	int64_t			  wake, first, checks_at;
+	char			  counts[96], left[TIMEFMT_LEN];
+
+	due = xcalloc(n + 1, sizeof(*due));
+	for (;;) {
+		now = timefmt_now();
+		first = INT64_MAX;
+		checks_at = runner_checks(r, ts, n);
+		for (i = 0, ndue = 0, active = 0; i < n; i++) {
+			if (ts[i]->phase == RUN_CHECKING)
+				active++;
+			if (ts[i]->phase != RUN_SETTLING)
+				continue;
+			active++;
+			if (ts[i]->requested_at <= now)
+				due[ndue++] = ts[i];
+			else if (ts[i]->requested_at < first)
+				first = ts[i]->requested_at;
+		}
+		if (active == 0)
+			break;
+		if (runner_stopping(r) || r->journal_error) {
+			runner_checks_stop(r, ts, n);
+			break;
+		}
+		if (ndue > 0 && now >= next) {
+			interval = runner_poll(r, due, ndue) ? RUNNER_POLL_MIN :
+			    interval * 2 > RUNNER_POLL_MAX ? RUNNER_POLL_MAX :
+			    interval * 2;
+			next = timefmt_now() + interval;
+			for (i = 0; i < ndue; i++) {
+				if (due[i]->phase == RUN_SETTLING &&
+				    due[i]->deadline < next)
+					next = due[i]->deadline;
+			}
+			continue;
+		}
+		wake = ndue > 0 ? next : first;
+		if (first < wake)
+			wake = first;
+		if (checks_at != INT64_MAX &&
+		    checks_at - timefmt_mono() + now < wake)
+			wake = checks_at - timefmt_mono() + now;
+		runner_settle_counts(ts, n, counts, sizeof(counts));
+		if (ndue == 0) {
+			timefmt_duration_str((first - now) / 1000 * 1000, left,
+			    sizeof(left));
+			runner_live(r, "%s: %zu waiting for their PlanTime "
+			    "(next in %s)", label, active, left);
+		} else
+			runner_live(r, "%s settling: %s", label, counts);
+		runner_sleep(r, wake - now < RUNNER_TICK ? wake - now :
+		    RUNNER_TICK);
+	}
+	free(due);
+}
+
+/* Follow the targets of batch k of a group that are settling. */
+static void
+runner_settle_batch(struct run *r, struct run_group *rg, size_t k)
+{
+	const struct plan_batch	*b = &rg->pg->batches[k];
+	struct run_target	**ts;
+	size_t			  j, n = 0;
+	char			 *label;
+
+	ts = xcalloc(b->count + 1, sizeof(*ts));
+	for (j = b->first; j < b->first + b->count; j++)
+		ts[n++] = &rg->targets[j];
+	label = xasprintf("%s: batch %zu/%zu", rg->pg->group->name, k + 1,
+	    rg->pg->nbatches);
+	runner_settle(r, ts, n, label);
+	free(label);
+	free(ts);
+}
+
+/* Follow every settling target of a group. */
+static void
+runner_settle_group(struct run *r, struct run_group *rg)
+{
+	struct run_target	**ts;
+	size_t			  j, n = 0;
+
+	ts = xcalloc(rg->pg->group->ntargets + 1, sizeof(*ts));
+	for (j = 0; j < rg->pg->group->ntargets; j++) {
+		if (rg->targets[j].phase == RUN_SETTLING ||
+		    rg->targets[j].phase == RUN_CHECKING)
+			ts[n++] = &rg->targets[j];
+	}
+	if (n > 0)
+		runner_settle(r, ts, n, rg->pg->group->name);
+	free(ts);
 }
 
 /* ------------------------------------------------------------------ */
 /* Reconciliation (SPEC section 5 step 6). */
 
-static int
-rebooting(const char *status)
-{
-	return (status != NULL && (strcmp(status, "Executing") == 0 ||
-	    strcmp(status, "Executed") == 0));
-}
-
 /*
- * Only a change proves the request took effect: Executing or Executed
- * when it was neither before, or NotBefore moved to the requested
- * PlanTime.  Without the status before (no preflight), a rebooting
- * event proves nothing: the platform may have done it.
- */
-static enum verdict
-judge_event(const struct ens_event *e, int scheduled, int64_t plan_time,
-    const char *before)
-{
-	if (e == NULL)
-		return (UNREADABLE);
-	if (scheduled && e->not_before == plan_time)
-		return (CONFIRMED);
-	if (rebooting(e->status))
-		return (before != NULL && !rebooting(before) ? CONFIRMED :
-		    UNREADABLE);
-	if (strcmp(e->status, "Inquiring") == 0 ||
-	    strcmp(e->status, "Scheduled") == 0)
-		return (UNCHANGED);
-	return (OTHER);
-}
-
-/*
- * Ask DescribeHistoryEvents about items[0..n); verdicts[i] and, for the
- * caller's messages, statuses[i] (borrowed until events are freed).
+ * Ask DescribeHistoryEvents about items[0..n): evidence[i], and each
+ * event's status (statuses[i], borrowed until *events is freed).
  */
 static void
-reconcile(struct run *r, const struct ens_item *items,
-    const char *const *before, size_t n, enum verdict *verdicts,
-    struct ens_event **events, size_t *nevents)
+runner_reconcile_once(struct run *r, const struct ens_item *items,
+    const char *const *before, size_t n, enum settle_evidence *evidence,
+    const char **statuses, struct ens_event **events, size_t *nevents)
 {
 	struct ens_reply	  rep;
+	const struct ens_event	 *e;
 	const char		**res;
-	size_t			  i, k;
+	size_t			  i;
+	int			  ok;
 
 	memset(&rep, 0, sizeof(rep));
 	res = xcalloc(n + 1, sizeof(*res));
@@ -215,61 +701,55 @@ reconcile(struct run *r, const struct ens_item *items,
 		res[i] = items[i].resource;
 	*events = NULL;
 	*nevents = 0;
-	if (ens_describe_events(r->ens, res, n, REBOOT_TYPES, events, nevents,
-	    &rep) != 0) {
-		for (i = 0; i < n; i++)
-			verdicts[i] = UNREADABLE;
-	} else {
-		for (i = 0; i < n; i++) {
-			const struct ens_event	*e = NULL;
-
-			for (k = 0; k < *nevents; k++) {
-				if (strcmp((*events)[k].event,
-				    items[i].event) == 0)
-					e = &(*events)[k];
-			}
-			verdicts[i] = judge_event(e, items[i].scheduled,
-			    items[i].plan_time, before[i]);
-		}
+	ok = ens_describe_events(r->ens, res, n, RUNNER_REBOOT_TYPES, events,
+	    nevents, &rep) == 0;
+	if (ok)
+		qsort(*events, *nevents, sizeof(**events), runner_event_cmp);
+	for (i = 0; i < n; i++) {
+		e = ok ? runner_find_event(*events, *nevents, items[i].event) :
+		    NULL;
+		statuses[i] = e != NULL ? e->status : NULL;
+		evidence[i] = settle_reconcile(statuses[i], e != NULL ?
+		    e->not_before : INT64_MIN, items[i].scheduled,
+		    items[i].plan_time, before[i]);
 	}
 	ens_reply_clear(&rep);
 	free(res);
 }
 
 /*
- * Reconcile, and when some requests look untouched, look again a few
- * times: the API may show a change with a delay, and "untouched" is
- * what allows sending once more.
+ * Reconcile, and while some requests look untouched, look again with
+ * backoff until the reconciliation window ends: the API may show a
+ * change late, and "untouched" is what allows sending once more.
  */
 static void
-reconcile_settled(struct run *r, const struct ens_item *items,
-    const char *const *before, size_t n, enum verdict *verdicts,
-    struct ens_event **events, size_t *nevents)
+runner_reconcile(struct run *r, const struct ens_item *items,
+    const char *const *before, size_t n, enum settle_evidence *evidence,
+    const char **statuses, struct ens_event **events, size_t *nevents)
 {
-	size_t	i, poll;
+	int64_t	window, end, wait = RUNNER_POLL_MIN;
+	size_t	i;
 	int	unchanged;
 
-	for (poll = 0;; poll++) {
-		reconcile(r, items, before, n, verdicts, events, nevents);
+	window = r->opts->reconcile_ms > 0 ? r->opts->reconcile_ms :
+	    RUNNER_RECONCILE_WINDOW;
+	end = timefmt_mono() + window;
+	for (;;) {
+		runner_reconcile_once(r, items, before, n, evidence, statuses,
+		    events, nevents);
 		for (i = 0, unchanged = 0; i < n; i++)
-			unchanged |= verdicts[i] == UNCHANGED;
-		if (!unchanged || poll == RECONCILE_POLLS || halted(r))
+			unchanged |= evidence[i] == SETTLE_UNCHANGED;
+		if (!unchanged || timefmt_mono() >= end ||
+		    runner_halted(r) || r->observe)
 			break;
 		ens_events_free(*events, *nevents);
-		pause_ms(r, RECONCILE_WAIT);
+		if (wait > end - timefmt_mono())
+			wait = end - timefmt_mono();
+		runner_live(r, "outcome unknown: watching %zu event%s for a "
+		    "change", n, n == 1 ? "" : "s");
+		runner_sleep(r, wait);
+		wait = wait * 2 > RUNNER_POLL_MAX ? RUNNER_POLL_MAX : wait * 2;
 	}
-}
-
-static const char *
-event_status(const struct ens_event *ev, size_t n, const char *event)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(ev[i].event, event) == 0)
-			return (ev[i].status);
-	}
-	return ("?");
 }
 
 /* ------------------------------------------------------------------ */
@@ -277,22 +757,20 @@ event_status(const struct ens_event *ev, size_t n, const char *event)
 
 /* Record the call in the journal; -1 stops the run before sending. */
 static int
-call_begin(struct run *r, struct call *c)
+runner_call_begin(struct run *r, struct run_call *c)
 {
 	char	*cause = NULL;
 
-	if (journal_call(r->opts->journal, &c->seq, c->pg->group->name, c->k,
-	    c->items, c->before, c->n, &cause) == 0)
+	if (journal_call(r->opts->journal, &c->seq, c->rg->pg->group->name,
+	    c->k, c->items, c->before, c->n, &cause) == 0)
 		return (0);
-	fprintf(stderr, "%sensbatch: %s\n", r->opts->live ? "\n" : "", cause);
-	free(cause);
-	r->journal_error = 1;
+	runner_journal_failed(r, cause);
 	return (-1);
 }
 
 /* The journal state of item i after the reply. */
 static enum journal_state
-item_state(const struct ens_reply *rep, size_t i)
+runner_item_state(const struct ens_reply *rep, size_t i)
 {
 	switch (rep->outcome) {
 	case ENS_OK:
@@ -310,141 +788,220 @@ item_state(const struct ens_reply *rep, size_t i)
 	return (JOURNAL_UNKNOWN);
 }
 
-static void	call_send(struct run *, struct call *);
+static const char *const runner_outcome_names[] = {
+	"ok", "api_error", "not_sent", "unknown"
+};
+
+static void	runner_call_send(struct run *, struct run_call *);
+
+/* Journal the result of a reconciliation; its state and status. */
+static void
+runner_journal_reconcile(struct run *r, const char *event,
+    enum journal_state js, const char *status)
+{
+	char	*cause = NULL;
+
+	if (!r->observe && journal_reconcile(r->opts->journal, event, js,
+	    status, &cause) != 0)
+		runner_journal_failed(r, cause);
+}
 
 /*
- * Settle the targets of an unknown outcome: confirmed ones pass, those
- * proven untouched are sent once more (not after a resend, and not
- * when stopping), the rest are errors that count against the budget.
+ * Settle the targets of an unknown outcome: confirmed ones settle like
+ * accepted ones, those proven untouched through the window are sent
+ * once more (not after a resend, not when stopping, not past the
+ * per-event bound), the rest are errors that count against the budget.
  */
 static void
-call_unknown(struct run *r, struct call *c, const size_t *which, size_t n)
+runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
+    size_t n)
 {
 	struct ens_event	*ev = NULL;
-	struct ens_item		 items[MAX_BATCH];
-	const char		*before[MAX_BATCH];
-	enum verdict		 v[MAX_BATCH];
-	struct call		*again;
-	size_t			 i, nev = 0, w;
-	char			*cause = NULL, *msg;
-	struct tstate		*t;
+	struct ens_item		 items[RUNNER_MAX_BATCH];
+	const char		*before[RUNNER_MAX_BATCH];
+	const char		*st[RUNNER_MAX_BATCH];
+	enum settle_evidence	 v[RUNNER_MAX_BATCH];
+	const struct journal_event *je;
+	struct run_call		*again;
+	struct run_target	*t;
+	size_t			 i, nev = 0;
+	char			*msg;
+
+	for (i = 0; i < n; i++) {
+		items[i] = c->items[which[i]];
+		before[i] = c->before[which[i]];
+		st[i] = NULL;
+	}
+	if (r->opts->stop != NULL && *r->opts->stop >= 2) {
+		for (i = 0; i < n; i++)
+			v[i] = SETTLE_UNREADABLE;	/* aborting: ask nothing */
+	} else
+		runner_reconcile(r, items, before, n, v, st, &ev, &nev);
+	again = xcalloc(1, sizeof(*again));
+	again->rg = c->rg;
+	again->k = c->k;
+	again->resend = 1;
+	for (i = 0; i < n; i++) {
+		t = c->who[which[i]];
+		je = journal_lookup(r->opts->journal, items[i].event);
+		switch (v[i]) {
+		case SETTLE_CONFIRMED:
+			runner_journal_reconcile(r, items[i].event,
+			    JOURNAL_CONFIRMED, st[i]);
+			runner_note(t, "outcome was unknown; "
+			    "DescribeHistoryEvents confirmed it (%s)", st[i]);
+			runner_accept(t, c->sent_at);
+			break;
+		case SETTLE_UNCHANGED:
+			if (!c->resend && !runner_halted(r) && je != NULL &&
+			    settle_may_resend(je->sends)) {
+				runner_journal_reconcile(r, items[i].event,
+				    JOURNAL_NOT_SENT, st[i]);
+				again->items[again->n] = items[i];
+				again->before[again->n] = before[i];
+				again->who[again->n++] = t;
+				break;
+			}
+			/* FALLTHROUGH */
+		case SETTLE_UNREADABLE:
+			msg = xasprintf("outcome unknown: %s", c->rep.message !=
+			    NULL ? c->rep.message : "no answer for this target");
+			runner_decide(r, t, REPORT_ERROR, "OutcomeUnknown", msg);
+			free(msg);
+			break;
+		case SETTLE_OTHER:
+			msg = xasprintf("the event is now %s", st[i]);
+			runner_journal_reconcile(r, items[i].event,
+			    JOURNAL_FAILED, st[i]);
+			runner_decide(r, t, REPORT_FAILURE, "EventStatus", msg);
+			free(msg);
+			break;
+		}
+	}
+	ens_events_free(ev, nev);
+	if (again->n > 0 && !runner_halted(r) &&
+	    runner_call_begin(r, again) == 0)
+		runner_call_send(r, again);
+	free(again);
+}
+
+/*
+ * A resend that the API refused: the first request may have taken
+ * effect after all (the event moved on).  Re-read before failing.
+ */
+static void
+runner_call_refused(struct run *r, struct run_call *c, const size_t *which,
+    size_t n)
+{
+	struct ens_event	*ev = NULL;
+	struct ens_item		 items[RUNNER_MAX_BATCH];
+	const char		*before[RUNNER_MAX_BATCH];
+	const char		*st[RUNNER_MAX_BATCH];
+	enum settle_evidence	 v[RUNNER_MAX_BATCH];
+	struct run_target	*t;
+	const struct ens_item_result *res;
+	size_t			 i, nev = 0;
 
 	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
 		before[i] = c->before[which[i]];
 	}
-	if (r->opts->stop != NULL && *r->opts->stop >= 2) {
-		for (i = 0; i < n; i++)
-			v[i] = UNREADABLE;	/* aborting: ask nothing */
-	} else
-		reconcile_settled(r, items, before, n, v, &ev, &nev);
-	again = xcalloc(1, sizeof(*again));
-	again->pg = c->pg;
-	again->k = c->k;
-	again->resend = 1;
+	runner_reconcile_once(r, items, before, n, v, st, &ev, &nev);
 	for (i = 0; i < n; i++) {
-		w = which[i];
-		t = &r->ts[c->pg->index][c->idx[w]];
-		switch (v[i]) {
-		case CONFIRMED:
-			if (journal_reconcile(r->opts->journal,
-			    items[i].event, JOURNAL_CONFIRMED,
-			    event_status(ev, nev, items[i].event), &cause) != 0)
-				r->journal_error = 1;
-			decide(r, t, REPORT_PASSED, NULL, NULL, call_out(c,
-			    "outcome was unknown; DescribeHistoryEvents "
-			    "confirmed it"), c->secs);
-			break;
-		case UNCHANGED:
-			if (!c->resend && !halted(r) && journal_reconcile(
-			    r->opts->journal, items[i].event,
-			    JOURNAL_NOT_SENT, event_status(ev, nev,
-			    items[i].event), &cause) == 0) {
-				again->items[again->n] = items[i];
-				again->before[again->n] = before[i];
-				again->idx[again->n++] = c->idx[w];
-				break;
-			}
-			/* FALLTHROUGH */
-		case UNREADABLE:
-			msg = xasprintf("outcome unknown: %s", c->rep.message !=
-			    NULL ? c->rep.message : "no answer for this target");
-			decide(r, t, REPORT_ERROR, "OutcomeUnknown", msg,
-			    call_out(c, NULL), c->secs);
-			free(msg);
-			break;
-		case OTHER:
-			msg = xasprintf("the event is now %s",
-			    event_status(ev, nev, items[i].event));
-			if (journal_reconcile(r->opts->journal,
-			    items[i].event, JOURNAL_FAILED, event_status(ev,
-			    nev, items[i].event), &cause) != 0)
-				r->journal_error = 1;
-			decide(r, t, REPORT_FAILURE, "EventStatus", msg,
-			    call_out(c, NULL), c->secs);
-			free(msg);
-			break;
+		t = c->who[which[i]];
+		if (v[i] == SETTLE_CONFIRMED) {
+			runner_journal_reconcile(r, items[i].event,
+			    JOURNAL_CONFIRMED, st[i]);
+			runner_note(t, "the second request was refused: the "
+			    "first had taken effect (%s)", st[i]);
+			runner_accept(t, c->sent_at);
+			continue;
 		}
-		if (cause != NULL) {
-			fprintf(stderr, "ensbatch: %s\n", cause);
-			free(cause);
-			cause = NULL;
-		}
+		res = c->rep.outcome == ENS_OK ? &c->rep.results[which[i]] :
+		    NULL;
+		runner_decide(r, t, res != NULL ? REPORT_FAILURE : REPORT_ERROR,
+		    res != NULL ? res->code_text : c->rep.code, res != NULL ?
+		    res->message : c->rep.message);
 	}
 	ens_events_free(ev, nev);
-	if (again->n > 0 && call_begin(r, again) == 0)
-		call_send(r, again);
-	free(again);
+}
+
+/* Journal a reply: one line per item. */
+static void
+runner_call_journal(struct run *r, struct run_call *c,
+    const enum journal_state *st)
+{
+	struct journal_item	 ji[RUNNER_MAX_BATCH];
+	struct journal_answer	 a;
+	const struct ens_reply	*rep = &c->rep;
+	size_t			 i;
+	char			*cause = NULL;
+	int			 own;
+
+	for (i = 0; i < c->n; i++) {
+		own = rep->outcome == ENS_OK && i < rep->nresults &&
+		    rep->results[i].found;
+		ji[i].event = c->items[i].event;
+		ji[i].state = st[i];
+		ji[i].code = own ? rep->results[i].code_text : rep->code;
+		ji[i].message = own ? rep->results[i].message : rep->message;
+	}
+	a.outcome = runner_outcome_names[rep->outcome];
+	a.request_id = rep->request_id;
+	a.items = ji;
+	a.n = c->n;
+	if (journal_result(r->opts->journal, c->seq, &a, &cause) != 0)
+		runner_journal_failed(r, cause);
 }
 
 /*
- * Record a reply: journal first, then the targets' outcomes.  Unknown
- * outcomes go through reconciliation.
+ * Record a reply: journal first, then the targets.  Accepted ones
+ * settle; unknown outcomes go through reconciliation.
  */
 static void
-call_end(struct run *r, struct call *c)
+runner_call_end(struct run *r, struct run_call *c)
 {
-	enum journal_state	 st[MAX_BATCH];
-	size_t			 unknown[MAX_BATCH], nu = 0, i;
-	char			*cause = NULL;
-	struct tstate		*t;
+	enum journal_state	 st[RUNNER_MAX_BATCH];
+	size_t			 unknown[RUNNER_MAX_BATCH], nu = 0, i;
+	size_t			 refused[RUNNER_MAX_BATCH], nr = 0;
+	struct run_target	*t;
 
 	if (c->rep.http_status != 0 || c->rep.outcome == ENS_UNKNOWN)
 		r->reached = 1;
 	for (i = 0; i < c->n; i++)
-		st[i] = item_state(&c->rep, i);
-	if (journal_result(r->opts->journal, c->seq, &c->rep, c->items, c->n,
-	    st, &cause) != 0) {
-		fprintf(stderr, "ensbatch: %s\n", cause);
-		free(cause);
-		r->journal_error = 1;
-	}
+		st[i] = runner_item_state(&c->rep, i);
+	runner_call_journal(r, c, st);
 	for (i = 0; i < c->n; i++) {
-		t = &r->ts[c->pg->index][c->idx[i]];
+		t = c->who[i];
+		runner_set(&t->request_id, c->rep.request_id);
+		t->attempts = c->rep.attempts;
+		if (c->resend)
+			runner_note(t, "sent a second time: the events showed "
+			    "the first request had not taken effect");
 		switch (st[i]) {
 		case JOURNAL_CONFIRMED:
-			decide(r, t, REPORT_PASSED, NULL, NULL,
-			    call_out(c, NULL), c->secs);
+			runner_accept(t, c->sent_at);
 			break;
 		case JOURNAL_FAILED:
+			if (c->resend) {
+				refused[nr++] = i;
+				break;
+			}
 			if (c->rep.outcome == ENS_OK)
-				decide(r, t, REPORT_FAILURE,
+				runner_decide(r, t, REPORT_FAILURE,
 				    c->rep.results[i].code_text,
-				    c->rep.results[i].message,
-				    call_out(c, NULL), c->secs);
+				    c->rep.results[i].message);
 			else
-				decide(r, t, REPORT_ERROR, c->rep.code,
-				    c->rep.message, call_out(c, NULL),
-				    c->secs);
+				runner_decide(r, t, REPORT_ERROR, c->rep.code,
+				    c->rep.message);
 			break;
 		case JOURNAL_NOT_SENT:
-			if (stopping(r))
-				decide(r, t, REPORT_SKIPPED, NULL,
-				    "not attempted: interrupted", NULL, 0);
+			if (runner_stopping(r))
+				runner_decide(r, t, REPORT_SKIPPED, NULL,
+				    "not attempted: interrupted");
 			else
-				decide(r, t, REPORT_ERROR, c->rep.code,
-				    c->rep.message, call_out(c, NULL),
-				    c->secs);
+				runner_decide(r, t, REPORT_ERROR, c->rep.code,
+				    c->rep.message);
 			break;
 		case JOURNAL_UNKNOWN:
 		case JOURNAL_NONE:
@@ -452,69 +1009,95 @@ call_end(struct run *r, struct call *c)
 			break;
 		}
 	}
+	if (nr > 0)
+		runner_call_refused(r, c, refused, nr);
 	if (nu > 0)
-		call_unknown(r, c, unknown, nu);
+		runner_call_unknown(r, c, unknown, nu);
 }
 
-/* Send one call on its own and settle it. */
+/* An unreachable endpoint before anything reached the API: stop all. */
 static void
-call_send(struct run *r, struct call *c)
+runner_check_env(struct run *r, const struct ens_reply *rep)
 {
-	int64_t	t0 = timefmt_mono();
+	char	*msg;
 
+	if (r->reached || rep->outcome != ENS_NOT_SENT || runner_stopping(r))
+		return;
+	r->env_error = 1;
+	msg = xasprintf("cannot reach the API: %s", rep->message);
+	runner_error(r, msg);
+	free(msg);
+}
+
+/* Send one call on its own and record it. */
+static void
+runner_call_send(struct run *r, struct run_call *c)
+{
+	c->sent_at = timefmt_now();
 	ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
-	c->secs = (double)(timefmt_mono() - t0) / 1000;
-	call_end(r, c);
+	runner_check_env(r, &c->rep);
+	runner_call_end(r, c);
 	ens_reply_clear(&c->rep);
 }
 
 /*
- * Fill a call with the undecided targets of batch k; targets whose
- * event the preflight found final are skipped here.  Returns the count.
+ * Fill a call with the targets of batch k still to send; targets whose
+ * event the preflight found final are skipped, and so are those whose
+ * event was already requested as often as allowed.  Returns the count.
  */
 static size_t
-call_fill(struct run *r, const struct plan_group *pg, size_t k,
-    struct call *c)
+runner_call_fill(struct run *r, struct run_group *rg, size_t k,
+    struct run_call *c)
 {
-	const struct plan_batch	*b = &pg->batches[k];
-	const struct manifest_group	*g = pg->group;
-	struct tstate		*t;
-	size_t			 j;
-	char			*why;
-	int			 stale;
+	const struct plan_group		*pg = rg->pg;
+	const struct plan_batch		*b = &pg->batches[k];
+	const struct journal_event	*je;
+	struct run_target		*t;
+	size_t				 j;
+	char				*why;
+	int				 stale;
 
 	memset(c, 0, sizeof(*c));
-	c->pg = pg;
+	c->rg = rg;
 	c->k = k;
 	stale = b->plan_time != PLAN_NO_TIME && b->plan_time <
-	    timefmt_now() + g->policy->r_min_lead;
+	    timefmt_now() + pg->group->policy->r_min_lead;
 	for (j = b->first; j < b->first + b->count; j++) {
-		t = &r->ts[pg->index][j];
-		if (t->decided)
+		t = &rg->targets[j];
+		if (t->phase != RUN_IDLE)
 			continue;
+		je = journal_lookup(r->opts->journal, t->tg->event);
+		if (je != NULL && !settle_may_resend(je->sends)) {
+			why = xasprintf("not sent again: requested %d times "
+			    "without effect", je->sends);
+			runner_decide(r, t, REPORT_ERROR, "OutcomeUnknown", why);
+			free(why);
+			continue;
+		}
 		if (stale) {
 			/* Long earlier groups, or a late resume. */
-			decide(r, t, REPORT_ERROR, "StalePlanTime",
+			runner_decide(r, t, REPORT_ERROR, "StalePlanTime",
 			    "not sent: the batch's PlanTime is now past or "
-			    "closer than min_lead; make a new plan", NULL, 0);
+			    "closer than min_lead; make a new plan");
 			continue;
 		}
 		if (r->pf != NULL &&
 		    r->pf->verdicts[pg->index][j] == PREFLIGHT_DONE) {
 			why = xasprintf("not sent: %s",
 			    r->pf->reasons[pg->index][j]);
-			decide(r, t, REPORT_SKIPPED, NULL, why, NULL, 0);
+			runner_decide(r, t, REPORT_SKIPPED, NULL, why);
 			t->fine = 1;
 			free(why);
 			continue;
 		}
-		c->items[c->n].event = g->targets[j].event;
-		c->items[c->n].resource = g->targets[j].resource;
-		c->items[c->n].scheduled = b->plan_time != PLAN_NO_TIME;
-		c->items[c->n].plan_time = b->plan_time;
+		c->items[c->n].event = t->tg->event;
+		c->items[c->n].resource = t->tg->resource;
+		c->items[c->n].scheduled = t->scheduled;
+		c->items[c->n].plan_time = t->plan_time;
 		c->before[c->n] = r->pf != NULL ?
-		    r->pf->statuses[pg->index][j] : NULL;
-		c->idx[c->n++] = j;
+		    r->pf->statuses[pg->index][j] : je != NULL ? je->before :
+		    NULL;
+		c->who[c->n++] = t;
 	}
 	return (c->n);
 }
@@ -522,103 +1105,140 @@ call_fill(struct run *r, const struct plan_group *pg, size_t k,
 /* ------------------------------------------------------------------ */
 /* Groups. */
 
-/*
- * The time the rest of the plan should take: this group's remaining
- * batches and the plan's estimate for the groups after it.
- */
-static int64_t
-eta_ms(const struct run *r, const struct plan_group *pg, size_t k)
+/* One plain line per batch (the live line on a terminal). */
+static void
+runner_progress(struct run *r, const struct run_group *rg, size_t k)
 {
-	const struct plan	*p = r->plan;
-	int64_t			 eta, per;
-	size_t			 i;
+	const char	*fmt = "%s: batch %zu/%zu done; %zu of %zu targets "
+	    "final, %zu failed";
 
-	per = pg->nbatches > 0 ? pg->estimate / (int64_t)pg->nbatches : 0;
-	eta = per * (int64_t)(pg->nbatches - k - 1);
-	for (i = (size_t)(pg - p->groups) + 1; i < p->ngroups; i++)
-		eta += p->groups[i].estimate;
-	return (eta);
+	if (r->opts->live)
+		runner_live(r, fmt, rg->pg->group->name, k + 1,
+		    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
+	else
+		runner_say(r, fmt, rg->pg->group->name, k + 1,
+		    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
 }
 
+/* Wait until the monotonic-free epoch time until, with a countdown. */
 static void
-progress(struct run *r, const struct plan_group *pg, size_t k)
+runner_countdown(struct run *r, int64_t until, const char *what)
 {
-	char	eta[TIMEFMT_LEN];
+	char	left[TIMEFMT_LEN];
+	int64_t	now;
 
-	if (r->opts->quiet)
-		return;
-	timefmt_duration_str(eta_ms(r, pg, k) / 1000 * 1000, eta,
-	    sizeof(eta));
-	fprintf(stderr, "%s%s: batch %zu/%zu done; %zu of %zu targets "
-	    "done, %zu failed; ETA %s%s", r->opts->live ? "\r\033[K" :
-	    "ensbatch: ", pg->group->name, k + 1, pg->nbatches, r->done,
-	    r->plan->ntargets, r->failed, eta, r->opts->live ? "" : "\n");
-	fflush(stderr);
-}
-
-/* An unreachable endpoint before anything reached the API: stop all. */
-static void
-check_env(struct run *r, const struct ens_reply *rep)
-{
-	if (r->reached || rep->outcome != ENS_NOT_SENT || stopping(r))
-		return;
-	r->env_error = 1;
-	if (!r->opts->quiet)
-		fprintf(stderr, "%sensbatch: cannot reach the API: %s\n",
-		    r->opts->live ? "\n" : "", rep->message);
+	while (!runner_stopping(r) && (now = timefmt_now()) < until) {
+		timefmt_duration_str((until - now + 999) / 1000 * 1000, left,
+		    sizeof(left));
+		runner_live(r, "%s: %s left", what, left);
+		runner_sleep(r, until - now < RUNNER_TICK ? until - now :
+		    RUNNER_TICK);
+	}
 }
 
 /* Mark a group stopped when over budget; returns 1 if it is. */
 static int
-over_budget(struct run *r, const struct plan_group *pg, size_t failed,
-    int64_t budget)
+runner_over_budget(struct run *r, struct run_group *rg)
 {
-	if ((int64_t)failed <= budget)
-		return (0);
-	r->aborted[pg->index] = xasprintf("group %s stopped: %zu failed "
-	    "target%s, more than max_failures %" PRId64, pg->group->name,
-	    failed, failed == 1 ? "" : "s", budget);
-	skip_group(r, pg, r->aborted[pg->index]);
+	if ((int64_t)rg->failed <= rg->budget || rg->aborted != NULL)
+		return (rg->aborted != NULL);
+	rg->aborted = xasprintf("group %s stopped: %zu failed target%s, more "
+	    "than max_failures %" PRId64, rg->pg->group->name, rg->failed,
+	    rg->failed == 1 ? "" : "s", rg->budget);
+	runner_skip_group(r, rg, rg->aborted);
+	runner_say(r, "%s", rg->aborted);
 	return (1);
 }
 
-/* Immediate groups: one batch at a time, pausing between batches. */
-static void
-run_immediate(struct run *r, const struct plan_group *pg, int64_t budget)
+/* Every target of the group is decided (and none is settling). */
+static int
+runner_group_final(const struct run_group *rg)
 {
-	struct call	*c;
-	size_t		 k;
+	size_t	j;
+
+	for (j = 0; j < rg->pg->group->ntargets; j++) {
+		if (rg->targets[j].phase != RUN_DONE)
+			return (0);
+	}
+	return (1);
+}
+
+/* The group finished within its budget: journal it, its soak begins. */
+static void
+runner_group_finished(struct run *r, struct run_group *rg)
+{
+	char	*cause = NULL;
+	int64_t	 earlier;
+
+	if (rg->finished != 0 || rg->aborted != NULL ||
+	    !runner_group_final(rg) || runner_over_budget(r, rg))
+		return;
+	earlier = journal_group_done(r->opts->journal, rg->pg->group->name);
+	if (earlier != 0) {
+		rg->finished = earlier;
+		return;
+	}
+	rg->finished = timefmt_now();
+	if (journal_group(r->opts->journal, rg->pg->group->name,
+	    &cause) != 0)
+		runner_journal_failed(r, cause);
+}
+
+/*
+ * Immediate groups: one batch at a time, settled, then the pause.  A
+ * batch an earlier run settled has had (part of) its pause already:
+ * only what is left of it is waited.
+ */
+static void
+runner_immediate(struct run *r, struct run_group *rg)
+{
+	const struct policy	*pol = rg->pg->group->policy;
+	struct run_call		*c;
+	char			*cause = NULL, *what;
+	size_t			 k;
+	int64_t			 settled;
 
 	c = xcalloc(1, sizeof(*c));
-	for (k = 0; k < pg->nbatches && !halted(r); k++) {
-		if (call_fill(r, pg, k, c) > 0 && call_begin(r, c) == 0) {
-			int64_t	t0 = timefmt_mono();
-
-			ens_batch_reboot(r->ens, c->items, c->n, &c->rep);
-			c->secs = (double)(timefmt_mono() - t0) / 1000;
-			check_env(r, &c->rep);
-			call_end(r, c);
-			ens_reply_clear(&c->rep);
-		}
-		progress(r, pg, k);
-		if (over_budget(r, pg, r->gfailed[pg->index], budget))
+	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k++) {
+		if (runner_call_fill(r, rg, k, c) > 0 &&
+		    runner_call_begin(r, c) == 0)
+			runner_call_send(r, c);
+		runner_settle_batch(r, rg, k);
+		if (runner_stopping(r) || r->journal_error)
 			break;
-		if (k + 1 < pg->nbatches && pg->group->policy->r_pause > 0)
-			pause_ms(r, pg->group->policy->r_pause);
+		runner_progress(r, rg, k);
+		if (runner_over_budget(r, rg))
+			break;
+		settled = journal_batch_done(r->opts->journal,
+		    rg->pg->group->name, k);
+		if (settled == 0) {
+			settled = timefmt_now();
+			if (journal_batch(r->opts->journal,
+			    rg->pg->group->name, k, &cause) != 0)
+				runner_journal_failed(r, cause);
+		}
+		if (k + 1 < rg->pg->nbatches && pol->r_pause > 0) {
+			what = xasprintf("%s: pause before batch %zu/%zu",
+			    rg->pg->group->name, k + 2, rg->pg->nbatches);
+			runner_countdown(r, settled + pol->r_pause, what);
+			free(what);
+		}
 	}
 	free(c);
+	runner_group_finished(r, rg);
 }
 
 /*
  * Scheduled groups: the calls only register PlanTimes, so up to
  * parallel of them are in flight at once; the budget is checked after
- * each wave.
+ * each wave.  The targets settle from their PlanTime on, followed only
+ * when a later group depends on the group or with --wait.
  */
 static void
-run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
+runner_scheduled(struct run *r, struct run_group *rg)
 {
 	size_t			  wave = r->opts->parallel, k, w, n, m, i;
-	struct call		 *calls;
+	struct run_call		 *calls;
 	const struct ens_item	**items;
 	size_t			 *counts, *which;
 	struct ens_reply	 *reps;
@@ -631,203 +1251,307 @@ run_scheduled(struct run *r, const struct plan_group *pg, int64_t budget)
 	counts = xcalloc(wave, sizeof(*counts));
 	which = xcalloc(wave, sizeof(*which));
 	reps = xcalloc(wave, sizeof(*reps));
-	for (k = 0; k < pg->nbatches && !halted(r); k += wave) {
-		n = pg->nbatches - k < wave ? pg->nbatches - k : wave;
-		for (w = 0, m = 0; w < n && !halted(r); w++) {
-			if (call_fill(r, pg, k + w, &calls[w]) == 0 ||
-			    call_begin(r, &calls[w]) != 0)
+	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k += wave) {
+		n = rg->pg->nbatches - k < wave ? rg->pg->nbatches - k : wave;
+		for (w = 0, m = 0; w < n && !runner_halted(r); w++) {
+			if (runner_call_fill(r, rg, k + w, &calls[w]) == 0 ||
+			    runner_call_begin(r, &calls[w]) != 0)
 				continue;
 			items[m] = calls[w].items;
 			counts[m] = calls[w].n;
 			which[m++] = w;
 		}
-		t0 = timefmt_mono();
+		t0 = timefmt_now();
 		if (m > 0)
 			ens_batch_reboot_many(r->ens, items, counts, m,
 			    r->opts->parallel, reps);
 		for (i = 0; i < m; i++) {
-			struct call	*c = &calls[which[i]];
+			struct run_call	*c = &calls[which[i]];
 
 			c->rep = reps[i];
-			c->secs = (double)(timefmt_mono() - t0) / 1000;
-			check_env(r, &c->rep);
-			call_end(r, c);
+			c->sent_at = t0;
+			runner_check_env(r, &c->rep);
+			runner_call_end(r, c);
 			ens_reply_clear(&c->rep);
 		}
 		for (w = 0; w < n; w++)
-			progress(r, pg, k + w);
+			runner_progress(r, rg, k + w);
 		/* Even after the last wave: dependents must not run. */
-		if (over_budget(r, pg, r->gfailed[pg->index], budget))
+		if (runner_over_budget(r, rg))
 			break;
 	}
+	rg->registered = 1;
 	free(calls);
 	free(items);
 	free(counts);
 	free(which);
 	free(reps);
+	runner_group_finished(r, rg);
 }
 
-/* Why a group must not start: an aborted dependency, or NULL. */
+/*
+ * Wait for the groups g is after: settle scheduled ones, then let each
+ * soak.  Returns why g must not start, or NULL.
+ */
 static char *
-blocked_by(const struct run *r, const struct manifest_group *g)
+runner_gate(struct run *r, const struct manifest_group *g)
 {
 	const struct manifest	*m = r->plan->manifest;
-	size_t			 i, a;
+	struct run_group	*dep;
+	size_t			 i;
+	char			*what;
 
 	for (i = 0; i < g->r_nafter; i++) {
-		a = g->r_after[i];
-		if (r->aborted[a] != NULL)
+		dep = &r->groups[g->r_after[i]];
+		if (dep->aborted == NULL && dep->finished == 0 &&
+		    dep->registered) {
+			runner_settle_group(r, dep);
+			runner_group_finished(r, dep);
+		}
+		if (runner_halted(r))
+			return (NULL);
+		if (dep->aborted != NULL)
 			return (xasprintf("not started: group %s did not "
-			    "finish (%s)", m->groups[a].name,
-			    r->aborted[a]));
+			    "finish (%s)", m->groups[g->r_after[i]].name,
+			    dep->aborted));
+		if (dep->finished == 0)
+			return (xasprintf("not started: group %s did not "
+			    "finish", m->groups[g->r_after[i]].name));
+	}
+	for (i = 0; i < g->r_nafter; i++) {
+		dep = &r->groups[g->r_after[i]];
+		if (dep->pg->group->policy->r_soak <= 0)
+			continue;
+		what = xasprintf("%s: soak before %s", dep->pg->group->name,
+		    g->name);
+		runner_countdown(r, dep->finished +
+		    dep->pg->group->policy->r_soak, what);
+		free(what);
 	}
 	return (NULL);
 }
 
-/*
- * Reconcile a chunk of targets an earlier run left in doubt: confirmed
- * ones pass, untouched ones are sent again with their batch, the rest
- * are failures or errors (never resent).
- */
-static void
-resume_reconcile(struct run *r, const struct ens_item *items,
-    const char *const *before, const int *sends, struct tstate *const *where,
-    size_t n)
-{
-	enum verdict		 v[ENS_MAX_RESOURCES];
-	enum journal_state	 js;
-	struct ens_event	*ev;
-	size_t			 x, nev;
-	char			*cause = NULL, *out;
+/* ------------------------------------------------------------------ */
+/* Resume. */
 
-	reconcile_settled(r, items, before, n, v, &ev, &nev);
+/* What an earlier run's journal says about one target. */
+static int
+runner_resume_target(struct run *r, struct run_target *t,
+    const struct journal_event *je)
+{
+	enum report_outcome	ro;
+
+	runner_set(&t->request_id, je->request_id);
+	t->earlier = 1;
+	if (je->state != JOURNAL_CONFIRMED)
+		return (je->state == JOURNAL_UNKNOWN);
+	t->requested_at = je->requested_at;
+	t->executed_at = je->executed_at;
+	switch (je->settle) {
+	case JOURNAL_SETTLE_PASSED:
+	case JOURNAL_SETTLE_FAILED:
+		t->phase = RUN_SETTLING;
+		t->settled_at = je->settled_at;
+		runner_note(t, "settled in an earlier run (journal)");
+		ro = je->settle == JOURNAL_SETTLE_PASSED ? REPORT_PASSED :
+		    REPORT_FAILURE;
+		runner_decide(r, t, ro, je->settle_type, je->settle_message);
+		break;
+	case JOURNAL_SETTLE_ERROR:
+	case JOURNAL_SETTLE_NONE:
+		/* Follow it again: the API knows more by now. */
+		runner_note(t, "accepted in an earlier run (journal)");
+		runner_accept(t, je->requested_at);
+		break;
+	}
+	return (0);
+}
+
+/* Reconcile a chunk of targets an earlier run left in doubt. */
+static void
+runner_resume_reconcile(struct run *r, struct run_target **where,
+    const struct ens_item *items, const char *const *before, size_t n)
+{
+	enum settle_evidence		 v[ENS_MAX_RESOURCES];
+	const char			*st[ENS_MAX_RESOURCES];
+	const struct journal_event	*je;
+	struct ens_event		*ev;
+	size_t				 x, nev;
+
+	runner_reconcile(r, items, before, n, v, st, &ev, &nev);
 	for (x = 0; x < n; x++) {
-		js = JOURNAL_UNKNOWN;
+		je = journal_lookup(r->opts->journal, items[x].event);
 		switch (v[x]) {
-		case CONFIRMED:
-			js = JOURNAL_CONFIRMED;
-			out = xasprintf("the outcome of an earlier run was "
-			    "unknown; DescribeHistoryEvents confirmed it "
-			    "(%s)\n", event_status(ev, nev, items[x].event));
-			decide(r, where[x], REPORT_PASSED, NULL, NULL, out, 0);
+		case SETTLE_CONFIRMED:
+			runner_journal_reconcile(r, items[x].event,
+			    JOURNAL_CONFIRMED, st[x]);
+			runner_note(where[x], "the outcome of an earlier run "
+			    "was unknown; DescribeHistoryEvents confirmed it "
+			    "(%s)", st[x]);
+			runner_accept(where[x], je->requested_at);
 			break;
-		case UNCHANGED:
-			if (sends[x] >= MAX_SENDS) {
-				decide(r, where[x], REPORT_ERROR,
-				    "OutcomeUnknown", "not sent again: "
-				    "requested several times without effect",
-				    NULL, 0);
-				break;
-			}
-			js = JOURNAL_NOT_SENT;	/* sent with its batch */
+		case SETTLE_UNCHANGED:
+			/* Sent again with its batch, within the bound. */
+			runner_journal_reconcile(r, items[x].event,
+			    JOURNAL_NOT_SENT, st[x]);
 			break;
-		case OTHER:
-			js = JOURNAL_FAILED;
-			decide(r, where[x], REPORT_FAILURE, "EventStatus",
-			    "the event went final without this run", NULL, 0);
+		case SETTLE_OTHER:
+			runner_journal_reconcile(r, items[x].event,
+			    JOURNAL_FAILED, st[x]);
+			runner_decide(r, where[x], REPORT_FAILURE,
+			    "EventStatus", "the event went final without "
+			    "this run");
 			break;
-		case UNREADABLE:
-			decide(r, where[x], REPORT_ERROR, "OutcomeUnknown",
-			    "outcome unknown: an earlier run's request could "
-			    "not be confirmed", NULL, 0);
+		case SETTLE_UNREADABLE:
+			runner_decide(r, where[x], REPORT_ERROR,
+			    "OutcomeUnknown", "outcome unknown: an earlier "
+			    "run's request could not be confirmed");
 			break;
-		}
-		if (js != JOURNAL_UNKNOWN && journal_reconcile(r->opts->journal,
-		    items[x].event, js, event_status(ev, nev, items[x].event),
-		    &cause) != 0) {
-			fprintf(stderr, "ensbatch: %s\n", cause);
-			free(cause);
-			cause = NULL;
-			r->journal_error = 1;
 		}
 	}
 	ens_events_free(ev, nev);
 }
 
 /*
- * Resume: what the journal says before anything is sent.  Confirmed
- * targets pass without a call; those in doubt are reconciled in chunks.
+ * Resume: what the journal says before anything is sent.  Settled
+ * targets keep their outcome, accepted ones are followed again, those
+ * in doubt are reconciled in chunks.
  */
 static void
-resume_prepass(struct run *r)
+runner_resume(struct run *r)
 {
 	const struct plan		*p = r->plan;
 	const struct journal_event	*je;
 	struct ens_item			 items[ENS_MAX_RESOURCES];
 	const char			*before[ENS_MAX_RESOURCES];
-	int				 sends[ENS_MAX_RESOURCES];
-	struct tstate			*where[ENS_MAX_RESOURCES];
+	struct run_target		*where[ENS_MAX_RESOURCES];
 	size_t				 i, j, n = 0;
 
 	for (i = 0; i < p->ngroups; i++) {
-		const struct plan_group	*pg = &p->groups[i];
+		struct run_group	*rg = &r->groups[p->groups[i].index];
 
-		for (j = 0; j < pg->group->ntargets; j++) {
-			const struct target	*tg = &pg->group->targets[j];
-			struct tstate		*t = &r->ts[pg->index][j];
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target	*t = &rg->targets[j];
 
 			if ((je = journal_lookup(r->opts->journal,
-			    tg->event)) == NULL)
+			    t->tg->event)) == NULL ||
+			    !runner_resume_target(r, t, je))
 				continue;
-			if (je->state == JOURNAL_CONFIRMED)
-				decide(r, t, REPORT_PASSED, NULL, NULL,
-				    xstrdup("confirmed in an earlier run "
-				    "(journal)\n"), 0);
-			if (je->state != JOURNAL_UNKNOWN)
-				continue;
-			items[n].event = tg->event;
-			items[n].resource = tg->resource;
+			items[n].event = t->tg->event;
+			items[n].resource = t->tg->resource;
 			items[n].scheduled = je->scheduled;
 			items[n].plan_time = je->plan_time;
 			before[n] = je->before;
-			sends[n] = je->sends;
 			where[n++] = t;
 			if (n == ENS_MAX_RESOURCES) {
-				resume_reconcile(r, items, before, sends, where,
-				    n);
+				runner_resume_reconcile(r, where, items,
+				    before, n);
 				n = 0;
 			}
 		}
 	}
 	if (n > 0)
-		resume_reconcile(r, items, before, sends, where, n);
+		runner_resume_reconcile(r, where, items, before, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The report. */
+
+static void
+runner_time_line(struct buf *out, const char *what, int64_t ms)
+{
+	char	t[TIMEFMT_LEN];
+
+	if (ms == 0 || ms == PLAN_NO_TIME)
+		return;
+	timefmt_utc(ms, t, sizeof(t));
+	buf_addf(out, "%s %sZ\n", what, t);
+}
+
+/* The testcase's system-out: batch, times, ids, statuses, notes. */
+static char *
+runner_case_out(const struct run_target *t)
+{
+	struct buf	out;
+
+	if (t->requested_at == 0 && t->notes.len == 0 && t->request_id ==
+	    NULL)
+		return (NULL);
+	buf_init(&out);
+	buf_addf(&out, "batch %zu/%zu\n", t->batch + 1, t->rg->pg->nbatches);
+	if (t->scheduled)
+		runner_time_line(&out, "PlanTime", t->plan_time);
+	if (t->request_id != NULL)
+		buf_addf(&out, "RequestId %s\n", t->request_id);
+	if (t->attempts > 0)
+		buf_addf(&out, "attempts %d\n", t->attempts);
+	runner_time_line(&out, "requested at", t->requested_at);
+	runner_time_line(&out, "executed at", t->executed_at);
+	runner_time_line(&out, "settled at", t->settled_at);
+	if (t->event_status != NULL || t->instance_status != NULL)
+		buf_addf(&out, "event %s, instance %s\n", t->event_status !=
+		    NULL ? t->event_status : "unknown", t->instance_status !=
+		    NULL ? t->instance_status : "unknown");
+	if (t->notes.len > 0)
+		buf_add(&out, t->notes.data, t->notes.len);
+	if (t->check_out != NULL && *t->check_out != '\0')
+		buf_addf(&out, "check output:\n%s%s", t->check_out,
+		    t->check_out[strlen(t->check_out) - 1] == '\n' ? "" : "\n");
+	return (buf_detach(&out));
+}
+
+/* A testcase's own time: from its request (or PlanTime) to settled. */
+static double
+runner_case_time(const struct run_target *t)
+{
+	if (t->requested_at == 0 || t->settled_at < t->requested_at)
+		return (0);
+	return ((double)(t->settled_at - t->requested_at) / 1000);
 }
 
 static void
-fill_report(struct run *r, struct report *rep)
+runner_fill_report(struct run *r, struct report *rep)
 {
 	const struct plan	*p = r->plan;
 	const char		*mname = p->manifest->name.text;
 	size_t			 i, j;
-	char			*cls, *name;
+	char			*cls, *name, *out;
+	int64_t			 end = timefmt_now();
 
 	for (i = 0; i < p->ngroups; i++) {
-		const struct plan_group	*pg = &p->groups[i];
-		const struct manifest_group	*g = pg->group;
-		struct report_suite	*rs;
+		struct run_group		*rg = &r->groups[p->groups[i].index];
+		const struct manifest_group	*g = rg->pg->group;
+		struct report_suite		*rs;
 
-		rs = report_suite_add(rep, g->name, r->begun[pg->index] != 0 ?
-		    r->begun[pg->index] : timefmt_now());
-		plan_report_properties(rs, p, pg, r->opts->endpoint, "apply");
+		rs = report_suite_add(rep, g->name, rg->begun != 0 ?
+		    rg->begun : end);
+		plan_report_properties(rs, p, rg->pg, r->opts->endpoint,
+		    "apply");
 		cls = xasprintf("%s.%s", mname, g->name);
 		for (j = 0; j < g->ntargets; j++) {
-			struct tstate	*t = &r->ts[pg->index][j];
+			struct run_target	*t = &rg->targets[j];
 
-			name = xasprintf("%s %s", g->targets[j].resource,
-			    g->targets[j].event);
+			name = xasprintf("%s %s", t->tg->resource,
+			    t->tg->event);
+			out = runner_case_out(t);
 			/* Undecided would be a bug: never let it pass. */
-			report_case_add(rs, cls, name, t->time, t->decided ?
-			    t->outcome : REPORT_ERROR, t->decided ? t->type :
-			    "Internal", t->decided ? t->message : "no outcome "
-			    "was recorded", t->out);
+			report_case_add(rs, cls, name, runner_case_time(t),
+			    t->phase == RUN_DONE ? t->outcome : REPORT_ERROR,
+			    t->phase == RUN_DONE ? t->type : "Internal",
+			    t->phase == RUN_DONE ? t->message : "no outcome "
+			    "was recorded", out);
+			free(out);
 			free(name);
 		}
+		/* The suite's time is the group's wall time. */
+		rs->time = rg->begun == 0 ? 0 : (double)((rg->finished != 0 ?
+		    rg->finished : end) - rg->begun) / 1000;
 		free(cls);
 	}
 }
 
 static const char *
-halt_reason(const struct run *r)
+runner_halt_reason(const struct run *r)
 {
 	if (r->env_error)
 		return ("not attempted: the API could not be reached");
@@ -836,84 +1560,330 @@ halt_reason(const struct run *r)
 	return ("not attempted: interrupted");
 }
 
+/*
+ * Targets still settling when the run ends: scheduled ones not yet
+ * due are "scheduled for TIME" (fine), the rest were cut short.
+ */
+static size_t
+runner_leftovers(struct run *r, int64_t *first, int64_t *last)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j, n = 0;
+	char			 t[TIMEFMT_LEN], *why;
+
+	*first = INT64_MAX;
+	*last = INT64_MIN;
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target	*rt = &rg->targets[j];
+
+			if (rt->phase != RUN_SETTLING &&
+			    rt->phase != RUN_CHECKING)
+				continue;
+			if (runner_stopping(r) || !rt->scheduled ||
+			    rt->phase == RUN_CHECKING) {
+				runner_decide(r, rt, REPORT_SKIPPED, NULL,
+				    "interrupted while settling: ensbatch "
+				    "apply --resume follows it");
+				continue;
+			}
+			timefmt_utc(rt->plan_time, t, sizeof(t));
+			why = xasprintf("scheduled for %sZ: not executed yet",
+			    t);
+			runner_decide(r, rt, REPORT_SKIPPED, NULL, why);
+			rt->fine = 1;
+			free(why);
+			n++;
+			if (rt->plan_time < *first)
+				*first = rt->plan_time;
+			if (rt->plan_time > *last)
+				*last = rt->plan_time;
+		}
+	}
+	return (n);
+}
+
+static void
+runner_setup(struct run *r, const struct plan *p)
+{
+	const struct manifest	*m = p->manifest;
+	size_t			 i, j, k;
+
+	r->groups = xcalloc(m->ngroups + 1, sizeof(*r->groups));
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group	*pg = &p->groups[i];
+		struct run_group	*rg = &r->groups[pg->index];
+
+		rg->pg = pg;
+		rg->budget = plan_failure_budget(pg->group->policy,
+		    pg->group->ntargets);
+		rg->targets = xcalloc(pg->group->ntargets + 1,
+		    sizeof(*rg->targets));
+		for (j = 0; j < pg->group->ntargets; j++) {
+			rg->targets[j].tg = &pg->group->targets[j];
+			rg->targets[j].rg = rg;
+			buf_init(&rg->targets[j].notes);
+		}
+		for (k = 0; k < pg->nbatches; k++) {
+			const struct plan_batch	*b = &pg->batches[k];
+
+			for (j = b->first; j < b->first + b->count; j++) {
+				rg->targets[j].batch = k;
+				rg->targets[j].scheduled = b->plan_time !=
+				    PLAN_NO_TIME;
+				rg->targets[j].plan_time = b->plan_time;
+			}
+		}
+	}
+}
+
+/* Decide the exit code, then free the run. */
+static int
+runner_teardown(struct run *r)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j;
+	int			 bad = 0, rc;
+
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target	*t = &rg->targets[j];
+
+			if (t->phase != RUN_DONE || (t->outcome !=
+			    REPORT_PASSED && !t->fine))
+				bad = 1;
+			free(t->type);
+			free(t->message);
+			free(t->request_id);
+			free(t->event_status);
+			free(t->instance_status);
+			free(t->check_out);
+			probe_free(t->probe);
+			buf_free(&t->notes);
+		}
+		free(rg->targets);
+		free(rg->aborted);
+	}
+	free(r->groups);
+	if (runner_stopping(r))
+		rc = EXIT_INTERRUPTED;
+	else if ((r->env_error || r->journal_error) && !r->reached)
+		rc = EXIT_ENV;
+	else
+		rc = bad ? EXIT_FAILED : EXIT_OK;
+	return (rc);
+}
+
 int
 runner_run(const struct plan *p, const struct preflight *pf,
     struct ens_client *ens, const struct runner_opts *opts,
     struct report **out)
 {
-	const struct manifest	*m = p->manifest;
-	struct run		 r;
-	size_t			 i, j;
-	char			*why;
-	int			 rc, bad = 0;
+	struct run	 r;
+	size_t		 i, nsched;
+	char		*why, t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	int64_t		 first, last;
 
 	memset(&r, 0, sizeof(r));
 	r.plan = p;
 	r.pf = pf;
 	r.ens = ens;
 	r.opts = opts;
-	r.ts = xcalloc(m->ngroups + 1, sizeof(*r.ts));
-	r.aborted = xcalloc(m->ngroups + 1, sizeof(*r.aborted));
-	r.begun = xcalloc(m->ngroups + 1, sizeof(*r.begun));
-	r.gfailed = xcalloc(m->ngroups + 1, sizeof(*r.gfailed));
-	for (i = 0; i < m->ngroups; i++) {
-		r.ts[i] = xcalloc(m->groups[i].ntargets + 1, sizeof(**r.ts));
-		for (j = 0; j < m->groups[i].ntargets; j++)
-			r.ts[i][j].group = i;
-	}
-
+	runner_setup(&r, p);
 	if (opts->resume)
-		resume_prepass(&r);
+		runner_resume(&r);
 	for (i = 0; i < p->ngroups; i++) {
-		const struct plan_group	*pg = &p->groups[i];
-		const struct policy	*pol = pg->group->policy;
+		struct run_group		*rg = &r.groups[p->groups[i].index];
+		const struct manifest_group	*g = rg->pg->group;
 
-		if (halted(&r)) {
-			skip_group(&r, pg, halt_reason(&r));
+		if (!runner_halted(&r) && (why = runner_gate(&r, g)) != NULL) {
+			rg->aborted = why;
+			runner_skip_group(&r, rg, why);
+			runner_say(&r, "%s: %s", g->name, why);
 			continue;
 		}
-		if ((why = blocked_by(&r, pg->group)) != NULL) {
-			r.aborted[pg->index] = why;
-			skip_group(&r, pg, why);
+		if (runner_halted(&r)) {
+			runner_skip_group(&r, rg, runner_halt_reason(&r));
 			continue;
 		}
-		r.begun[pg->index] = timefmt_now();
-		if (pol->r_ops == OPS_IMMEDIATE)
-			run_immediate(&r, pg, plan_failure_budget(pol,
-			    pg->group->ntargets));
+		rg->begun = timefmt_now();
+		if (g->policy->r_ops == OPS_IMMEDIATE)
+			runner_immediate(&r, rg);
 		else
-			run_scheduled(&r, pg, plan_failure_budget(pol,
-			    pg->group->ntargets));
-		skip_group(&r, pg, halt_reason(&r));
+			runner_scheduled(&r, rg);
+		runner_skip_group(&r, rg, runner_halt_reason(&r));
 	}
+	for (i = 0; opts->wait && i < p->ngroups && !runner_halted(&r); i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+
+		runner_settle_group(&r, rg);
+		runner_group_finished(&r, rg);
+	}
+	nsched = runner_leftovers(&r, &first, &last);
 	if (opts->live && !opts->quiet)
-		fputc('\n', stderr);
-
-	*out = report_new(m->name.text);
-	fill_report(&r, *out);
-	for (i = 0; i < m->ngroups; i++) {
-		for (j = 0; j < m->groups[i].ntargets; j++) {
-			struct tstate	*t = &r.ts[i][j];
-
-			if (!t->decided || (t->outcome != REPORT_PASSED &&
-			    !t->fine))
-				bad = 1;
-			free(t->type);
-			free(t->message);
-			free(t->out);
-		}
-		free(r.ts[i]);
-		free(r.aborted[i]);
+		fputs("\r\033[K", stderr);
+	if (nsched > 0) {
+		timefmt_utc(first, t1, sizeof(t1));
+		timefmt_utc(last, t2, sizeof(t2));
+		runner_say(&r, "%zu scheduled (first %sZ, last %sZ): follow "
+		    "with ensbatch status", nsched, t1, t2);
 	}
-	free(r.ts);
-	free(r.aborted);
-	free(r.begun);
-	free(r.gfailed);
-	if (stopping(&r))
-		rc = EXIT_INTERRUPTED;
-	else if ((r.env_error || r.journal_error) && !r.reached)
-		rc = EXIT_ENV;
+	*out = report_new(p->manifest->name.text);
+	runner_fill_report(&r, *out);
+	return (runner_teardown(&r));
+}
+
+/* ------------------------------------------------------------------ */
+/* ensbatch status: the true outcomes, read-only. */
+
+/* Count one target into its group's tally. */
+static void
+runner_tally_add(struct runner_tally *ty, const struct run_target *t,
+    const struct journal_event *je)
+{
+	if (je == NULL || je->state == JOURNAL_NONE ||
+	    je->state == JOURNAL_NOT_SENT) {
+		ty->not_requested++;
+		return;
+	}
+	ty->requested++;
+	if (t->phase == RUN_SETTLING) {
+		if (t->requested_at > timefmt_now())
+			ty->scheduled++;
+		else
+			ty->executing++;
+	} else if (t->outcome == REPORT_PASSED)
+		ty->settled++;
+	else if (t->outcome == REPORT_FAILURE || t->outcome == REPORT_ERROR)
+		ty->failed++;
 	else
-		rc = bad ? EXIT_FAILED : EXIT_OK;
+		ty->executing++;
+}
+
+/*
+ * What the targets still followed become in a status report: not due
+ * yet, or executing (in progress, not failed).
+ */
+static int
+runner_status_leftovers(struct run *r)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j;
+	char			 t[TIMEFMT_LEN], *why;
+	int			 pending = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target	*rt = &rg->targets[j];
+
+			if (rt->phase == RUN_IDLE) {
+				runner_decide(r, rt, REPORT_SKIPPED, NULL,
+				    "never requested");
+				rt->fine = 1;
+				continue;
+			}
+			if (rt->phase != RUN_SETTLING)
+				continue;
+			pending = 1;
+			timefmt_utc(rt->requested_at, t, sizeof(t));
+			why = rt->requested_at > timefmt_now() ?
+			    xasprintf("scheduled for %sZ: not executed yet", t) :
+			    xasprintf("requested at %sZ: not settled yet "
+			    "(event %s, instance %s)", t, rt->event_status !=
+			    NULL ? rt->event_status : "unknown",
+			    rt->instance_status != NULL ? rt->instance_status :
+			    "unknown");
+			/* Still settling for the tally; skipped in the report. */
+			rt->outcome = REPORT_SKIPPED;
+			runner_set(&rt->message, why);
+			rt->fine = 1;
+			free(why);
+		}
+	}
+	return (pending);
+}
+
+int
+runner_status(const struct plan *p, struct ens_client *ens,
+    const struct runner_opts *opts, struct report **out,
+    struct runner_tally **tally)
+{
+	struct run	 r;
+	size_t		 i, j, failed = 0;
+	int		 pending, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.plan = p;
+	r.ens = ens;
+	r.opts = opts;
+	r.observe = 1;
+	runner_setup(&r, p);
+	runner_resume(&r);
+	/* Those in doubt that the events could not confirm. */
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			struct run_target		*t = &rg->targets[j];
+			const struct journal_event	*je;
+
+			je = journal_lookup(opts->journal, t->tg->event);
+			if (t->phase == RUN_IDLE && je != NULL &&
+			    (je->state == JOURNAL_UNKNOWN ||
+			    je->state == JOURNAL_FAILED))
+				runner_decide(&r, t, je->state ==
+				    JOURNAL_FAILED ? REPORT_FAILURE :
+				    REPORT_ERROR, je->state == JOURNAL_FAILED ?
+				    "Refused" : "OutcomeUnknown", je->detail !=
+				    NULL ? je->detail : "outcome unknown: the "
+				    "events show no change");
+		}
+	}
+	for (i = 0; i < p->ngroups && !runner_stopping(&r); i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+		struct run_target	**ts;
+		size_t			  n = 0, k;
+
+		ts = xcalloc(rg->pg->group->ntargets + 1, sizeof(*ts));
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			if (rg->targets[j].phase == RUN_SETTLING &&
+			    rg->targets[j].requested_at <= timefmt_now())
+				ts[n++] = &rg->targets[j];
+		}
+		/* One look per chunk; --wait follows them to the end. */
+		for (k = 0; !opts->wait && k < n; k += ENS_MAX_RESOURCES)
+			runner_poll(&r, ts + k, n - k < ENS_MAX_RESOURCES ?
+			    n - k : ENS_MAX_RESOURCES);
+		free(ts);
+		if (opts->wait)
+			runner_settle_group(&r, rg);
+	}
+	pending = runner_status_leftovers(&r);
+	*tally = xcalloc(p->ngroups + 1, sizeof(**tally));
+	for (i = 0; i < p->ngroups; i++) {
+		struct run_group	*rg = &r.groups[p->groups[i].index];
+
+		(*tally)[i].group = rg->pg->group->name;
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			runner_tally_add(&(*tally)[i], &rg->targets[j],
+			    journal_lookup(opts->journal,
+			    rg->targets[j].tg->event));
+			if (rg->targets[j].phase == RUN_SETTLING)
+				rg->targets[j].phase = RUN_DONE;
+		}
+		failed += (*tally)[i].failed;
+	}
+	*out = report_new(p->manifest->name.text);
+	runner_fill_report(&r, *out);
+	rc = runner_teardown(&r);
+	if (rc != EXIT_INTERRUPTED)
+		rc = failed > 0 ? EXIT_FAILED : pending ? EXIT_PENDING :
+		    EXIT_OK;
 	return (rc);
 }

@@ -24,7 +24,8 @@ void	 buf_addf(struct buf *, const char *, ...)
 char	*buf_detach(struct buf *);
 
 /*
- * Read a whole file of at most max bytes.  Returns 0, or -1 with
+ * Read a whole regular file of at most max bytes (a FIFO, device or
+ * directory is refused without blocking).  Returns 0, or -1 with
  * *cause (caller frees).  *text is NUL-terminated; caller frees.
  */
 int	 buf_read_file(const char *, size_t, char **, size_t *, char **);

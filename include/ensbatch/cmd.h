@@ -17,6 +17,7 @@ extern const struct cmd_entry cmd_apply_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 #endif

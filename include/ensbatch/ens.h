@@ -17,6 +17,7 @@
 #define ENS_DEFAULT_ENDPOINT	"ens.aliyuncs.com"
 #define ENS_REBOOT_TYPE		"SystemMaintenance.Reboot"
 #define ENS_MAX_RESOURCES	50	/* ResourceIds per describe call */
+#define ENS_MAX_INSTANCES	100	/* InstanceIds per DescribeInstances */
 
 struct ens_config {
 	const char		*endpoint;	/* host or URL */
@@ -65,7 +66,7 @@ struct ens_reply {
 };
 
 struct ens_event {
-	char	*event;
+	char	*event;		/* first: the pager reads ids there */
 	char	*type;
 	char	*status;
 	char	*level;
@@ -73,6 +74,13 @@ struct ens_event {
 	char	*reason;
 	int64_t	 not_before;
 	int64_t	 publish_time;
+};
+
+struct ens_instance {
+	char	*instance;	/* InstanceId; first, like ens_event */
+	char	*status;	/* Running, Starting, Stopped, ... */
+	char	*name;		/* InstanceName, or NULL */
+	char	*region;	/* EnsRegionId, or NULL */
 };
 
 struct ens_client;
@@ -112,6 +120,18 @@ int	ens_describe_events(struct ens_client *, const char *const *,
 	    struct ens_reply *);
 void	ens_events_free(struct ens_event *, size_t);
 
+/*
+ * DescribeInstances for ids[0..n) (any number: chunks of
+ * ENS_MAX_INSTANCES in InstanceIds as a JSON array, every page with
+ * PageSize 100).  Returns 0 and the instances (caller frees with
+ * ens_instances_free), or -1 with the reply describing the failure
+ * (the reply is cleared first).  Read-only: retries like
+ * DescribeHistoryEvents.
+ */
+int	ens_describe_instances(struct ens_client *, const char *const *,
+	    size_t, struct ens_instance **, size_t *, struct ens_reply *);
+void	ens_instances_free(struct ens_instance *, size_t);
+
 void	ens_reply_clear(struct ens_reply *);
 
 /*
@@ -132,5 +152,15 @@ int	ens_parse_reboot(const char *, size_t, const struct ens_item *,
 /* Parse one DescribeHistoryEvents page; appends to *events. */
 int	ens_parse_events(const char *, size_t, struct ens_event **, size_t *,
 	    int64_t *, char **);
+
+/*
+ * Parse one DescribeInstances page: appends to *instances, *total =
+ * TotalCount.  Returns -1 with *cause (caller frees) when the page is
+ * unusable: Code not the integer 0, Instances.Instance not an array,
+ * TotalCount missing, or an entry without a string InstanceId and
+ * Status.  Exposed for tests and fuzzing.
+ */
+int	ens_parse_instances(const char *, size_t, struct ens_instance **,
+	    size_t *, int64_t *, char **);
 
 #endif

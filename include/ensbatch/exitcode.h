@@ -9,6 +9,7 @@ enum exit_code {
 	EXIT_FAILED = 1,	/* the run finished with failed targets */
 	EXIT_USAGE = 2,		/* usage error or invalid manifest */
 	EXIT_ENV = 3,		/* environment error before any reboot */
+	EXIT_PENDING = 4,	/* registered reboots have not happened yet */
 	EXIT_INTERRUPTED = 130	/* interrupted by a signal */
 };
 

@@ -17,6 +17,14 @@
  *               unknown","code":..|null,"message":..|null}]}
  *   reconcile  {"type":"reconcile","time":ms,"event":..,"state":..,
  *               "status":..|null}
+ *   settle     {"type":"settle","time":ms,"event":..,"outcome":"passed|
+ *               failed|error","reason":..|null,"message":..|null,
+ *               "event_status":..|null,"instance_status":..|null,
+ *               "executed_at":ms|null}     how an accepted request ended
+ *   batch      {"type":"batch","time":ms,"group":..,"batch":K}  batch K
+ *               (1-based) of the group settled: its pause may begin
+ *   group      {"type":"group","time":ms,"group":..}  the group finished
+ *               within its budget: its soak began
  *   resume     {"type":"resume","time":ms}
  */
 #ifndef ENSBATCH_JOURNAL_H
@@ -26,6 +34,14 @@
 #include <stdint.h>
 
 #include "ensbatch/ens.h"
+
+/* How an accepted request ended (SPEC section 5), once it did. */
+enum journal_settle {
+	JOURNAL_SETTLE_NONE,	/* not final yet */
+	JOURNAL_SETTLE_PASSED,	/* settled, and passed its check */
+	JOURNAL_SETTLE_FAILED,	/* RebootFailed, InstanceNotRunning, ... */
+	JOURNAL_SETTLE_ERROR	/* NotSettled */
+};
 
 enum journal_state {
 	JOURNAL_NONE,		/* never requested */
@@ -47,6 +63,35 @@ struct journal_event {
 	char			*before;	/* status before the request,
 						   NULL when unknown */
 	char			*detail;	/* code/message, or NULL */
+	int64_t			 requested_at;	/* ms epoch of the last
+						   request */
+	char			*group;		/* of the last request */
+	size_t			 batch;		/* 1-based, of the last
+						   request */
+	char			*request_id;	/* of its answer, or NULL */
+	/* Settle records. */
+	enum journal_settle	 settle;
+	char			*settle_type;	/* RebootFailed, ... */
+	char			*settle_message;
+	int64_t			 settled_at;	/* ms epoch, 0 = not yet */
+	int64_t			 executed_at;	/* first seen Executed */
+};
+
+/* One target's line of a result record. */
+struct journal_item {
+	const char		*event;
+	enum journal_state	 state;
+	const char		*code;		/* NULL for none */
+	const char		*message;	/* NULL for none */
+};
+
+/* A result record: the answer to a call. */
+struct journal_answer {
+	const char		*outcome;	/* ok, api_error, not_sent,
+						   unknown */
+	const char		*request_id;	/* NULL for none */
+	const struct journal_item *items;
+	size_t			 n;
 };
 
 struct journal;
@@ -65,13 +110,36 @@ struct journal	*journal_create(const char *, const char *, const char *,
  */
 struct journal	*journal_resume(const char *, const char *, char **);
 
+#ifdef ENSBATCH_TESTING
+void		 journal_apply_state(struct journal_event *,
+		    enum journal_state, int);
+#endif
+
 /*
  * Parse journal text without opening anything (tests, fuzzing).  path
  * is only used in messages.  The result can be queried, not written.
  */
 struct journal	*journal_parse(const char *, size_t, const char *, char **);
 
+/*
+ * Read a journal without locking or writing it (ensbatch status, while
+ * an apply may still be running).  Regular files only.
+ */
+struct journal	*journal_read(const char *, char **);
+
 void		 journal_free(struct journal *);
+
+/*
+ * One apply at a time per manifest name and account (access key id),
+ * whatever journal each uses: an exclusive lock on a file under
+ * $XDG_RUNTIME_DIR/ensbatch (or /tmp/ensbatch-UID), held until
+ * journal_unlock_run.  The file says who holds it (pid, user@host,
+ * journal, since when), and a loser's *cause quotes it.  Returns a
+ * descriptor, or -1 with *cause.
+ */
+int		 journal_lock_run(const char *, const char *, const char *,
+		    char **);
+void		 journal_unlock_run(int);
 
 /* The manifest hash the journal was written for (borrowed). */
 const char	*journal_sha256(const struct journal *);
@@ -96,9 +164,30 @@ int		 journal_call(struct journal *, uint64_t *, const char *,
 		    size_t, const struct ens_item *, const char *const *,
 		    size_t, char **);
 int		 journal_result(struct journal *, uint64_t,
-		    const struct ens_reply *, const struct ens_item *, size_t,
-		    const enum journal_state *, char **);
+		    const struct journal_answer *, char **);
+/*
+ * The events' view of a request whose outcome was unknown.  A
+ * JOURNAL_NOT_SENT here means "proven untouched": the request still
+ * counts towards the at most 3 per event.
+ */
 int		 journal_reconcile(struct journal *, const char *,
 		    enum journal_state, const char *, char **);
+/*
+ * How an accepted request ended: outcome, reason (failure type) and
+ * message, the final event and instance status (NULL when unknown), the
+ * time the event was first seen Executed (0 = never).
+ */
+int		 journal_settle(struct journal *, const char *,
+		    enum journal_settle, const char *, const char *,
+		    const char *, const char *, int64_t, char **);
+/* Batch k (0-based) of group settled; the group finished. */
+int		 journal_batch(struct journal *, const char *, size_t,
+		    char **);
+int		 journal_group(struct journal *, const char *, char **);
+/* When batch k (0-based) of group settled (ms epoch), or 0. */
+int64_t		 journal_batch_done(const struct journal *, const char *,
+		    size_t);
+/* When group finished (ms epoch), or 0. */
+int64_t		 journal_group_done(const struct journal *, const char *);
 
 #endif

@@ -1,7 +1,10 @@
 /*
  * The runner executes a plan through the ENS client: groups in order,
- * batches with pauses (immediate) or in parallel (scheduled), failure
- * budgets, dependencies, and one report test case per target.
+ * each gated on the groups it is after (finished, settled, soaked);
+ * immediate batches one at a time, each settled before its pause and
+ * the next; scheduled batches in parallel, followed from their PlanTime
+ * when something depends on them or with wait; failure budgets that
+ * count settle outcomes; one report test case per target.
  */
 #ifndef ENSBATCH_RUNNER_H
 #define ENSBATCH_RUNNER_H
@@ -24,17 +27,48 @@ struct runner_opts {
 	int			 live;		/* progress on a terminal */
 	const char		*endpoint;	/* for the report */
 	volatile sig_atomic_t	*stop;		/* 1: drain, 2: abort */
+	int			 wait;		/* follow scheduled groups to
+						   the end (apply --wait) */
+	int64_t			 reconcile_ms;	/* how long an unknown outcome
+						   is watched for a change
+						   before one resend; 0 = 60 s */
+	int			 width;		/* terminal columns, 0 = 80 */
 };
 
 /*
  * Run the plan.  preflight may be NULL (--no-preflight).  With resume,
- * targets the journal confirms are reported passed without a call and
- * those in doubt are reconciled first.  Fills a new report (*out,
+ * targets the journal shows settled keep their outcome without a call,
+ * accepted ones are followed again and those in doubt are reconciled
+ * first.  Fills a new report (*out,
  * caller frees) and returns an enum exit_code: EXIT_OK, EXIT_FAILED,
  * EXIT_ENV (nothing reached the API) or EXIT_INTERRUPTED.
  */
 int	runner_run(const struct plan *, const struct preflight *,
 	    struct ens_client *, const struct runner_opts *,
 	    struct report **);
+
+/* Per group, what ensbatch status found. */
+struct runner_tally {
+	const char	*group;		/* borrowed from the manifest */
+	size_t		 requested;
+	size_t		 scheduled;	/* registered, PlanTime to come */
+	size_t		 executing;	/* due, not final yet */
+	size_t		 settled;
+	size_t		 failed;	/* failures and errors */
+	size_t		 not_requested;
+};
+
+/*
+ * ensbatch status: read-only.  opts->journal (journal_read) says what
+ * was requested; the API says what happened since.  With opts->wait,
+ * follows every requested target until it is final.  Fills a report of
+ * the true outcomes (*out) and a tally per plan group (*tally, in plan
+ * order); caller frees both.  Returns EXIT_OK (all settled), EXIT_FAILED
+ * (any failed or overdue), EXIT_PENDING (some not final yet) or
+ * EXIT_INTERRUPTED.
+ */
+int	runner_status(const struct plan *, struct ens_client *,
+	    const struct runner_opts *, struct report **,
+	    struct runner_tally **);
 
 #endif

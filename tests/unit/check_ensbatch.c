@@ -15,10 +15,12 @@ main(void)
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, settle_suite());
 	srunner_add_suite(sr, sign_suite());
 	srunner_add_suite(sr, creds_suite());
 	srunner_add_suite(sr, ens_suite());
 	srunner_add_suite(sr, journal_suite());
+	srunner_add_suite(sr, probe_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

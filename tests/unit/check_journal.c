@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,32 +47,20 @@ teardown(void)
 	free(tpath);
 }
 
-/* A reply: item 0 passed, item 1 refused, item 2 not mentioned. */
-static void
-reply(struct ens_reply *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->outcome = ENS_OK;
-	r->request_id = xstrdup("R-1");
-	r->nresults = 3;
-	r->results = xcalloc(3, sizeof(*r->results));
-	r->results[0].found = 1;
-	r->results[0].code = 200;
-	r->results[0].code_text = xstrdup("200");
-	r->results[0].message = xstrdup("success");
-	r->results[1].found = 1;
-	r->results[1].code = 400;
-	r->results[1].code_text = xstrdup("400");
-	r->results[1].message = xstrdup("IncorrectEventStatus: Executed");
-}
+/* An answer: item 0 accepted, item 1 refused, item 2 not mentioned. */
+static const struct journal_item answer_items[] = {
+	{ E1, JOURNAL_CONFIRMED, "200", "success" },
+	{ E2, JOURNAL_FAILED, "400", "IncorrectEventStatus: Executed" },
+	{ E3, JOURNAL_UNKNOWN, NULL, NULL },
+};
+static const struct journal_answer answer = {
+	"ok", "R-1", answer_items, 3
+};
 
 START_TEST(test_roundtrip)
 {
 	struct journal			*j;
-	struct ens_reply		 r;
 	const struct journal_event	*e, **doubt;
-	enum journal_state		 st[3] = { JOURNAL_CONFIRMED,
-	    JOURNAL_FAILED, JOURNAL_UNKNOWN };
 	uint64_t			 seq;
 	char				*cause = NULL;
 
@@ -78,9 +68,7 @@ START_TEST(test_roundtrip)
 	ck_assert_ptr_nonnull(j);
 	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, befores, 3, &cause), 0);
 	ck_assert_uint_eq(seq, 1);
-	reply(&r);
-	ck_assert_int_eq(journal_result(j, seq, &r, items, 3, st, &cause), 0);
-	ens_reply_clear(&r);
+	ck_assert_int_eq(journal_result(j, seq, &answer, &cause), 0);
 	journal_free(j);
 
 	/* A second create on the same path is refused. */
@@ -118,8 +106,119 @@ START_TEST(test_roundtrip)
 	/* The call without a result leaves E1 in doubt again. */
 	ck_assert_int_eq(journal_lookup(j, E1)->state, JOURNAL_UNKNOWN);
 	ck_assert_int_eq(journal_lookup(j, E1)->sends, 2);
+	ck_assert_str_eq(journal_lookup(j, E2)->request_id, "R-1");
+	ck_assert_str_eq(journal_lookup(j, E1)->group, "g");
+	ck_assert_uint_eq(journal_lookup(j, E1)->batch, 2);
 	ck_assert_ptr_null(journal_lookup(j, "e-nothere"));
 	journal_free(j);
+}
+END_TEST
+
+/* Settle, batch and group records survive a resume. */
+START_TEST(test_settle_records)
+{
+	struct journal			*j;
+	const struct journal_event	*e;
+	uint64_t			 seq;
+	char				*cause = NULL;
+
+	j = journal_create(tpath, SHA, "m", &cause);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, befores, 3,
+	    &cause), 0);
+	ck_assert_int_eq(journal_result(j, seq, &answer, &cause), 0);
+	ck_assert_int_eq(journal_settle(j, E1, JOURNAL_SETTLE_FAILED,
+	    "InstanceNotRunning", "stopped", "Executed", "Stopped",
+	    1796061600000LL, &cause), 0);
+	ck_assert_int_eq(journal_batch(j, "g", 0, &cause), 0);
+	ck_assert_int_eq(journal_group(j, "g", &cause), 0);
+	ck_assert_int_gt(journal_batch_done(j, "g", 0), 0);
+	journal_free(j);
+
+	j = journal_resume(tpath, SHA, &cause);
+	ck_assert_ptr_nonnull(j);
+	e = journal_lookup(j, E1);
+	ck_assert_int_eq(e->settle, JOURNAL_SETTLE_FAILED);
+	ck_assert_str_eq(e->settle_type, "InstanceNotRunning");
+	ck_assert_str_eq(e->settle_message, "stopped");
+	ck_assert_int_eq(e->executed_at, 1796061600000LL);
+	ck_assert_int_gt(e->requested_at, 0);
+	ck_assert_int_ge(e->settled_at, e->requested_at);
+	ck_assert_int_eq(journal_lookup(j, E2)->settle, JOURNAL_SETTLE_NONE);
+	ck_assert_int_gt(journal_batch_done(j, "g", 0), 0);
+	ck_assert_int_eq(journal_batch_done(j, "g", 1), 0);
+	ck_assert_int_eq(journal_batch_done(j, "h", 0), 0);
+	ck_assert_int_gt(journal_group_done(j, "g"), 0);
+	ck_assert_int_eq(journal_group_done(j, "h"), 0);
+	/* A new request of E1 forgets the old outcome. */
+	ck_assert_int_eq(journal_call(j, &seq, "g", 1, items, NULL, 1,
+	    &cause), 0);
+	ck_assert_int_eq(journal_lookup(j, E1)->settle, JOURNAL_SETTLE_NONE);
+	journal_free(j);
+}
+END_TEST
+
+/*
+ * A request that never reached the API does not count; one that the
+ * events proved untouched does (issue: each --resume sent again).
+ */
+START_TEST(test_sends_bound)
+{
+	static const struct journal_item	 ns = { E1, JOURNAL_NOT_SENT,
+	    NULL, NULL };
+	static const struct journal_item	 un = { E1, JOURNAL_UNKNOWN,
+	    NULL, NULL };
+	struct journal_answer			 a = { "not_sent", NULL,
+	    &ns, 1 };
+	struct journal				*j;
+	uint64_t				 seq;
+	int					 run;
+	char					*cause = NULL;
+
+	j = journal_create(tpath, SHA, "m", &cause);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, NULL, 1,
+	    &cause), 0);
+	ck_assert_int_eq(journal_result(j, seq, &a, &cause), 0);
+	ck_assert_int_eq(journal_lookup(j, E1)->sends, 0);
+	a.outcome = "unknown";
+	a.items = &un;
+	for (run = 1; run <= 3; run++) {
+		ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, NULL, 1,
+		    &cause), 0);
+		ck_assert_int_eq(journal_result(j, seq, &a, &cause), 0);
+		ck_assert_int_eq(journal_reconcile(j, E1, JOURNAL_NOT_SENT,
+		    "Inquiring", &cause), 0);
+		ck_assert_int_eq(journal_lookup(j, E1)->sends, run);
+	}
+	journal_free(j);
+	j = journal_resume(tpath, SHA, &cause);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_lookup(j, E1)->sends, 3);
+	ck_assert_int_eq(journal_lookup(j, E1)->state, JOURNAL_NOT_SENT);
+	journal_free(j);
+}
+END_TEST
+
+/* A FIFO or a device is refused at once, never read or waited on. */
+START_TEST(test_not_regular)
+{
+	char	*fifo, *cause = NULL;
+
+	fifo = xasprintf("%s/fifo", tdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* No reader: opening it for writing fails at once (ENXIO). */
+	ck_assert_ptr_null(journal_resume(fifo, SHA, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, fifo));
+	free(cause);
+	ck_assert_ptr_null(journal_read(fifo, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "not a regular file"));
+	free(cause);
+	ck_assert_ptr_null(journal_read("/dev/zero", &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "not a regular file"));
+	free(cause);
+	unlink(fifo);
+	free(fifo);
 }
 END_TEST
 
@@ -203,6 +302,9 @@ journal_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_other_manifest);
+	tcase_add_test(tc, test_settle_records);
+	tcase_add_test(tc, test_sends_bound);
+	tcase_add_test(tc, test_not_regular);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_torn_tail);

@@ -10,8 +10,10 @@ Suite	*ens_suite(void);
 Suite	*journal_suite(void);
 Suite	*manifest_suite(void);
 Suite	*plan_suite(void);
+Suite	*probe_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
+Suite	*settle_suite(void);
 Suite	*sign_suite(void);
 Suite	*timefmt_suite(void);
 
