@@ -7,10 +7,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/xmalloc.h"
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct source {
 	char		*path;
@@ -37,6 +40,156 @@ struct diags {
 	size_t		 cap;
 	size_t		 counts[3];
 };
+
+/*
+ * The length of the UTF-8 character at p[0..n), or 0 when it is not
+ * well-formed (overlong, surrogate, past U+10FFFF, truncated).
+ */
+static size_t
+diags_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t		need, k;
+	uint32_t	cp, min;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] < 0xe0) {
+		need = 1;
+		cp = p[0] & 0x1f;
+		min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] < 0xf0) {
+		need = 2;
+		cp = p[0] & 0x0f;
+		min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] < 0xf5) {
+		need = 3;
+		cp = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return (0);
+	if (n <= need)
+		return (0);
+	for (k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return (0);
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	return (need + 1);
+}
+
+int
+diags_text_ok(const char *text, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	size_t			 i = 0, len;
+
+	while (i < n) {
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return (0);
+		if ((len = diags_utf8_len(p + i, n - i)) == 0)
+			return (0);
+		/* C1 controls (U+0080..U+009F) drive terminals too. */
+		if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+			return (0);
+		i += len;
+	}
+	return (1);
+}
+
+/* Keys whose values are secrets, in JSON, YAML or INI (any case). */
+static const char *const diags_secret_keys[] = {
+	"access_key_secret", "accesskeysecret", "sts_token",
+	"security_token", "securitytoken"
+};
+
+/* Environment variables whose values are secrets. */
+static const char *const diags_secret_env[] = {
+	"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"
+};
+
+#define DIAGS_SECRET_MIN	6	/* shorter values are not masked */
+
+/* Mark the value that follows a secret key at s[j..n). */
+static void
+diags_mark_value(const char *s, size_t n, size_t j, char *mask)
+{
+	char	q = '\0';
+	size_t	k;
+
+	if (j < n && (s[j] == '"' || s[j] == '\''))
+		j++;				/* the key's closing quote */
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	if (j == n || (s[j] != ':' && s[j] != '='))
+		return;
+	j++;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	if (j < n && (s[j] == '"' || s[j] == '\''))
+		q = s[j++];
+	for (k = j; k < n; k++) {
+		if (q != '\0' ? s[k] == q : strchr(" \t,;}]\"'", s[k]) != NULL)
+			break;
+	}
+	memset(mask + j, 1, k - j);
+}
+
+char *
+diags_redact(const char *s, size_t n)
+{
+	char		*mask, *out;
+	const char	*v, *p;
+	size_t		 i, j, k, vlen, klen;
+
+	mask = xcalloc(n + 1, 1);
+	for (i = 0; i < nitems(diags_secret_env); i++) {
+		if ((v = getenv(diags_secret_env[i])) == NULL ||
+		    (vlen = strlen(v)) < DIAGS_SECRET_MIN)
+			continue;
+		for (p = s; (p = memmem(p, n - (size_t)(p - s), v, vlen)) !=
+		    NULL; p += vlen)
+			memset(mask + (p - s), 1, vlen);
+	}
+	for (i = 0; i < nitems(diags_secret_keys); i++) {
+		klen = strlen(diags_secret_keys[i]);
+		for (j = 0; j + klen <= n; j++) {
+			if (strncasecmp(s + j, diags_secret_keys[i],
+			    klen) == 0)
+				diags_mark_value(s, n, j + klen, mask);
+		}
+	}
+	/* One '*' per masked character, so that columns stay put. */
+	out = xmalloc(n + 1);
+	for (j = 0, k = 0; j < n; j++) {
+		if (!mask[j])
+			out[k++] = s[j];
+		else if (((unsigned char)s[j] & 0xc0) != 0x80)
+			out[k++] = '*';
+	}
+	out[k] = '\0';
+	free(mask);
+	return (out);
+}
+
+/*
+ * A message or path as it may be printed: control characters become
+ * '?' and secrets are masked.  Caller frees.
+ */
+static char *
+diags_clean(const char *s)
+{
+	char	*out;
+	size_t	 i;
+
+	out = diags_redact(s, strlen(s));
+	for (i = 0; out[i] != '\0'; i++) {
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+	}
+	return (out);
+}
 
 struct diags *
 diags_new(void)
@@ -74,7 +227,7 @@ diags_add_source(struct diags *d, const char *path, char *text, size_t len)
 	    sizeof(*d->sources));
 	s = &d->sources[d->nsources];
 	memset(s, 0, sizeof(*s));
-	s->path = xstrdup(path);
+	s->path = diags_clean(path);
 	s->text = text;
 	s->len = len;
 	return ((uint32_t)d->nsources++);
@@ -94,6 +247,7 @@ diags_add(struct diags *d, enum diag_severity severity, struct pos pos,
 {
 	struct diag	*g;
 	va_list		 ap;
+	char		*raw;
 
 	if (d->n == d->cap) {
 		d->cap = d->cap == 0 ? 16 : d->cap * 2;
@@ -105,8 +259,10 @@ diags_add(struct diags *d, enum diag_severity severity, struct pos pos,
 	g->pos = pos;
 	g->rule = rule != NULL ? xstrdup(rule) : NULL;
 	va_start(ap, fmt);
-	g->message = xvasprintf(fmt, ap);
+	raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	g->message = diags_clean(raw);
+	free(raw);
 	g->seq = (uint32_t)d->n;
 	if (severity == DIAG_NOTE) {
 		/* Attach to the closest earlier diagnostic that is no note. */
@@ -219,41 +375,19 @@ source_index(struct source *s)
 	}
 }
 
-/* Is p[0..n) well-formed UTF-8 (structure only)? */
-static int
-line_is_utf8(const char *p, size_t n)
-{
-	size_t		i = 0, k, need;
-	unsigned char	c;
-
-	while (i < n) {
-		c = (unsigned char)p[i++];
-		if (c < 0x80)
-			continue;
-		need = c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 :
-		    c >= 0xc2 && c < 0xe0 ? 1 : 0;
-		if (need == 0 || (c >= 0xf8))
-			return (0);
-		for (k = 0; k < need; k++) {
-			if (i >= n || ((unsigned char)p[i++] & 0xc0) != 0x80)
-				return (0);
-		}
-	}
-	return (1);
-}
-
 /*
- * Print the source line and a caret under the column.  Control
- * characters are shown as '?' so that a hostile file cannot drive the
- * terminal; tabs are kept so that the caret lines up.
+ * Print the source line and a caret under the column.  A line that is
+ * not printable text (control characters, invalid UTF-8: a binary or
+ * hostile file) is never quoted; secrets in a line are masked.  Tabs
+ * are kept so that the caret lines up.
  */
 static void
 source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 {
 	const char	*p, *end;
-	size_t		 start, i, shown;
+	char		*line;
+	size_t		 start, i, shown, len, cl;
 	uint32_t	 col;
-	int		 utf8;
 
 	source_index(s);
 	if (s->lines == NULL || pos->line == 0 || pos->line > s->nlines)
@@ -265,20 +399,22 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 		end = s->text + s->len;
 	if (end > p && end[-1] == '\r')
 		end--;
-	shown = (size_t)(end - p);
-	if (shown > 200)
-		shown = 200;
-	utf8 = line_is_utf8(p, shown);
-	fputs("  ", f);
-	for (i = 0; i < shown; i++) {
-		unsigned char	c = (unsigned char)p[i];
-
-		if (c == 0x7f || (c < 0x20 && c != '\t') ||
-		    (c >= 0x80 && !utf8))
-			c = '?';
-		fputc(c, f);
+	if (!diags_text_ok(p, (size_t)(end - p))) {
+		fputs("  (line not shown: it is not printable text)\n", f);
+		return;
 	}
-	if ((size_t)(end - p) > shown)
+	line = diags_redact(p, (size_t)(end - p));
+	len = strlen(line);
+	/* At most 200 bytes, cut between characters. */
+	for (shown = 0; shown < len; shown += cl) {
+		cl = diags_utf8_len((const unsigned char *)line + shown,
+		    len - shown);
+		if (shown + cl > 200)
+			break;
+	}
+	fputs("  ", f);
+	fwrite(line, 1, shown, f);
+	if (len > shown)
 		fputs("...", f);
 	fputs("\n  ", f);
 	col = pos->col == 0 ? 1 : pos->col;
@@ -287,7 +423,7 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 	 * continuation bytes when walking to the caret.
 	 */
 	for (i = 0; i < shown && col > 1; i++) {
-		unsigned char	c = (unsigned char)p[i];
+		unsigned char	c = (unsigned char)line[i];
 
 		if ((c & 0xc0) == 0x80)
 			continue;
@@ -298,6 +434,7 @@ source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 		fputs("\033[1;32m^\033[0m\n", f);
 	else
 		fputs("^\n", f);
+	free(line);
 }
 
 /* A copy of the list in print order; caller frees. */

@@ -1,8 +1,9 @@
 /*
  * Manifest loader: libyaml events -> a small node tree that keeps every
  * position -> the model of manifest.h.  The loader owns the structural
- * rules (yaml-syntax, yaml-limits, duplicate-key, unknown-key, type,
- * required, version, targets-file); values are interpreted by rules.c.
+ * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
+ * type, required, version, targets-file); values are interpreted by
+ * rules.c.
  */
 #include "config.h"
 
@@ -212,6 +213,89 @@ utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
 	return (0);
 }
 
+/*
+ * Read a regular file of at most MANIFEST_MAX_SIZE bytes; messages
+ * call it shown.  A FIFO, a device or a directory is refused before the
+ * first read, so that none can block or stream without end; flags are
+ * added to open's (such as O_NOFOLLOW).  Returns 0; -1 with *cause when the file cannot be
+ * opened or read; -2 with *cause when it is no regular file or too
+ * large (a limit).
+ */
+static int
+manifest_read(const char *path, const char *shown, int flags, char **text,
+    size_t *len, char **cause)
+{
+	struct stat	 sb;
+	char		*data = NULL;
+	size_t		 cap, n = 0;
+	ssize_t		 r;
+	int		 fd, rc = -1;
+
+	*cause = NULL;
+	*text = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s: %s", shown,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &sb) != 0) {
+		*cause = xasprintf("cannot read %s: %s", shown,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s is not a regular file (%s)", shown,
+		    S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ?
+		    "a FIFO" : S_ISSOCK(sb.st_mode) ? "a socket" : "a device");
+		rc = -2;
+		goto out;
+	}
+	if ((uintmax_t)sb.st_size > MANIFEST_MAX_SIZE) {
+		*cause = xasprintf("%s is larger than %lu MiB", shown,
+		    MANIFEST_MAX_SIZE >> 20);
+		rc = -2;
+		goto out;
+	}
+	/* The file may grow while it is read: one byte more tells. */
+	cap = (size_t)sb.st_size + 1;
+	data = xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > MANIFEST_MAX_SIZE) {
+				*cause = xasprintf("%s is larger than %lu MiB",
+				    shown, MANIFEST_MAX_SIZE >> 20);
+				rc = -2;
+				goto out;
+			}
+			cap = cap * 2 > MANIFEST_MAX_SIZE + 1 ?
+			    MANIFEST_MAX_SIZE + 1 : cap * 2;
+			data = xreallocarray(data, cap + 1, 1);
+		}
+		r = read(fd, data + n, cap - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*cause = xasprintf("cannot read %s: %s", shown,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	data[n] = '\0';
+	*text = data;
+	*len = n;
+	data = NULL;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(data);
+	return (rc);
+}
+
 /* ------------------------------------------------------------------ */
 /* libyaml events -> node tree. */
 
@@ -304,6 +388,31 @@ scalar_is_null(const yaml_event_t *ev)
 }
 
 /*
+ * YAML tags (!!binary, !!python/object, !local) are not part of the
+ * format: a loader that ignored them would read the text under them as
+ * something it is not.  Report each at its node, written as in the file
+ * ("tag:yaml.org,2002:" is "!!").
+ */
+static void
+check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
+{
+	static const char	 core[] = "tag:yaml.org,2002:";
+	const char		*t = (const char *)tag;
+	char			*shown;
+
+	if (t == NULL)
+		return;
+	if (strncmp(t, core, sizeof(core) - 1) == 0)
+		shown = xasprintf("!!%s", t + sizeof(core) - 1);
+	else
+		shown = xstrdup(t);
+	diags_add(l->diags, DIAG_ERROR, mark_pos(l, mark), "yaml-tag",
+	    "YAML tag \"%s\" is not allowed: a manifest has plain values "
+	    "only", shown);
+	free(shown);
+}
+
+/*
  * Parse the whole stream into a tree.  Returns the document's root, or
  * NULL after reporting yaml-syntax or yaml-limits.  An empty stream
  * gives a YN_NULL root.
@@ -386,6 +495,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			}
 			break;
 		case YAML_SCALAR_EVENT:
+			check_tag(l, ev.data.scalar.tag, &ev.start_mark);
 			node = node_new(l, scalar_is_null(&ev) ? YN_NULL :
 			    YN_SCALAR, &ev.start_mark);
 			node->value = xstrndup(
@@ -416,6 +526,9 @@ parse_tree(struct loader *l, const char *text, size_t len)
 				done = 1;
 				break;
 			}
+			check_tag(l, ev.type == YAML_MAPPING_START_EVENT ?
+			    ev.data.mapping_start.tag :
+			    ev.data.sequence_start.tag, &ev.start_mark);
 			node = node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
 			    YN_MAP : YN_SEQ, &ev.start_mark);
 			if (ev.type == YAML_MAPPING_START_EVENT &&
@@ -767,6 +880,19 @@ csv_field(char *s, char *end, uint32_t *skipped)
 	return (s);
 }
 
+/* Columns count characters, as libyaml's do: p..end in characters. */
+static uint32_t
+csv_columns(const char *p, const char *end)
+{
+	uint32_t	n = 0;
+
+	for (; p < end; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
 /* A line of only blanks, or whose first non-blank is '#'. */
 static int
 blank_or_comment(const char *p, const char *end)
@@ -784,9 +910,9 @@ static void
 load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
     struct manifest_group *g)
 {
-	char		*line = text, *nl, *comma, *end, *ev, *rs;
-	uint32_t	 lineno = 0, skip_ev, skip_rs;
-	int		 header = 1;
+	char		*line = text, *nl, *comma, *end, *ev = NULL, *rs = NULL;
+	uint32_t	 lineno = 0, skip_ev = 0, skip_rs = 0;
+	int		 header = 1, fields;
 	struct pos	 pos;
 	struct target	*t;
 
@@ -802,26 +928,44 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		if (lineno == 1 && end - line >= 3 &&
 		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
 			line += 3;	/* byte order mark */
+		/*
+		 * A file that does not start with the header, or has
+		 * control characters before it, is no targets file (an
+		 * accident, or a manifest pointing at some other file):
+		 * one error, nothing more read from it.
+		 */
+		if (!diags_text_ok(line, (size_t)(end - line))) {
+			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			    "the line has control characters: not CSV text");
+			if (header)
+				return;
+			goto next;
+		}
 		if (blank_or_comment(line, end))
 			goto next;
 		comma = memchr(line, ',', (size_t)(end - line));
-		if (comma == NULL || memchr(comma + 1, ',',
-		    (size_t)(end - comma - 1)) != NULL) {
-			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
-			    "expected two fields \"event,resource\", found %s",
-			    comma == NULL ? "one" : "more than two");
+		fields = comma == NULL ? 1 : memchr(comma + 1, ',',
+		    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
+		if (fields == 2) {
+			ev = csv_field(line, comma, &skip_ev);
+			rs = csv_field(comma + 1, end, &skip_rs);
+		}
+		if (header) {
+			if (fields != 2 || strcasecmp(ev, "event") != 0 ||
+			    strcasecmp(rs, "resource") != 0) {
+				diags_add(l->diags, DIAG_ERROR, pos,
+				    "targets-file", "the first line must be "
+				    "the header \"event,resource\": this is "
+				    "not a targets file");
+				return;
+			}
 			header = 0;
 			goto next;
 		}
-		ev = csv_field(line, comma, &skip_ev);
-		rs = csv_field(comma + 1, end, &skip_rs);
-		if (header) {
-			header = 0;
-			if (strcasecmp(ev, "event") != 0 ||
-			    strcasecmp(rs, "resource") != 0)
-				diags_add(l->diags, DIAG_ERROR, pos,
-				    "targets-file", "the first line must be "
-				    "the header \"event,resource\"");
+		if (fields != 2) {
+			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			    "expected two fields \"event,resource\", found %s",
+			    fields == 1 ? "one" : "more than two");
 			goto next;
 		}
 		if (*ev == '\0' || *rs == '\0') {
@@ -836,7 +980,7 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		t->event_pos = pos;
 		t->event_pos.col = 1 + skip_ev;
 		t->resource_pos = pos;
-		t->resource_pos.col = (uint32_t)(comma - line) + 2 + skip_rs;
+		t->resource_pos.col = csv_columns(line, comma) + 2 + skip_rs;
 	next:
 		if (nl == NULL)
 			break;
@@ -851,27 +995,80 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 	}
 }
 
+/*
+ * Where a targets_file may be: a relative path that, once every link is
+ * resolved, stays inside the manifest's directory.  A manifest comes
+ * from a ticket; it must not make ensbatch read (and quote) any file
+ * the user can read.  Returns the resolved path (caller frees), or NULL
+ * with *cause.
+ */
+static char *
+load_csv_resolve(struct loader *l, const char *name, const char *shown,
+    char **cause)
+{
+	char	*dir = NULL, *full = NULL, *real = NULL;
+	size_t	 n;
+
+	*cause = NULL;
+	if (*name == '\0') {
+		*cause = xstrdup("targets_file is empty");
+		goto out;
+	}
+	if (*name == '/') {
+		*cause = xasprintf("targets_file must be a path relative to "
+		    "the manifest's directory, found the absolute path %s",
+		    name);
+		goto out;
+	}
+	if ((dir = realpath(l->dir != NULL ? l->dir : ".", NULL)) == NULL) {
+		*cause = xasprintf("cannot resolve the manifest's directory: "
+		    "%s", strerror(errno));
+		goto out;
+	}
+	full = xasprintf("%s/%s", dir, name);
+	if ((real = realpath(full, NULL)) == NULL) {
+		*cause = xasprintf("cannot open %s: %s", shown,
+		    strerror(errno));
+		goto out;
+	}
+	n = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
+	if (strncmp(real, dir, n) != 0 || real[n] != '/') {
+		*cause = xasprintf("targets_file %s is outside the manifest's "
+		    "directory (it resolves to %s)", name, real);
+		free(real);
+		real = NULL;
+	}
+out:
+	free(full);
+	free(dir);
+	return (real);
+}
+
 static void
 load_csv(struct loader *l, struct manifest_group *g)
 {
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
-	char			*path, *text = NULL, *cause = NULL, *copy;
+	char			*path, *real, *text = NULL, *cause = NULL;
+	char			*copy;
 	size_t			 len = 0;
 	uint32_t		 file, line, col;
 	struct pos		 pos;
 
-	if (g->targets_file.text[0] == '/' || l->dir == NULL)
-		path = xstrdup(g->targets_file.text);
-	else
-		path = xasprintf("%s/%s", l->dir, g->targets_file.text);
-	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
+	path = l->dir == NULL ? xstrdup(g->targets_file.text) :
+	    xasprintf("%s/%s", l->dir, g->targets_file.text);
+	real = load_csv_resolve(l, g->targets_file.text, path, &cause);
+	/* realpath resolved every link: one appearing now is refused. */
+	if (real == NULL || manifest_read(real, path, O_NOFOLLOW, &text,
+	    &len, &cause) != 0) {
 		diags_add(l->diags, DIAG_ERROR, g->targets_file.pos,
 		    "targets-file", "%s", cause);
 		free(cause);
+		free(real);
 		free(path);
 		return;
 	}
+	free(real);
 	m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(*m->files));
 	tf = &m->files[m->nfiles++];
 	tf->path = path;
@@ -1035,13 +1232,14 @@ manifest_load(const char *path, struct diags *d)
 	char		*text = NULL, *cause = NULL, *slash;
 	size_t		 len = 0;
 	struct pos	 pos = { 0, 0, 0 };
+	int		 rc;
 
 	memset(&l, 0, sizeof(l));
 	l.diags = d;
-	if (buf_read_file(path, MANIFEST_MAX_SIZE, &text, &len, &cause) != 0) {
+	if ((rc = manifest_read(path, path, 0, &text, &len, &cause)) != 0) {
 		pos.file = diags_add_source(d, path, NULL, 0);
-		diags_add(d, DIAG_ERROR, pos, strstr(cause, "larger") != NULL ?
-		    "yaml-limits" : NULL, "%s", cause);
+		diags_add(d, DIAG_ERROR, pos, rc == -2 ? "yaml-limits" : NULL,
+		    "%s", cause);
 		free(cause);
 		goto out;
 	}
@@ -1051,7 +1249,8 @@ manifest_load(const char *path, struct diags *d)
 	l.file = m->file = diags_add_source(d, path, text, len);
 	l.m = m;
 	if ((slash = strrchr(path, '/')) != NULL)
-		l.dir = xstrndup(path, (size_t)(slash - path));
+		l.dir = slash == path ? xstrdup("/") :
+		    xstrndup(path, (size_t)(slash - path));
 
 	pos.file = l.file;
 	if (utf8_check(text, len, &pos.line, &pos.col) != 0) {

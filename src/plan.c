@@ -21,21 +21,101 @@
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
+/* Estimates saturate here rather than overflow. */
+#define PLAN_FOREVER	(INT64_MAX / 4)
+
+/* a + b for non-negative estimates, saturating at PLAN_FOREVER. */
+static int64_t
+plan_add(int64_t a, int64_t b)
+{
+	return (a >= PLAN_FOREVER - b ? PLAN_FOREVER : a + b);
+}
+
+/* n * v for non-negative estimates, saturating at PLAN_FOREVER. */
+static int64_t
+plan_mul(size_t n, int64_t v)
+{
+	if (v != 0 && n > (size_t)(PLAN_FOREVER / v))
+		return (PLAN_FOREVER);
+	return ((int64_t)n * v);
+}
+
+/* The longest a reboot of this policy takes to count as done. */
+static int64_t
+plan_settle_bound(const struct policy *pol)
+{
+	return (plan_add(pol->r_settle_timeout, pol->r_check != NULL ?
+	    pol->r_check_timeout : 0));
+}
+
+/*
+ * Place one group on the run's timeline at *t (ms epoch): wait for the
+ * groups it is after to settle and soak, then its calls; an immediate
+ * group settles each batch and pauses, a scheduled one only registers
+ * its PlanTimes (they settle later, by settled_by).  Advances *t.
+ */
+static void
+plan_place(struct plan *p, struct plan_group *pg, struct plan_group **at,
+    int64_t *t)
+{
+	const struct manifest_group	*g = pg->group;
+	const struct policy		*pol = g->policy;
+	const struct plan_group		*dep;
+	int64_t				 ready = *t, r, last;
+	size_t				 j;
+
+	for (j = 0; j < g->r_nafter; j++) {
+		if ((dep = at[g->r_after[j]]) == NULL || dep == pg)
+			continue;	/* not placed yet: a cycle */
+		r = plan_add(dep->settled_by, dep->group->policy != NULL &&
+		    dep->group->policy->ok ? dep->group->policy->r_soak : 0);
+		if (r > ready)
+			ready = r;
+	}
+	pg->wait = ready - *t;
+	pg->settled_by = ready;
+	if (pg->nbatches == 0) {
+		*t = ready;
+		return;
+	}
+	if (pol->r_ops == OPS_IMMEDIATE) {
+		pg->estimate = plan_add(plan_mul(pg->nbatches, plan_add(
+		    PLAN_CALL_ESTIMATE, plan_settle_bound(pol))),
+		    plan_mul(pg->nbatches - 1, pol->r_pause));
+		pg->settled_by = plan_add(ready, pg->estimate);
+		*t = pg->settled_by;
+		return;
+	}
+	pg->estimate = plan_mul(pg->nbatches, PLAN_CALL_ESTIMATE);
+	*t = plan_add(ready, pg->estimate);
+	last = pg->batches[pg->nbatches - 1].plan_time;
+	pg->settled_by = plan_add(last, plan_settle_bound(pol));
+	if (pg->settled_by < *t)
+		pg->settled_by = *t;
+	if (p->last_plan_time == PLAN_NO_TIME || last > p->last_plan_time)
+		p->last_plan_time = last;
+}
+
 struct plan *
 plan_build(const struct manifest *m, int64_t now)
 {
-	struct plan	*p;
-	size_t		 i, k, oi;
+	struct plan		*p;
+	struct plan_group	**at;
+	size_t			 i, k, oi;
+	int64_t			 t = now;
 
 	p = xcalloc(1, sizeof(*p));
 	p->manifest = m;
 	p->now = now;
+	p->last_plan_time = PLAN_NO_TIME;
+	p->settled_by = now;
 	p->groups = xcalloc(m->ngroups + 1, sizeof(*p->groups));
+	at = xcalloc(m->ngroups + 1, sizeof(*at));
 	for (oi = 0; oi < m->ngroups; oi++) {
 		const struct manifest_group	*g;
 		const struct policy	*pol;
 		struct plan_group	*pg;
-		size_t			 bs;
+		size_t			 bs = 0;
 
 		i = m->r_order != NULL ? m->r_order[oi] : oi;
 		g = &m->groups[i];
@@ -43,11 +123,17 @@ plan_build(const struct manifest *m, int64_t now)
 		pg = &p->groups[p->ngroups++];
 		pg->group = g;
 		pg->index = i;
-		if (pol == NULL || !pol->ok || g->ntargets == 0)
-			continue;
-		bs = (size_t)pol->r_batch_size;
-		pg->nbatches = (g->ntargets + bs - 1) / bs;
-		pg->batches = xcalloc(pg->nbatches, sizeof(*pg->batches));
+		at[i] = pg;
+		if (pol != NULL && pol->ok && g->ntargets > 0) {
+			bs = (size_t)pol->r_batch_size;
+			pg->nbatches = (g->ntargets + bs - 1) / bs;
+			pg->batches = xcalloc(pg->nbatches,
+			    sizeof(*pg->batches));
+		}
+		/*
+		 * rules_check bounds start and stagger so that no PlanTime
+		 * passes TIMEFMT_MAX_TIME: this cannot overflow.
+		 */
 		for (k = 0; k < pg->nbatches; k++) {
 			struct plan_batch	*b = &pg->batches[k];
 
@@ -58,14 +144,14 @@ plan_build(const struct manifest *m, int64_t now)
 			    pol->r_start + (int64_t)k * pol->r_stagger :
 			    PLAN_NO_TIME;
 		}
-		pg->estimate = (int64_t)pg->nbatches * PLAN_CALL_ESTIMATE;
-		if (pol->r_ops == OPS_IMMEDIATE)
-			pg->estimate += (int64_t)(pg->nbatches - 1) *
-			    pol->r_pause;
-		p->ntargets += g->ntargets;
+		plan_place(p, pg, at, &t);
+		if (pg->settled_by > p->settled_by)
+			p->settled_by = pg->settled_by;
+		p->ntargets += pg->nbatches > 0 ? g->ntargets : 0;
 		p->nbatches += pg->nbatches;
-		p->estimate += pg->estimate;
 	}
+	p->estimate = t - now;
+	free(at);
 	return (p);
 }
 
@@ -120,7 +206,103 @@ policy_line(const struct plan_group *pg)
 		    pg->group->ntargets));
 	else
 		buf_addf(&b, ", max_failures %" PRId64, pol->r_max_failures);
+	timefmt_duration_str(pol->r_settle_timeout, d, sizeof(d));
+	buf_addf(&b, ", settle_timeout %s", d);
+	if (pol->r_check != NULL) {
+		timefmt_duration_str(pol->r_check_timeout, d, sizeof(d));
+		buf_addf(&b, ", check timeout %s", d);
+		timefmt_duration_str(pol->r_check_interval, d, sizeof(d));
+		buf_addf(&b, " every %s", d);
+	}
+	if (pol->r_soak > 0) {
+		timefmt_duration_str(pol->r_soak, d, sizeof(d));
+		buf_addf(&b, ", soak %s", d);
+	}
 	return (buf_detach(&b));
+}
+
+/* A check command for a line of text: control characters as '?'. */
+static char *
+plan_check_text(const char *cmd)
+{
+	char	*s = xstrdup(cmd), *q;
+
+	for (q = s; *q != '\0'; q++) {
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	}
+	return (s);
+}
+
+/*
+ * The totals, the estimate and when the last scheduled reboot happens
+ * (and has settled at the latest), shared by text (prefix "") and
+ * Markdown ("- ").
+ */
+static void
+plan_totals(const struct plan *p, const char *prefix, FILE *f)
+{
+	const char	*zone = p->manifest->r_zone;
+	char		 d[TIMEFMT_LEN], t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char		 t3[TIMEFMT_LEN];
+
+	fprintf(f, "%sTotals: %zu group%s, %zu batch%s, %zu target%s\n",
+	    prefix, p->ngroups, p->ngroups == 1 ? "" : "s", p->nbatches,
+	    p->nbatches == 1 ? "" : "es", p->ntargets,
+	    p->ntargets == 1 ? "" : "s");
+	timefmt_duration_str(p->estimate, d, sizeof(d));
+	timefmt_local(plan_add(p->now, p->estimate), zone, t1, sizeof(t1));
+	fprintf(f, "%sEstimated duration: at most %s, until %s (an upper "
+	    "bound: every reboot counted at its full settle_timeout and "
+	    "check timeout)\n", prefix, d, t1);
+	if (p->last_plan_time == PLAN_NO_TIME)
+		return;
+	timefmt_local(p->last_plan_time, zone, t1, sizeof(t1));
+	timefmt_utc(p->last_plan_time, t2, sizeof(t2));
+	timefmt_local(p->settled_by, zone, t3, sizeof(t3));
+	fprintf(f, "%sLast scheduled reboot: PlanTime %s (%s); every reboot "
+	    "settled by %s at the latest\n", prefix, t1, t2, t3);
+}
+
+/*
+ * How long a group waits before it starts, if at all: a line for text
+ * (prefix "  ") and Markdown ("- ").
+ */
+static void
+plan_wait_line(const struct plan_group *pg, const char *prefix, FILE *f)
+{
+	char	d[TIMEFMT_LEN];
+
+	if (pg->wait <= 0)
+		return;
+	timefmt_duration_str(pg->wait, d, sizeof(d));
+	fprintf(f, "%swaits up to %s for the groups it is after to settle and "
+	    "soak\n", prefix, d);
+}
+
+/*
+ * When a group's reboots settle and how long it takes itself, shared by
+ * text (prefix "  ") and Markdown ("- ").
+ */
+static void
+plan_group_lines(const struct plan *p, const struct plan_group *pg,
+    const char *prefix, FILE *f)
+{
+	const struct policy	*pol = pg->group->policy;
+	char			 d[TIMEFMT_LEN], t[TIMEFMT_LEN];
+
+	if (pol->r_ops == OPS_SCHEDULED) {
+		timefmt_local(pg->settled_by, p->manifest->r_zone, t,
+		    sizeof(t));
+		fprintf(f, "%sreboots settled by %s at the latest (last "
+		    "PlanTime + settle_timeout%s)\n", prefix, t,
+		    pol->r_check != NULL ? " + check timeout" : "");
+		timefmt_duration_str(pg->estimate, d, sizeof(d));
+		fprintf(f, "%sestimated duration %s (the calls)\n", prefix, d);
+	} else {
+		timefmt_duration_str(pg->estimate, d, sizeof(d));
+		fprintf(f, "%sestimated duration at most %s\n", prefix, d);
+	}
 }
 
 static char *
@@ -150,11 +332,7 @@ print_text(const struct plan *p, FILE *f)
 	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
 	timefmt_utc(p->now, t2, sizeof(t2));
 	fprintf(f, "Now: %s (%s)\n", t1, t2);
-	timefmt_duration_str(p->estimate, d, sizeof(d));
-	fprintf(f, "Totals: %zu group%s, %zu batch%s, %zu target%s; "
-	    "estimated duration %s\n", p->ngroups, p->ngroups == 1 ? "" : "s",
-	    p->nbatches, p->nbatches == 1 ? "" : "es", p->ntargets,
-	    p->ntargets == 1 ? "" : "s", d);
+	plan_totals(p, "", f);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
 		const struct manifest_group	*g = pg->group;
@@ -174,6 +352,12 @@ print_text(const struct plan *p, FILE *f)
 		fprintf(f, ": policy %s: %s\n", pol->name != NULL ?
 		    pol->name : "(inline)", line);
 		free(line);
+		if (pol->r_check != NULL) {
+			line = plan_check_text(pol->r_check);
+			fprintf(f, "  check: %s\n", line);
+			free(line);
+		}
+		plan_wait_line(pg, "  ", f);
 		for (k = 0; k < pg->nbatches; k++) {
 			const struct plan_batch	*b = &pg->batches[k];
 
@@ -196,8 +380,7 @@ print_text(const struct plan *p, FILE *f)
 				fprintf(f, "PlanTime %s (%s)\n", t1, t2);
 			}
 		}
-		timefmt_duration_str(pg->estimate, d, sizeof(d));
-		fprintf(f, "  estimated duration %s\n", d);
+		plan_group_lines(p, pg, "  ", f);
 	}
 }
 
@@ -220,7 +403,7 @@ print_markdown(const struct plan *p, FILE *f)
 {
 	const struct manifest	*m = p->manifest;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
-	char			 d[TIMEFMT_LEN], *line, *after;
+	char			*line, *after;
 	size_t			 i, k, j;
 
 	fputs("## ensbatch plan: ", f);
@@ -237,10 +420,7 @@ print_markdown(const struct plan *p, FILE *f)
 	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
 	timefmt_utc(p->now, t2, sizeof(t2));
 	fprintf(f, "- Planned at: %s (%s)\n", t1, t2);
-	timefmt_duration_str(p->estimate, d, sizeof(d));
-	fprintf(f, "- Totals: %zu groups, %zu batches, %zu targets; "
-	    "estimated duration %s\n", p->ngroups, p->nbatches, p->ntargets,
-	    d);
+	plan_totals(p, "- ", f);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct plan_group	*pg = &p->groups[i];
 		const struct manifest_group	*g = pg->group;
@@ -262,6 +442,16 @@ print_markdown(const struct plan *p, FILE *f)
 		fprintf(f, "Policy %s: %s\n\n", pol->name != NULL ?
 		    pol->name : "(inline)", line);
 		free(line);
+		if (pol->r_check != NULL) {
+			line = plan_check_text(pol->r_check);
+			fputs("Check: `", f);
+			md_cell(f, line);
+			fputs("`\n\n", f);
+			free(line);
+		}
+		plan_wait_line(pg, "- ", f);
+		plan_group_lines(p, pg, "- ", f);
+		fputc('\n', f);
 		fputs("| Batch | Targets | Mode | PlanTime (local) | "
 		    "PlanTime (UTC) |\n|---:|---:|---|---|---|\n", f);
 		for (k = 0; k < pg->nbatches; k++) {
@@ -329,7 +519,7 @@ group_json(const struct plan *p, const struct plan_group *pg)
 {
 	const struct manifest_group	*g = pg->group;
 	const struct policy	*pol = g->policy;
-	json_t			*jg, *arr, *jb, *targets, *jt;
+	json_t			*jg, *arr, *jb, *targets, *jt, *jc;
 	size_t			 k, j;
 	char			 pct[32];
 
@@ -357,8 +547,26 @@ group_json(const struct plan *p, const struct plan_group *pg)
 			    json_integer(pol->r_max_failures));
 		json_object_set_new(jg, "failure_budget", json_integer(
 		    plan_failure_budget(pol, g->ntargets)));
+		json_object_set_new(jg, "settle_timeout_ms",
+		    json_integer(pol->r_settle_timeout));
+		json_object_set_new(jg, "soak_ms", json_integer(pol->r_soak));
+		if (pol->r_check == NULL)
+			json_object_set_new(jg, "check", json_null());
+		else {
+			jc = json_object();
+			json_set_str(jc, "command", pol->r_check);
+			json_object_set_new(jc, "timeout_ms",
+			    json_integer(pol->r_check_timeout));
+			json_object_set_new(jc, "interval_ms",
+			    json_integer(pol->r_check_interval));
+			json_object_set_new(jg, "check", jc);
+		}
 	}
+	json_object_set_new(jg, "wait_ms", json_integer(pg->wait));
 	json_object_set_new(jg, "estimate_ms", json_integer(pg->estimate));
+	if (pg->nbatches > 0)
+		json_set_time(jg, "settled_by", pg->settled_by,
+		    p->manifest->r_zone);
 	arr = json_array();
 	for (k = 0; k < pg->nbatches; k++) {
 		const struct plan_batch	*b = &pg->batches[k];
@@ -417,6 +625,13 @@ plan_json(const struct plan *p)
 	json_object_set_new(root, "targets_total", json_integer(
 	    (json_int_t)p->ntargets));
 	json_object_set_new(root, "estimate_ms", json_integer(p->estimate));
+	json_set_time(root, "end", plan_add(p->now, p->estimate), m->r_zone);
+	if (p->last_plan_time == PLAN_NO_TIME)
+		json_object_set_new(root, "last_plan_time", json_null());
+	else
+		json_set_time(root, "last_plan_time", p->last_plan_time,
+		    m->r_zone);
+	json_set_time(root, "settled_by", p->settled_by, m->r_zone);
 	arr = json_array();
 	for (i = 0; i < p->ngroups; i++)
 		json_array_append_new(arr, group_json(p, &p->groups[i]));
@@ -545,6 +760,22 @@ report_validation(struct report *r, const struct plan *p,
 	free(msg);
 }
 
+/*
+ * A target's testcase name, "RESOURCE EVENT".  An invalid target may
+ * come from any text (a targets_file that is a credentials file):
+ * secrets are masked as in diagnostics.  Caller frees.
+ */
+static char *
+plan_case_name(const struct target *tg)
+{
+	char	*raw, *name;
+
+	raw = xasprintf("%s %s", tg->resource, tg->event);
+	name = diags_redact(raw, strlen(raw));
+	free(raw);
+	return (name);
+}
+
 struct report *
 plan_report(const struct plan *p, const struct diags *d,
     const char *endpoint)
@@ -572,7 +803,7 @@ plan_report(const struct plan *p, const struct diags *d,
 		for (j = 0; j < g->ntargets; j++) {
 			const struct target	*tg = &g->targets[j];
 
-			name = xasprintf("%s %s", tg->resource, tg->event);
+			name = plan_case_name(tg);
 			if (tg->diag != 0 || g->diag != 0) {
 				uint32_t id = tg->diag != 0 ? tg->diag : g->diag;
 
@@ -607,8 +838,7 @@ plan_report(const struct plan *p, const struct diags *d,
 			for (j = b->first; j < b->first + b->count; j++) {
 				const struct target *tg = &g->targets[j];
 
-				name = xasprintf("%s %s", tg->resource,
-				    tg->event);
+				name = plan_case_name(tg);
 				report_case_add(rs, cls, name, 0,
 				    REPORT_SKIPPED, NULL, skip, out);
 				free(name);

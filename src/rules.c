@@ -944,6 +944,7 @@ check_schedule(struct rules *r, struct manifest_group *g)
 	size_t		 nb, outside, k;
 	int64_t		 last, span, earliest, fit;
 	char		 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN], d[TIMEFMT_LEN];
+	const char	*gname = g->name != NULL ? g->name : "(unnamed)";
 
 	if (p == NULL || !p->ok || g->ntargets == 0)
 		return;
@@ -951,11 +952,24 @@ check_schedule(struct rules *r, struct manifest_group *g)
 		mark(&g->diag, rule_error(r, p->max_failures.pos, "range",
 		    "max_failures %" PRId64 " is more than the %zu target%s "
 		    "of group \"%s\"", p->r_max_failures, g->ntargets,
-		    g->ntargets == 1 ? "" : "s", g->name));
+		    g->ntargets == 1 ? "" : "s", gname));
 	if (p->r_ops != OPS_SCHEDULED)
 		return;
 
 	nb = rules_nbatches(g);
+	/*
+	 * start is at most TIMEFMT_MAX_TIME and stagger at most 30 days,
+	 * so this division keeps every PlanTime of the plan in range (and
+	 * the planner's start + k * stagger far from int64 overflow).
+	 */
+	if (p->r_stagger > 0 && (int64_t)(nb - 1) >
+	    (TIMEFMT_MAX_TIME - p->r_start) / p->r_stagger) {
+		mark(&g->diag, rule_error(r, p->stagger.pos, "range",
+		    "group \"%s\": with %zu batches %s apart the last "
+		    "PlanTime would be after 9999-12-31", gname, nb,
+		    p->stagger.text));
+		return;
+	}
 	earliest = r->now + p->r_min_lead;
 	if (r->now != RULES_NO_DEADLINES && p->r_start < earliest) {
 		timefmt_local(p->r_start, r->zone, t1, sizeof(t1));
@@ -963,14 +977,14 @@ check_schedule(struct rules *r, struct manifest_group *g)
 		timefmt_duration_str(p->r_min_lead, d, sizeof(d));
 		mark(&g->diag, rule_error(r, p->start.pos, "plan-time-past",
 		    "group \"%s\": PlanTime %s is before now + min_lead "
-		    "(%s, min_lead %s)", g->name, t1, t2, d));
+		    "(%s, min_lead %s)", gname, t1, t2, d));
 	}
 	if (!p->r_has_window_end)
 		return;
 	if (p->r_start >= p->r_window_end) {
 		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
 		    "group \"%s\": start is not before window_end",
-		    g->name));
+		    gname));
 		return;
 	}
 	last = p->r_start + (int64_t)(nb - 1) * p->r_stagger;
@@ -992,13 +1006,13 @@ check_schedule(struct rules *r, struct manifest_group *g)
 		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
 		    "after window_end (the last at %s); a stagger of at most "
 		    "%s or a batch_size of at least %" PRId64 " would fit",
-		    g->name, outside, nb, t1, d,
+		    gname, outside, nb, t1, d,
 		    (int64_t)(g->ntargets + (size_t)fit - 1) / fit));
 	else
 		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
 		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
 		    "after window_end (the last at %s); a stagger of at most "
-		    "%s would fit", g->name, outside, nb, t1, d));
+		    "%s would fit", gname, outside, nb, t1, d));
 }
 
 /*

@@ -30,7 +30,7 @@
 
 /* Millisecond epochs accepted as plausible: 2000-01-01 to 9999-12-31. */
 #define EPOCH_MIN	INT64_C(946684800000)
-#define EPOCH_MAX	INT64_C(253402300799999)
+#define EPOCH_MAX	TIMEFMT_MAX_TIME
 
 /* Digits in a number we accept; 18 always fits in an int64_t. */
 #define MAX_DIGITS	18
@@ -280,6 +280,22 @@ timefmt_zone_check(const char *zone, char **cause)
 	if (!zone_name_ok(zone)) {
 		*cause = xasprintf("invalid time zone \"%s\" (expected an "
 		    "IANA name such as Europe/Berlin)", zone);
+		goto out;
+	}
+	/*
+	 * right/ zones count leap seconds, which Unix time and the API's
+	 * milliseconds do not: local times would be read 27 s off.
+	 * posix/ zones are the plain ones again; one spelling is enough.
+	 */
+	if (strncmp(zone, "right/", 6) == 0) {
+		*cause = xasprintf("time zone \"%s\" counts leap seconds, "
+		    "which the API's times do not: use \"%s\"", zone,
+		    zone + 6);
+		goto out;
+	}
+	if (strncmp(zone, "posix/", 6) == 0) {
+		*cause = xasprintf("time zone \"%s\" is \"%s\" under another "
+		    "name: write \"%s\"", zone, zone + 6, zone + 6);
 		goto out;
 	}
 

@@ -279,5 +279,120 @@ case $rc in
 esac
 result "10 MB scalar value" "$why"
 
+# 16. targets_file may not name any file: relative, inside the manifest's
+# directory after links, a regular file.  A FIFO must not block.
+# csv_manifest NAME TARGETS_FILE: a manifest in $tmp/place reading it.
+mkdir -p "$tmp/place/sub"
+csv_manifest()
+{
+	{ preamble "$1"; echo "    targets_file: $2"; } >"$tmp/place/$1.yaml"
+}
+printf '%s\n' 'event,resource' \
+    'e-00000000000000000000000000000001,i-00000001' >"$tmp/outside.csv"
+csv_manifest environ /proc/self/environ
+check "targets_file: /proc/self/environ" targets-file \
+    "$tmp/place/environ.yaml"
+csv_manifest parent ../outside.csv
+check "targets_file: ../outside.csv" targets-file "$tmp/place/parent.yaml"
+ln -s ../outside.csv "$tmp/place/link.csv"
+csv_manifest link link.csv
+check "targets_file: a link out of the directory" targets-file \
+    "$tmp/place/link.yaml"
+ln -s /etc "$tmp/place/etc"
+csv_manifest dirlink etc/passwd
+check "targets_file: through a linked directory" targets-file \
+    "$tmp/place/dirlink.yaml"
+mkfifo "$tmp/place/fifo.csv"
+csv_manifest fifo fifo.csv
+check "targets_file: a FIFO (must not block)" targets-file \
+    "$tmp/place/fifo.yaml"
+csv_manifest dir sub
+check "targets_file: a directory" targets-file "$tmp/place/dir.yaml"
+truncate -s 65M "$tmp/place/huge.csv"
+csv_manifest huge huge.csv
+check "targets_file: a sparse 65 MiB file" targets-file \
+    "$tmp/place/huge.yaml"
+rm -f "$tmp/place/huge.csv"
+
+# 17. Secrets never reach stderr or the report: an aliyun config.json
+# beside the manifest, and a CSV whose fields hold secrets.
+secret=Hostile5ecretValue0123456789ab
+token=HostileT0ken-abcdefghijklmnop
+printf '%s\n' '{' '	"current": "default",' '	"profiles": [' '		{' \
+    '			"name": "default",' '			"mode": "StsToken",' \
+    '			"access_key_id": "LTAI5tHostileKeyId0000",' \
+    "			\"access_key_secret\": \"$secret\"," \
+    "			\"sts_token\": \"$token\"" '		}' '	]' '}' \
+    >"$tmp/place/config.json"
+printf '%s\n' 'event,resource' \
+    "\"access_key_secret\": \"$secret\",i-00000001" \
+    "e-00000000000000000000000000000002,$token" \
+    "access_key_secret = $secret,sts_token=$token" >"$tmp/place/leak.csv"
+for c in config.json leak.csv; do
+	csv_manifest "secret-$c" "$c"
+	rm -f "$tmp/report.xml"
+	ALIBABA_CLOUD_ACCESS_KEY_SECRET=$secret \
+	ALIBABA_CLOUD_SECURITY_TOKEN=$token \
+	    timeout 10 "$ENSBATCH" plan --now "$NOW" --report "$tmp/report.xml" \
+	    "$tmp/place/secret-$c.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	why=$(status_reason "$rc" 2)
+	if [ -z "$why" ] && ! grep -q '\[targets-file\]\|\[event-id\]' \
+	    "$tmp/err"; then
+		why="no targets-file or event-id error"
+	fi
+	if cat "$tmp/out" "$tmp/err" "$tmp/report.xml" 2>/dev/null |
+	    grep -q -e "$secret" -e "$token"; then
+		why="${why:+$why; }a secret reached the output"
+	fi
+	result "no secret quoted from $c" "$why"
+done
+
+# 18. A manifest that is a FIFO, a directory or a device: a clear error
+# at once, nothing read.
+mkfifo "$tmp/m.fifo"
+check "manifest is a FIFO (must not block)" yaml-limits "$tmp/m.fifo"
+check "manifest is a directory" yaml-limits "$tmp/place"
+check "manifest is /dev/urandom" yaml-limits /dev/urandom
+truncate -s 65M "$tmp/sparse.yaml"
+check "sparse 65 MiB manifest (refused before reading)" yaml-limits \
+    "$tmp/sparse.yaml"
+rm -f "$tmp/sparse.yaml"
+
+# 19. Huge staggers: no int64 overflow in plan (the sanitizer build
+# aborts on one), an over-long stagger is a range error, and 1,000
+# batches 30 days apart still plan.
+# staggered NAME STAGGER: 50,000 targets in 50-target batches.
+staggered()
+{
+	{
+		printf '%s\n' 'ensbatch: 1' "name: $1" 'policies:' '  p:' \
+		    '    ops: scheduled' '    batch_size: 50' \
+		    '    start: 2026-12-01T00:00:00Z' "    stagger: $2" \
+		    'groups:' '  - name: g' '    policy: p' '    targets:'
+		awk 'BEGIN { for (i = 0; i < 50000; i++) {
+			printf "      - event: e-%032x\n", i
+			printf "        resource: i-%08d\n", i } }'
+	} >"$tmp/$1.yaml"
+}
+staggered stagger-overflow 2562047788015h
+timeout 20 "$ENSBATCH" plan --now "$NOW" "$tmp/stagger-overflow.yaml" \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why=$(status_reason "$rc" 2)
+if [ -z "$why" ] && ! grep -q ' \[range\]$' "$tmp/err"; then
+	why="no range error"
+fi
+result "plan: stagger 2562047788015h" "$why"
+staggered stagger-max 720h
+timeout 20 "$ENSBATCH" plan --now "$NOW" --format json \
+    "$tmp/stagger-max.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why=$(status_reason "$rc" 0)
+if [ -z "$why" ] && ! grep -q '"plan_time_utc": "2108-' "$tmp/out"; then
+	why="the last PlanTime is not in 2108"
+fi
+result "plan: 1,000 batches 720h apart" "$why"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -63,6 +63,24 @@ const char	*diags_rule(const struct diags *, uint32_t);
 char		*diags_summary(const struct diags *);
 
 /*
+ * Is text[0..len) printable: well-formed UTF-8 without control
+ * characters (C0 other than tab, DEL, C1)?  Only such lines are ever
+ * quoted under a diagnostic.
+ */
+int		 diags_text_ok(const char *, size_t);
+
+/*
+ * A copy of text[0..len) with secrets masked: the values of
+ * ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, and
+ * values that follow a secret key (access_key_secret, sts_token,
+ * security_token, AccessKeySecret, SecurityToken) as JSON, YAML or INI
+ * write them.  Each masked character becomes one '*', so columns keep
+ * their place.  Messages, paths and quoted lines all pass through it.
+ * Caller frees.
+ */
+char		*diags_redact(const char *, size_t);
+
+/*
  * Print every diagnostic sorted by (file, line, column), each followed
  * by its notes, the source line and a caret.  color: 1 for ANSI colors.
  */

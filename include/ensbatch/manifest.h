@@ -1,8 +1,8 @@
 /*
  * The manifest model: YAML (libyaml event API) -> plain C structures,
  * every value with its position.  The loader checks the structure
- * (yaml-syntax, yaml-limits, duplicate-key, unknown-key, type, required,
- * version, targets-file); rules.c interprets values and resolves the
+ * (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key, type,
+ * required, version, targets-file); rules.c interprets values and resolves the
  * fields marked "resolved".
  */
 #ifndef ENSBATCH_MANIFEST_H

@@ -20,12 +20,22 @@ struct plan_batch {
 	int64_t		 plan_time;	/* ms epoch or PLAN_NO_TIME */
 };
 
+/*
+ * Estimates are upper bounds for the reboots: every reboot is counted
+ * at its full settle_timeout (and check timeout, with a check), every
+ * call at PLAN_CALL_ESTIMATE.  A run is a timeline: groups in run order,
+ * each starting when the one before it ended and the groups it is after
+ * have settled and soaked.
+ */
 struct plan_group {
 	const struct manifest_group *group;	/* borrowed from the manifest */
 	size_t		 index;		/* in manifest->groups */
 	struct plan_batch *batches;
 	size_t		 nbatches;
-	int64_t		 estimate;	/* ms */
+	int64_t		 wait;		/* ms waiting for after groups */
+	int64_t		 estimate;	/* ms of its own: calls, settling,
+					   pauses (not the wait) */
+	int64_t		 settled_by;	/* ms epoch: its reboots settled */
 };
 
 struct plan {
@@ -35,7 +45,9 @@ struct plan {
 	size_t		 ngroups;
 	size_t		 ntargets;
 	size_t		 nbatches;
-	int64_t		 estimate;	/* ms */
+	int64_t		 estimate;	/* ms: every wait and estimate */
+	int64_t		 last_plan_time; /* or PLAN_NO_TIME */
+	int64_t		 settled_by;	/* ms epoch: every reboot settled */
 };
 
 enum plan_format {

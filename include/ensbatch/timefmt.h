@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define TIMEFMT_LEN	64	/* enough for any formatted time */
+/* The latest time accepted anywhere: 9999-12-31T23:59:59.999Z. */
+#define TIMEFMT_MAX_TIME	INT64_C(253402300799999)
 
 /*
  * Parse a duration: one or more <digits><unit> with units h, m, s and
@@ -27,7 +29,8 @@ void	 timefmt_duration_str(int64_t, char *, size_t);
 /*
  * Check that an IANA zone name exists in the system's tz database
  * ("UTC" always does).  glibc silently treats unknown zones as UTC,
- * so this looks at the zoneinfo file itself.
+ * so this looks at the zoneinfo file itself.  right/ zones (leap
+ * seconds) and posix/ aliases are refused.
  */
 int	 timefmt_zone_check(const char *, char **);
 

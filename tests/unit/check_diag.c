@@ -230,11 +230,21 @@ static const struct {
 	  "f.yaml:2:2: error: msg [rule]\n"
 	  "  last\n"
 	  "   ^\n" },
-	/* Control characters are shown as '?'. */
+	/* A line with control characters is never quoted. */
 	{ "a\033[2Jb\n", 1, 6,
 	  "f.yaml:1:6: error: msg [rule]\n"
-	  "  a?[2Jb\n"
-	  "       ^\n" },
+	  "  (line not shown: it is not printable text)\n" },
+	{ "ok\nx\xc2\x9b" "2J\n", 2, 1,
+	  "f.yaml:2:1: error: msg [rule]\n"
+	  "  (line not shown: it is not printable text)\n" },
+	{ "a\xe9" "b\n", 1, 1,
+	  "f.yaml:1:1: error: msg [rule]\n"
+	  "  (line not shown: it is not printable text)\n" },
+	/* Secrets in a quoted line are masked, one '*' a character. */
+	{ "  \"access_key_secret\": \"abc\xc3\xa9" "def\", \"x\": 1\n", 1, 34,
+	  "f.yaml:1:34: error: msg [rule]\n"
+	  "    \"access_key_secret\": \"*******\", \"x\": 1\n"
+	  "                                   ^\n" },
 	/* Column 0 is treated as column 1. */
 	{ "abc\n", 1, 0,
 	  "f.yaml:1:0: error: msg [rule]\n"
@@ -259,6 +269,124 @@ START_TEST(test_format)
 	    fmt_cases[_i].col), "rule", "msg");
 	out = print_all(d, 0);
 	ck_assert_str_eq(out, fmt_cases[_i].expect);
+	free(out);
+	diags_free(d);
+}
+END_TEST
+
+/* ---------------------------------------------------------- text */
+
+static const struct {
+	const char	*text;
+	int		 ok;
+} text_cases[] = {
+	{ "event,resource", 1 },
+	{ "\tkey: caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 1 },
+	{ "", 1 },
+	{ "a\033[2J", 0 },
+	{ "a\rb", 0 },
+	{ "a\x7f", 0 },
+	{ "C1 \xc2\x9b", 0 },
+	{ "NBSP \xc2\xa0", 1 },
+	{ "latin-1 \xe9", 0 },
+	{ "overlong \xc0\xaf", 0 },
+	{ "surrogate \xed\xa0\x80", 0 },
+	{ "truncated \xe2\x82", 0 },
+	{ "past U+10FFFF \xf4\x90\x80\x80", 0 },
+};
+
+START_TEST(test_text_ok)
+{
+	ck_assert_int_eq(diags_text_ok(text_cases[_i].text,
+	    strlen(text_cases[_i].text)), text_cases[_i].ok);
+}
+END_TEST
+
+START_TEST(test_text_ok_nul)
+{
+	ck_assert_int_eq(diags_text_ok("a\0b", 3), 0);
+	ck_assert_int_eq(diags_text_ok("a\0b", 1), 1);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	const char	*expect;
+} redact_cases[] = {
+	{ "\"access_key_secret\": \"AbCdEf123\",",
+	  "\"access_key_secret\": \"*********\"," },
+	{ "\"access_key_secret\":\"a\",\"sts_token\":\"tok/+=\"}",
+	  "\"access_key_secret\":\"*\",\"sts_token\":\"******\"}" },
+	{ "access_key_secret = Secret/Value+1", "access_key_secret = "
+	  "**************" },
+	{ "ACCESS_KEY_SECRET=abc,next", "ACCESS_KEY_SECRET=***,next" },
+	{ "{\"AccessKeySecret\": \"x1\", \"SecurityToken\": \"t2\"}",
+	  "{\"AccessKeySecret\": \"**\", \"SecurityToken\": \"**\"}" },
+	{ "security_token: 'abc def'", "security_token: '*******'" },
+	/* A CSV field the loader cut: the key's quote opened elsewhere. */
+	{ "access_key_secret\": \"VALUE", "access_key_secret\": \"*****" },
+	/* Not a key/value: nothing to mask. */
+	{ "access_key_secret", "access_key_secret" },
+	{ "the access_key_secret field", "the access_key_secret field" },
+	{ "access_key_id: LTAI123", "access_key_id: LTAI123" },
+	{ "e-0000,i-0000", "e-0000,i-0000" },
+};
+
+START_TEST(test_redact)
+{
+	char	*out;
+
+	out = diags_redact(redact_cases[_i].text,
+	    strlen(redact_cases[_i].text));
+	ck_assert_str_eq(out, redact_cases[_i].expect);
+	free(out);
+}
+END_TEST
+
+/* The environment's secret and token, anywhere; short values stay. */
+START_TEST(test_redact_env)
+{
+	struct diags	*d;
+	char		*out;
+	uint32_t	 f;
+
+	ck_assert_int_eq(setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+	    "EnvSecret99", 1), 0);
+	ck_assert_int_eq(setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "tok", 1), 0);
+	out = diags_redact("a EnvSecret99 b EnvSecret99 tok", 31);
+	ck_assert_str_eq(out, "a *********** b *********** tok");
+	free(out);
+
+	/* Messages, source lines and paths all pass through it. */
+	d = diags_new();
+	f = add_text(d, "EnvSecret99.csv", "x,EnvSecret99\n");
+	diags_add(d, DIAG_ERROR, mkpos(f, 1, 3), "rule", "bad \"%s\"",
+	    "EnvSecret99");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out,
+	    "***********.csv:1:3: error: bad \"***********\" [rule]\n"
+	    "  x,***********\n"
+	    "    ^\n");
+	ck_assert_str_eq(diags_message(d, 1), "bad \"***********\"");
+	free(out);
+	diags_free(d);
+	unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+	unsetenv("ALIBABA_CLOUD_SECURITY_TOKEN");
+}
+END_TEST
+
+/* Control characters in a message or a path never reach the terminal. */
+START_TEST(test_message_controls)
+{
+	struct diags	*d = diags_new();
+	char		*out;
+	uint32_t	 f;
+
+	f = diags_add_source(d, "a\033]0;x\a.csv", NULL, 0);
+	diags_add(d, DIAG_ERROR, mkpos(f, 0, 0), "rule", "bad \"%s\"",
+	    "\033[2J\r\n");
+	out = print_all(d, 0);
+	ck_assert_str_eq(out, "a?]0;x?.csv: error: bad \"?[2J??\" [rule]\n");
 	free(out);
 	diags_free(d);
 }
@@ -464,6 +592,14 @@ diag_suite(void)
 	tcase_add_test(tc, test_format_long_line);
 	tcase_add_test(tc, test_format_color);
 	tcase_add_test(tc, test_print_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_loop_test(tc, test_text_ok, 0, NITEMS(text_cases));
+	tcase_add_test(tc, test_text_ok_nul);
+	tcase_add_loop_test(tc, test_redact, 0, NITEMS(redact_cases));
+	tcase_add_test(tc, test_redact_env);
+	tcase_add_test(tc, test_message_controls);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("counts");

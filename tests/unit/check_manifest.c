@@ -465,24 +465,157 @@ START_TEST(test_csv_relative_subdir)
 }
 END_TEST
 
-START_TEST(test_csv_absolute)
+/*
+ * Where a targets_file may be: relative, inside the manifest's
+ * directory once links are resolved, a regular file.  Each case makes
+ * the place it names (a file, a link, a FIFO, a directory) first.
+ */
+enum place_kind {
+	PLACE_NONE,		/* nothing to make */
+	PLACE_FILE,		/* a CSV at .made */
+	PLACE_LINK,		/* .made, a link to .to */
+	PLACE_FIFO,
+	PLACE_DIR
+};
+
+static const struct {
+	const char	*name;		/* targets_file */
+	enum place_kind	 kind;
+	const char	*made;		/* relative to fixture_dir */
+	const char	*to;		/* PLACE_LINK target */
+	const char	*expect;	/* diagnostics, "" = loads */
+} places[] = {
+	{ "/proc/self/environ", PLACE_NONE, NULL, NULL,
+	  "m.yaml:6:19: error: targets_file must be a path relative to the "
+	  "manifest's directory, found the absolute path /proc/self/environ "
+	  "[targets-file]\n" },
+	{ "../x.csv", PLACE_FILE, "../x.csv", NULL, "outside" },
+	{ "./../x.csv", PLACE_FILE, "../x.csv", NULL, "outside" },
+	{ "out.csv", PLACE_LINK, "out.csv", "/etc/passwd",
+	  "m.yaml:6:19: error: targets_file out.csv is outside the "
+	  "manifest's directory (it resolves to /etc/passwd) "
+	  "[targets-file]\n" },
+	{ "up.csv", PLACE_LINK, "up.csv", "../x.csv", "outside" },
+	{ "fifo.csv", PLACE_FIFO, "fifo.csv", NULL,
+	  "m.yaml:6:19: error: fifo.csv is not a regular file (a FIFO) "
+	  "[targets-file]\n" },
+	{ "sub", PLACE_DIR, "sub", NULL,
+	  "m.yaml:6:19: error: sub is not a regular file (a directory) "
+	  "[targets-file]\n" },
+	{ "\"\"", PLACE_NONE, NULL, NULL,
+	  "m.yaml:6:19: error: targets_file is empty [targets-file]\n" },
+	/* Inside: a link within the directory, and ".." that stays in. */
+	{ "in.csv", PLACE_LINK, "in.csv", "t.csv", "" },
+	{ "sub/../t.csv", PLACE_DIR, "sub", NULL, "" },
+	{ "./t.csv", PLACE_NONE, NULL, NULL, "" },
+};
+
+START_TEST(test_csv_place)
 {
-	static const char text[] = "event,resource\n" EV("8") "," RS("8")
+	static const char csv[] = "event,resource\n" EV("8") "," RS("8")
 	    "\n";
 	struct manifest	*m;
-	char		*yaml, *csv;
+	char		*yaml, *path = NULL;
 
-	csv = fixture_put("abs.csv", text, sizeof(text) - 1);
+	put("t.csv", csv);
+	if (places[_i].made != NULL)
+		path = xasprintf("%s/%s", fixture_dir, places[_i].made);
+	switch (places[_i].kind) {
+	case PLACE_NONE:
+		break;
+	case PLACE_FILE:
+		free(fixture_put(places[_i].made, csv, sizeof(csv) - 1));
+		break;
+	case PLACE_LINK:
+		if (strncmp(places[_i].to, "../", 3) == 0)
+			free(fixture_put(places[_i].to, csv, sizeof(csv) - 1));
+		ck_assert_int_eq(symlink(places[_i].to, path), 0);
+		break;
+	case PLACE_FIFO:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		break;
+	case PLACE_DIR:
+		ck_assert_int_eq(mkdir(path, 0700), 0);
+		break;
+	}
+	free(path);
 	yaml = xasprintf("ensbatch: 1\nname: x\ngroups:\n"
 	    "  - name: g\n    policy: {ops: immediate}\n"
-	    "    targets_file: %s\n", csv);
+	    "    targets_file: %s\n", places[_i].name);
 	m = load(yaml);
 	free(yaml);
-	free(csv);
+	ck_assert_ptr_nonnull(m);
+	free(tsum);
+	tsum = summary();
+	if (strcmp(places[_i].expect, "outside") == 0) {
+		ck_assert_msg(strstr(tsum, "is outside the manifest's "
+		    "directory") != NULL, "%s", tsum);
+		ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 1);
+	} else
+		ck_assert_str_eq(tsum, places[_i].expect);
+	ck_assert_uint_eq(m->groups[0].ntargets,
+	    *places[_i].expect == '\0' ? 1 : 0);
+	ck_assert_uint_eq(m->nfiles, *places[_i].expect == '\0' ? 1 : 0);
+}
+END_TEST
+
+/* CSV columns count characters, like the caret and libyaml's marks. */
+START_TEST(test_csv_columns_characters)
+{
+	struct manifest	*m;
+
+	put("w.csv", "event,resource\n\xc3\xa9\xe4\xb8\xad, \"x\"\n");
+	m = load(csv_yaml);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_diags("");
+	ck_assert_uint_eq(m->groups[0].ntargets, 2);
+	ck_assert_str_eq(m->groups[0].targets[1].resource, "x");
+	ck_assert_pos(m->groups[0].targets[1].event_pos, 2, 1);
+	ck_assert_pos(m->groups[0].targets[1].resource_pos, 2, 6);
+}
+END_TEST
+
+/* A line with control characters is no CSV text: an error, never read. */
+START_TEST(test_csv_control_characters)
+{
+	struct manifest	*m;
+
+	put("w.csv", "event,resource\n"
+	    EV("2") "," RS("2") "\033[2J\n"
+	    EV("3") "\r," RS("3") "\n"
+	    EV("4") "," RS("4") "\xc2\x9b\n"
+	    EV("5") "," RS("5") "\n");
+	m = load(csv_yaml);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "w.csv:2:1: error: the line has control characters: not CSV "
+	    "text [targets-file]\n"
+	    "w.csv:3:1: error: the line has control characters: not CSV "
+	    "text [targets-file]\n"
+	    "w.csv:4:1: error: the line has control characters: not CSV "
+	    "text [targets-file]\n");
+	ck_assert_uint_eq(m->groups[0].ntargets, 2);
+	ck_assert_str_eq(m->groups[0].targets[1].event, EV("5"));
+}
+END_TEST
+
+/*
+ * A file that is no targets CSV (an aliyun config.json beside the
+ * manifest): one error at its first line, no line of it read.
+ */
+START_TEST(test_csv_not_targets)
+{
+	struct manifest	*m;
+
+	put("w.csv", "{\n  \"current\": \"default\",\n"
+	    "  \"access_key_secret\": \"s3cr3t-VALUE-xyz\",\n}\n");
+	m = load(csv_yaml);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags("w.csv:1:1: error: the first line must be the header "
+	    "\"event,resource\": this is not a targets file "
+	    "[targets-file]\n");
 	ck_assert_uint_eq(m->groups[0].ntargets, 1);
-	ck_assert_str_eq(m->groups[0].targets[0].resource, RS("8"));
+	ck_assert_ptr_null(strstr(tsum, "s3cr3t"));
 }
 END_TEST
 
@@ -519,8 +652,9 @@ START_TEST(test_csv_bad_header)
 	m = load(csv_yaml);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_diags("w.csv:2:1: error: the first line must be the "
-	    "header \"event,resource\" [targets-file]\n");
-	ck_assert_uint_eq(m->groups[0].ntargets, 2);
+	    "header \"event,resource\": this is not a targets file "
+	    "[targets-file]\n");
+	ck_assert_uint_eq(m->groups[0].ntargets, 1);
 }
 END_TEST
 
@@ -660,6 +794,38 @@ START_TEST(test_outcome_keys)
 	ck_assert_pos(p->check_timeout.pos, 15, 18);
 	ck_assert_str_eq(p->check_interval.text, "5s");
 	ck_assert_pos(p->check_interval.pos, 16, 19);
+}
+END_TEST
+
+/* YAML tags on scalars, sequences and mappings: each an error there. */
+START_TEST(test_yaml_tags)
+{
+	struct manifest	*m;
+
+	m = load("ensbatch: 1\n"
+	    "name: !!binary eAo=\n"
+	    "description: !foo bar\n"
+	    "ticket: !!str CHG-1\n"
+	    "api: !!python/object:os.system {endpoint: x}\n"	/* 5 */
+	    "policies: {p: {ops: !<tag:example.com,2026:x> immediate}}\n"
+	    "groups: !!seq\n"
+	    "  - name: g\n"
+	    "    policy: p\n"
+	    "    targets: [{event: " EV("1") ", resource: " RS("1") "}]\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:2:7: error: YAML tag \"!!binary\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:3:14: error: YAML tag \"!foo\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:4:9: error: YAML tag \"!!str\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:5:6: error: YAML tag \"!!python/object:os.system\" is "
+	    "not allowed: a manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:6:21: error: YAML tag \"tag:example.com,2026:x\" is not "
+	    "allowed: a manifest has plain values only [yaml-tag]\n"
+	    "m.yaml:7:9: error: YAML tag \"!!seq\" is not allowed: a "
+	    "manifest has plain values only [yaml-tag]\n");
 }
 END_TEST
 
@@ -1294,7 +1460,10 @@ manifest_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_csv_features);
 	tcase_add_test(tc, test_csv_relative_subdir);
-	tcase_add_test(tc, test_csv_absolute);
+	tcase_add_loop_test(tc, test_csv_place, 0, NITEMS(places));
+	tcase_add_test(tc, test_csv_control_characters);
+	tcase_add_test(tc, test_csv_columns_characters);
+	tcase_add_test(tc, test_csv_not_targets);
 	tcase_add_test(tc, test_csv_malformed_lines);
 	tcase_add_test(tc, test_csv_bad_header);
 	tcase_add_loop_test(tc, test_csv_empty, 0, NITEMS(csv_empty_cases));
@@ -1309,6 +1478,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_outcome_keys);
 	tcase_add_test(tc, test_outcome_keys_bad);
+	tcase_add_test(tc, test_yaml_tags);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicate_key");

@@ -161,6 +161,27 @@ build_example(void)
 	ck_assert_uint_eq(diags_count(td, DIAG_WARNING), 0);
 }
 
+/*
+ * A group of n targets in 50-target batches, stagger apart, from start
+ * (an epoch in ms); returns the rules' error count.
+ */
+static size_t
+build_staggered(size_t n, const char *stagger, int64_t start)
+{
+	struct buf	 b;
+	size_t		 errors;
+
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: 1\nname: far\npolicies:\n"
+	    "  p: {ops: scheduled, batch_size: 50, stagger: %s, "
+	    "start: %lld}\ngroups:\n  - name: g\n    policy: p\n",
+	    stagger, (long long)start);
+	add_targets(&b, 1, n);
+	errors = build(b.data, NOW);
+	buf_free(&b);
+	return (errors);
+}
+
 /* Everything plan_print writes; caller frees. */
 static char *
 print_plan(enum plan_format format)
@@ -298,17 +319,129 @@ END_TEST
 
 START_TEST(test_totals_estimate)
 {
+	const int64_t	settle = 30 * MIN;
+
 	build_example();
 	ck_assert_uint_eq(tp->ntargets, 13);
 	ck_assert_uint_eq(tp->nbatches, 7);
-	/* Immediate: nbatches * call + (nbatches - 1) * pause. */
+	/* Immediate: each batch called and settled, pauses between. */
 	ck_assert_int_eq(tp->groups[0].estimate,
-	    3 * PLAN_CALL_ESTIMATE + 2 * 10 * MIN);
-	/* Scheduled: the calls only; the PlanTimes are the platform's. */
+	    3 * (PLAN_CALL_ESTIMATE + settle) + 2 * 10 * MIN);
+	/* Scheduled: the calls; the reboots settle from their PlanTime. */
 	ck_assert_int_eq(tp->groups[1].estimate, 3 * PLAN_CALL_ESTIMATE);
-	ck_assert_int_eq(tp->groups[2].estimate, PLAN_CALL_ESTIMATE);
+	ck_assert_int_eq(tp->groups[2].estimate, PLAN_CALL_ESTIMATE + settle);
+	ck_assert_int_eq(tp->groups[0].wait, 0);
+	ck_assert_int_eq(tp->groups[1].wait, 0);
+	ck_assert_int_eq(tp->groups[2].wait, 0);
 	ck_assert_int_eq(tp->estimate,
-	    7 * PLAN_CALL_ESTIMATE + 2 * 10 * MIN);
+	    7 * PLAN_CALL_ESTIMATE + 4 * settle + 2 * 10 * MIN);
+	ck_assert_int_eq(tp->groups[0].settled_by, NOW +
+	    tp->groups[0].estimate);
+	/* c: last PlanTime 2026-12-01 02:30 +08:00, then settle_timeout. */
+	ck_assert_int_eq(tp->last_plan_time, T_DEC1_SH + 30 * MIN);
+	ck_assert_int_eq(tp->groups[1].settled_by, T_DEC1_SH + 60 * MIN);
+	ck_assert_int_eq(tp->settled_by, T_DEC1_SH + 60 * MIN);
+}
+END_TEST
+
+/*
+ * The run as a timeline: a group waits for the groups it is after to
+ * settle (a scheduled one: its last PlanTime + settle_timeout + check
+ * timeout) and soak; soaks and checks count only where they make a run
+ * wait.
+ */
+static const struct {
+	const char	*name;
+	const char	*policies;	/* of groups x (targets 1, 2), y (3) */
+	const char	*y_after;	/* "[x]" or "[]" */
+	int64_t		 x_estimate, y_wait, y_estimate;
+	int64_t		 settled_by;	/* - NOW, or 0 for now + estimate */
+} timeline_cases[] = {
+	{ "canary, check and soak",
+	  "  x: {ops: immediate, batch_size: 1, settle_timeout: 10m, "
+	  "check: {command: \"true\", timeout: 2m}, soak: 15m}\n"
+	  "  y: {ops: immediate, settle_timeout: 5m}\n", "[x]",
+	  2 * (PLAN_CALL_ESTIMATE + 12 * MIN), 15 * MIN,
+	  PLAN_CALL_ESTIMATE + 5 * MIN, 0 },
+	{ "soak without a dependent",
+	  "  x: {ops: immediate, soak: 1h}\n"
+	  "  y: {ops: immediate}\n", "[]",
+	  PLAN_CALL_ESTIMATE + 30 * MIN, 0, PLAN_CALL_ESTIMATE + 30 * MIN, 0 },
+	{ "after a scheduled group",
+	  "  x: {ops: scheduled, batch_size: 1, stagger: 1h, "
+	  "start: \"2026-12-01 02:00\", settle_timeout: 20m, soak: 5m}\n"
+	  "  y: {ops: immediate, settle_timeout: 1m}\n", "[x]",
+	  2 * PLAN_CALL_ESTIMATE,
+	  T_DEC1_SH + 85 * MIN - NOW - 2 * PLAN_CALL_ESTIMATE,
+	  PLAN_CALL_ESTIMATE + MIN, 0 },
+	{ "scheduled, nothing after it",
+	  "  x: {ops: scheduled, batch_size: 1, stagger: 1h, "
+	  "start: \"2026-12-01 02:00\", check: probe}\n"
+	  "  y: {ops: immediate}\n", "[]",
+	  2 * PLAN_CALL_ESTIMATE, 0, PLAN_CALL_ESTIMATE + 30 * MIN,
+	  T_DEC1_SH + 60 * MIN + 35 * MIN - NOW },
+};
+
+START_TEST(test_timeline)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: 1\nname: t\ntimezone: Asia/Shanghai\n"
+	    "policies:\n%sgroups:\n  - name: x\n    policy: x\n",
+	    timeline_cases[_i].policies);
+	add_targets(&b, 1, 2);
+	buf_addf(&b, "  - name: y\n    policy: y\n    after: %s\n",
+	    timeline_cases[_i].y_after);
+	add_targets(&b, 3, 1);
+	ck_assert_uint_eq(build(b.data, NOW), 0);
+	buf_free(&b);
+	ck_assert_int_eq(tp->groups[0].wait, 0);
+	ck_assert_int_eq(tp->groups[0].estimate,
+	    timeline_cases[_i].x_estimate);
+	ck_assert_int_eq(tp->groups[1].wait, timeline_cases[_i].y_wait);
+	ck_assert_int_eq(tp->groups[1].estimate,
+	    timeline_cases[_i].y_estimate);
+	ck_assert_int_eq(tp->estimate, timeline_cases[_i].x_estimate +
+	    timeline_cases[_i].y_wait + timeline_cases[_i].y_estimate);
+	ck_assert_int_eq(tp->settled_by, NOW + (timeline_cases[_i].settled_by
+	    != 0 ? timeline_cases[_i].settled_by : tp->estimate));
+}
+END_TEST
+
+/* The text shows the check, the outcome keys and the wait. */
+START_TEST(test_print_text_outcome)
+{
+	struct buf	 b;
+	char		*out;
+
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: 1\nname: t\npolicies:\n%sgroups:\n"
+	    "  - name: x\n    policy: x\n", timeline_cases[0].policies);
+	add_targets(&b, 1, 2);
+	buf_adds(&b, "  - name: y\n    policy: y\n    after: [x]\n");
+	add_targets(&b, 3, 1);
+	ck_assert_uint_eq(build(b.data, NOW), 0);
+	buf_free(&b);
+	out = print_plan(PLAN_TEXT);
+	ck_assert_ptr_nonnull(strstr(out, "\nGroup x: policy x: immediate, "
+	    "batch_size 1, pause 0s, max_failures 0, settle_timeout 10m, "
+	    "check timeout 2m every 15s, soak 15m\n  check: true\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\nGroup y (after x): policy y: "
+	    "immediate, batch_size 20, pause 0s, max_failures 0, "
+	    "settle_timeout 5m\n  waits up to 15m for the groups it is after "
+	    "to settle and soak\n  batch 1/1"));
+	ck_assert_ptr_null(strstr(out, "Last scheduled reboot"));
+	free(out);
+}
+END_TEST
+
+/* 400 scheduled batches: the calls alone; one settle_timeout after. */
+START_TEST(test_estimate_scheduled_many)
+{
+	ck_assert_uint_eq(build_staggered(20000, "0s", T_DEC1_SH), 0);
+	ck_assert_int_eq(tp->groups[0].estimate, 400 * PLAN_CALL_ESTIMATE);
+	ck_assert_int_eq(tp->settled_by, T_DEC1_SH + 30 * MIN);
 }
 END_TEST
 
@@ -331,7 +464,7 @@ START_TEST(test_empty_group)
 	ck_assert_int_eq(tp->groups[1].estimate, 0);
 	ck_assert_uint_eq(tp->nbatches, 1);
 	ck_assert_uint_eq(tp->ntargets, 2);
-	ck_assert_int_eq(tp->estimate, PLAN_CALL_ESTIMATE);
+	ck_assert_int_eq(tp->estimate, PLAN_CALL_ESTIMATE + 30 * MIN);
 	out = print_plan(PLAN_TEXT);
 	ck_assert_ptr_nonnull(strstr(out, "\nGroup none: no targets\n"));
 	free(out);
@@ -351,31 +484,38 @@ START_TEST(test_print_text)
 	    "Manifest: %s\n"
 	    "  sha256 %s\n"
 	    "Now: 2026-11-01 08:00:00 +08:00 (2026-11-01T00:00:00Z)\n"
-	    "Totals: 3 groups, 7 batches, 13 targets; estimated duration "
-	    "20m14s\n"
+	    "Totals: 3 groups, 7 batches, 13 targets\n"
+	    "Estimated duration: at most 2h20m14s, until 2026-11-01 10:20:14 "
+	    "+08:00 (an upper bound: every reboot counted at its full "
+	    "settle_timeout and check timeout)\n"
+	    "Last scheduled reboot: PlanTime 2026-12-01 02:30:00 +08:00 "
+	    "(2026-11-30T18:30:00Z); every reboot settled by 2026-12-01 "
+	    "03:00:00 +08:00 at the latest\n"
 	    "\n"
 	    "Group a: policy fast: immediate, batch_size 3, pause 10m, "
-	    "max_failures 10%% (0)\n"
+	    "max_failures 10%% (0), settle_timeout 30m\n"
 	    /* the target count is padded to 10 columns */
 	    "  batch 1/3  3 targets   immediate, then pause 10m\n"
 	    "  batch 2/3  3 targets   immediate, then pause 10m\n"
 	    "  batch 3/3  1 target    immediate\n"
-	    "  estimated duration 20m6s\n"
+	    "  estimated duration at most 1h50m6s\n"
 	    "\n"
 	    "Group c (after a): policy night: scheduled, batch_size 2, "
-	    "stagger 15m, max_failures 0\n"
+	    "stagger 15m, max_failures 0, settle_timeout 30m\n"
 	    "  batch 1/3  2 targets   PlanTime 2026-12-01 02:00:00 +08:00 "
 	    "(2026-11-30T18:00:00Z)\n"
 	    "  batch 2/3  2 targets   PlanTime 2026-12-01 02:15:00 +08:00 "
 	    "(2026-11-30T18:15:00Z)\n"
 	    "  batch 3/3  1 target    PlanTime 2026-12-01 02:30:00 +08:00 "
 	    "(2026-11-30T18:30:00Z)\n"
-	    "  estimated duration 6s\n"
+	    "  reboots settled by 2026-12-01 03:00:00 +08:00 at the latest "
+	    "(last PlanTime + settle_timeout)\n"
+	    "  estimated duration 6s (the calls)\n"
 	    "\n"
 	    "Group b (after a): policy (inline): immediate, batch_size 20, "
-	    "pause 0s, max_failures 0\n"
+	    "pause 0s, max_failures 0, settle_timeout 30m\n"
 	    "  batch 1/1  1 target    immediate\n"
-	    "  estimated duration 2s\n", tm->path, tm->sha256);
+	    "  estimated duration at most 30m2s\n", tm->path, tm->sha256);
 	ck_assert_str_eq(out, want);
 	free(want);
 	free(out);
@@ -529,7 +669,14 @@ START_TEST(test_print_markdown)
 	out = print_plan(PLAN_MARKDOWN);
 	ck_assert_ptr_nonnull(strstr(out, "## ensbatch plan: plan-test\n"));
 	ck_assert_ptr_nonnull(strstr(out, "- Totals: 3 groups, 7 batches, "
-	    "13 targets; estimated duration 20m14s\n"));
+	    "13 targets\n- Estimated duration: at most 2h20m14s, until "
+	    "2026-11-01 10:20:14 +08:00 (an upper bound"));
+	ck_assert_ptr_nonnull(strstr(out, "- Last scheduled reboot: PlanTime "
+	    "2026-12-01 02:30:00 +08:00 (2026-11-30T18:30:00Z); every reboot "
+	    "settled by 2026-12-01 03:00:00 +08:00 at the latest\n"));
+	ck_assert_ptr_nonnull(strstr(out, "- reboots settled by 2026-12-01 "
+	    "03:00:00 +08:00 at the latest (last PlanTime + "
+	    "settle_timeout)\n"));
 	pa = strstr(out, "\n### Group a\n");
 	pc = strstr(out, "\n### Group c\n");
 	pb = strstr(out, "\n### Group b\n");
@@ -839,6 +986,50 @@ START_TEST(test_report_group_error)
 }
 END_TEST
 
+/*
+ * The largest stagger (30 days) over 50-target batches up to the last
+ * representable PlanTime: every PlanTime exact, no overflow (the
+ * sanitizer build checks that); one batch more is a range error.
+ */
+START_TEST(test_huge_stagger)
+{
+	const int64_t	 day = 24 * 60 * MIN, stagger = 30 * day;
+	const int64_t	 start = INT64_C(253402300799999) - 99 * stagger;
+	const struct plan_group *pg;
+	size_t		 k;
+
+	ck_assert_uint_eq(build_staggered(100 * 50, "720h", start), 0);
+	pg = &tp->groups[0];
+	ck_assert_uint_eq(pg->nbatches, 100);
+	for (k = 0; k < pg->nbatches; k++) {
+		ck_assert_uint_eq(pg->batches[k].count, 50);
+		ck_assert_int_eq(pg->batches[k].plan_time,
+		    start + (int64_t)k * stagger);
+	}
+	ck_assert_int_eq(pg->batches[99].plan_time, INT64_C(253402300799999));
+	ck_assert_int_ge(tp->estimate, 0);
+	plan_free(tp);
+	tp = NULL;
+	manifest_free(tm);
+	tm = NULL;
+	diags_free(td);
+	td = diags_new();
+	ck_assert_uint_eq(build_staggered(100 * 50 + 1, "720h", start), 1);
+	ck_assert_str_eq(diags_rule(td, 1), "range");
+}
+END_TEST
+
+/* A stagger over 30 days never reaches the planner as a value. */
+START_TEST(test_stagger_over_bound)
+{
+	ck_assert_uint_eq(build_staggered(100, "2562047788015h",
+	    T_DEC1_SH), 1);
+	ck_assert_str_eq(diags_rule(td, 1), "range");
+	ck_assert_int_eq(tm->policies[0].ok, 0);
+	ck_assert_uint_eq(tp->groups[0].nbatches, 0);
+}
+END_TEST
+
 Suite *
 plan_suite(void)
 {
@@ -855,11 +1046,22 @@ plan_suite(void)
 	tcase_add_test(tc, test_example_structure);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("bounds");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_huge_stagger);
+	tcase_add_test(tc, test_stagger_over_bound);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("totals");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_totals_estimate);
+	tcase_add_loop_test(tc, test_timeline, 0, NITEMS(timeline_cases));
+	tcase_add_test(tc, test_estimate_scheduled_many);
+	tcase_add_test(tc, test_print_text_outcome);
 	tcase_add_test(tc, test_empty_group);
 	suite_add_tcase(s, tc);
 

@@ -189,6 +189,13 @@ static const struct {
 	{ "Asia/Shanghai\n", "invalid time zone" },
 	{ "", "invalid time zone \"\"" },
 	{ "utc", "unknown time zone \"utc\"" },
+	/* Leap-second zones would be misread; posix/ is an alias. */
+	{ "right/Europe/Berlin", "time zone \"right/Europe/Berlin\" counts "
+	  "leap seconds, which the API's times do not: use "
+	  "\"Europe/Berlin\"" },
+	{ "right/UTC", "counts leap seconds" },
+	{ "posix/Asia/Shanghai", "time zone \"posix/Asia/Shanghai\" is "
+	  "\"Asia/Shanghai\" under another name: write \"Asia/Shanghai\"" },
 };
 
 START_TEST(test_zone_bad)
