@@ -1033,7 +1033,7 @@ creds_provider_free(struct creds_provider *p)
 	free(p);
 }
 
-/* A role session name: the one given, ALIBABA_CLOUD_ROLE_SESSION_NAME, or ours. */
+/* The role session name given, or ALIBABA_CLOUD_ROLE_SESSION_NAME, or ours. */
 static char *
 creds_session_name(const char *given)
 {
@@ -1276,7 +1276,8 @@ cfg_role(json_t *prof, enum creds_kind kind, const char *path,
 	    cfg_field(prof, "ram_session_name", &session, path, name,
 	    cause) != 0 ||
 	    cfg_field(prof, "sts_region", &region, path, name, cause) != 0 ||
-	    cfg_seconds(prof, "expired_seconds", &dur, path, name, cause) != 0 ||
+	    cfg_seconds(prof, "expired_seconds", &dur, path, name,
+	    cause) != 0 ||
 	    cfg_bool(prof, "enable_vpc", &vpc, path, name, cause) != 0)
 		return (NULL);
 	if (dur == 0)
@@ -1352,9 +1353,9 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 		    name, mode, cause) != 0)
 			goto out;
 		if (depth >= CREDS_CHAIN_MAX) {
-			*cause = xasprintf("%s: profile \"%s\": source_profile "
-			    "chain longer than %d (a loop?)", path, name,
-			    CREDS_CHAIN_MAX);
+			*cause = xasprintf("%s: profile \"%s\": "
+			    "source_profile chain longer than %d (a loop?)",
+			    path, name, CREDS_CHAIN_MAX);
 			goto out;
 		}
 		if ((p = cfg_role(prof, CREDS_ASSUME_ROLE, path, name, mode,
@@ -1363,9 +1364,9 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 		base = xcalloc(1, sizeof(*base));
 		r = cfg_profile(root, path, src, depth + 1, base, cause);
 		if (r == CREDS_ABSENT)
-			*cause = xasprintf("%s: profile \"%s\": source_profile "
-			    "\"%s\" is not a profile of this file", path, name,
-			    src);
+			*cause = xasprintf("%s: profile \"%s\": "
+			    "source_profile \"%s\" is not a profile of this "
+			    "file", path, name, src);
 		if (r != CREDS_FOUND) {
 			free(base);
 			creds_provider_free(p);
@@ -1394,8 +1395,9 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 			goto out;
 		}
 		if (role != NULL && !creds_role_name_ok(role)) {
-			*cause = xasprintf("%s: profile \"%s\": \"ram_role_name"
-			    "\" is not a RAM role name", path, name);
+			*cause = xasprintf("%s: profile \"%s\": "
+			    "\"ram_role_name\" is not a RAM role name", path,
+			    name);
 			goto out;
 		}
 		p = creds_imds_provider(role, cause);

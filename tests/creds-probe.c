@@ -4,8 +4,8 @@
  * access key id, then for each --at SECONDS whether creds_refresh (at
  * now + SECONDS, margin --margin SECONDS) kept or renewed the
  * credentials.  --remove FILE removes a file after resolving, so that
- * renewals from it fail.  It never prints a secret or a token.  Exit 0, or 3 with
- * the message when resolving or renewing fails.
+ * renewals from it fail.  It never prints a secret or a token.  Exit 0,
+ * or 3 with the message when resolving or renewing fails.
  */
 #include "config.h"
 
@@ -71,8 +71,9 @@ main(int argc, char **argv)
 			remove_path = optarg;
 			break;
 		default:
-			fputs("usage: creds-probe [--profile NAME] [--margin S] "
-			    "[--remove FILE] [--at S]...\n", stderr);
+			fputs("usage: creds-probe [--profile NAME] "
+			    "[--margin S] [--remove FILE] [--at S]...\n",
+			    stderr);
 			return (2);
 		}
 	}

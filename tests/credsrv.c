@@ -229,16 +229,16 @@ credsrv_issue(struct credsrv *s, struct MHD_Connection *c, int sts)
 	gmtime_r(&t, &tm);
 	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	s->serial++;
-	text = xasprintf("\"AccessKeyId\": \"%s\", \"AccessKeySecret\": \"%s\","
-	    " \"SecurityToken\": \"tok-%lu\", \"Expiration\": \"%s\"",
+	text = xasprintf("\"AccessKeyId\": \"%s\", \"AccessKeySecret\": "
+	    "\"%s\", \"SecurityToken\": \"tok-%lu\", \"Expiration\": \"%s\"",
 	    s->issue.id, s->issue.secret, s->serial, exp);
 	if (sts)
 		body = xasprintf("{\"RequestId\": \"req-%lu\", "
 		    "\"AssumedRoleUser\": {\"Arn\": \"a\"}, \"Credentials\": "
 		    "{%s}}", s->serial, text);
 	else
-		body = xasprintf("{\"Code\": \"Success\", %s, \"LastUpdated\": "
-		    "\"x\"}", text);
+		body = xasprintf("{\"Code\": \"Success\", %s, "
+		    "\"LastUpdated\": \"x\"}", text);
 	free(text);
 	return (credsrv_send(c, 200, "application/json", body));
 }

@@ -876,24 +876,30 @@ static const struct {
 	    NULL },
 	{ "{" GOOD_KEYS "}", 0, NULL },	/* Code is optional */
 	{ "{" GOOD_KEYS "}", 1, "the answer has no Credentials object" },
-	{ "{\"Credentials\": [1]}", 1, "the answer has no Credentials object" },
+	{ "{\"Credentials\": [1]}", 1,
+	    "the answer has no Credentials object" },
 	{ "{\"Code\": \"Failed\", " GOOD_KEYS "}", 0,
 	    "the answer's Code is not \"Success\"" },
 	{ "{\"Code\": 200, " GOOD_KEYS "}", 0, NULL },
-	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", \"AccessKeySecret\":"
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
 	    " \"" SENTINEL "\", \"SecurityToken\": \"t\"}", 0,
 	    "the answer has no Expiration" },
-	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"\", \"AccessKeySecret\":"
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"\", "
+	    "\"AccessKeySecret\":"
 	    " \"" SENTINEL "\", \"SecurityToken\": \"t\", \"Expiration\": "
 	    "\"2026-12-01T10:00:00Z\"}", 0, "the answer has no AccessKeyId" },
-	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", \"AccessKeySecret\":"
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
 	    " 5, \"SecurityToken\": \"t\", \"Expiration\": "
 	    "\"2026-12-01T10:00:00Z\"}", 0,
 	    "the answer has no AccessKeySecret" },
-	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", \"AccessKeySecret\":"
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
 	    " \"s\", \"Expiration\": \"2026-12-01T10:00:00Z\"}", 0,
 	    "the answer has no SecurityToken" },
-	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", \"AccessKeySecret\":"
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
 	    " \"" SENTINEL "\", \"SecurityToken\": \"t\", \"Expiration\": \""
 	    SENTINEL "\"}", 0, "the answer's Expiration is not a time" },
 	{ "{\"Credentials\": {\"AccessKeySecret\": \"" SENTINEL "\"", 1,
@@ -939,7 +945,8 @@ static const struct {
 	{ "enc tok%2Fx%2Fy, tok/x/y", "enc ***********, *******" },
 	{ "Specified signature is not matched with our calculation. server "
 	    "string to sign is:POST&%2F&SecurityToken%3Dtok",
-	    "Specified signature is not matched with our calculation. server " },
+	    "Specified signature is not matched with our calculation. "
+	    "server " },
 	{ "a\tb\nc\x7f" "d", "a b c d" },
 };
 
@@ -1004,6 +1011,7 @@ write_profile(const char *fields)
 	free(text);
 }
 
+#define OIDC_ARN	"acs:ram::1:oidc-provider/g"
 #define RRA	"\"mode\": \"RamRoleArn\", \"access_key_id\": \"LTAI-p\", " \
 		"\"access_key_secret\": \"" SENTINEL "\""
 #define ARN	"\"ram_role_arn\": \"acs:ram::1:role/r\""
@@ -1029,7 +1037,8 @@ static const struct {
 	{ RRA ", " ARN ", \"ram_session_name\": []",
 	    "profile \"p\": \"ram_session_name\" is not a string" },
 	{ "\"mode\": \"ChainableRamRoleArn\", " ARN,
-	    "profile \"p\": mode ChainableRamRoleArn needs \"source_profile\"" },
+	    "profile \"p\": mode ChainableRamRoleArn needs "
+	    "\"source_profile\"" },
 	{ "\"mode\": \"ChainableRamRoleArn\", " ARN ", \"source_profile\": "
 	    "\"zz\"", "profile \"p\": source_profile \"zz\" is not a profile "
 	    "of this file" },
@@ -1085,7 +1094,7 @@ static const struct {
 	/* The environment's key beats everything but --profile. */
 	{ { { "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env" },
 	    { "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env" },
-	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/g" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
 	    { "ALIBABA_CLOUD_ECS_METADATA", "r" } },
 	    RRA ", " ARN, NULL, NULL, NULL, "LTAI-env" },
 	{ { { "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env" },
@@ -1094,24 +1103,25 @@ static const struct {
 	    "RamRoleArn): AssumeRole at http://127.0.0.1:1: ", NULL },
 	/* OIDC beats config.json. */
 	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
-	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/g" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
 	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
-	    "\"mode\": \"AK\", \"access_key_id\": \"i\", \"access_key_secret\": "
-	    "\"s\"", NULL, NULL, "OIDC role arn acs:ram::1:role/ci "
-	    "(environment): AssumeRoleWithOIDC at http://127.0.0.1:1: ",
-	    NULL },
+	    "\"mode\": \"AK\", \"access_key_id\": \"i\", "
+	    "\"access_key_secret\": \"s\"", NULL, NULL, "OIDC role arn "
+	    "acs:ram::1:role/ci (environment): AssumeRoleWithOIDC at "
+	    "http://127.0.0.1:1: ", NULL },
 	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
-	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/g" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
 	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/none" } },
-	    NULL, NULL, NULL, "OIDC role arn acs:ram::1:role/ci (environment): "
-	    "OIDC token file %s/none: no such file", NULL },
-	{ { { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/g" },
+	    NULL, NULL, NULL, "OIDC role arn acs:ram::1:role/ci "
+	    "(environment): OIDC token file %s/none: no such file", NULL },
+	{ { { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
 	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
 	    NULL, NULL, NULL, "ALIBABA_CLOUD_ROLE_ARN is not set "
 	    "(AssumeRoleWithOIDC needs ", NULL },
 	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
 	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
-	    NULL, NULL, NULL, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN is not set", NULL },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN is not set",
+	    NULL },
 	/* The role ARN alone is not a source. */
 	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" } },
 	    NULL, NULL, NULL, "no credentials: ", NULL },
@@ -1143,8 +1153,8 @@ static const struct {
 	    NULL, NULL, NULL, "ALIBABA_CLOUD_ECS_METADATA is not a RAM role "
 	    "name", NULL },
 	{ { { "ALIBABA_CLOUD_CREDENTIALS_URI", "http://10.0.0.1/c" } },
-	    NULL, NULL, NULL, "ALIBABA_CLOUD_CREDENTIALS_URI: plain http:// is "
-	    "allowed only for loopback", NULL },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_CREDENTIALS_URI: plain http:// "
+	    "is allowed only for loopback", NULL },
 	{ { { "ALIBABA_CLOUD_CREDENTIALS_URI", "file:///etc/passwd" } },
 	    NULL, NULL, NULL, "ALIBABA_CLOUD_CREDENTIALS_URI must be an "
 	    "https:// URL", NULL },
@@ -1158,7 +1168,8 @@ static const struct {
 	    "RamRoleArn): AssumeRole at http://localhost:1: ", NULL },
 	{ { { "ALIBABA_CLOUD_STS_ENDPOINT", "http://sts.example.com" } },
 	    RRA ", " ARN, NULL, NULL, "%s/.aliyun/config.json: profile \"p\": "
-	    "ALIBABA_CLOUD_STS_ENDPOINT: plain http:// is allowed only", NULL },
+	    "ALIBABA_CLOUD_STS_ENDPOINT: plain http:// is allowed only",
+	    NULL },
 	{ { { NULL, NULL } },
 	    "\"mode\": \"EcsRamRole\", \"ram_role_name\": \"r\"", NULL, NULL,
 	    "profile \"p\" (%s/.aliyun/config.json, EcsRamRole): metadata "
