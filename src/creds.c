@@ -1863,6 +1863,17 @@ resolve_uri_env(struct creds *creds, char **cause)
 	    p->shown, ENV_URI), cause));
 }
 
+/* Steps 6 and 7, after the files: the instance's role, a URI. */
+static enum creds_lookup
+resolve_late(struct creds *creds, char **cause)
+{
+	enum creds_lookup	r;
+
+	if ((r = resolve_ecs_env(creds, cause)) == CREDS_ABSENT)
+		r = resolve_uri_env(creds, cause);
+	return (r);
+}
+
 int
 creds_resolve(const char *profile, struct creds *creds, char **cause)
 {
@@ -1898,10 +1909,7 @@ creds_resolve(const char *profile, struct creds *creds, char **cause)
 		goto done;
 
 	if (cfg == NULL) {
-		r = resolve_ecs_env(creds, cause);
-		if (r == CREDS_ABSENT)
-			r = resolve_uri_env(creds, cause);
-		if (r != CREDS_ABSENT)
+		if ((r = resolve_late(creds, cause)) != CREDS_ABSENT)
 			goto done;
 		*cause = xasprintf("no credentials: set %s and %s, or "
 		    "configure a profile in ~%s or ~%s (looked at: "
@@ -1918,10 +1926,7 @@ creds_resolve(const char *profile, struct creds *creds, char **cause)
 	if (r != CREDS_ABSENT && r != CREDS_NOFILE)
 		goto done;
 
-	r = resolve_ecs_env(creds, cause);
-	if (r == CREDS_ABSENT)
-		r = resolve_uri_env(creds, cause);
-	if (r != CREDS_ABSENT)
+	if ((r = resolve_late(creds, cause)) != CREDS_ABSENT)
 		goto done;
 
 	*cause = xasprintf("no credentials: set %s and %s, or configure a "
