@@ -867,13 +867,13 @@ creds_imds_http(struct creds_provider *p, const char *method,
 }
 
 /*
- * A GET of the metadata service with the session token header, if any:
- * 0 with the body of a 200 answer (caller frees with wipe_free_str), or
- * -1.
+ * A GET of the metadata service with the session token header hdr, if
+ * any (token is masked in what the service says): 0 with the body of a
+ * 200 answer (caller frees with wipe_free_str), or -1.
  */
 static int
 creds_imds_get(struct creds_provider *p, const char *path, const char *hdr,
-    char **body, char **cause)
+    const char *token, char **body, char **cause)
 {
 	char	*why;
 	size_t	 len;
@@ -883,7 +883,8 @@ creds_imds_get(struct creds_provider *p, const char *path, const char *hdr,
 	    cause) != 0)
 		return (-1);
 	if (status != 200) {
-		why = creds_answer_error(status, *body, len, NULL, 0);
+		why = creds_answer_error(status, *body, len, &token,
+		    hdr != NULL ? 1 : 0);
 		*cause = xasprintf("metadata service %s%s: %s", p->shown, path,
 		    why);
 		free(why);
@@ -925,7 +926,8 @@ creds_fetch_imds(struct creds_provider *p, struct creds *out, char **cause)
 	why = NULL;
 
 	if (p->role_name == NULL) {
-		if (creds_imds_get(p, IMDS_CREDS_PATH, th, &role, cause) != 0)
+		if (creds_imds_get(p, IMDS_CREDS_PATH, th, token, &role,
+		    cause) != 0)
 			goto out;
 		role[strcspn(role, " \t\r\n")] = '\0';
 		if (!creds_role_name_ok(role)) {
@@ -937,7 +939,7 @@ creds_fetch_imds(struct creds_provider *p, struct creds *out, char **cause)
 	}
 	path = xasprintf(IMDS_CREDS_PATH "%s", p->role_name != NULL ?
 	    p->role_name : role);
-	if (creds_imds_get(p, path, th, &body, cause) != 0)
+	if (creds_imds_get(p, path, th, token, &body, cause) != 0)
 		goto out;
 	if (creds_parse_answer(body, strlen(body), 0, out, &why) != 0) {
 		*cause = xasprintf("metadata service %s%s: %s", p->shown, path,
