@@ -5,6 +5,11 @@
  */
 #include "config.h"
 
+/* The prototypes of the TESTABLE functions of creds.c. */
+#ifndef ENSBATCH_TESTING
+#define ENSBATCH_TESTING 1
+#endif
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/creds.h"
 #include "ensbatch/xmalloc.h"
 #include "suites.h"
@@ -34,7 +40,23 @@ static const char *const env_names[] = {
 	"ALIBABA_CLOUD_ACCESS_KEY_SECRET",
 	"ALIBABA_CLOUD_SECURITY_TOKEN",
 	"ALIBABA_CLOUD_PROFILE",
+	"ALIBABA_CLOUD_ROLE_ARN",
+	"ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+	"ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+	"ALIBABA_CLOUD_ROLE_SESSION_NAME",
+	"ALIBABA_CLOUD_STS_REGION",
+	"ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED",
+	"ALIBABA_CLOUD_ECS_METADATA",
+	"ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+	"ALIBABA_CLOUD_IMDSV1_DISABLED",
+	"ALIBABA_CLOUD_CREDENTIALS_URI",
 };
+
+/*
+ * Nothing here may reach a real service: STS and the metadata service
+ * are a closed loopback port (connections are refused at once).
+ */
+#define CLOSED		"http://127.0.0.1:1"
 
 /* A fresh HOME, and none of the variables creds looks at. */
 static void
@@ -47,6 +69,14 @@ setup(void)
 	ck_assert_int_eq(setenv("HOME", home, 1), 0);
 	for (i = 0; i < NITEMS(env_names); i++)
 		ck_assert_int_eq(unsetenv(env_names[i]), 0);
+	ck_assert_int_eq(setenv("ALIBABA_CLOUD_STS_ENDPOINT", CLOSED, 1), 0);
+	ck_assert_int_eq(setenv("ALIBABA_CLOUD_IMDS_ENDPOINT", CLOSED, 1), 0);
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
+	unsetenv("all_proxy");
 }
 
 static int
@@ -154,6 +184,19 @@ check_source(const struct creds *c, const char *prefix, const char *rel)
 
 	want = xasprintf("%s%s%s", prefix, home, rel);
 	ck_assert_str_eq(c->source, want);
+	ck_assert_str_eq(creds_source(c), want);
+	free(want);
+}
+
+/* The source string expected for a profile of config.json. */
+static void
+check_profile(const struct creds *c, const char *name, const char *mode)
+{
+	char	*want;
+
+	want = xasprintf("profile \"%s\" (%s%s, %s)", name, home, CFG,
+	    mode);
+	ck_assert_str_eq(creds_source(c), want);
 	free(want);
 }
 
@@ -224,7 +267,7 @@ START_TEST(test_env_empty_is_unset)
 	set_env("ALIBABA_CLOUD_PROFILE", "");
 	resolve_ok(NULL, &c);
 	ck_assert_str_eq(c.access_key_id, "LTAI-a");
-	check_source(&c, "profile \"a\" in ", CFG);
+	check_profile(&c, "a", "AK");
 	creds_free(&c);
 }
 END_TEST
@@ -274,7 +317,7 @@ START_TEST(test_profile_arg_wins)
 	ck_assert_str_eq(c.access_key_id, "LTAI-b");
 	ck_assert_str_eq(c.access_key_secret, "sec-b");
 	ck_assert_ptr_null(c.security_token);
-	check_source(&c, "profile \"b\" in ", CFG);
+	check_profile(&c, "b", "AK");
 	creds_free(&c);
 
 	/* Not in config.json: the section of the credentials file. */
@@ -356,13 +399,13 @@ START_TEST(test_cfg_current_vs_env)
 	ck_assert_str_eq(c.access_key_id, "LTAI-a");
 	ck_assert_str_eq(c.access_key_secret, "sec-a");
 	ck_assert_ptr_null(c.security_token);	/* AK ignores sts_token */
-	check_source(&c, "profile \"a\" in ", CFG);
+	check_profile(&c, "a", "AK");
 	creds_free(&c);
 
 	set_env("ALIBABA_CLOUD_PROFILE", "b");
 	resolve_ok(NULL, &c);
 	ck_assert_str_eq(c.access_key_id, "LTAI-b");
-	check_source(&c, "profile \"b\" in ", CFG);
+	check_profile(&c, "b", "AK");
 	creds_free(&c);
 
 	/* A profile asked for by name must exist. */
@@ -398,7 +441,7 @@ START_TEST(test_cfg_sts)
 	ck_assert_str_eq(c.access_key_id, "STS.id");
 	ck_assert_str_eq(c.access_key_secret, "sec-s");
 	ck_assert_str_eq(c.security_token, "tok-s");
-	check_source(&c, "profile \"sts\" in ", CFG);
+	check_profile(&c, "sts", "StsToken");
 	creds_free(&c);
 
 	write_file(CFG, "{\"current\": \"s\", \"profiles\": [{\"name\": \"s\","
@@ -413,8 +456,7 @@ START_TEST(test_cfg_sts)
 END_TEST
 
 static const char *const bad_modes[] = {
-	"RamRoleArn", "EcsRamRole", "ChainableRamRoleArn", "RsaKeyPair",
-	"ak",
+	"RsaKeyPair", "ak", "CloudSSO", "External",
 };
 
 START_TEST(test_cfg_mode_unsupported)
@@ -427,7 +469,8 @@ START_TEST(test_cfg_mode_unsupported)
 	write_file(CFG, text);
 	cause = resolve_err(NULL);
 	want = xasprintf("%s%s: profile \"p\": mode %s is not supported "
-	    "(use AK or StsToken)", home, CFG, bad_modes[_i]);
+	    "(use AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole "
+	    "or OIDC)", home, CFG, bad_modes[_i]);
 	ck_assert_str_eq(cause, want);
 	free(want);
 	free(cause);
@@ -739,6 +782,499 @@ START_TEST(test_nothing_no_home)
 }
 END_TEST
 
+/* ------------------------------------------------ temporary credentials */
+
+static const struct {
+	int64_t	exp, now, margin;
+	int	due;
+} due[] = {
+	{ 100000, 0, 1000, 0 },
+	{ 100000, 99000, 1000, 1 },	/* exactly the margin */
+	{ 100000, 98999, 1000, 0 },
+	{ 100000, 100000, 0, 1 },	/* expired now */
+	{ 100000, 99999, 0, 0 },
+	{ 100000, 200000, 1000, 1 },	/* long expired */
+	{ 100000, 0, -5, 0 },		/* a negative margin is none */
+	{ 100000, 100000, -5, 1 },
+};
+
+START_TEST(test_due)
+{
+	ck_assert_int_eq(creds_due(due[_i].exp, due[_i].now, due[_i].margin),
+	    due[_i].due);
+}
+END_TEST
+
+static const struct {
+	const char	*endpoint;	/* ALIBABA_CLOUD_STS_ENDPOINT */
+	const char	*env_region;	/* ALIBABA_CLOUD_STS_REGION */
+	const char	*region;	/* the profile's sts_region */
+	int		 vpc;
+	const char	*want;		/* URL, or a piece of the error */
+	int		 ok;
+} sts_urls[] = {
+	{ NULL, NULL, NULL, 0, "https://sts.aliyuncs.com", 1 },
+	{ NULL, NULL, NULL, 1, "https://sts.aliyuncs.com", 1 },
+	{ NULL, NULL, "cn-hangzhou", 0, "https://sts.cn-hangzhou.aliyuncs.com",
+	    1 },
+	{ NULL, "ap-southeast-1", NULL, 0,
+	    "https://sts.ap-southeast-1.aliyuncs.com", 1 },
+	{ NULL, "ap-southeast-1", "cn-beijing", 0,
+	    "https://sts.cn-beijing.aliyuncs.com", 1 },
+	{ NULL, NULL, "cn-shanghai", 1,
+	    "https://sts-vpc.cn-shanghai.aliyuncs.com", 1 },
+	{ "sts.example.com", NULL, "cn-beijing", 0, "https://sts.example.com",
+	    1 },
+	{ "https://sts.example.com/", NULL, NULL, 0,
+	    "https://sts.example.com", 1 },
+	{ "http://127.0.0.1:8080", NULL, NULL, 0, "http://127.0.0.1:8080", 1 },
+	{ "http://[::1]:8080", NULL, NULL, 0, "http://[::1]:8080", 1 },
+	{ "http://sts.example.com", NULL, NULL, 0,
+	    "ALIBABA_CLOUD_STS_ENDPOINT: plain http:// is allowed only for "
+	    "loopback", 0 },
+	{ "https://sts.example.com/x", NULL, NULL, 0,
+	    "ALIBABA_CLOUD_STS_ENDPOINT: endpoint must not have a path", 0 },
+	{ "https://u:p@sts.example.com", NULL, NULL, 0,
+	    "ALIBABA_CLOUD_STS_ENDPOINT: endpoint must not carry user", 0 },
+	{ NULL, NULL, "cn/../x", 0, "STS region \"cn/../x\" is not a region",
+	    0 },
+	{ NULL, "x.evil.com#", NULL, 0, "is not a region name", 0 },
+};
+
+START_TEST(test_sts_url)
+{
+	char	*url, *cause = (char *)"unset";
+
+	ck_assert_int_eq(unsetenv("ALIBABA_CLOUD_STS_ENDPOINT"), 0);
+	set_env("ALIBABA_CLOUD_STS_ENDPOINT", sts_urls[_i].endpoint);
+	set_env("ALIBABA_CLOUD_STS_REGION", sts_urls[_i].env_region);
+	url = creds_sts_url(sts_urls[_i].region, sts_urls[_i].vpc, &cause);
+	if (sts_urls[_i].ok) {
+		ck_assert_ptr_null(cause);
+		ck_assert_str_eq(url, sts_urls[_i].want);
+	} else {
+		ck_assert_ptr_null(url);
+		ck_assert_has(cause, sts_urls[_i].want);
+	}
+	free(url);
+	free(cause);
+}
+END_TEST
+
+#define GOOD_KEYS	"\"AccessKeyId\": \"STS.id\", \"AccessKeySecret\": " \
+			"\"" SENTINEL "\", \"SecurityToken\": \"" SENTINEL \
+			"-tok\", \"Expiration\": \"2026-12-01T10:00:00Z\""
+
+static const struct {
+	const char	*body;
+	int		 sts;
+	const char	*error;		/* NULL: parses */
+} answers[] = {
+	{ "{\"RequestId\": \"r\", \"Credentials\": {" GOOD_KEYS "}}", 1,
+	    NULL },
+	{ "{\"Code\": \"Success\", " GOOD_KEYS ", \"LastUpdated\": \"x\"}", 0,
+	    NULL },
+	{ "{" GOOD_KEYS "}", 0, NULL },	/* Code is optional */
+	{ "{" GOOD_KEYS "}", 1, "the answer has no Credentials object" },
+	{ "{\"Credentials\": [1]}", 1,
+	    "the answer has no Credentials object" },
+	{ "{\"Code\": \"Failed\", " GOOD_KEYS "}", 0,
+	    "the answer's Code is not \"Success\"" },
+	{ "{\"Code\": 200, " GOOD_KEYS "}", 0, NULL },
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
+	    " \"" SENTINEL "\", \"SecurityToken\": \"t\"}", 0,
+	    "the answer has no Expiration" },
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"\", "
+	    "\"AccessKeySecret\":"
+	    " \"" SENTINEL "\", \"SecurityToken\": \"t\", \"Expiration\": "
+	    "\"2026-12-01T10:00:00Z\"}", 0, "the answer has no AccessKeyId" },
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
+	    " 5, \"SecurityToken\": \"t\", \"Expiration\": "
+	    "\"2026-12-01T10:00:00Z\"}", 0,
+	    "the answer has no AccessKeySecret" },
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
+	    " \"s\", \"Expiration\": \"2026-12-01T10:00:00Z\"}", 0,
+	    "the answer has no SecurityToken" },
+	{ "{\"Code\": \"Success\", \"AccessKeyId\": \"i\", "
+	    "\"AccessKeySecret\":"
+	    " \"" SENTINEL "\", \"SecurityToken\": \"t\", \"Expiration\": \""
+	    SENTINEL "\"}", 0, "the answer's Expiration is not a time" },
+	{ "{\"Credentials\": {\"AccessKeySecret\": \"" SENTINEL "\"", 1,
+	    "the answer is not a JSON object" },
+	{ "[\"" SENTINEL "\"]", 0, "the answer is not a JSON object" },
+	{ "", 0, "the answer is not a JSON object" },
+};
+
+START_TEST(test_parse_answer)
+{
+	struct creds	 c;
+	char		*cause = (char *)"unset";
+	int		 rv;
+
+	memset(&c, 0, sizeof(c));
+	rv = creds_parse_answer(answers[_i].body, strlen(answers[_i].body),
+	    answers[_i].sts, &c, &cause);
+	if (answers[_i].error == NULL) {
+		ck_assert_int_eq(rv, 0);
+		ck_assert_ptr_null(cause);
+		ck_assert_str_eq(c.access_key_id, "STS.id");
+		ck_assert_str_eq(c.access_key_secret, SENTINEL);
+		ck_assert_str_eq(c.security_token, SENTINEL "-tok");
+		ck_assert(c.expiration_ms == INT64_C(1796119200000));
+		ck_assert_ptr_null(c.source);
+		ck_assert_ptr_null(c.provider);
+	} else {
+		ck_assert_int_eq(rv, -1);
+		ck_assert_str_eq(cause, answers[_i].error);
+		ck_assert_ptr_null(c.access_key_id);
+		free(cause);
+	}
+	creds_free(&c);
+}
+END_TEST
+
+static const struct {
+	const char	*msg;
+	const char	*want;
+} redactions[] = {
+	{ "plain", "plain" },
+	{ "key " SENTINEL " end", "key ******************* end" },
+	{ "enc tok%2Fx%2Fy, tok/x/y", "enc ***********, *******" },
+	{ "Specified signature is not matched with our calculation. server "
+	    "string to sign is:POST&%2F&SecurityToken%3Dtok",
+	    "Specified signature is not matched with our calculation. "
+	    "server " },
+	{ "a\tb\nc\x7f" "d", "a b c d" },
+};
+
+START_TEST(test_redact)
+{
+	const char	*secrets[3] = { SENTINEL, "tok/x/y", NULL };
+	char		*out;
+
+	out = creds_redact(redactions[_i].msg, secrets, 3);
+	ck_assert_str_eq(out, redactions[_i].want);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_redact_long)
+{
+	char	*msg, *out;
+
+	msg = xmalloc(1001);
+	memset(msg, 'x', 1000);
+	msg[1000] = '\0';
+	out = creds_redact(msg, NULL, 0);
+	ck_assert_uint_eq(strlen(out), 300);
+	ck_assert_str_eq(out + 297, "...");
+	free(out);
+	free(msg);
+}
+END_TEST
+
+static const struct {
+	const char	*uri;
+	const char	*shown;
+} uris[] = {
+	{ "http://127.0.0.1:8000/creds", "http://127.0.0.1:8000/creds" },
+	{ "https://h.example/v1/c?token=" SENTINEL "#f",
+	    "https://h.example/v1/c" },
+	{ "https://user:" SENTINEL "@h.example/c", "https://h.example/c" },
+	{ "https://h.example", "https://h.example" },
+	{ "https://h.example?x=" SENTINEL, "https://h.example" },
+	{ "nonsense", "(not a URL)" },
+};
+
+START_TEST(test_uri_shown)
+{
+	char	*out;
+
+	out = creds_uri_shown(uris[_i].uri);
+	ck_assert_str_eq(out, uris[_i].shown);
+	free(out);
+}
+END_TEST
+
+/* A config.json with one current profile "p" (JSON fields given). */
+static void
+write_profile(const char *fields)
+{
+	char	*text;
+
+	text = xasprintf("{\"current\": \"p\", \"profiles\": [{\"name\": "
+	    "\"p\", %s}]}", fields);
+	write_file(CFG, text);
+	free(text);
+}
+
+#define OIDC_ARN	"acs:ram::1:oidc-provider/g"
+#define RRA	"\"mode\": \"RamRoleArn\", \"access_key_id\": \"LTAI-p\", " \
+		"\"access_key_secret\": \"" SENTINEL "\""
+#define ARN	"\"ram_role_arn\": \"acs:ram::1:role/r\""
+
+static const struct {
+	const char	*fields;
+	const char	*msg;
+} temp_fields[] = {
+	{ RRA, "profile \"p\": mode RamRoleArn needs \"ram_role_arn\"" },
+	{ "\"mode\": \"RamRoleArn\", " ARN ", \"access_key_id\": \"i\"",
+	    "profile \"p\": mode RamRoleArn needs \"access_key_secret\"" },
+	{ RRA ", " ARN ", \"expired_seconds\": 899",
+	    "profile \"p\": \"expired_seconds\" must be at least 900" },
+	{ RRA ", " ARN ", \"expired_seconds\": 43201",
+	    "profile \"p\": \"expired_seconds\" is not an integer from 0 to "
+	    "43200" },
+	{ RRA ", " ARN ", \"expired_seconds\": \"3600\"",
+	    "profile \"p\": \"expired_seconds\" is not an integer" },
+	{ RRA ", " ARN ", \"enable_vpc\": \"yes\"",
+	    "profile \"p\": \"enable_vpc\" is not true or false" },
+	{ RRA ", " ARN ", \"sts_region\": 5",
+	    "profile \"p\": \"sts_region\" is not a string" },
+	{ RRA ", " ARN ", \"ram_session_name\": []",
+	    "profile \"p\": \"ram_session_name\" is not a string" },
+	{ "\"mode\": \"ChainableRamRoleArn\", " ARN,
+	    "profile \"p\": mode ChainableRamRoleArn needs "
+	    "\"source_profile\"" },
+	{ "\"mode\": \"ChainableRamRoleArn\", " ARN ", \"source_profile\": "
+	    "\"zz\"", "profile \"p\": source_profile \"zz\" is not a profile "
+	    "of this file" },
+	{ "\"mode\": \"ChainableRamRoleArn\", " ARN ", \"source_profile\": "
+	    "\"p\"", "profile \"p\": source_profile chain longer than 4" },
+	{ "\"mode\": \"ChainableRamRoleArn\", \"source_profile\": \"p\"",
+	    "mode ChainableRamRoleArn needs \"ram_role_arn\"" },
+	{ "\"mode\": \"OIDC\", " ARN ", \"oidc_provider_arn\": \"x\"",
+	    "profile \"p\": mode OIDC needs \"oidc_token_file\"" },
+	{ "\"mode\": \"OIDC\", " ARN ", \"oidc_token_file\": \"/x\"",
+	    "profile \"p\": mode OIDC needs \"oidc_provider_arn\"" },
+	{ "\"mode\": \"OIDC\", \"oidc_provider_arn\": \"x\", "
+	    "\"oidc_token_file\": \"/nonexistent/t\"",
+	    "profile \"p\": mode OIDC needs \"ram_role_arn\"" },
+	{ "\"mode\": \"EcsRamRole\", \"ram_role_name\": \"../admin\"",
+	    "profile \"p\": \"ram_role_name\" is not a RAM role name" },
+	{ "\"mode\": \"EcsRamRole\", \"ram_role_name\": \"a/b\"",
+	    "profile \"p\": \"ram_role_name\" is not a RAM role name" },
+};
+
+START_TEST(test_temp_fields)
+{
+	char	*cause;
+
+	write_profile(temp_fields[_i].fields);
+	write_file(INI, ini_default);	/* a broken profile is not skipped */
+	cause = resolve_err(NULL);
+	ck_assert_has(cause, home);
+	ck_assert_has(cause, CFG ": ");
+	ck_assert_has(cause, temp_fields[_i].msg);
+	ck_assert_msg(strstr(cause, "SENTINEL") == NULL, "secret: %s", cause);
+	free(cause);
+
+	cause = resolve_err("p");
+	ck_assert_has(cause, temp_fields[_i].msg);
+	free(cause);
+}
+END_TEST
+
+/*
+ * Which source is used, seen through the failure of its fetch from the
+ * closed port: env settings, files, the --profile argument, and the
+ * start of the message expected (after HOME is put in for %s).
+ */
+static const struct {
+	const char	*env[4][2];
+	const char	*cfg;		/* fields of the current profile "p" */
+	const char	*ini;
+	const char	*profile;
+	const char	*want;		/* a prefix, %s = HOME; NULL = found */
+	const char	*found;		/* the key found */
+} order[] = {
+	/* The environment's key beats everything but --profile. */
+	{ { { "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env" },
+	    { "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
+	    { "ALIBABA_CLOUD_ECS_METADATA", "r" } },
+	    RRA ", " ARN, NULL, NULL, NULL, "LTAI-env" },
+	{ { { "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env" },
+	    { "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env" } },
+	    RRA ", " ARN, NULL, "p", "profile \"p\" (%s/.aliyun/config.json, "
+	    "RamRoleArn): AssumeRole at http://127.0.0.1:1: ", NULL },
+	/* OIDC beats config.json. */
+	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
+	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
+	    "\"mode\": \"AK\", \"access_key_id\": \"i\", "
+	    "\"access_key_secret\": \"s\"", NULL, NULL, "OIDC role arn "
+	    "acs:ram::1:role/ci (environment): AssumeRoleWithOIDC at "
+	    "http://127.0.0.1:1: ", NULL },
+	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
+	    { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
+	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/none" } },
+	    NULL, NULL, NULL, "OIDC role arn acs:ram::1:role/ci "
+	    "(environment): OIDC token file %s/none: no such file", NULL },
+	{ { { "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_ARN },
+	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_ROLE_ARN is not set "
+	    "(AssumeRoleWithOIDC needs ", NULL },
+	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" },
+	    { "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "%s/token" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN is not set",
+	    NULL },
+	/* The role ARN alone is not a source. */
+	{ { { "ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/ci" } },
+	    NULL, NULL, NULL, "no credentials: ", NULL },
+	/* config.json and the credentials file beat the instance role. */
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" },
+	    { "ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:1/c" } },
+	    "\"mode\": \"AK\", \"access_key_id\": \"LTAI-p\", "
+	    "\"access_key_secret\": \"s\"", NULL, NULL, NULL, "LTAI-p" },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" } },
+	    NULL, "[default]\ntype = access_key\naccess_key_id = LTAI-ini\n"
+	    "access_key_secret = s\n", NULL, NULL, "LTAI-ini" },
+	/* The instance role beats the URI. */
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" },
+	    { "ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:1/c" } },
+	    NULL, NULL, NULL, "ECS RAM role r (ALIBABA_CLOUD_ECS_METADATA): "
+	    "metadata service http://127.0.0.1:1/latest/meta-data/ram/"
+	    "security-credentials/r: ", NULL },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" },
+	    { "ALIBABA_CLOUD_IMDSV1_DISABLED", "TRUE" } },
+	    NULL, NULL, NULL, "ECS RAM role r (ALIBABA_CLOUD_ECS_METADATA): "
+	    "metadata service http://127.0.0.1:1/latest/api/token: ", NULL },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" },
+	    { "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true" },
+	    { "ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:1/c?k=v" } },
+	    NULL, NULL, NULL, "credentials URI http://127.0.0.1:1/c "
+	    "(ALIBABA_CLOUD_CREDENTIALS_URI): GET http://127.0.0.1:1/c: ",
+	    NULL },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "a/../b" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_ECS_METADATA is not a RAM role "
+	    "name", NULL },
+	{ { { "ALIBABA_CLOUD_CREDENTIALS_URI", "http://10.0.0.1/c" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_CREDENTIALS_URI: plain http:// "
+	    "is allowed only for loopback", NULL },
+	{ { { "ALIBABA_CLOUD_CREDENTIALS_URI", "file:///etc/passwd" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_CREDENTIALS_URI must be an "
+	    "https:// URL", NULL },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA", "r" },
+	    { "ALIBABA_CLOUD_IMDS_ENDPOINT", "http://100.100.100.200" } },
+	    NULL, NULL, NULL, "ALIBABA_CLOUD_IMDS_ENDPOINT: plain http:// is "
+	    "allowed only for loopback", NULL },
+	/* The profile's modes. */
+	{ { { "ALIBABA_CLOUD_STS_ENDPOINT", "http://localhost:1" } },
+	    RRA ", " ARN, NULL, NULL, "profile \"p\" (%s/.aliyun/config.json, "
+	    "RamRoleArn): AssumeRole at http://localhost:1: ", NULL },
+	{ { { "ALIBABA_CLOUD_STS_ENDPOINT", "http://sts.example.com" } },
+	    RRA ", " ARN, NULL, NULL, "%s/.aliyun/config.json: profile \"p\": "
+	    "ALIBABA_CLOUD_STS_ENDPOINT: plain http:// is allowed only",
+	    NULL },
+	{ { { NULL, NULL } },
+	    "\"mode\": \"EcsRamRole\", \"ram_role_name\": \"r\"", NULL, NULL,
+	    "profile \"p\" (%s/.aliyun/config.json, EcsRamRole): metadata "
+	    "service http://127.0.0.1:1/latest/meta-data/ram/"
+	    "security-credentials/r: ", NULL },
+	{ { { NULL, NULL } },
+	    "\"mode\": \"EcsRamRole\"", NULL, NULL,
+	    "profile \"p\" (%s/.aliyun/config.json, EcsRamRole): metadata "
+	    "service http://127.0.0.1:1/latest/meta-data/ram/"
+	    "security-credentials/: ", NULL },
+	{ { { "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true" } },
+	    "\"mode\": \"EcsRamRole\"", NULL, NULL,
+	    "%s/.aliyun/config.json: profile \"p\": mode EcsRamRole, but "
+	    "ALIBABA_CLOUD_ECS_METADATA_DISABLED is true", NULL },
+	{ { { NULL, NULL } },
+	    "\"mode\": \"OIDC\", " ARN ", \"oidc_provider_arn\": \"x\", "
+	    "\"oidc_token_file\": \"%s/token\"", NULL, NULL,
+	    "profile \"p\" (%s/.aliyun/config.json, OIDC): AssumeRoleWithOIDC "
+	    "at http://127.0.0.1:1: ", NULL },
+	{ { { NULL, NULL } },
+	    "\"mode\": \"ChainableRamRoleArn\", " ARN ", \"source_profile\": "
+	    "\"q\"}, {\"name\": \"q\", " RRA ", " ARN, NULL, NULL,
+	    "profile \"q\" (%s/.aliyun/config.json, RamRoleArn): AssumeRole "
+	    "at http://127.0.0.1:1: ", NULL },
+	{ { { NULL, NULL } },
+	    "\"mode\": \"ChainableRamRoleArn\", " ARN ", \"source_profile\": "
+	    "\"q\"}, {\"name\": \"q\", \"mode\": \"AK\", \"access_key_id\": "
+	    "\"i\", \"access_key_secret\": \"s\"", NULL, NULL,
+	    "profile \"p\" (%s/.aliyun/config.json, ChainableRamRoleArn): "
+	    "AssumeRole at http://127.0.0.1:1: ", NULL },
+};
+
+/* Replace %s in a template with HOME; caller frees. */
+static char *
+with_home(const char *tmpl)
+{
+	struct buf	 b;
+	const char	*p;
+
+	buf_init(&b);
+	for (p = tmpl; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			buf_adds(&b, home);
+			p++;
+		} else
+			buf_addc(&b, *p);
+	}
+	return (buf_detach(&b));
+}
+
+START_TEST(test_order)
+{
+	struct creds	 c;
+	char		*v, *cause, *tok;
+	size_t		 i;
+
+	tok = home_path("/token");
+	write_file("/token", "header.payload.sig\n");
+	free(tok);
+	for (i = 0; i < 4 && order[_i].env[i][0] != NULL; i++) {
+		v = with_home(order[_i].env[i][1]);
+		set_env(order[_i].env[i][0], v);
+		free(v);
+	}
+	if (order[_i].cfg != NULL) {
+		v = with_home(order[_i].cfg);
+		write_profile(v);
+		free(v);
+	}
+	write_file(INI, order[_i].ini);
+	if (order[_i].want == NULL) {
+		resolve_ok(order[_i].profile, &c);
+		ck_assert_str_eq(c.access_key_id, order[_i].found);
+		ck_assert_ptr_null(c.provider);
+		creds_free(&c);
+		return;
+	}
+	cause = resolve_err(order[_i].profile);
+	v = with_home(order[_i].want);
+	ck_assert_msg(strncmp(cause, v, strlen(v)) == 0,
+	    "\"%s\" does not start with \"%s\"", cause, v);
+	ck_assert_msg(strstr(cause, "SENTINEL") == NULL, "secret: %s", cause);
+	free(v);
+	free(cause);
+}
+END_TEST
+
+/* Static keys are never refreshed; the source names them. */
+START_TEST(test_refresh_static)
+{
+	struct creds	 c;
+	char		*cause = (char *)"unset", *id;
+
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-env");
+	set_env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec-env");
+	resolve_ok(NULL, &c);
+	id = c.access_key_id;
+	ck_assert_int_eq(creds_refresh(&c, INT64_MAX / 2, 1000, &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_ptr_eq(c.access_key_id, id);
+	ck_assert_str_eq(creds_source(&c), "environment");
+	creds_free(&c);
+}
+END_TEST
+
 /* --------------------------------------------------------- sentinel */
 
 /*
@@ -963,6 +1499,33 @@ creds_suite(void)
 	tc = tcase("nothing_found");
 	tcase_add_test(tc, test_nothing_found);
 	tcase_add_test(tc, test_nothing_no_home);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("due");
+	tcase_add_loop_test(tc, test_due, 0, NITEMS(due));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("sts_url");
+	tcase_add_loop_test(tc, test_sts_url, 0, NITEMS(sts_urls));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("parse_answer");
+	tcase_add_loop_test(tc, test_parse_answer, 0, NITEMS(answers));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("redact");
+	tcase_add_loop_test(tc, test_redact, 0, NITEMS(redactions));
+	tcase_add_test(tc, test_redact_long);
+	tcase_add_loop_test(tc, test_uri_shown, 0, NITEMS(uris));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("temp_fields");
+	tcase_add_loop_test(tc, test_temp_fields, 0, NITEMS(temp_fields));
+	suite_add_tcase(s, tc);
+
+	tc = tcase("order");
+	tcase_add_loop_test(tc, test_order, 0, NITEMS(order));
+	tcase_add_test(tc, test_refresh_static);
 	suite_add_tcase(s, tc);
 
 	tc = tcase("sentinel");
