@@ -21,13 +21,18 @@ if [ ! -f "$builddir/Makefile" ]; then
 	exit 99
 fi
 
-if make -s -C "$builddir" install DESTDIR="$dest" prefix="$prefix" \
-    >"$tmp/install.log" 2>&1; then
-	ok "make install DESTDIR=... prefix=$prefix"
-else
-	not_ok "make install failed"
-	cat "$tmp/install.log"
-fi
+# run_make TARGET: make TARGET with the scratch DESTDIR and prefix.
+run_make() {
+	if make -s -C "$builddir" "$1" DESTDIR="$dest" prefix="$prefix" \
+	    >"$tmp/$1.log" 2>&1; then
+		ok "make $1 DESTDIR=... prefix=$prefix"
+	else
+		not_ok "make $1 failed"
+		cat "$tmp/$1.log"
+	fi
+}
+
+run_make install
 
 for f in bin/ensbatch bin/ensbatch-sim \
     share/man/man1/ensbatch.1 share/man/man1/ensbatch-sim.1 \
@@ -62,13 +67,7 @@ else
 	not_ok "the installed completion differs from the source"
 fi
 
-if make -s -C "$builddir" uninstall DESTDIR="$dest" prefix="$prefix" \
-    >"$tmp/uninstall.log" 2>&1; then
-	ok "make uninstall"
-else
-	not_ok "make uninstall failed"
-	cat "$tmp/uninstall.log"
-fi
+run_make uninstall
 left=$(find "$dest" ! -type d | sed "s|^$dest||")
 if [ -z "$left" ]; then
 	ok "uninstall leaves no files"
