@@ -10,7 +10,10 @@
 #    accepts each one; --color and --signature offer their values;
 #  - manifests (*.yaml, *.yml) and directories for positional arguments,
 #    *.xml for "--report FILE.xml", nothing for a command without any;
-#  - ensbatch-sim's options come from ensbatch-sim --help.
+#  - ensbatch-sim's options come from ensbatch-sim --help;
+#  - the zsh completion (completion/_ensbatch) offers the same, with
+#    its completion builtins replaced by functions that print (when zsh
+#    is installed).
 #
 # Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM.
 set -u
@@ -18,6 +21,7 @@ set -u
 
 : "${ENSBATCH_SIM:=${ENSBATCH%/*}/ensbatch-sim}"
 COMPLETION=$(cd "$srcdir" && pwd)/completion/ensbatch.bash
+ZCOMPLETION=${COMPLETION%/*}/_ensbatch
 if ! command -v bash >/dev/null 2>&1; then
 	echo "completion.sh: no bash" >&2
 	exit 77
@@ -213,6 +217,61 @@ if [ -x "$ENSBATCH_SIM" ]; then
 	    not_ok "ensbatch-sim --fleet: '$got'"
 else
 	not_ok "no ensbatch-sim at $ENSBATCH_SIM"
+fi
+
+# ------------------------------------------------------------------- zsh
+
+# zcomp SERVICE WORD...: what completion/_ensbatch offers for the command
+# line WORD... (cursor in the last word), sorted, one a line. zsh's
+# completion builtins are replaced by functions that print what they are
+# given: candidates as they are, "_files ARGS" for file completion.
+zcomp() {
+	(cd "$tmp/work" && zsh -f -c '
+		compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }
+		_files() { print -r -- "_files $*"; }
+		_describe() { local -a d; d=("${(@P)${@[-1]}}")
+			print -rl -- "${d[@]%%:*}"; }
+		compset() { [[ $1 == -P ]] && PREFIX=${PREFIX##${~2}}; }
+		_call_program() { shift; eval "$@"; }
+		f=$1 service=$2
+		shift 2
+		words=("$@") CURRENT=$#
+		PREFIX=$words[CURRENT]
+		source $f' zcomp "$ZCOMPLETION" "$@") |
+	    LC_ALL=C sort
+}
+
+if command -v zsh >/dev/null 2>&1; then
+	want=$(comp "$ENSBATCH" "")
+	got=$(zcomp ensbatch "$ENSBATCH" "")
+	[ -n "$got" ] && [ "$got" = "$want" ] &&
+	    ok "zsh: the commands of ensbatch --help" ||
+	    not_ok "zsh commands: '$got', want '$want'"
+	want=$("$ENSBATCH" apply --help | grep -o -- '--[a-z][-a-z0-9]*' |
+	    LC_ALL=C sort -u)
+	got=$(zcomp ensbatch "$ENSBATCH" apply --)
+	# shellcheck disable=SC2086
+	has "$got" --plan --yes $want && ok "zsh: the options of apply" ||
+	    not_ok "zsh apply --: '$got'"
+	got=$(zcomp ensbatch "$ENSBATCH" plan --format "")
+	has "$got" json markdown && ok "zsh: plan --format values" ||
+	    not_ok "zsh plan --format: '$got'"
+	got=$(zcomp ensbatch "$ENSBATCH" events --status Inquiring,S)
+	has "$got" Scheduled && ok "zsh: the last item of a comma list" ||
+	    not_ok "zsh --status: '$got'"
+	got=$(zcomp ensbatch "$ENSBATCH" validate -q "")
+	[ "$got" = "_files -g *.(yaml|yml)" ] &&
+	    ok "zsh: manifests for validate's arguments" ||
+	    not_ok "zsh validate: '$got'"
+	got=$(zcomp ensbatch "$ENSBATCH" events "")
+	[ -z "$got" ] && ok "zsh: no files for events" ||
+	    not_ok "zsh events: '$got'"
+	got=$(zcomp ensbatch-sim "$ENSBATCH_SIM" --fleet "")
+	[ "$got" = "_files -g *.(yaml|yml)" ] &&
+	    ok "zsh: ensbatch-sim --fleet offers YAML files" ||
+	    not_ok "zsh ensbatch-sim --fleet: '$got'"
+else
+	ok "# SKIP zsh: not installed"
 fi
 
 finish

@@ -2,8 +2,8 @@
 # "make install" and "make uninstall" as the README gives them, into a
 # scratch DESTDIR with another prefix:
 #
-#  - both programs, the three man pages and the bash completion (for
-#    ensbatch and ensbatch-sim) land under DESTDIR/PREFIX;
+#  - both programs, the three man pages, the bash completion (for
+#    ensbatch and ensbatch-sim) and the zsh one land under DESTDIR/PREFIX;
 #  - the installed ensbatch runs, the completion is the source's file;
 #  - "make uninstall" with the same DESTDIR and prefix leaves no file.
 #
@@ -38,7 +38,8 @@ for f in bin/ensbatch bin/ensbatch-sim \
     share/man/man1/ensbatch.1 share/man/man1/ensbatch-sim.1 \
     share/man/man5/ensbatch-manifest.5 \
     share/bash-completion/completions/ensbatch \
-    share/bash-completion/completions/ensbatch-sim; do
+    share/bash-completion/completions/ensbatch-sim \
+    share/zsh/vendor-completions/_ensbatch; do
 	if [ -f "$root/$f" ] && [ -s "$root/$f" ]; then
 		ok "installs $f"
 	else
