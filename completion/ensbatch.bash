@@ -57,7 +57,10 @@ _ensbatch_parse_help()
 	# One piece of text with options in it: each -x, --word or
 	# --word=ARG, and the token after an option when it is its
 	# argument (not closed by "]" or ",", not an option or bracket).
-	function scan(text, usage,    nt, t, i, tok, raw, opt, arg, eq) {
+	# In "-o, --out FILE" the short form takes the argument too.
+	function scan(text, usage,    nt, t, i, j, tok, raw, opt, arg, eq,
+	    na, alias) {
+		na = 0
 		nt = split(text, t, /[ \t]+/)
 		for (i = 1; i <= nt; i++) {
 			raw = t[i]
@@ -79,6 +82,13 @@ _ensbatch_parse_help()
 				arg = strip(t[++i])
 			}
 			note(opt, arg)
+			if (raw ~ /,$/) {
+				alias[++na] = opt
+				continue
+			}
+			for (j = 1; j <= na; j++)
+				note(alias[j], arg)
+			na = 0
 		}
 	}
 	/^usage:/ || /^[ \t]+\[/ { in_usage = 1; scan($0, 1); next }

@@ -140,6 +140,11 @@ got=$(comp "$ENSBATCH" apply --signature "")
 has "$got" v1 v3 && ok "--signature offers v3 and v1" ||
     not_ok "--signature: '$got'"
 
+got=$(comp "$ENSBATCH" events --status Inquiring,Sch)
+[ "$got" = Inquiring,Scheduled ] &&
+    ok "--status completes the last item of its comma list" ||
+    not_ok "--status Inquiring,Sch: '$got'"
+
 got=$(comp "$ENSBATCH" plan --now "")
 [ -z "$got" ] && ok "--now TIME offers nothing" || not_ok "--now: '$got'"
 
@@ -185,6 +190,7 @@ case $* in
 	printf '  -q, --quiet         print nothing\n'
 	printf '      --format FMT    text or json; see --color\n'
 	printf '      --since=TIME    only after TIME\n'
+	printf '  -o, --out FILE      write there\n'
 	;;
 esac
 END
@@ -194,7 +200,7 @@ got=$(comp "$tmp/fake/ensbatch" "")
     ok "commands from a help with other commands" ||
     not_ok "fake commands: '$got'"
 got=$(comp "$tmp/fake/ensbatch" rollcall -)
-[ "$got" = "$(printf -- '--format\n--help\n--quiet\n--since\n-q')" ] &&
+[ "$got" = "$(printf -- '--format\n--help\n--out\n--quiet\n--since\n-o\n-q')" ] &&
     ok "options from one-line-per-option help" ||
     not_ok "fake options: '$got'"
 got=$(comp "$tmp/fake/ensbatch" rollcall --since "")
@@ -204,6 +210,9 @@ got=$(comp "$tmp/fake/ensbatch" rollcall -q "")
 [ "$got" = "$(printf 'm1.yaml\nm2.yml\nsub')" ] &&
     ok "a flag from an option line takes no argument" ||
     not_ok "fake -q: '$got'"
+got=$(comp "$tmp/fake/ensbatch" rollcall -o n)
+[ "$got" = notes.txt ] && ok "-o of '-o, --out FILE' takes a file" ||
+    not_ok "fake -o: '$got'"
 
 # ----------------------------------------------------------- ensbatch-sim
 
@@ -228,7 +237,7 @@ fi
 zcomp() {
 	(cd "$tmp/work" && zsh -f -c '
 		compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }
-		_files() { print -r -- "_files $*"; }
+		_files() { print -r -- "_files${*:+ $*}"; }
 		_describe() { local -a d; d=("${(@P)${@[-1]}}")
 			print -rl -- "${d[@]%%:*}"; }
 		compset() { [[ $1 == -P ]] && PREFIX=${PREFIX##${~2}}; }
@@ -266,6 +275,9 @@ if command -v zsh >/dev/null 2>&1; then
 	got=$(zcomp ensbatch "$ENSBATCH" events "")
 	[ -z "$got" ] && ok "zsh: no files for events" ||
 	    not_ok "zsh events: '$got'"
+	got=$(zcomp ensbatch "$tmp/fake/ensbatch" rollcall -o "")
+	[ "$got" = _files ] && ok "zsh: -o of '-o, --out FILE' takes a file" ||
+	    not_ok "zsh fake -o: '$got'"
 	got=$(zcomp ensbatch-sim "$ENSBATCH_SIM" --fleet "")
 	[ "$got" = "_files -g *.(yaml|yml)" ] &&
 	    ok "zsh: ensbatch-sim --fleet offers YAML files" ||
