@@ -144,11 +144,11 @@ _ensbatch_files()
 	done
 }
 
-# Complete the argument of option $3 (placeholder $4) of command $2 of
-# program $1 into COMPREPLY.
+# Complete the word $4, the argument of option $2 (placeholder $3) of
+# command $1, into COMPREPLY.
 _ensbatch_value()
 {
-	local cmd=$2 opt=$3 ph=$4 cur=$5 values prefix
+	local cmd=$1 opt=$2 ph=$3 cur=$4 values prefix
 	if [[ $ph == *\|* ]]; then
 		values=${ph//|/ }
 	else
@@ -251,7 +251,7 @@ _ensbatch()
 	if [ -n "$prev" ] && [[ $prev == -* ]] && [ -n "${takes[$prev]+x}" ] &&
 	    { [ -n "${takes[$prev]}" ] ||
 	    [ -n "$(_ensbatch_static_values "$cmd" "$prev")" ]; }; then
-		_ensbatch_value "$prog" "$cmd" "$prev" "${takes[$prev]}" "$cur"
+		_ensbatch_value "$cmd" "$prev" "${takes[$prev]}" "$cur"
 		return 0
 	fi
 
