@@ -262,7 +262,8 @@ ens_test_client_as(const char *url, int retries, long read_deadline_ms,
     const struct creds *creds)
 {
 	static char		id[] = "testid", secret[] = "testsecret";
-	static struct creds	cr = { id, secret, NULL, NULL };
+	static struct creds	cr = { id, secret, NULL, NULL, 0, 0,
+	    NULL };
 	struct ens_config	cfg;
 	struct ens_client	*c;
 	char			*cause = NULL;
@@ -385,7 +386,8 @@ START_TEST(test_describe_parallel)
 		    "\"e-@N@\"}]}", NULL },
 	};
 	static char		 id[] = "testid", secret[] = "testsecret";
-	static struct creds	 cr = { id, secret, NULL, NULL };
+	static struct creds	 cr = { id, secret, NULL, NULL, 0, 0,
+	    NULL };
 	struct ens_config	 cfg;
 	struct ens_client	*c;
 	struct ens_reply	 r;
@@ -772,8 +774,9 @@ static char	 san_token[] = "CAIS+tok/en=";
 static char	 san_id[] = "LTAIid";
 static char	 san_stars[] = "***";
 static const struct creds san_creds = { san_id, san_secret, san_token,
-    NULL };
-static const struct creds san_star_creds = { san_id, san_stars, NULL, NULL };
+    NULL, 0, 0, NULL };
+static const struct creds san_star_creds = { san_id, san_stars, NULL, NULL,
+    0, 0, NULL };
 
 /* API strings -> text fit for a terminal, a journal and a report. */
 static const struct {
@@ -957,7 +960,8 @@ START_TEST(test_echoed_secrets)
 	};
 	static char		 id[] = "LTAIid", secret[] = "S3cr3tS3cr3t",
 				 token[] = "CAIStok";
-	static const struct creds cr = { id, secret, token, NULL };
+	static const struct creds cr = { id, secret, token, NULL, 0, 0,
+	    NULL };
 	struct httpd		*h;
 	struct ens_client	*c;
 	struct ens_reply	 r;
