@@ -26,6 +26,7 @@
 #include "ensbatch/probe.h"
 #include "ensbatch/runner.h"
 #include "ensbatch/settle.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -741,8 +742,12 @@ runner_call_begin(struct run *r, struct run_call *c)
 	return (-1);
 }
 
-/* The journal state of item i after the reply. */
-static enum journal_state
+/*
+ * The journal state of item i after the reply: only an answer that
+ * accepted the item confirms it, only one that refused it readably
+ * fails it; everything else is in doubt and goes to reconciliation.
+ */
+TESTABLE enum journal_state
 runner_item_state(const struct ens_reply *rep, size_t i)
 {
 	switch (rep->outcome) {

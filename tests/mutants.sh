@@ -42,6 +42,18 @@ src/ens.c @@ ens @@ /if (ens_parse_time(s, \&ms) == 0)$/{n;s/return (ms);/;/;} @
 src/http.c @@ http @@ s/return (sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN);/return (HTTP_NOT_SENT);/ @@ a connect error after bytes were sent classified as not sent
 src/http.c @@ http @@ /^\tcase CURLE_SEND_ERROR:$/d @@ a send error with no byte counted classified as not sent
 src/http.c @@ http @@ s/^\tif (too_big)$/\tif (0)/ @@ a cut-off answer classified as not sent
+src/settle.c @@ settle @@ s/int\tlate = now >= deadline;/int\tlate = now > deadline;/ @@ a target judged only after its deadline passed
+src/settle.c @@ settle @@ s/if (settle_is(instance_status, "Running"))/if (1)/ @@ settled whatever the instance shows
+src/settle.c @@ settle @@ s/if (settle_is(event_status, "Failed"))/if (0)/ @@ a Failed event not a failure
+src/settle.c @@ settle @@ s/return (instance_status != NULL ? SETTLE_NOT_RUNNING :/return (1 ? SETTLE_NOT_RUNNING :/ @@ an unreadable instance taken as not running
+src/settle.c @@ settle @@ s/if (scheduled \&\& not_before == plan_time \&\&/if (scheduled \&\&/ @@ a scheduled event confirmed whatever its NotBefore
+src/settle.c @@ settle @@ s/return (before != NULL \&\& !settle_rebooting(before) ?/return (before != NULL ?/ @@ a rebooting event confirms a request although it was rebooting before
+src/settle.c @@ settle @@ s/return (before != NULL \&\& !settle_rebooting(before) ?/return (1 ?/ @@ without preflight a rebooting event confirms a request
+src/settle.c @@ settle @@ s/return (sends < SETTLE_MAX_SENDS);/return (sends < 100);/ @@ MAX_SENDS 3 -> 100
+src/journal.c @@ journal @@ s/if (from_result \&\& s == JOURNAL_NOT_SENT/if (s == JOURNAL_NOT_SENT/ @@ a proven-untouched request no longer counts towards the bound
+src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/return (JOURNAL_FAILED);/return (JOURNAL_CONFIRMED);/ @@ a refused item taken as accepted
+src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\t\treturn (JOURNAL_UNKNOWN);/\t\treturn (JOURNAL_FAILED);/ @@ an unknown item taken as a refusal
+src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\tcase ENS_UNKNOWN:/\tcase ENS_UNKNOWN: return (JOURNAL_NOT_SENT);/ @@ an unknown outcome taken as not sent
 '
 
 keep=0

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "ensbatch/ens.h"
+#include "ensbatch/journal.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/preflight.h"
 #include "ensbatch/report.h"
@@ -69,5 +70,9 @@ struct runner_tally {
 int	runner_status(const struct plan *, struct ens_client *,
 	    const struct runner_opts *, struct report **,
 	    struct runner_tally **);
+
+#ifdef ENSBATCH_TESTING
+enum journal_state runner_item_state(const struct ens_reply *, size_t);
+#endif
 
 #endif

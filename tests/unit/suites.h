@@ -15,6 +15,7 @@ Suite	*plan_suite(void);
 Suite	*probe_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
+Suite	*runner_suite(void);
 Suite	*settle_suite(void);
 Suite	*sign_suite(void);
 Suite	*timefmt_suite(void);
