@@ -99,6 +99,17 @@ ens_stopping(const struct ens_client *c)
 	return (c->cfg.stop != NULL && *c->cfg.stop != 0);
 }
 
+/*
+ * Whether a run may start no more requests.  After a first signal the
+ * reads still run once each (reconciling a call in doubt needs them),
+ * without retries; after a second nothing starts.
+ */
+static int
+ens_halted(const struct ens_client *c, int readonly)
+{
+	return (ens_stopping(c) && (!readonly || *c->cfg.stop >= 2));
+}
+
 static uint64_t
 ens_random64(void)
 {
@@ -733,7 +744,8 @@ ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
 
 /*
  * Run jobs[0..n) with at most parallel in flight, starting each as
- * soon as a slot, its backoff and the rate allow.  Hooks may run
+ * soon as a slot, its backoff and the rate allow (all reads, or all
+ * reboot calls).  Hooks may run
  * other ens calls on the same client: what ends for the outer run
  * meanwhile is kept for it.
  */
@@ -745,6 +757,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	struct ens_job		*j;
 	size_t			 first = 0, i;
 	int64_t			 now, wake;
+	int			 reads = n > 0 && jobs[0]->readonly;
 	char			 token;
 
 	if (parallel == 0)
@@ -762,7 +775,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			ens_unstash(c, jobs, n, first);
 		now = timefmt_mono();
 		wake = INT64_MAX;
-		while (!ens_stopping(c) && http_active(c->http) <
+		while (!ens_halted(c, reads) && http_active(c->http) <
 		    ens_slots(c, parallel) &&
 		    (j = ens_pick(jobs, n, &first, now, &wake)) != NULL) {
 			if (ens_rate_next(c) > now) {
@@ -777,7 +790,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			j->begun = 1;
 			ens_send(c, j, now);
 		}
-		if (ens_stopping(c) && http_active(c->http) == 0) {
+		if (ens_halted(c, reads) && http_active(c->http) == 0) {
 			/* What waits to be sent (again) ends as it stands. */
 			for (i = first; i < n; i++) {
 				if (jobs[i]->state == ENS_JOB_WAITING &&

@@ -222,9 +222,12 @@ http_setup(struct http_client *c, struct http_transfer *t,
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, http_debug_cb);
-	curl_easy_setopt(easy, CURLOPT_DEBUGDATA, c);
-	curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+	/* libcurl's notes count TLS handshakes; plain HTTP has none. */
+	if (strncmp(req->url, "https://", 8) == 0) {
+		curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, http_debug_cb);
+		curl_easy_setopt(easy, CURLOPT_DEBUGDATA, c);
+		curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+	}
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "ensbatch/" PACKAGE_VERSION);

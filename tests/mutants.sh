@@ -11,7 +11,8 @@
 # Add a mutation: one line "FILE @@ SUITE @@ SED-EXPRESSION @@ WHAT",
 # e.g. for the runner:
 #   src/runner.c @@ runner @@ s/#define MAX_SENDS\t3/#define MAX_SENDS\t100/ @@ MAX_SENDS 3 -> 100
-# SUITE is a suite name of tests/unit (empty = all suites).  Keep each
+# SUITE is a suite name of tests/unit (empty = all suites); no single
+# quote in a line (the list is one quoted string).  Keep each
 # expression specific enough to change exactly the line meant.
 #
 # Usage: tests/mutants.sh [-k] [-j N]   (from the source or build tree;
@@ -39,9 +40,12 @@ src/ens.c @@ ens @@ s/v == ENS_V_RETRY \&\& j->reply->attempts <= c->cfg.retries
 src/ens.c @@ ens @@ s/return (rate > 1 ? rate \/ 2 : 1);/return (rate);/ @@ throttling does not lower the rate
 src/ens.c @@ ens @@ s/if (timefmt_mono() - rd->begun > c->cfg.read_deadline_ms ||/if (0 \&\&/ @@ no paging deadline
 src/ens.c @@ ens @@ /if (ens_parse_time(s, \&ms) == 0)$/{n;s/return (ms);/;/;} @@ NotBefore as a string read as none
+src/ens.c @@ ens @@ s/return (ens_stopping(c) \&\& (!readonly || \*c->cfg.stop >= 2));/return (ens_stopping(c) \&\& readonly \&\& *c->cfg.stop >= 2);/ @@ a reboot call started after a signal
+src/ens.c @@ ens @@ s/return (ens_stopping(c) \&\& (!readonly || \*c->cfg.stop >= 2));/return (ens_stopping(c));/ @@ no reconciling read after a first signal
 src/http.c @@ http @@ s/return (sent == 0 ? HTTP_NOT_SENT : HTTP_UNKNOWN);/return (HTTP_NOT_SENT);/ @@ a connect error after bytes were sent classified as not sent
 src/http.c @@ http @@ /^\tcase CURLE_SEND_ERROR:$/d @@ a send error with no byte counted classified as not sent
 src/http.c @@ http @@ s/^\tif (too_big)$/\tif (0)/ @@ a cut-off answer classified as not sent
+src/http.c @@ ens @@ s/curl_slist_append(t->headers, "Content-Type:")/curl_slist_append(t->headers, "X-Nothing:")/ @@ the default Content-Type of libcurl sent
 src/settle.c @@ settle @@ s/int\tlate = now >= deadline;/int\tlate = now > deadline;/ @@ a target judged only after its deadline passed
 src/settle.c @@ settle @@ s/if (settle_is(instance_status, "Running"))/if (1)/ @@ settled whatever the instance shows
 src/settle.c @@ settle @@ s/if (settle_is(event_status, "Failed"))/if (0)/ @@ a Failed event not a failure
@@ -108,9 +112,15 @@ link() {
 	$CC -o "$tmp/check" "$tmp"/obj/*.o $libs
 }
 
+# run_suite SUITE: the unit tests of one suite, or all when it is empty.
 run_suite() {
-	CK_RUN_SUITE=$1 CK_VERBOSITY=silent timeout 300 "$tmp/check" \
-	    >"$tmp/run.log" 2>&1
+	if [ -n "$1" ]; then
+		CK_RUN_SUITE=$1
+		export CK_RUN_SUITE
+	else
+		unset CK_RUN_SUITE
+	fi
+	CK_VERBOSITY=silent timeout 300 "$tmp/check" >"$tmp/run.log" 2>&1
 }
 
 echo "mutants.sh: building the unit tests in $tmp"
@@ -130,13 +140,14 @@ printf '%s\n' "$MUTANTS" | while IFS= read -r line; do
 done >"$tmp/list"
 
 # The unmutated suites must pass, or every mutant would look killed.
-for suite in $(awk -F' @@ ' '{ print $2 }' "$tmp/list" | sort -u); do
+awk -F' @@ ' '{ print $2 }' "$tmp/list" | sort -u >"$tmp/suites"
+while IFS= read -r suite; do
 	if ! run_suite "$suite"; then
 		echo "mutants.sh: suite $suite fails without mutation" >&2
 		tail -n 20 "$tmp/run.log" >&2
 		exit 2
 	fi
-done
+done <"$tmp/suites"
 
 while IFS= read -r line; do
 	file=$(printf '%s' "$line" | awk -F' @@ ' '{ print $1 }')

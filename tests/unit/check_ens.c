@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +258,9 @@ START_TEST(test_parse_instances_fields)
 }
 END_TEST
 
+/* The stop flag of every test client: 0 unless a test sets it. */
+static volatile sig_atomic_t	test_stop;
+
 /* A client of the scripted server, no retries delayed by a rate. */
 static struct ens_client *
 ens_test_client_as(const char *url, int retries, long read_deadline_ms,
@@ -277,6 +282,7 @@ ens_test_client_as(const char *url, int retries, long read_deadline_ms,
 	cfg.read_deadline_ms = read_deadline_ms;
 	/* Scripted answers come in order: one read at a time. */
 	cfg.parallel = 1;
+	cfg.stop = &test_stop;
 	c = ens_client_new(&cfg, &cause);
 	ck_assert_ptr_nonnull(c);
 	return (c);
@@ -333,6 +339,10 @@ START_TEST(test_describe_instances)
 	ck_assert_ptr_nonnull(strstr(req, "%22i-99%22%5D&"));
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=1&PageSize=100"));
 	ck_assert_ptr_nonnull(strstr(req, "x-acs-action: DescribeInstances"));
+	/* libcurl's default Content-Type of a POST is not sent. */
+	for (i = 0; req[i] != '\0'; i++)
+		req[i] = (char)tolower((unsigned char)req[i]);
+	ck_assert_ptr_null(strstr(req, "content-type"));
 	free(req);
 	req = httpd_request(h, 1);
 	ck_assert_ptr_nonnull(strstr(req, "PageNumber=2&"));
@@ -984,6 +994,47 @@ START_TEST(test_echoed_secrets)
 }
 END_TEST
 
+/*
+ * After a first signal no reboot call starts, but a read (to reconcile)
+ * still does, once; after a second one nothing starts.
+ */
+START_TEST(test_stopping)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, "{\"TotalCount\":1,\"Events\":[{\"EventId\":\"e-1\"}]}",
+		    NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_reply	 r;
+	struct ens_event	*ev = NULL;
+	size_t			 n = 0;
+
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	test_stop = 1;
+	ens_batch_reboot(c, &items[0], 1, &r);
+	ck_assert_int_eq(r.outcome, ENS_NOT_SENT);
+	ck_assert_uint_eq(r.nresults, 1);
+	ck_assert_uint_eq(httpd_count(h), 0);
+	ens_reply_clear(&r);
+	ck_assert_int_eq(ens_describe_events(c, NULL, 0, "x", &ev, &n, &r),
+	    0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(httpd_count(h), 1);
+	ens_events_free(ev, n);
+	test_stop = 2;
+	ck_assert_int_eq(ens_describe_events(c, NULL, 0, "x", &ev, &n, &r),
+	    -1);
+	ck_assert_int_eq(r.outcome, ENS_NOT_SENT);
+	ck_assert_uint_eq(httpd_count(h), 1);
+	test_stop = 0;
+	ens_reply_clear(&r);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
 Suite *
 ens_suite(void)
 {
@@ -1027,6 +1078,7 @@ ens_suite(void)
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
 	tcase_add_test(tc, test_echoed_secrets);
+	tcase_add_test(tc, test_stopping);
 	suite_add_tcase(s, tc);
 	return (s);
 }
