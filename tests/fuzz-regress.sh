@@ -11,8 +11,13 @@
 
 : "${FUZZ_REPLAY:?FUZZ_REPLAY must name the directory of the replay programs}"
 
-for target in manifest response journal; do
+# Every target with a seed corpus: a new target cannot be forgotten.
+for target in $(cd "$srcdir/tests/fuzz/corpus" && ls); do
 	prog=$FUZZ_REPLAY/fuzz_${target}_replay
+	if [ ! -x "$prog" ]; then
+		not_ok "$target: no replay program $prog"
+		continue
+	fi
 	for kind in corpus regress; do
 		dir=$srcdir/tests/fuzz/$kind/$target
 		[ -d "$dir" ] || continue
