@@ -400,6 +400,7 @@ apply_connect(struct apply *ap)
 	char	*cause = NULL;
 
 	ap->o.stop = &apply_stop;
+	ap->o.parallel = ap->parallel;
 	if ((ap->ens = options_connect(&ap->o, ap->m, &ap->creds,
 	    &cause)) == NULL) {
 		msg_error("%s", cause);

@@ -50,6 +50,7 @@ struct ens_client {
 	int			 wins;		/* successes at this rate */
 	int			 answered;	/* a transfer has ended */
 	size_t			 stashed;	/* jobs with an answer kept */
+	char			*renew_error;	/* the last renewal failure */
 };
 
 /* What the engine does with a job after its final answer. */
@@ -198,6 +199,7 @@ ens_client_free(struct ens_client *c)
 	http_client_free(c->http);
 	free(c->url);
 	free(c->host);
+	free(c->renew_error);
 	free(c);
 }
 
@@ -505,6 +507,15 @@ ens_error_body(const struct ens_client *c, const struct http_response *h,
 	ens_set(&r->code, code != NULL ? code : xstrdup("HTTPError"));
 	ens_set(&r->message, msg != NULL ? msg :
 	    xasprintf("HTTP %ld with an unreadable body", h->status));
+	/* A refused key or signature: say which source supplied it. */
+	if (api && (strncmp(r->code, "SignatureDoesNotMatch", 21) == 0 ||
+	    strncmp(r->code, "InvalidAccessKeyId", 18) == 0 ||
+	    strncmp(r->code, "InvalidSecurityToken", 20) == 0 ||
+	    strcmp(r->code, "IncompleteSignature") == 0))
+		ens_set(&r->message, xasprintf("%s (credentials from %s%s%s)",
+		    r->message, creds_source(c->cfg.creds), c->renew_error !=
+		    NULL ? "; " : "", c->renew_error != NULL ?
+		    c->renew_error : ""));
 	ens_set(&r->request_id, rid);
 	json_decref(root);
 	return (api);
@@ -611,6 +622,25 @@ ens_wait(struct ens_client *c, int64_t ms, struct http_response *h)
 }
 
 /* Sign and start one attempt of a job. */
+/*
+ * Renew temporary credentials that expire soon, before a run of
+ * requests (a settle wait can last hours).  A failure while they are
+ * still valid is retried later by creds; once they expired, the API's
+ * refusal says so and names the cause kept here.
+ */
+static void
+ens_renew(struct ens_client *c)
+{
+	char	*cause = NULL;
+
+	if (creds_refresh(c->cfg.creds, timefmt_now(), ENS_CREDS_MARGIN_MS,
+	    &cause) == 0)
+		return;
+	free(c->renew_error);
+	c->renew_error = ens_sanitize(cause, c->cfg.creds);
+	free(cause);
+}
+
 static void
 ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
 {
@@ -762,6 +792,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 
 	if (parallel == 0)
 		parallel = 1;
+	ens_renew(c);
 	for (i = 0; i < n; i++) {
 		jobs[i]->state = ENS_JOB_WAITING;
 		jobs[i]->ready = 0;

@@ -13,6 +13,7 @@
 #include "ensbatch/hash.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/manifest.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/options.h"
 #include "ensbatch/rules.h"
 #include "ensbatch/timefmt.h"
@@ -189,6 +190,9 @@ options_connect(const struct options *o, const struct manifest *m,
 	cfg.creds = creds;
 	cfg.verbose = o->verbose;
 	cfg.stop = o->stop;
+	cfg.parallel = o->parallel;
+	if (o->verbose)
+		msg_info("credentials from %s", creds_source(creds));
 	if ((c = ens_client_new(&cfg, cause)) == NULL)
 		creds_free(creds);
 	return (c);

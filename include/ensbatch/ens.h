@@ -18,13 +18,14 @@
 #define ENS_REBOOT_TYPE		"SystemMaintenance.Reboot"
 /* The EventTypes value that asks for it (DescribeHistoryEvents). */
 #define ENS_REBOOT_EVENT	"Instance:" ENS_REBOOT_TYPE
+#define ENS_CREDS_MARGIN_MS	300000	/* renew credentials this early */
 #define ENS_MAX_RESOURCES	50	/* ResourceIds per describe call */
 #define ENS_MAX_INSTANCES	100	/* InstanceIds per DescribeInstances */
 
 struct ens_config {
 	const char		*endpoint;	/* host or URL */
 	enum sign_version	 signature;
-	const struct creds	*creds;		/* borrowed */
+	struct creds		*creds;		/* borrowed; renewed */
 	const char		*cacert;
 	long			 timeout_ms;
 	int			 retries;

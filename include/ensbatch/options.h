@@ -34,6 +34,7 @@ struct options {
 	int			 verbose;
 	enum options_color	 color;
 	volatile sig_atomic_t	*stop;		/* apply's signal flag */
+	size_t			 parallel;	/* requests in flight, 0 = 4 */
 };
 
 /* Every option of every command, as the parser reports it. */
