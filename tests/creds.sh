@@ -248,6 +248,23 @@ is "short Expiration: exit 0" "$status" 0
 has "short Expiration: renewed at once" "$tmp/out" "^at +0s: renewed"
 is "short Expiration: every call renews" "$(calls '^AssumeRole ')" 3
 
+# Renewal inside ensbatch: credentials that last 30 s (inside the 5 min
+# margin) are renewed before each run of requests.
+config "{\"name\": \"p\", $RRA}"
+start_credsrv --role ecs-maint --lifetime 30 || exit 1
+run validate --online --endpoint "$ENDPOINT" "$tmp/m.yaml"
+is "renewal in ensbatch: validate --online exit 0" "$status" 0
+n=$(calls '^AssumeRole ')
+if [ "$n" -gt 1 ]; then
+	ok "renewal in ensbatch: renewed before the requests ($n AssumeRole)"
+else
+	not_ok "renewal in ensbatch: renewed before the requests ($n AssumeRole)"
+fi
+run version -v
+is "version -v: exit 0" "$status" 0
+has "version -v: names the source" "$tmp/out" \
+    "^credentials: profile \"p\" ($CFG, RamRoleArn)$"
+
 # A renewal that fails: quiet while the credentials are valid, then an
 # error naming the source.
 config "{\"name\": \"p\", \"mode\": \"OIDC\", \

@@ -264,7 +264,7 @@ static volatile sig_atomic_t	test_stop;
 /* A client of the scripted server, no retries delayed by a rate. */
 static struct ens_client *
 ens_test_client_as(const char *url, int retries, long read_deadline_ms,
-    const struct creds *creds)
+    struct creds *creds)
 {
 	static char		id[] = "testid", secret[] = "testsecret";
 	static struct creds	cr = { id, secret, NULL, NULL, 0, 0,
@@ -970,7 +970,7 @@ START_TEST(test_echoed_secrets)
 	};
 	static char		 id[] = "LTAIid", secret[] = "S3cr3tS3cr3t",
 				 token[] = "CAIStok";
-	static const struct creds cr = { id, secret, token, NULL, 0, 0,
+	static struct creds cr = { id, secret, token, NULL, 0, 0,
 	    NULL };
 	struct httpd		*h;
 	struct ens_client	*c;
