@@ -502,6 +502,11 @@ apply_report(struct apply *ap, int rc)
 	}
 	if (!ap->o.quiet)
 		apply_summary(ap->rep, ap->report_path);
+	if (rc == EXIT_INTERRUPTED)
+		msg_info("interrupted; resume with: ensbatch apply --resume "
+		    "--journal %s%s%s %s", ap->jpath, ap->report_path !=
+		    NULL ? " --report " : "", ap->report_path != NULL ?
+		    ap->report_path : "", ap->path);
 	return (rc);
 }
 

@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -68,6 +71,20 @@ main_check_output(int rc, int closed)
 	return (rc == EXIT_OK ? EXIT_ENV : rc);
 }
 
+/*
+ * Secrets live in memory (credentials, signing keys): a core dump would
+ * write them to disk.  No core file, and not dumpable at all.
+ */
+static void
+main_no_core(void)
+{
+	struct rlimit	rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,6 +92,7 @@ main(int argc, char **argv)
 	char		*version[] = { name, NULL };
 	int		 closed, rc;
 
+	main_no_core();
 	closed = main_hold_descriptors();
 	/* A reader that went away is a write error, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);

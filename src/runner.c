@@ -417,6 +417,9 @@ runner_check_done(struct run *r, struct run_target *t, int passed,
 	const char	*type = passed ? NULL : "HealthCheck";
 	char		*cause = NULL, *msg = NULL;
 
+	/* why may be the probe's: use it before the probe is freed. */
+	if (!passed)
+		msg = xasprintf("the health check failed: %s", why);
 	if (t->probe != NULL) {
 		runner_set(&t->check_out, probe_output(t->probe));
 		runner_note(t, "check %s after %d attempt%s", passed ?
@@ -426,8 +429,6 @@ runner_check_done(struct run *r, struct run_target *t, int passed,
 		t->probe = NULL;
 		r->checks--;
 	}
-	if (!passed)
-		msg = xasprintf("the health check failed: %s", why);
 	t->settled_at = timefmt_now();
 	if (journal_settle(r->opts->journal, t->tg->event, passed ?
 	    JOURNAL_SETTLE_PASSED : JOURNAL_SETTLE_FAILED, type, msg,
@@ -1612,6 +1613,115 @@ runner_leftovers(struct run *r, int64_t *first, int64_t *last)
 	return (n);
 }
 
+#define RUNNER_RECAP_FAILURES	5	/* failed targets named in the recap */
+
+/*
+ * Why the run did not end as planned, or NULL: interrupted, a group
+ * over its budget and the groups that never started, no API, no
+ * journal.  Caller frees.
+ */
+static char *
+runner_why_stopped(const struct run *r)
+{
+	const struct plan	*p = r->plan;
+	struct buf		 b;
+	size_t			 i, never = 0;
+
+	buf_init(&b);
+	if (runner_stopping(r))
+		buf_addf(&b, "interrupted by a signal: %zu of %zu targets "
+		    "final", r->done, p->ntargets);
+	else if (r->env_error)
+		buf_adds(&b, "the API could not be reached");
+	else if (r->journal_error)
+		buf_adds(&b, "the journal could not be written");
+	for (i = 0; i < p->ngroups; i++) {
+		const struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		if (rg->aborted != NULL && rg->begun != 0)
+			buf_addf(&b, "%s%s", b.len > 0 ? "; " : "",
+			    rg->aborted);
+	}
+	for (i = 0; i < p->ngroups; i++) {
+		const struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		if (rg->begun == 0 && b.len > 0)
+			buf_addf(&b, "%s%s", never++ == 0 ?
+			    "; not started: " : ", ", rg->pg->group->name);
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_detach(&b));
+}
+
+/*
+ * The recap on stderr: one line per group, why the run stopped, the
+ * first failed targets with their reason.  The counts use the words of
+ * the summary line.
+ */
+static void
+runner_recap(const struct run *r, const char *why)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j, n[4], shown = 0, nfail = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		memset(n, 0, sizeof(n));
+		for (j = 0; j < rg->pg->group->ntargets; j++)
+			n[rg->targets[j].outcome]++;
+		msg_info("%s: %zu passed, %zu failed, %zu errors, %zu "
+		    "skipped%s%s", rg->pg->group->name, n[REPORT_PASSED],
+		    n[REPORT_FAILURE], n[REPORT_ERROR], n[REPORT_SKIPPED],
+		    rg->begun == 0 ? " (not started)" : "",
+		    rg->aborted != NULL && rg->begun != 0 ? " (stopped)" : "");
+	}
+	if (why != NULL)
+		msg_info("stopped: %s", why);
+	for (i = 0; i < p->ngroups; i++) {
+		const struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			const struct run_target	*t = &rg->targets[j];
+
+			if (t->outcome != REPORT_FAILURE &&
+			    t->outcome != REPORT_ERROR)
+				continue;
+			if (nfail++ < RUNNER_RECAP_FAILURES)
+				msg_info("  %s %s: %s: %s", t->tg->resource,
+				    t->tg->event, t->type != NULL ? t->type :
+				    "error", t->message != NULL ? t->message :
+				    "");
+			else
+				shown++;
+		}
+	}
+	if (shown > 0)
+		msg_info("  and %zu more failed: see the report", shown);
+}
+
+/*
+ * An interrupted or stopped run must not look green in a viewer: a
+ * failing "(run)" case says why.
+ */
+static void
+runner_run_case(struct report *rep, const struct run *r, const char *why)
+{
+	struct report_suite	*rs;
+	char			*cls;
+
+	if (why == NULL)
+		return;
+	rs = report_suite_add(rep, "(run)", timefmt_now());
+	cls = xasprintf("%s.(run)", r->plan->manifest->name.text);
+	report_case_add(rs, cls, "run", 0, REPORT_FAILURE, runner_stopping(r) ?
+	    "Interrupted" : "Stopped", why, NULL);
+	free(cls);
+}
+
 static void
 runner_setup(struct run *r, const struct plan *p)
 {
@@ -1738,8 +1848,13 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		msg_info("%zu scheduled (first %s, last %s): follow "
 		    "with ensbatch status", nsched, t1, t2);
 	}
+	why = runner_why_stopped(&r);
+	if (!opts->quiet)
+		runner_recap(&r, why);
 	*out = report_new(p->manifest->name.text);
 	runner_fill_report(&r, *out);
+	runner_run_case(*out, &r, why);
+	free(why);
 	return (runner_teardown(&r));
 }
 

@@ -8,6 +8,10 @@ passed=0
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensbatch-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
+# apply's run lock (one run per manifest name and account) lives here:
+# tests running side by side must not see each other's runs.
+XDG_RUNTIME_DIR=$tmp
+export XDG_RUNTIME_DIR
 
 ok() {
 	passed=$((passed + 1))

@@ -335,7 +335,7 @@ policies:
     max_failures: 1
     settle_timeout: 20s
     check:
-      command: 'env >"$tmp/env.\$ENSBATCH_RESOURCE"; echo "probing \$ENSBATCH_RESOURCE"; test "\$ENSBATCH_RESOURCE" != "$(res 2)"'
+      command: 'env >"$tmp/env.\$ENSBATCH_RESOURCE"; ulimit -c >"$tmp/core.\$ENSBATCH_RESOURCE"; echo "probing \$ENSBATCH_RESOURCE"; test "\$ENSBATCH_RESOURCE" != "$(res 2)"'
       timeout: 2s
       interval: 1s
   missing:
@@ -389,6 +389,8 @@ check "checks: ENSBATCH_* in the environment" \
     -e "^ENSBATCH_MANIFEST=$tmp/checks.yaml\$" "$e")" 6
 check "checks: no credentials in the environment" \
     "$(grep -c -e ALIBABA_CLOUD -e "$SECRET" "$e")" 0
+check "checks: no core dumps (inherited from ensbatch, which holds secrets)" \
+    "$(cat "$tmp/core.$(res 1)")" 0
 check "checks: batch 2's check knows its batch" \
     "$(grep -c '^ENSBATCH_BATCH=2$' "$tmp/env.$(res 2)")" 1
 
