@@ -147,8 +147,9 @@ attr() {
 	    head -n 1
 }
 
+# The targets' testcases (an interrupted run adds a failing "(run)" one).
 ntestcases() {
-	grep -c '<testcase ' "$1"
+	grep '<testcase ' "$1" | grep -vc 'classname="[^"]*\.(run)"'
 }
 
 check() {
@@ -448,6 +449,10 @@ else
 	: >"$S1R"
 fi
 check "first SIGINT: one testcase per target" "$(ntestcases "$S1R")" $S
+contains "first SIGINT: a failing (run) case says why" "$S1R" \
+    'type="Interrupted" message="interrupted by a signal'
+contains "first SIGINT: the resume command is given" "$tmp/err" \
+    'interrupted; resume with: ensbatch apply --resume --journal'
 cases "$S1R" >"$tmp/s1cases"
 np=$(grep -c ' passed ' "$tmp/s1cases")
 ns=$(grep -c -e ' skipped |not attempted: interrupted$' \
