@@ -68,30 +68,8 @@ run() {
 	status=$?
 }
 
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: expected [$3], got [$2]"
-	fi
-}
 
-contains() {
-	if grep -qF -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1: [$3] not in $2"
-		sed 's/^/#   /' "$2" | head -n 30
-	fi
-}
 
-lacks() {
-	if grep -qF -- "$3" "$2"; then
-		not_ok "$1: [$3] in $2"
-	else
-		ok "$1"
-	fi
-}
 
 calls() {
 	jq -r "select(.action == \"$2\") | .seq" "$1" 2>/dev/null | wc -l |
@@ -146,36 +124,36 @@ check "the manifest is valid" "$status" 0
 # ---------------------------------------------------- the confirmation
 pty y "$ENSBATCH" apply "$tmp/m.yaml"
 check "answer y: exit 2" "$status" 2
-contains "answer y: says yes is needed" "$tmp/tty" \
+contains_text "answer y: says yes is needed" "$tmp/tty" \
     'not confirmed: type "yes" in full, "y" is not enough: nothing was sent'
-contains "prompt: instance count" "$tmp/tty" \
+contains_text "prompt: instance count" "$tmp/tty" \
     "ensbatch apply will reboot 6 instances:"
-contains "prompt: manifest" "$tmp/tty" "  manifest    $tmp/m.yaml (cli-confirm)"
-contains "prompt: ticket" "$tmp/tty" "  ticket      CHG-4711"
-contains "prompt: endpoint" "$tmp/tty" "  endpoint    $ENDPOINT/"
-contains "prompt: key masked to 4+4" "$tmp/tty" \
+contains_text "prompt: manifest" "$tmp/tty" "  manifest    $tmp/m.yaml (cli-confirm)"
+contains_text "prompt: ticket" "$tmp/tty" "  ticket      CHG-4711"
+contains_text "prompt: endpoint" "$tmp/tty" "  endpoint    $ENDPOINT/"
+contains_text "prompt: key masked to 4+4" "$tmp/tty" \
     "  access key  clit****6789 (environment)"
 lacks "prompt: never the whole key id" "$tmp/tty" "$AK"
 lacks "prompt: never the secret" "$tmp/tty" "$SECRET"
-contains "prompt: groups and batches" "$tmp/tty" \
+contains_text "prompt: groups and batches" "$tmp/tty" \
     "  plan        2 groups, 4 batches"
-contains "prompt: immediate" "$tmp/tty" \
+contains_text "prompt: immediate" "$tmp/tty" \
     "  immediate   1 target in 1 batch of 1 group"
-contains "prompt: scheduled" "$tmp/tty" \
+contains_text "prompt: scheduled" "$tmp/tty" \
     "  scheduled   5 targets in 3 batches of 1 group"
-contains "prompt: first and last PlanTime in the manifest zone" \
+contains_text "prompt: first and last PlanTime in the manifest zone" \
     "$tmp/tty" \
     "  PlanTime    2031-01-10 02:00:00 +08:00 to 2031-01-10 03:00:00 +08:00 (Asia/Shanghai)"
-contains "prompt: the question" "$tmp/tty" 'Only "yes" approves these reboots.'
+contains_text "prompt: the question" "$tmp/tty" 'Only "yes" approves these reboots.'
 check "answer y: no reboot requested" \
     "$(calls "$tmp/sim.jsonl" BatchEventRebootInstance)" 0
 
 pty Y "$ENSBATCH" apply "$tmp/m.yaml"
 check "answer Y: exit 2" "$status" 2
-contains "answer Y: refused too" "$tmp/tty" '"Y" is not enough'
+contains_text "answer Y: refused too" "$tmp/tty" '"Y" is not enough'
 pty no "$ENSBATCH" apply "$tmp/m.yaml"
 check "answer no: exit 2" "$status" 2
-contains "answer no: not confirmed" "$tmp/tty" \
+contains_text "answer no: not confirmed" "$tmp/tty" \
     "ensbatch apply: not confirmed: nothing was sent"
 check "no answer yet: no reboot requested" \
     "$(calls "$tmp/sim.jsonl" BatchEventRebootInstance)" 0
@@ -183,7 +161,7 @@ check "no answer yet: no reboot requested" \
 pty yes "$ENSBATCH" apply --report "$tmp/yes.xml" "$tmp/m.yaml"
 check "answer yes: exit 0" "$status" 0
 cp "$tmp/tty" "$tmp/tty-yes"
-contains "answer yes: the summary" "$tmp/tty" "1 passed, 0 failed, 0 errors, 5 skipped"
+contains_text "answer yes: the summary" "$tmp/tty" "1 passed, 0 failed, 0 errors, 5 skipped"
 check "answer yes: reboots requested" \
     "$(test "$(calls "$tmp/sim.jsonl" BatchEventRebootInstance)" -ge 1;
     echo $?)" 0
@@ -192,15 +170,15 @@ check "answer yes: reboots requested" \
 : >"$tmp/sim.jsonl"
 run apply --yes --report "$tmp/no/such/dir/r.xml" "$tmp/m.yaml"
 check "report directory missing: exit 3" "$status" 3
-contains "report directory missing: says so" "$tmp/err" \
+contains_text "report directory missing: says so" "$tmp/err" \
     "ensbatch apply: cannot write the report $tmp/no/such/dir/r.xml: the directory $tmp/no/such/dir does not exist: nothing was sent"
 run apply --yes --journal "$tmp/no/such/dir/j.jsonl" "$tmp/m.yaml"
 check "journal directory missing: exit 3" "$status" 3
-contains "journal directory missing: says so" "$tmp/err" \
+contains_text "journal directory missing: says so" "$tmp/err" \
     "cannot write the journal $tmp/no/such/dir/j.jsonl: the directory $tmp/no/such/dir does not exist"
 run apply --yes --report "$tmp" "$tmp/m.yaml"
 check "report is a directory: exit 3" "$status" 3
-contains "report is a directory: says so" "$tmp/err" "$tmp is a directory"
+contains_text "report is a directory: says so" "$tmp/err" "$tmp is a directory"
 pty yes "$ENSBATCH" apply --report "$tmp/no/such/dir/r.xml" "$tmp/m.yaml"
 check "report directory missing: found before the question" "$status" 3
 lacks "report directory missing: no question asked" "$tmp/tty" "Reboot? "
@@ -213,11 +191,11 @@ check "events: lists the fleet" "$status" 0
 (cd "$tmp" && "$ENSBATCH" events --endpoint "$ENDPOINT" >/dev/full \
     2>"$tmp/err")
 check "events > /dev/full: exit 3" "$?" 3
-contains "events > /dev/full: message" "$tmp/err" \
+contains_text "events > /dev/full: message" "$tmp/err" \
     "ensbatch events: writing output failed: No space left on device"
 (cd "$tmp" && "$ENSBATCH" events --endpoint "$ENDPOINT" >&- 2>"$tmp/err")
 check "events, stdout closed: exit 3" "$?" 3
-contains "events, stdout closed: message" "$tmp/err" \
+contains_text "events, stdout closed: message" "$tmp/err" \
     "ensbatch events: writing output failed: standard output is closed"
 (cd "$tmp" && "$ENSBATCH" events --endpoint "$ENDPOINT" --format yaml \
     >/dev/full 2>"$tmp/err")
@@ -230,7 +208,7 @@ mkdir -p "$tmp/full"
 (cd "$tmp/full" && "$ENSBATCH" apply --yes --report "$tmp/full/r.xml" \
     "$tmp/m.yaml" >/dev/full 2>"$tmp/err")
 rc=$?
-contains "apply > /dev/full: message" "$tmp/err" \
+contains_text "apply > /dev/full: message" "$tmp/err" \
     "ensbatch apply: writing output failed: No space left on device"
 check "apply > /dev/full: exit 3 after a clean run" "$rc" 3
 # A reader that went away before anything was written (a pipe without
@@ -246,14 +224,14 @@ mkdir -p "$tmp/pipe"
 (cd "$tmp/pipe" && python3 -c "$NOREADER_PY" "$ENSBATCH" apply --yes \
     --report "$tmp/pipe/r.xml" "$tmp/m.yaml" 2>"$tmp/err")
 check "apply | (no reader): exit 3" "$?" 3
-contains "apply | (no reader): message" "$tmp/err" \
+contains_text "apply | (no reader): message" "$tmp/err" \
     "ensbatch apply: writing output failed: Broken pipe"
 check "apply | (no reader): the report was written" \
     "$(test -s "$tmp/pipe/r.xml"; echo $?)" 0
 (cd "$tmp/pipe" && python3 -c "$NOREADER_PY" "$ENSBATCH" events \
     --endpoint "$ENDPOINT" 2>"$tmp/err")
 check "events | (no reader): exit 3" "$?" 3
-contains "events | (no reader): message" "$tmp/err" \
+contains_text "events | (no reader): message" "$tmp/err" \
     "ensbatch events: writing output failed: Broken pipe"
 
 # ------------------------------------------------------------- events
@@ -289,11 +267,11 @@ ev() {
 
 run events --endpoint "$ENDPOINT" --status Bogus
 check "events --status Bogus: exit 2" "$status" 2
-contains "events --status Bogus: says which" "$tmp/err" \
+contains_text "events --status Bogus: says which" "$tmp/err" \
     'ensbatch events: --status: unknown status "Bogus"; the statuses are Inquiring, Scheduled, Executing, Executed, Failed, Canceled and Avoided'
 run events --endpoint "$ENDPOINT" --status Inquiring,Inquirng
 check "events --status with a typo: exit 2" "$status" 2
-contains "events --status with a typo: a suggestion" "$tmp/err" \
+contains_text "events --status with a typo: a suggestion" "$tmp/err" \
     '"Inquirng" (did you mean "Inquiring"?)'
 run events --endpoint "$ENDPOINT" --status executed
 check "events --status in any case: exit 0" "$status" 0
@@ -310,7 +288,7 @@ check "events: columns aligned with the header" "$(awk '
 	h[4] = index($0, "NOT_BEFORE"); h[5] = index($0, "LEVEL"); next }
     { for (c = 2; c <= 5; c++) if (index($0, $c) != h[c]) bad++ }
     END { print bad + 0 }' "$tmp/out")" 0
-contains "events: header without padding at the end" "$tmp/out" \
+contains_text "events: header without padding at the end" "$tmp/out" \
     "STATUS     NOT_BEFORE (UTC)      LEVEL"
 
 run events --endpoint "$ENDPOINT" --format csv
@@ -326,7 +304,7 @@ fi
 cp "$tmp/out" "$tmp/targets.csv"
 run validate --now 2026-12-01T00:00:00Z "$tmp/ev.yaml"
 check "events --format csv: targets_file reads it" "$status" 0
-contains "events --format csv: 3 targets read" "$tmp/out" \
+contains_text "events --format csv: 3 targets read" "$tmp/out" \
     "valid: 1 group, 3 targets"
 
 run events --endpoint "$ENDPOINT" --level warn,info
@@ -340,7 +318,7 @@ check "events --not-before-until: due by then" \
     "$(ev 11) $(ev 12) "
 run events --endpoint "$ENDPOINT" --not-before-until yesterday
 check "events --not-before-until yesterday: exit 2" "$status" 2
-contains "events --not-before-until yesterday: says why" "$tmp/err" \
+contains_text "events --not-before-until yesterday: says why" "$tmp/err" \
     'ensbatch events: --not-before-until: cannot parse time "yesterday"'
 
 # --manifest: its endpoint, and local times in its zone (+08:00).
@@ -356,9 +334,9 @@ run events --manifest "$tmp/nonexistent.yaml"
 check "events --manifest missing: exit 2" "$status" 2
 run events --manifest "$tmp/ev.yaml" --format yaml
 check "events --manifest --format yaml: exit 0" "$status" 0
-contains "events --manifest --format yaml: the manifest's endpoint" \
+contains_text "events --manifest --format yaml: the manifest's endpoint" \
     "$tmp/out" "$ENDPOINT"
-contains "events --format yaml: says what to review" "$tmp/out" \
+contains_text "events --format yaml: says what to review" "$tmp/out" \
     "# Review before applying:"
 cp "$tmp/out" "$tmp/starter.yaml"
 run validate "$tmp/starter.yaml"

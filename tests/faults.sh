@@ -152,22 +152,7 @@ ntestcases() {
 	grep '<testcase ' "$1" | grep -vc 'classname="[^"]*\.(run)"'
 }
 
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: expected [$3], got [$2]"
-	fi
-}
 
-contains() {
-	if grep -q -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1: [$3] not in $2"
-		sed 's/^/#   /' "$2" | head -n 10
-	fi
-}
 
 # check_empty WHAT TEXT: ok when TEXT is empty; otherwise show it.
 check_empty() {

@@ -73,22 +73,7 @@ attr() {
 	    head -n 1
 }
 
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: expected [$3], got [$2]"
-	fi
-}
 
-contains() {
-	if grep -q -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1: [$3] not in $2"
-		sed 's/^/#   /' "$2" | head -n 10
-	fi
-}
 
 # run ARGS...: ensbatch, with its output kept for the sentinel check.
 # Each run starts in a fresh directory, where apply's default journal

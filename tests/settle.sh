@@ -16,23 +16,7 @@ SECRET=settle-SENTINEL-secret-77a1
 trap 'stop_sim; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: expected [$3], got [$2]"
-		sed 's/^/#   /' "$tmp/err" | head -n 15
-	fi
-}
 
-contains() {
-	if grep -q -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1: [$3] not in $2"
-		sed 's/^/#   /' "$2" | head -n 15
-	fi
-}
 
 ev() { printf 'e-%032x' "$(($1 + 8192))"; }
 res() { printf 'i-settle%08d' "$1"; }
