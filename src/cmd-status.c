@@ -105,6 +105,50 @@ status_print_json(const struct runner_tally *ty, size_t n, int rc, FILE *f)
 	return (r);
 }
 
+/*
+ * The manifest (without the PlanTime deadline rule: the reboots may be
+ * done) and the journal written for it.  Returns -1 to go on, else the
+ * exit code; *m, *j and *d are the caller's to free.
+ */
+static int
+status_load(const char *path, const char *journal_arg,
+    const char *report_path, struct diags **d, struct manifest **m,
+    struct journal **j, int64_t *now)
+{
+	char	*jpath = NULL, *cause = NULL, inputs[HASH_HEX_LEN];
+	int	 rc = EXIT_USAGE;
+
+	*d = diags_new();
+	*m = options_load(path, NULL, 0, *d, now, &cause);
+	if (cause != NULL) {
+		msg_error("%s", cause);
+		goto out;
+	}
+	if (*m == NULL || diags_count(*d, DIAG_ERROR) > 0) {
+		diags_print(*d, stderr, msg_color());
+		fprintf(stderr, "%s: invalid manifest\n", path);
+		goto out;
+	}
+	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
+	    options_journal_path(report_path, (*m)->name.text);
+	if ((*j = journal_read(jpath, &cause)) == NULL) {
+		msg_error("%s", cause);
+		rc = EXIT_ENV;
+		goto out;
+	}
+	options_inputs_sha256(*m, inputs);
+	if (strcmp(journal_sha256(*j), inputs) != 0) {
+		msg_error("the journal %s was written for another manifest or "
+		    "other targets files", jpath);
+		goto out;
+	}
+	rc = -1;
+out:
+	free(jpath);
+	free(cause);
+	return (rc);
+}
+
 static int
 cmd_status_exec(struct cmd_args *a)
 {
@@ -119,41 +163,15 @@ cmd_status_exec(struct cmd_args *a)
 	struct runner_tally	*ty = NULL;
 	struct sigaction	 sa;
 	struct options		 o = a->o;
-	const char		*journal_arg = cmd_value(a, OPT_JOURNAL);
 	const char		*report_path = cmd_value(a, OPT_REPORT);
-	char			*jpath = NULL, *cause = NULL;
-	char			 inputs[HASH_HEX_LEN];
+	char			*cause = NULL;
 	int64_t			 now;
-	int			 json = cmd_choice(a, OPT_FORMAT, 0) == 1;
-	int			 wait = cmd_has(a, OPT_WAIT), rc = EXIT_USAGE;
-	const char		*path = a->argv[0];
+	int			 json = cmd_choice(a, OPT_FORMAT, 0) == 1, rc;
 
 	memset(&creds, 0, sizeof(creds));
-	/* PlanTimes in the past are no error: the reboots may be done. */
-	d = diags_new();
-	m = options_load(path, NULL, 0, d, &now, &cause);
-	if (cause != NULL) {
-		msg_error("%s", cause);
+	if ((rc = status_load(a->argv[0], cmd_value(a, OPT_JOURNAL),
+	    report_path, &d, &m, &j, &now)) != -1)
 		goto out;
-	}
-	if (m == NULL || diags_count(d, DIAG_ERROR) > 0) {
-		diags_print(d, stderr, msg_color());
-		fprintf(stderr, "%s: invalid manifest\n", path);
-		goto out;
-	}
-	jpath = journal_arg != NULL ? xstrdup(journal_arg) :
-	    options_journal_path(report_path, m->name.text);
-	if ((j = journal_read(jpath, &cause)) == NULL) {
-		msg_error("%s", cause);
-		rc = EXIT_ENV;
-		goto out;
-	}
-	options_inputs_sha256(m, inputs);
-	if (strcmp(journal_sha256(j), inputs) != 0) {
-		msg_error("the journal %s was written for another manifest or "
-		    "other targets files", jpath);
-		goto out;
-	}
 	p = plan_build(m, now);
 	o.stop = &status_stop;
 	if ((ens = options_connect(&o, m, &creds, &cause)) == NULL) {
@@ -173,7 +191,7 @@ cmd_status_exec(struct cmd_args *a)
 	ro.live = msg_live_on();
 	ro.endpoint = ens_client_url(ens);
 	ro.stop = &status_stop;
-	ro.wait = wait;
+	ro.wait = cmd_has(a, OPT_WAIT);
 	rc = runner_status(p, ens, &ro, &rep, &ty);
 	if (json)
 		status_print_json(ty, p->ngroups, rc, stdout);
@@ -193,7 +211,6 @@ out:
 	plan_free(p);
 	manifest_free(m);
 	diags_free(d);
-	free(jpath);
 	free(cause);
 	return (rc);
 }

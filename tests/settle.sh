@@ -191,6 +191,14 @@ check "failed canary: the dependent group is skipped" \
     "$(case_of "$tmp/canary.xml" "$(ev 3)")" "skipped"
 contains "failed canary: the report says why" "$tmp/canary.xml" \
     'more than max_failures 0'
+contains "failed canary: a failing (run) case says which groups never started" \
+    "$tmp/canary.xml" 'type="Stopped" message="group canary stopped: .*not started: wave'
+run status --journal "$tmp/canary-fails.journal.jsonl" --format json \
+    "$tmp/canary.yaml"
+check "failed canary: status exit 1" "$status" 1
+check "failed canary: status counts it failed, 3 never requested" \
+    "$(jq -r '"\(.state) \(.groups[0].failed) \(.groups[0].not_requested + .groups[1].not_requested)"' "$tmp/out")" \
+    "failed 1 3"
 
 # ------------------------------------------------- an instance that stays down
 fleet 2 "1=stuck" >"$tmp/f3.yaml"
