@@ -227,6 +227,44 @@ check "stuck instance: InstanceNotRunning" \
 check "stuck instance: the other one passed" \
     "$(case_of "$tmp/stuck.xml" "$(ev 2)")" "passed"
 
+# ------------------------------ the API goes away while a batch settles
+# Describe calls that keep failing end the targets NotSettled at their
+# settle_timeout: never passed.
+fleet 2 >"$tmp/f8.yaml"
+start_sim --fleet "$tmp/f8.yaml" --log "$tmp/gone.jsonl" \
+    --reboot-seconds 30 || exit 1
+{
+	header gone
+	cat <<EOF
+policies:
+  p:
+    ops: immediate
+    batch_size: 2
+    settle_timeout: 4s
+groups:
+  - name: g
+    policy: p
+    targets:
+EOF
+	targets 1 2
+} >"$tmp/gone.yaml"
+mkdir -p "$tmp/gone"
+(cd "$tmp/gone" && exec timeout 60 "$ENSBATCH" apply --yes --retries 1 \
+    --report "$tmp/gone.xml" "$tmp/gone.yaml") >"$tmp/out" 2>"$tmp/err" &
+apid=$!
+i=0
+until [ -n "$(sent_at "$tmp/gone.jsonl" "$(ev 1)")" ] || [ $i -gt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+stop_sim
+wait "$apid"
+check "API gone while settling: exit 1" "$?" 1
+check "API gone while settling: NotSettled, not passed" \
+    "$(case_of "$tmp/gone.xml" "$(ev 1)")" "error NotSettled"
+contains "API gone while settling: says the events could not be read" \
+    "$tmp/gone.xml" 'the events could not be read'
+
 # ------------------------------------- scheduled, then ensbatch status
 fleet 6 >"$tmp/f4.yaml"
 start_sim --fleet "$tmp/f4.yaml" --log "$tmp/sch.jsonl" \
