@@ -85,7 +85,7 @@ static const char *const target_keys[] = { "event", "resource" };
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-TESTABLE int	utf8_check(const char *, size_t, uint32_t *, uint32_t *);
+TESTABLE int	manifest_utf8_check(const char *, size_t, uint32_t *, uint32_t *);
 
 static const char *
 kind_name(enum ynode_kind kind)
@@ -161,7 +161,7 @@ manifest_suggest(const char *word, const char *const *cands, size_t n)
  * first bad byte (1-based, in characters) and return -1.
  */
 TESTABLE int
-utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
+manifest_utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
 {
 	const unsigned char	*p = (const unsigned char *)text;
 	size_t			 i = 0, need, k;
@@ -1077,7 +1077,7 @@ load_csv(struct loader *l, struct manifest_group *g)
 	copy = xmalloc(len + 1);
 	memcpy(copy, text, len + 1);
 	file = diags_add_source(l->diags, path, text, len);
-	if (utf8_check(copy, len, &line, &col) != 0) {
+	if (manifest_utf8_check(copy, len, &line, &col) != 0) {
 		pos.file = file;
 		pos.line = line;
 		pos.col = col;
@@ -1253,7 +1253,7 @@ manifest_load(const char *path, struct diags *d)
 		    xstrndup(path, (size_t)(slash - path));
 
 	pos.file = l.file;
-	if (utf8_check(text, len, &pos.line, &pos.col) != 0) {
+	if (manifest_utf8_check(text, len, &pos.line, &pos.col) != 0) {
 		diags_add(d, DIAG_ERROR, pos, "yaml-limits",
 		    "not valid UTF-8 text (or a NUL byte)");
 		goto fail;
