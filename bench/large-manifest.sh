@@ -28,6 +28,7 @@ awk -v n="$n" 'BEGIN {
 bytes=$(wc -c <"$tmp/m.yaml")
 echo "manifest: $n targets, $bytes bytes; $runs runs each"
 here=$(dirname "$0")
+# shellcheck disable=SC2046 # pkg-config gives several words on purpose
 ${CC:-cc} -O2 -o "$tmp/yaml-scan" "$here/yaml-scan.c" \
     $(pkg-config --cflags --libs yaml-0.1)
 
