@@ -34,8 +34,9 @@ main(int argc, char **argv)
 	yaml_parser_set_input_file(&parser, f);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			fprintf(stderr, "yaml-scan: %s\n", parser.problem != NULL ?
-			    parser.problem : "parse error");
+			fprintf(stderr, "yaml-scan: %s\n",
+			    parser.problem != NULL ? parser.problem :
+			    "parse error");
 			goto delete;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;

@@ -1190,7 +1190,7 @@ START_TEST(test_nul_byte_file)
 }
 END_TEST
 
-/* ---------------------------------------------------------- manifest_utf8_check */
+/* ---------------------------------------------------------- UTF-8 */
 
 static const struct {
 	const char	*text;
@@ -1251,8 +1251,8 @@ START_TEST(test_utf8_check)
 	uint32_t	line = 999, col = 999;
 	int		ret;
 
-	ret = manifest_utf8_check(utf8_cases[_i].text, utf8_cases[_i].len, &line,
-	    &col);
+	ret = manifest_utf8_check(utf8_cases[_i].text, utf8_cases[_i].len,
+	    &line, &col);
 	ck_assert_int_eq(ret, utf8_cases[_i].ret);
 	if (utf8_cases[_i].ret != 0) {
 		ck_assert_uint_eq(line, utf8_cases[_i].line);
