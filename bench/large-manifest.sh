@@ -1,8 +1,10 @@
 #!/bin/sh
 # Benchmark: load, validate and plan a manifest of N targets (default
 # 100,000), RUNS times each (default 5), and print the median wall time
-# and peak RSS of each command.  Not part of make check: the machines
-# are shared and noisy; compare medians from one machine.
+# and peak RSS of each command, and its ratio to a bare libyaml event
+# scan of the same file (bench/yaml-scan.c, built here with cc and
+# pkg-config) and to the file's size.  Not part of make check: the
+# machines are shared and noisy; compare medians from one machine.
 #
 #   bench/large-manifest.sh [N] [RUNS]      (run from a built tree)
 set -eu
@@ -23,7 +25,12 @@ awk -v n="$n" 'BEGIN {
 		printf "        resource: i-%020x\n", i
 	}
 }' >"$tmp/m.yaml"
-echo "manifest: $n targets, $(wc -c <"$tmp/m.yaml") bytes; $runs runs each"
+bytes=$(wc -c <"$tmp/m.yaml")
+echo "manifest: $n targets, $bytes bytes; $runs runs each"
+here=$(dirname "$0")
+# shellcheck disable=SC2046 # pkg-config gives several words on purpose
+${CC:-cc} -O2 -o "$tmp/yaml-scan" "$here/yaml-scan.c" \
+    $(pkg-config --cflags --libs yaml-0.1)
 
 # median FILE: the middle value of a column of numbers.
 median() {
@@ -43,11 +50,25 @@ bench() {
 		echo "$kib" >>"$tmp/m"
 		i=$((i + 1))
 	done
-	printf '%-28s median %6s s  %8s KiB peak RSS\n' "$label" \
-	    "$(median "$tmp/t")" "$(median "$tmp/m")"
+	secs=$(median "$tmp/t")
+	kib=$(median "$tmp/m")
+	if [ -z "${scan:-}" ]; then
+		scan=$secs
+		printf '%-28s median %6s s  %8s KiB peak RSS\n' "$label" \
+		    "$secs" "$kib"
+		return
+	fi
+	printf '%-28s median %6s s  %8s KiB peak RSS  %5s x scan  %5s x file\n' \
+	    "$label" "$secs" "$kib" \
+	    "$(awk -v a="$secs" -v b="$scan" 'BEGIN { if (b > 0)
+		printf "%.1f", a / b; else print "-" }')" \
+	    "$(awk -v k="$kib" -v b="$bytes" 'BEGIN {
+		printf "%.1f", k * 1024 / b }')"
 }
 
 now=2026-11-27T00:00:00Z
+scan=
+bench "bare libyaml scan" "$tmp/yaml-scan" "$tmp/m.yaml"
 bench "validate" "$ensbatch" validate --now "$now" "$tmp/m.yaml"
 bench "plan -q" "$ensbatch" plan -q --now "$now" "$tmp/m.yaml"
 bench "plan --report" "$ensbatch" plan -q --now "$now" \

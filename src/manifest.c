@@ -85,7 +85,8 @@ static const char *const target_keys[] = { "event", "resource" };
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-TESTABLE int	utf8_check(const char *, size_t, uint32_t *, uint32_t *);
+TESTABLE int	manifest_utf8_check(const char *, size_t, uint32_t *,
+		    uint32_t *);
 
 static const char *
 kind_name(enum ynode_kind kind)
@@ -161,7 +162,8 @@ manifest_suggest(const char *word, const char *const *cands, size_t n)
  * first bad byte (1-based, in characters) and return -1.
  */
 TESTABLE int
-utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
+manifest_utf8_check(const char *text, size_t len, uint32_t *line,
+    uint32_t *col)
 {
 	const unsigned char	*p = (const unsigned char *)text;
 	size_t			 i = 0, need, k;
@@ -217,9 +219,9 @@ utf8_check(const char *text, size_t len, uint32_t *line, uint32_t *col)
  * Read a regular file of at most MANIFEST_MAX_SIZE bytes; messages
  * call it shown.  A FIFO, a device or a directory is refused before the
  * first read, so that none can block or stream without end; flags are
- * added to open's (such as O_NOFOLLOW).  Returns 0; -1 with *cause when the file cannot be
- * opened or read; -2 with *cause when it is no regular file or too
- * large (a limit).
+ * added to open's (such as O_NOFOLLOW).  Returns 0; -1 with *cause
+ * when the file cannot be opened or read; -2 with *cause when it is no
+ * regular file or too large (a limit).
  */
 static int
 manifest_read(const char *path, const char *shown, int flags, char **text,
@@ -246,8 +248,9 @@ manifest_read(const char *path, const char *shown, int flags, char **text,
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s is not a regular file (%s)", shown,
-		    S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ?
-		    "a FIFO" : S_ISSOCK(sb.st_mode) ? "a socket" : "a device");
+		    S_ISDIR(sb.st_mode) ? "a directory" :
+		    S_ISFIFO(sb.st_mode) ? "a FIFO" :
+		    S_ISSOCK(sb.st_mode) ? "a socket" : "a device");
 		rc = -2;
 		goto out;
 	}
@@ -910,7 +913,8 @@ static void
 load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
     struct manifest_group *g)
 {
-	char		*line = text, *nl, *comma, *end, *ev = NULL, *rs = NULL;
+	char		*line = text, *nl, *comma, *end;
+	char		*ev = NULL, *rs = NULL;
 	uint32_t	 lineno = 0, skip_ev = 0, skip_rs = 0;
 	int		 header = 1, fields;
 	struct pos	 pos;
@@ -1077,7 +1081,7 @@ load_csv(struct loader *l, struct manifest_group *g)
 	copy = xmalloc(len + 1);
 	memcpy(copy, text, len + 1);
 	file = diags_add_source(l->diags, path, text, len);
-	if (utf8_check(copy, len, &line, &col) != 0) {
+	if (manifest_utf8_check(copy, len, &line, &col) != 0) {
 		pos.file = file;
 		pos.line = line;
 		pos.col = col;
@@ -1253,7 +1257,7 @@ manifest_load(const char *path, struct diags *d)
 		    xstrndup(path, (size_t)(slash - path));
 
 	pos.file = l.file;
-	if (utf8_check(text, len, &pos.line, &pos.col) != 0) {
+	if (manifest_utf8_check(text, len, &pos.line, &pos.col) != 0) {
 		diags_add(d, DIAG_ERROR, pos, "yaml-limits",
 		    "not valid UTF-8 text (or a NUL byte)");
 		goto fail;

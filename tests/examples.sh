@@ -4,7 +4,10 @@
 #
 #  - every examples/*.yaml manifest validates cleanly (exit 0, nothing on
 #    stderr) and plans to a JSON document with targets_total > 0;
-#    examples/*-fleet.yaml are ensbatch-sim fleets, not manifests;
+#    the simulator's fleet lives in examples/sim/, so that
+#    "ensbatch validate examples/*.yaml" sees manifests only;
+#  - they validate without --now too: no example has dates that expire;
+#  - examples/rehearsal.yaml settles, checks and soaks after its canary;
 #  - for every command, the options of its SYNOPSIS block in
 #    doc/ensbatch.1 (one .OP line each) are exactly those of its usage
 #    line (ensbatch CMD --help): nothing missing, nothing extra;
@@ -48,10 +51,6 @@ found=0
 for manifest in "$top_srcdir"/examples/*.yaml; do
 	[ -f "$manifest" ] || continue
 	name=${manifest#"$top_srcdir"/}
-	case $name in
-	*-fleet.yaml)
-		continue ;;
-	esac
 	found=$((found + 1))
 
 	"$ENSBATCH" validate --now "$NOW" "$manifest" \
@@ -85,6 +84,39 @@ for manifest in "$top_srcdir"/examples/*.yaml; do
 done
 if [ "$found" -eq 0 ]; then
 	fail "no examples/*.yaml under $top_srcdir"
+fi
+
+# All at once and at the real time, as a user would run it.
+if "$ENSBATCH" validate "$top_srcdir"/examples/*.yaml >"$tmp/out" \
+    2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
+	pass
+else
+	fail "validate examples/*.yaml (without --now) fails:"
+	cat "$tmp/err"
+fi
+
+# The rehearsal gates on outcomes: settle_timeout and a check in both
+# policies, a soak after the canary.
+if "$ENSBATCH" plan --format json "$top_srcdir/examples/rehearsal.yaml" \
+    >"$tmp/plan.json" 2>"$tmp/err"; then
+	tr -d ' \n' <"$tmp/plan.json" >"$tmp/plan.min"
+	for want in '"name":"canary","after":[]' '"settle_timeout_ms":120000' \
+	    '"soak_ms":5000' '"check":{"command":"test-n\"$ENSBATCH_RESOURCE\""'
+	do
+		if grep -qF -- "$want" "$tmp/plan.min"; then
+			pass
+		else
+			fail "plan of examples/rehearsal.yaml lacks $want"
+		fi
+	done
+else
+	fail "plan examples/rehearsal.yaml: $(cat "$tmp/err")"
+fi
+if [ -f "$top_srcdir/examples/sim/rehearsal-fleet.yaml" ] &&
+    grep -q 'examples/sim/rehearsal-fleet.yaml' "$top_srcdir/tools/demo"; then
+	pass
+else
+	fail "tools/demo does not use examples/sim/rehearsal-fleet.yaml"
 fi
 
 # ------------------------------------------------------------- options

@@ -162,4 +162,13 @@ void		 manifest_free(struct manifest *);
 /* The closest of candidates to word, or NULL if none is close. */
 const char	*manifest_suggest(const char *, const char *const *, size_t);
 
+#ifdef ENSBATCH_TESTING
+/*
+ * Is text[0..len) valid UTF-8 without NUL?  0, or -1 with *line and
+ * *col (1-based, characters) at the first bad byte.
+ */
+int		 manifest_utf8_check(const char *, size_t, uint32_t *,
+		    uint32_t *);
+#endif
+
 #endif

@@ -26,4 +26,14 @@ size_t	rules_check(struct manifest *, int64_t, struct diags *);
  */
 const char	*rules_endpoint_problem(const char *);
 
+#ifdef ENSBATCH_TESTING
+/* ^e-[0-9a-f]{32}$ and ^[in]-[0-9a-z]{8,64}$ */
+int		 rules_event_id_ok(const char *);
+int		 rules_resource_id_ok(const char *);
+/* [A-Za-z0-9._-]{1,64}; with the flag, the first an alphanumeric. */
+int		 rules_name_ok(const char *, int);
+/* Is host[0..len) a loopback name or address? */
+int		 rules_loopback_host(const char *, size_t);
+#endif
+
 #endif

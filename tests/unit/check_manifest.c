@@ -27,107 +27,22 @@
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
 
-/* TESTABLE in src/manifest.c. */
-int	utf8_check(const char *, size_t, uint32_t *, uint32_t *);
-
 /* Valid ids: "e-" and 32 hex digits; "i-" and 8 of [0-9a-z]. */
 #define EV(x)	"e-0000000000000000000000000000000" x
 #define RS(x)	"i-res0000" x
 
 /* ---------------------------------------------------------- fixture */
 
-static struct diags	*td;
-static struct manifest	*tm;
-static char		*tsum;		/* teardown frees */
-
-static void
-setup(void)
-{
-	fixture_dir_setup();
-	td = diags_new();
-	tm = NULL;
-}
-
-static void
-teardown(void)
-{
-	manifest_free(tm);
-	tm = NULL;
-	diags_free(td);
-	td = NULL;
-	free(tsum);
-	tsum = NULL;
-	fixture_dir_teardown();
-}
-
-static void
-put(const char *name, const char *text)
-{
-	free(fixture_put(name, text, strlen(text)));
-}
-
-/* Load fixture_dir/m.yaml holding len bytes of text. */
-static struct manifest *
-load_bytes(const char *text, size_t len)
-{
-	char	*path;
-
-	path = fixture_put("m.yaml", text, len);
-	tm = manifest_load(path, td);
-	free(path);
-	return (tm);
-}
+/* The shared fixture's diagnostics and manifest (fixture.h). */
+#define td	fixture_diags
+#define tm	fixture_manifest
+#define put	fixture_put_text
 
 static struct manifest *
 load(const char *text)
 {
-	return (load_bytes(text, strlen(text)));
+	return (fixture_load(text, strlen(text)));
 }
-
-/*
- * The header line of every diagnostic, sorted as printed, with the
- * temporary directory removed.  Caller frees.
- */
-static char *
-summary(void)
-{
-	char	*out = NULL, *res, *prefix, *p, *q, *nl;
-	size_t	 len = 0, plen;
-	FILE	*f;
-
-	f = open_memstream(&out, &len);
-	ck_assert_ptr_nonnull(f);
-	diags_print(td, f, 0);
-	ck_assert_int_eq(fclose(f), 0);
-	prefix = xasprintf("%s/", fixture_dir);
-	plen = strlen(prefix);
-	res = xcalloc(1, len + 1);
-	q = res;
-	for (p = out; *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		ck_assert_ptr_nonnull(nl);
-		if (p[0] == ' ' && p[1] == ' ')
-			continue;	/* source line or caret */
-		while (p < nl) {
-			if (strncmp(p, prefix, plen) == 0) {
-				p += plen;
-				continue;
-			}
-			*q++ = *p++;
-		}
-		*q++ = '\n';
-	}
-	*q = '\0';
-	free(prefix);
-	free(out);
-	return (res);
-}
-
-#define ck_assert_diags(expect) do {					\
-	free(tsum);							\
-	tsum = summary();						\
-	ck_assert_str_eq(tsum, expect);				\
-} while (0)
 
 #define ck_assert_pos(p, l, c) do {					\
 	ck_assert_uint_eq((p).line, (l));				\
@@ -446,11 +361,8 @@ END_TEST
 START_TEST(test_csv_relative_subdir)
 {
 	struct manifest	*m;
-	char		*sub;
 
-	sub = xasprintf("%s/sub", fixture_dir);
-	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	free(sub);
+	free(fixture_mkdir("sub"));
 	put("sub/t.csv", "event,resource\n" EV("7") "," RS("7") "\n");
 	m = load("ensbatch: 1\n"
 	    "name: x\n"
@@ -516,6 +428,7 @@ START_TEST(test_csv_place)
 	    "\n";
 	struct manifest	*m;
 	char		*yaml, *path = NULL;
+	const char	*sum;
 
 	put("t.csv", csv);
 	if (places[_i].made != NULL)
@@ -535,7 +448,7 @@ START_TEST(test_csv_place)
 		ck_assert_int_eq(mkfifo(path, 0600), 0);
 		break;
 	case PLACE_DIR:
-		ck_assert_int_eq(mkdir(path, 0700), 0);
+		free(fixture_mkdir(places[_i].made));
 		break;
 	}
 	free(path);
@@ -545,14 +458,13 @@ START_TEST(test_csv_place)
 	m = load(yaml);
 	free(yaml);
 	ck_assert_ptr_nonnull(m);
-	free(tsum);
-	tsum = summary();
+	sum = fixture_summary();
 	if (strcmp(places[_i].expect, "outside") == 0) {
-		ck_assert_msg(strstr(tsum, "is outside the manifest's "
-		    "directory") != NULL, "%s", tsum);
+		ck_assert_msg(strstr(sum, "is outside the manifest's "
+		    "directory") != NULL, "%s", sum);
 		ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 1);
 	} else
-		ck_assert_str_eq(tsum, places[_i].expect);
+		ck_assert_str_eq(sum, places[_i].expect);
 	ck_assert_uint_eq(m->groups[0].ntargets,
 	    *places[_i].expect == '\0' ? 1 : 0);
 	ck_assert_uint_eq(m->nfiles, *places[_i].expect == '\0' ? 1 : 0);
@@ -615,7 +527,7 @@ START_TEST(test_csv_not_targets)
 	    "\"event,resource\": this is not a targets file "
 	    "[targets-file]\n");
 	ck_assert_uint_eq(m->groups[0].ntargets, 1);
-	ck_assert_ptr_null(strstr(tsum, "s3cr3t"));
+	ck_assert_ptr_null(strstr(fixture_summary(), "s3cr3t"));
 }
 END_TEST
 
@@ -1271,14 +1183,14 @@ START_TEST(test_nul_byte_file)
 	static const char text[] = "ensbatch: 1\nna\0me: x\n";
 	struct manifest	*m;
 
-	m = load_bytes(text, sizeof(text) - 1);
+	m = fixture_load(text, sizeof(text) - 1);
 	ck_assert_ptr_null(m);
 	ck_assert_diags("m.yaml:2:3: error: not valid UTF-8 text (or a NUL "
 	    "byte) [yaml-limits]\n");
 }
 END_TEST
 
-/* ---------------------------------------------------------- utf8_check */
+/* ---------------------------------------------------------- UTF-8 */
 
 static const struct {
 	const char	*text;
@@ -1339,8 +1251,8 @@ START_TEST(test_utf8_check)
 	uint32_t	line = 999, col = 999;
 	int		ret;
 
-	ret = utf8_check(utf8_cases[_i].text, utf8_cases[_i].len, &line,
-	    &col);
+	ret = manifest_utf8_check(utf8_cases[_i].text, utf8_cases[_i].len,
+	    &line, &col);
 	ck_assert_int_eq(ret, utf8_cases[_i].ret);
 	if (utf8_cases[_i].ret != 0) {
 		ck_assert_uint_eq(line, utf8_cases[_i].line);
@@ -1354,8 +1266,8 @@ START_TEST(test_utf8_check_len)
 {
 	uint32_t	line, col;
 
-	ck_assert_int_eq(utf8_check("ab\xff", 2, &line, &col), 0);
-	ck_assert_int_eq(utf8_check("\xc3\xa9", 1, &line, &col), -1);
+	ck_assert_int_eq(manifest_utf8_check("ab\xff", 2, &line, &col), 0);
+	ck_assert_int_eq(manifest_utf8_check("\xc3\xa9", 1, &line, &col), -1);
 	ck_assert_uint_eq(line, 1);
 	ck_assert_uint_eq(col, 1);
 }
@@ -1430,7 +1342,7 @@ manifest_suite(void)
 	tc = tcase_create("valid");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_valid_top);
 	tcase_add_test(tc, test_valid_policies);
 	tcase_add_test(tc, test_valid_groups);
@@ -1440,14 +1352,14 @@ manifest_suite(void)
 	tc = tcase_create("inline_policy");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_inline_policy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("aliases");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_alias_reuse);
 	tcase_add_test(tc, test_alias_within_budget);
 	tcase_add_test(tc, test_alias_bomb);
@@ -1457,7 +1369,7 @@ manifest_suite(void)
 	tc = tcase_create("targets_file");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_csv_features);
 	tcase_add_test(tc, test_csv_relative_subdir);
 	tcase_add_loop_test(tc, test_csv_place, 0, NITEMS(places));
@@ -1474,7 +1386,7 @@ manifest_suite(void)
 	tc = tcase_create("unknown_key");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_outcome_keys);
 	tcase_add_test(tc, test_outcome_keys_bad);
@@ -1484,7 +1396,7 @@ manifest_suite(void)
 	tc = tcase_create("duplicate_key");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_duplicate_key);
 	tcase_add_test(tc, test_duplicate_key_thrice);
 	tcase_add_test(tc, test_duplicate_key_alias);
@@ -1493,7 +1405,7 @@ manifest_suite(void)
 	tc = tcase_create("type");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_type);
 	tcase_add_test(tc, test_type_root);
 	suite_add_tcase(s, tc);
@@ -1501,7 +1413,7 @@ manifest_suite(void)
 	tc = tcase_create("required");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_required);
 	tcase_add_test(tc, test_required_groups);
 	tcase_add_test(tc, test_empty_manifest);
@@ -1510,7 +1422,7 @@ manifest_suite(void)
 	tc = tcase_create("version");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_loop_test(tc, test_version, 0, NITEMS(version_bad));
 	tcase_add_test(tc, test_version_ok);
 	suite_add_tcase(s, tc);
@@ -1518,7 +1430,7 @@ manifest_suite(void)
 	tc = tcase_create("yaml_syntax");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_yaml_syntax);
 	tcase_add_test(tc, test_yaml_unknown_alias);
 	tcase_add_test(tc, test_missing_file);
@@ -1527,7 +1439,7 @@ manifest_suite(void)
 	tc = tcase_create("yaml_limits");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_two_documents);
 	tcase_add_test(tc, test_depth_64_ok);
 	tcase_add_test(tc, test_depth_65);
@@ -1536,7 +1448,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_nul_byte_file);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("utf8_check");
+	tc = tcase_create("manifest_utf8_check");
 	tcase_add_loop_test(tc, test_utf8_check, 0, NITEMS(utf8_cases));
 	tcase_add_test(tc, test_utf8_check_len);
 	suite_add_tcase(s, tc);

@@ -38,16 +38,17 @@
 
 /* ---------------------------------------------------------- fixture */
 
-static struct diags	*td;
-static struct manifest	*tm;
+/* The shared fixture's diagnostics and manifest (fixture.h). */
+#define td	fixture_diags
+#define tm	fixture_manifest
+#define put	fixture_put_text
+
 static struct plan	*tp;
 
 static void
 setup(void)
 {
-	fixture_dir_setup();
-	td = diags_new();
-	tm = NULL;
+	fixture_setup();
 	tp = NULL;
 }
 
@@ -56,17 +57,7 @@ teardown(void)
 {
 	plan_free(tp);
 	tp = NULL;
-	manifest_free(tm);
-	tm = NULL;
-	diags_free(td);
-	td = NULL;
-	fixture_dir_teardown();
-}
-
-static void
-put(const char *name, const char *text)
-{
-	free(fixture_put(name, text, strlen(text)));
+	fixture_teardown();
 }
 
 /* Event and resource ids of target k (k >= 1). */
@@ -106,14 +97,9 @@ add_targets(struct buf *b, size_t first, size_t n)
 static size_t
 build(const char *yaml, int64_t now)
 {
-	char	*path;
 	size_t	 errors;
 
-	put("m.yaml", yaml);
-	path = xasprintf("%s/m.yaml", fixture_dir);
-	tm = manifest_load(path, td);
-	free(path);
-	ck_assert_ptr_nonnull(tm);
+	ck_assert_ptr_nonnull(fixture_load(yaml, strlen(yaml)));
 	ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 0);
 	errors = rules_check(tm, now, td);
 	tp = plan_build(tm, now);

@@ -25,12 +25,6 @@
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
 
-/* TESTABLE in src/rules.c. */
-int	rules_event_id_ok(const char *);
-int	rules_resource_id_ok(const char *);
-int	rules_name_ok(const char *, int);
-int	rules_loopback_host(const char *, size_t);
-
 #define EV(x)	"e-0000000000000000000000000000000" x
 #define RS(x)	"i-res0000" x
 
@@ -43,45 +37,11 @@ int	rules_loopback_host(const char *, size_t);
 
 /* ---------------------------------------------------------- fixture */
 
-static struct diags	*td;
-static struct manifest	*tm;
-static char		*tsum;		/* teardown frees */
-
-static void
-setup(void)
-{
-	fixture_dir_setup();
-	td = diags_new();
-	tm = NULL;
-}
-
-static void
-teardown(void)
-{
-	manifest_free(tm);
-	tm = NULL;
-	diags_free(td);
-	td = NULL;
-	free(tsum);
-	tsum = NULL;
-	fixture_dir_teardown();
-}
-
-static void
-put(const char *name, const char *text)
-{
-	free(fixture_put(name, text, strlen(text)));
-}
-
-/* Start again with fresh diagnostics (for a second manifest). */
-static void
-reset(void)
-{
-	manifest_free(tm);
-	tm = NULL;
-	diags_free(td);
-	td = diags_new();
-}
+/* The shared fixture's diagnostics and manifest (fixture.h). */
+#define td	fixture_diags
+#define tm	fixture_manifest
+#define put	fixture_put_text
+#define reset	fixture_reset
 
 /*
  * Load fixture_dir/m.yaml (the loader must be happy) and run the rules.
@@ -90,14 +50,9 @@ reset(void)
 static struct manifest *
 check_at(const char *yaml, int64_t now, size_t *errors)
 {
-	char	*path;
 	size_t	 n;
 
-	put("m.yaml", yaml);
-	path = xasprintf("%s/m.yaml", fixture_dir);
-	tm = manifest_load(path, td);
-	free(path);
-	ck_assert_ptr_nonnull(tm);
+	ck_assert_ptr_nonnull(fixture_load(yaml, strlen(yaml)));
 	ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 0);
 	n = rules_check(tm, now, td);
 	ck_assert_uint_eq(n, diags_count(td, DIAG_ERROR));
@@ -111,48 +66,6 @@ check(const char *yaml)
 {
 	return (check_at(yaml, NOW, NULL));
 }
-
-/* Header lines of every diagnostic, fixture_dir stripped.  Caller frees. */
-static char *
-summary(void)
-{
-	char	*out = NULL, *res, *prefix, *p, *q, *nl;
-	size_t	 len = 0, plen;
-	FILE	*f;
-
-	f = open_memstream(&out, &len);
-	ck_assert_ptr_nonnull(f);
-	diags_print(td, f, 0);
-	ck_assert_int_eq(fclose(f), 0);
-	prefix = xasprintf("%s/", fixture_dir);
-	plen = strlen(prefix);
-	res = xcalloc(1, len + 1);
-	q = res;
-	for (p = out; *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		ck_assert_ptr_nonnull(nl);
-		if (p[0] == ' ' && p[1] == ' ')
-			continue;
-		while (p < nl) {
-			if (strncmp(p, prefix, plen) == 0) {
-				p += plen;
-				continue;
-			}
-			*q++ = *p++;
-		}
-		*q++ = '\n';
-	}
-	*q = '\0';
-	free(prefix);
-	free(out);
-	return (res);
-}
-
-#define ck_assert_diags(expect) do {					\
-	free(tsum);							\
-	tsum = summary();						\
-	ck_assert_str_eq(tsum, expect);				\
-} while (0)
 
 /* How many diagnostics carry rule. */
 static size_t
@@ -1078,19 +991,19 @@ END_TEST
 START_TEST(test_cycle_behind_other_cycle)
 {
 	const char	*groups[] = { "n:a,m", "m:n", "a:b", "b:a" };
+	const char	*sum;
 	char		*yaml;
 
 	yaml = order_yaml(groups, 4);
 	check(yaml);
 	free(yaml);
-	free(tsum);
-	tsum = summary();
-	ck_assert_msg(strstr(tsum, "a -> b -> a") != NULL ||
-	    strstr(tsum, "b -> a -> b") != NULL, "a/b cycle missing:\n%s",
-	    tsum);
-	ck_assert_msg(strstr(tsum, "n -> m -> n") != NULL ||
-	    strstr(tsum, "m -> n -> m") != NULL, "n/m cycle missing:\n%s",
-	    tsum);
+	sum = fixture_summary();
+	ck_assert_msg(strstr(sum, "a -> b -> a") != NULL ||
+	    strstr(sum, "b -> a -> b") != NULL, "a/b cycle missing:\n%s",
+	    sum);
+	ck_assert_msg(strstr(sum, "n -> m -> n") != NULL ||
+	    strstr(sum, "m -> n -> m") != NULL, "n/m cycle missing:\n%s",
+	    sum);
 	ck_assert_uint_eq(count_rule("after-cycle"), 2);
 }
 END_TEST
@@ -1231,14 +1144,14 @@ rules_suite(void)
 	tc = tcase_create("pairs");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_loop_test(tc, test_pair, 0, NITEMS(pairs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_loop_test(tc, test_api_http_remote, 0, NITEMS(http_remote));
 	tcase_add_loop_test(tc, test_api_endpoint_bad, 0,
 	    NITEMS(endpoint_bad));
@@ -1249,14 +1162,14 @@ rules_suite(void)
 	tc = tcase_create("ticket");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_ticket_characters);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("duplicates");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_duplicate_resource_warning);
 	tcase_add_test(tc, test_duplicate_across_groups);
 	tcase_add_test(tc, test_duplicate_resource_after_duplicate_event);
@@ -1265,21 +1178,21 @@ rules_suite(void)
 	tc = tcase_create("empty");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_empty_group_warning);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("first_error");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_first_error_ids);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("resolved");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_resolved_defaults);
 	tcase_add_test(tc, test_resolved_immediate);
 	tcase_add_test(tc, test_resolved_outcome);
@@ -1292,7 +1205,7 @@ rules_suite(void)
 	tc = tcase_create("window");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_window_fits);
 	tcase_add_test(tc, test_window_start_not_before);
@@ -1302,7 +1215,7 @@ rules_suite(void)
 	tc = tcase_create("plan_time_past");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_plan_time_past);
 	tcase_add_test(tc, test_plan_time_past_ok);
 	suite_add_tcase(s, tc);
@@ -1310,7 +1223,7 @@ rules_suite(void)
 	tc = tcase_create("order");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_loop_test(tc, test_order, 0, NITEMS(order_cases));
 	tcase_add_test(tc, test_after_resolved);
 	suite_add_tcase(s, tc);
@@ -1318,7 +1231,7 @@ rules_suite(void)
 	tc = tcase_create("cycle");
 	tcase_add_unchecked_fixture(tc, fixture_base_setup,
 	    fixture_base_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_loop_test(tc, test_cycle, 0, NITEMS(cycle_cases));
 	tcase_add_test(tc, test_cycle_behind_other_cycle);
 	suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ensbatch/timefmt.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
@@ -210,46 +211,21 @@ START_TEST(test_zone_bad)
 }
 END_TEST
 
-/* Write a file of the given contents, creating its directory. */
-static void
-write_file(const char *dir, const char *sub, const char *name,
-    const char *data)
-{
-	char	 path[512];
-	FILE	*f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, sub);
-	ck_assert(mkdir(path, 0700) == 0);
-	snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(data, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static void
-remove_file(const char *dir, const char *sub, const char *name)
-{
-	char	path[512];
-
-	snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/%s", dir, sub);
-	rmdir(path);
-}
-
 /* $TZDIR replaces /usr/share/zoneinfo, and the TZif magic is required. */
 START_TEST(test_zone_tzdir)
 {
-	char	 dir[] = "/tmp/check_timefmt.XXXXXX", *cause = NULL;
-	char	*saved = NULL;
-	int	 good, bad, system, utc;
+	static const char	 tzif[] = "TZif2 and then some";
+	static const char	 junk[] = "not a zone file";
+	char			*cause = NULL, *saved = NULL;
+	int			 good, bad, system, utc;
 
 	if (getenv("TZDIR") != NULL)
 		saved = strdup(getenv("TZDIR"));
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_file(dir, "Fake", "Zone", "TZif2 and then some");
-	write_file(dir, "Bad", "Zone", "not a zone file");
-	ck_assert_int_eq(setenv("TZDIR", dir, 1), 0);
+	free(fixture_mkdir("Fake"));
+	free(fixture_put("Fake/Zone", tzif, sizeof(tzif) - 1));
+	free(fixture_mkdir("Bad"));
+	free(fixture_put("Bad/Zone", junk, sizeof(junk) - 1));
+	ck_assert_int_eq(setenv("TZDIR", fixture_dir, 1), 0);
 
 	good = timefmt_zone_check("Fake/Zone", &cause);
 	free(cause);
@@ -265,9 +241,6 @@ START_TEST(test_zone_tzdir)
 	else
 		unsetenv("TZDIR");
 	free(saved);
-	remove_file(dir, "Fake", "Zone");
-	remove_file(dir, "Bad", "Zone");
-	rmdir(dir);
 
 	ck_assert_int_eq(good, 0);
 	ck_assert_int_eq(bad, -1);
@@ -628,6 +601,9 @@ timefmt_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("zone_tzdir");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_zone_tzdir);
 	suite_add_tcase(s, tc);
 
