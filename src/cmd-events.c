@@ -313,16 +313,24 @@ events_print_yaml(const struct ens_event *ev, size_t n,
 	spec.endpoint = endpoint;
 	spec.targets = t;
 	spec.ntargets = n;
+	spec.rollout = 1;
 	buf_init(&b);
 	buf_addf(&b, "# Starter manifest: %zu event%s waiting for a reboot "
 	    "(Inquiring or Scheduled).\n"
 	    "# Review before applying:\n"
 	    "#  - name, and a ticket: the change this rollout belongs to;\n"
-	    "#  - the canary group: the instance that goes first, alone;\n"
+	    "#  - the canary group: the instance that goes first, alone, "
+	    "then soaks 10m;\n"
+	    "#  - the waves (5%%, 25%%, the rest), each after the one "
+	    "before settled and soaked;\n"
 	    "#  - each policy: batch_size, pause and max_failures (the "
 	    "failures that stop\n"
-	    "#    the run), and whether the reboots should rather be "
-	    "scheduled in a window;\n"
+	    "#    the run), settle_timeout, and whether the reboots should "
+	    "rather be\n"
+	    "#    scheduled in a window;\n"
+	    "#  - check: replace the placeholder command with your health "
+	    "probe (it gets\n"
+	    "#    $ENSBATCH_RESOURCE; exit 0 = healthy);\n"
 	    "#  - then: ensbatch validate --online, ensbatch plan, and an "
 	    "approval.\n", n, n == 1 ? "" : "s");
 	if ((rc = emit_manifest(&b, &spec, &cause)) != 0) {

@@ -111,6 +111,102 @@ group(struct emitter *em, const char *name, const char *policy,
 	map_end(em);
 }
 
+/* The policy of a rollout's group: outcome keys and a check. */
+static void
+emit_policy(struct emitter *em, const char *name, const char *batch,
+    const char *pause, const char *budget, const char *soak)
+{
+	scalar(em, name);
+	map_start(em, 0);
+	pair(em, "ops", "immediate");
+	pair(em, "batch_size", batch);
+	pair(em, "pause", pause);
+	pair(em, "max_failures", budget);
+	pair(em, "settle_timeout", "30m");
+	scalar(em, "check");
+	map_start(em, 0);
+	pair(em, "command", "test -n \"$ENSBATCH_RESOURCE\"");
+	pair(em, "timeout", "5m");
+	pair(em, "interval", "15s");
+	map_end(em);
+	pair(em, "soak", soak);
+	map_end(em);
+}
+
+void
+emit_waves(size_t n, size_t *w1, size_t *w2, size_t *w3)
+{
+	size_t	left = n > 0 ? n - 1 : 0;
+
+	*w1 = left < 1 ? left : (n * 5 + 99) / 100;	/* 5%, at least 1 */
+	if (*w1 > left)
+		*w1 = left;
+	left -= *w1;
+	*w2 = left < 1 ? left : (n * 25 + 99) / 100;	/* 25% */
+	if (*w2 > left)
+		*w2 = left;
+	*w3 = left - *w2;
+}
+
+/* Canary, then growing waves, each after the one before. */
+static void
+emit_rollout(struct emitter *em, const struct emit_spec *spec)
+{
+	static const char *const names[] = { "wave-1", "wave-2", "wave-3" };
+	const char		*prev = "canary";
+	size_t			 w[3], i, first = 1;
+
+	emit_waves(spec->ntargets, &w[0], &w[1], &w[2]);
+	scalar(em, "policies");
+	map_start(em, 0);
+	emit_policy(em, "canary", "1", "0s", "0", "10m");
+	emit_policy(em, "waves", "20", "1m", "10%", "5m");
+	map_end(em);
+	scalar(em, "groups");
+	seq_start(em, 0);
+	if (spec->ntargets > 0)
+		group(em, "canary", "canary", NULL, spec->targets, 1);
+	for (i = 0; i < 3; i++) {
+		if (w[i] == 0)
+			continue;
+		group(em, names[i], "waves", prev, spec->targets + first,
+		    w[i]);
+		prev = names[i];
+		first += w[i];
+	}
+	seq_end(em);
+}
+
+/* A canary group with the first target, a fleet group with the rest. */
+static void
+emit_plain(struct emitter *em, const struct emit_spec *spec)
+{
+	scalar(em, "policies");
+	map_start(em, 0);
+	scalar(em, "canary");
+	map_start(em, 0);
+	pair(em, "ops", "immediate");
+	pair(em, "batch_size", "1");
+	pair(em, "pause", "0s");
+	map_end(em);
+	scalar(em, "fleet");
+	map_start(em, 0);
+	pair(em, "ops", "immediate");
+	pair(em, "batch_size", "20");
+	pair(em, "pause", "0s");
+	pair(em, "max_failures", "10%");
+	map_end(em);
+	map_end(em);
+	scalar(em, "groups");
+	seq_start(em, 0);
+	if (spec->ntargets > 0)
+		group(em, "canary", "canary", NULL, spec->targets, 1);
+	if (spec->ntargets > 1)
+		group(em, "fleet", "fleet", "canary", spec->targets + 1,
+		    spec->ntargets - 1);
+	seq_end(em);
+}
+
 static int
 emit_output(void *data, unsigned char *text, size_t len)
 {
@@ -146,30 +242,10 @@ emit_manifest(struct buf *out, const struct emit_spec *spec, char **cause)
 		pair(&em, "endpoint", spec->endpoint);
 		map_end(&em);
 	}
-	scalar(&em, "policies");
-	map_start(&em, 0);
-	scalar(&em, "canary");
-	map_start(&em, 0);
-	pair(&em, "ops", "immediate");
-	pair(&em, "batch_size", "1");
-	pair(&em, "pause", "0s");
-	map_end(&em);
-	scalar(&em, "fleet");
-	map_start(&em, 0);
-	pair(&em, "ops", "immediate");
-	pair(&em, "batch_size", "20");
-	pair(&em, "pause", "0s");
-	pair(&em, "max_failures", "10%");
-	map_end(&em);
-	map_end(&em);
-	scalar(&em, "groups");
-	seq_start(&em, 0);
-	if (spec->ntargets > 0)
-		group(&em, "canary", "canary", NULL, spec->targets, 1);
-	if (spec->ntargets > 1)
-		group(&em, "fleet", "fleet", "canary", spec->targets + 1,
-		    spec->ntargets - 1);
-	seq_end(&em);
+	if (spec->rollout)
+		emit_rollout(&em, spec);
+	else
+		emit_plain(&em, spec);
 	map_end(&em);
 	yaml_document_end_event_initialize(&ev, 1);
 	emit(&em, &ev);

@@ -342,6 +342,23 @@ cp "$tmp/out" "$tmp/starter.yaml"
 run validate "$tmp/starter.yaml"
 check "events --format yaml: the starter manifest validates" "$status" 0
 
+# The starter manifest is a rollout: a canary of 1 that checks and
+# soaks, then waves of 5%, 25% and the rest, each after the one before.
+start_sim --generate 40 --seed 3 || exit 1
+run events --endpoint "$ENDPOINT" --format yaml
+cp "$tmp/out" "$tmp/rollout.yaml"
+run plan --format json "$tmp/rollout.yaml"
+check "starter rollout: plan exit 0" "$status" 0
+check "starter rollout: canary 1, waves 2, 10, 27, each after the last" \
+    "$(jq -r '[.groups[] | "\(.name)=\([.batches[].targets | length] |
+    add)<\(.after | join(","))"] | join(" ")' "$tmp/out")" \
+    "canary=1< wave-1=2<canary wave-2=10<wave-1 wave-3=27<wave-2"
+check "starter rollout: settle_timeout, a check and a soak after the canary" \
+    "$(jq -r '.groups[0] | "\(.settle_timeout_ms) \(.soak_ms) \(.check != null)"' \
+    "$tmp/out")" "1800000 600000 true"
+contains_text "starter rollout: says to replace the check" "$tmp/rollout.yaml" \
+    "replace the placeholder command with your health probe"
+
 if [ "${SHOW_TTY:-0}" = 1 ]; then
 	cat "$tmp/tty-yes" "$tmp/table"
 fi
