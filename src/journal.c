@@ -853,8 +853,8 @@ journal_resume(const char *path, const char *sha256, char **cause)
 	j->fd = fd;
 	if (strcmp(j->sha256, sha256) != 0) {
 		*cause = xasprintf("the journal %s was written for another "
-		    "manifest (sha256 %.12s..., this one is %.12s...): refusing "
-		    "to resume", path, j->sha256, sha256);
+		    "manifest or other targets files (digest %.12s..., now "
+		    "%.12s...): refusing to resume", path, j->sha256, sha256);
 		goto fail;
 	}
 	/* Cut a torn last line so that new records start on a line. */

@@ -525,6 +525,78 @@ contains "second SIGINT: --resume reconciled the unknown ones" "$S2R" \
     'earlier run was unknown; DescribeHistoryEvents confirmed it'
 stop_sim
 
+# ------------------------------------------------- a status that shows late
+# Answers dropped after the request was applied, and statuses that show
+# 4 s late: reconciliation must wait for the change (window 12 s), not
+# send a second request after a few quick looks.
+L=12
+fleet $L >"$tmp/lfleet.yaml"
+start_sim --fleet "$tmp/lfleet.yaml" --log "$tmp/lag.jsonl" \
+    --drop 0.3 --lag 4s --fault-seed 17 --reboot-seconds 0 || exit 1
+manifest ftest-lag $L 1 4 $L >"$tmp/lag.yaml"
+mkdir -p "$tmp/lag"
+(cd "$tmp/lag" && timeout 300 "$ENSBATCH" apply --yes \
+    --reconcile-window 12s --report "$tmp/lag/lag.xml" "$tmp/lag.yaml") \
+    >"$tmp/out" 2>"$tmp/err"
+check "late status: exit 0" "$?" 0
+nlate=$(jq -r 'select(.fault == "drop" and
+    .action == "BatchEventRebootInstance") | .seq' "$tmp/lag.jsonl" | wc -l)
+if [ "$nlate" -gt 0 ]; then
+	ok "late status: reboot answers were dropped ($nlate)"
+else
+	not_ok "late status: reboot answers were dropped"
+fi
+check_empty "late status: no event requested twice" \
+    "$(sent_twice "$tmp/lag.jsonl")"
+check_empty "late status: every event has exactly one effective reboot" \
+    "$(once "$tmp/lag.jsonl" $L)"
+stop_sim
+
+# ------------------------------------------ one apply per manifest and key
+# A second apply of the same manifest with the same key is refused even
+# with another journal, and says who holds the run.
+fleet 4 >"$tmp/lkfleet.yaml"
+start_sim --fleet "$tmp/lkfleet.yaml" --log "$tmp/lock2.jsonl" \
+    --latency 1500 || exit 1
+manifest ftest-lock 4 1 1 0 >"$tmp/lock.yaml"
+bg "$tmp/lock-a" apply --yes --journal "$tmp/lock-a/a.jsonl" "$tmp/lock.yaml"
+wait_log "$tmp/lock2.jsonl" 1 20
+(cd "$tmp" && timeout 60 "$ENSBATCH" apply --yes --journal "$tmp/b.jsonl" \
+    "$tmp/lock.yaml") >"$tmp/lock.out" 2>"$tmp/lock.err"
+check "second apply, other journal: exit 2" "$?" 2
+contains "second apply, other journal: says who holds the run" \
+    "$tmp/lock.err" 'another ensbatch apply of ftest-lock with this account is running (pid [0-9]*, .*journal .*a.jsonl'
+kill -INT "$bg_pid" 2>/dev/null
+bg_wait 30
+stop_sim
+
+# ---------------------------------- a targets file changed before --resume
+fleet 4 >"$tmp/tffleet.yaml"
+start_sim --fleet "$tmp/tffleet.yaml" --log "$tmp/tf.jsonl" || exit 1
+mkdir -p "$tmp/tf"
+{
+	printf 'event,resource\n'
+	for i in 1 2 3; do
+		printf 'e-%032x,i-ftest%08d\n' $((i + 4096)) "$i"
+	done
+} >"$tmp/tf/t.csv"
+printf 'ensbatch: 1\nname: ftest-tf\napi:\n  endpoint: "%s"\n' "$ENDPOINT" \
+    >"$tmp/tf/m.yaml"
+printf 'policies:\n  p:\n    ops: immediate\n    batch_size: 3\n' \
+    >>"$tmp/tf/m.yaml"
+printf 'groups:\n  - name: g\n    policy: p\n    targets_file: t.csv\n' \
+    >>"$tmp/tf/m.yaml"
+run "$tmp/tf" apply --yes --journal "$tmp/tf/j.jsonl" "$tmp/tf/m.yaml"
+check "targets file: first run exit 0" "$status" 0
+printf 'e-%032x,i-ftest%08d\n' 4100 4 >>"$tmp/tf/t.csv"
+calls=$(reboot_calls "$tmp/tf.jsonl")
+run "$tmp/tf" apply --yes --resume --journal "$tmp/tf/j.jsonl" "$tmp/tf/m.yaml"
+check "targets file changed: --resume refused (exit 2)" "$status" 2
+contains "targets file changed: says so" "$tmp/err" 'another manifest'
+check "targets file changed: nothing sent" "$(reboot_calls "$tmp/tf.jsonl")" \
+    "$calls"
+stop_sim
+
 # ------------------------------------------------------------ journals
 J=6
 fleet $J >"$tmp/jfleet.yaml"
@@ -541,7 +613,7 @@ printf '\n' >>"$tmp/journal2.yaml"
 run "$tmp/journal" apply --yes --resume --journal "$JJ" "$tmp/journal2.yaml"
 check "journal for another manifest: exit 2" "$status" 2
 contains "journal for another manifest: says so" "$tmp/err" \
-    'another manifest (sha256 '
+    'another manifest or other targets files (digest '
 
 # (b) a torn last line is tolerated, and cut off.
 cp "$JJ" "$tmp/journal/torn.jsonl"
