@@ -607,17 +607,13 @@ ens_verbose(const struct ens_client *c, const char *action,
 static void *
 ens_wait(struct ens_client *c, int64_t ms, struct http_response *h)
 {
-	struct timespec	ts;
-
 	if (ms < 0)
 		ms = 0;
 	if (ms > ENS_IDLE_MS)
 		ms = ENS_IDLE_MS;
 	if (http_active(c->http) > 0)
 		return (http_wait(c->http, (long)ms, h));
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)ms * 1000000;
-	nanosleep(&ts, NULL);
+	timefmt_sleep(ms, NULL);	/* at most ENS_IDLE_MS */
 	return (NULL);
 }
 

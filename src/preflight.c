@@ -135,7 +135,8 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 {
 	const struct target	*t = &pg->group->targets[j];
 	const struct ens_event	*e;
-	enum preflight_verdict	*v = &pf->verdicts[pg->index][j];
+	struct preflight_target	*pft = &pf->targets[pg->index][j];
+	enum preflight_verdict	*v = &pft->verdict;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
 	int64_t			 pt;
 
@@ -149,7 +150,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		pf->errors++;
 		return;
 	}
-	pf->statuses[pg->index][j] = xstrdup(e->status);
+	pft->status = xstrdup(e->status);
 	if (strcmp(e->resource, t->resource) != 0) {
 		diags_add(d, DIAG_ERROR, t->resource_pos, "event-resource",
 		    "event %s belongs to instance %s, not %s", t->event,
@@ -171,7 +172,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		    "event %s is %s: nothing to do, it will be skipped",
 		    t->event, e->status);
 		*v = PREFLIGHT_DONE;
-		pf->reasons[pg->index][j] = xasprintf("event already %s",
+		pft->reason = xasprintf("event already %s",
 		    e->status);
 		pf->done++;
 		return;
@@ -181,7 +182,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 	    strcmp(e->status, "Scheduled") == 0) {
 		/* Scheduled for exactly this time already (an earlier run). */
 		*v = PREFLIGHT_DONE;
-		pf->reasons[pg->index][j] = xstrdup("event already Scheduled "
+		pft->reason = xstrdup("event already Scheduled "
 		    "at this PlanTime");
 		pf->done++;
 		return;
@@ -211,18 +212,12 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 
 	pf = xcalloc(1, sizeof(*pf));
 	pf->ngroups = m->ngroups;
-	pf->verdicts = xcalloc(m->ngroups + 1, sizeof(*pf->verdicts));
-	pf->reasons = xcalloc(m->ngroups + 1, sizeof(*pf->reasons));
-	pf->statuses = xcalloc(m->ngroups + 1, sizeof(*pf->statuses));
+	pf->targets = xcalloc(m->ngroups + 1, sizeof(*pf->targets));
 	pf->ntargets = xcalloc(m->ngroups + 1, sizeof(*pf->ntargets));
 	for (i = 0; i < m->ngroups; i++) {
 		pf->ntargets[i] = m->groups[i].ntargets;
-		pf->verdicts[i] = xcalloc(m->groups[i].ntargets + 1,
-		    sizeof(**pf->verdicts));
-		pf->reasons[i] = xcalloc(m->groups[i].ntargets + 1,
-		    sizeof(**pf->reasons));
-		pf->statuses[i] = xcalloc(m->groups[i].ntargets + 1,
-		    sizeof(**pf->statuses));
+		pf->targets[i] = xcalloc(m->groups[i].ntargets + 1,
+		    sizeof(**pf->targets));
 	}
 
 	res = resources(p, NULL, &nres);
@@ -264,16 +259,12 @@ preflight_free(struct preflight *pf)
 		return;
 	for (i = 0; i < pf->ngroups; i++) {
 		for (j = 0; j < pf->ntargets[i]; j++) {
-			free(pf->reasons[i][j]);
-			free(pf->statuses[i][j]);
+			free(pf->targets[i][j].reason);
+			free(pf->targets[i][j].status);
 		}
-		free(pf->reasons[i]);
-		free(pf->statuses[i]);
-		free(pf->verdicts[i]);
+		free(pf->targets[i]);
 	}
 	free(pf->ntargets);
-	free(pf->verdicts);
-	free(pf->reasons);
-	free(pf->statuses);
+	free(pf->targets);
 	free(pf);
 }

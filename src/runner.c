@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/exitcode.h"
@@ -133,16 +132,7 @@ runner_halted(const struct run *r)
 static void
 runner_sleep(const struct run *r, int64_t ms)
 {
-	struct timespec	ts;
-	int64_t		end = timefmt_mono() + ms, left;
-
-	while (!runner_stopping(r) && (left = end - timefmt_mono()) > 0) {
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = left * 1000000;
-		nanosleep(&ts, NULL);
-	}
+	timefmt_sleep(ms, r->opts->stop);
 }
 
 /* The live line, a plain line, an error: all through msg. */
@@ -1070,9 +1060,9 @@ runner_call_fill(struct run *r, struct run_group *rg, size_t k,
 			continue;
 		}
 		if (r->pf != NULL &&
-		    r->pf->verdicts[pg->index][j] == PREFLIGHT_DONE) {
+		    r->pf->targets[pg->index][j].verdict == PREFLIGHT_DONE) {
 			why = xasprintf("not sent: %s",
-			    r->pf->reasons[pg->index][j]);
+			    r->pf->targets[pg->index][j].reason);
 			runner_decide(r, t, REPORT_SKIPPED, NULL, why);
 			t->fine = 1;
 			free(why);
@@ -1083,7 +1073,7 @@ runner_call_fill(struct run *r, struct run_group *rg, size_t k,
 		c->items[c->n].scheduled = t->scheduled;
 		c->items[c->n].plan_time = t->plan_time;
 		c->before[c->n] = r->pf != NULL ?
-		    r->pf->statuses[pg->index][j] : je != NULL ? je->before :
+		    r->pf->targets[pg->index][j].status : je != NULL ? je->before :
 		    NULL;
 		c->who[c->n++] = t;
 	}

@@ -710,3 +710,19 @@ timefmt_mono(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
+
+void
+timefmt_sleep(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	struct timespec	ts;
+	int64_t		end = timefmt_mono() + ms, left;
+
+	while ((stop == NULL || *stop == 0) &&
+	    (left = end - timefmt_mono()) > 0) {
+		if (left > 100)
+			left = 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000;
+		(void)nanosleep(&ts, NULL);
+	}
+}

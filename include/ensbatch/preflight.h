@@ -18,11 +18,16 @@ enum preflight_verdict {
 	PREFLIGHT_BAD		/* an error was reported */
 };
 
+/* What the preflight found for one target. */
+struct preflight_target {
+	enum preflight_verdict	 verdict;
+	char			*reason;	/* for DONE: why */
+	char			*status;	/* the event's status, or NULL */
+};
+
 struct preflight {
-	/* verdicts[manifest group index][target index] */
-	enum preflight_verdict	**verdicts;
-	char			***reasons;	/* for DONE: the status */
-	char			***statuses;	/* each event's status */
+	/* targets[manifest group index][target index] */
+	struct preflight_target	**targets;
 	size_t			 *ntargets;	/* per group */
 	size_t			  ngroups;
 	size_t			  errors;

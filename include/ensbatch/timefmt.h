@@ -9,6 +9,7 @@
 #define ENSBATCH_TIMEFMT_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #define TIMEFMT_LEN	64	/* enough for any formatted time */
@@ -51,6 +52,12 @@ void	 timefmt_local(int64_t, const char *, char *, size_t);
 
 /* The current time in milliseconds. */
 int64_t	 timefmt_now(void);
+
+/*
+ * Sleep ms milliseconds, waking early (within 100 ms) once *stop is
+ * non-zero; stop may be NULL.  The one sleep of the program's waits.
+ */
+void	 timefmt_sleep(int64_t, const volatile sig_atomic_t *);
 
 /* A monotonic clock in milliseconds, for intervals and deadlines. */
 int64_t	 timefmt_mono(void);
