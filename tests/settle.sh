@@ -448,7 +448,7 @@ interrupted() {
 		i=$((i + 1))
 		sleep 0.1
 	done
-	kill -INT "$apid"
+	kill "-${SIG:-INT}" "$apid"
 	wait "$apid"
 	status=$?
 }
@@ -467,6 +467,14 @@ check "resume: the settling target was not requested again" \
 check "resume: it passed" "$(case_of "$tmp/int.xml" "$(ev 1)")" passed
 check "resume: batch 2 sent once" \
     "$(requests_of "$tmp/int.jsonl" "$(ev 3)")" 1
+
+# SIGHUP (a dropped SSH session) is a first signal too, not a kill.
+SIG=HUP interrupted hup 0s 3 '[ -n "$(sent_at "$tmp/hup.jsonl" "$(ev 1)")" ]'
+check "SIGHUP while settling: exit 130" "$status" 130
+check "SIGHUP while settling: the report is written" \
+    "$(case_of "$tmp/hup.xml" "$(ev 1)")" skipped
+contains "SIGHUP while settling: the journal has the call" \
+    "$tmp/hup.journal.jsonl" '"type":"result"'
 
 # Interrupted in the pause after batch 1: a resume later waits only
 # what is left of that pause (here nothing).

@@ -12,6 +12,7 @@
 
 #include "ensbatch/journal.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define SHA	"0123456789abcdef0123456789abcdef" \
@@ -28,23 +29,21 @@ static const struct ens_item items[] = {
 
 static const char *const befores[] = { "Inquiring", NULL, "Inquiring" };
 
-static char	tdir[64];
 static char	*tpath;
 
+/* The shared scratch directory (fixture.c), a journal path in it. */
 static void
 setup(void)
 {
-	snprintf(tdir, sizeof(tdir), "/tmp/check_journal.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	tpath = xasprintf("%s/j.jsonl", tdir);
+	fixture_dir_setup();
+	tpath = xasprintf("%s/j.jsonl", fixture_dir);
 }
 
 static void
 teardown(void)
 {
-	unlink(tpath);
-	rmdir(tdir);
 	free(tpath);
+	fixture_dir_teardown();
 }
 
 /* An answer: item 0 accepted, item 1 refused, item 2 not mentioned. */
@@ -205,7 +204,7 @@ START_TEST(test_not_regular)
 {
 	char	*fifo, *cause = NULL;
 
-	fifo = xasprintf("%s/fifo", tdir);
+	fifo = xasprintf("%s/fifo", fixture_dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	/* No reader: opening it for writing fails at once (ENXIO). */
 	ck_assert_ptr_null(journal_resume(fifo, SHA, &cause));
@@ -299,6 +298,8 @@ journal_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("files");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_other_manifest);
