@@ -274,6 +274,10 @@ runner_settled(struct run *r, struct run_target *t, enum settle_verdict v,
 		t->phase = RUN_CHECKING;	/* queued for its check */
 		return;
 	}
+	if (v == SETTLE_DONE && r->observe &&
+	    t->rg->pg->group->policy->r_check != NULL)
+		runner_note(t, "settled; status does not run health checks "
+		    "(apply --resume does)");
 	switch (v) {
 	case SETTLE_DONE:
 		js = JOURNAL_SETTLE_PASSED;
