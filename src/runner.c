@@ -97,6 +97,8 @@ struct run {
 	size_t				 failed;
 	int				 observe;	/* status: read-only */
 	size_t				 checks;	/* probes running */
+	size_t				 unchecked;	/* status: settled, check
+							   not run */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
@@ -275,9 +277,15 @@ runner_settled(struct run *r, struct run_target *t, enum settle_verdict v,
 		return;
 	}
 	if (v == SETTLE_DONE && r->observe &&
-	    t->rg->pg->group->policy->r_check != NULL)
-		runner_note(t, "settled; status does not run health checks "
-		    "(apply --resume does)");
+	    t->rg->pg->group->policy->r_check != NULL) {
+		/* Rebooted, but not proven healthy: still in progress. */
+		runner_decide(r, t, REPORT_SKIPPED, NULL, "settled, but its "
+		    "health check has not run: ensbatch apply --resume runs "
+		    "it");
+		t->fine = 1;
+		r->unchecked++;
+		return;
+	}
 	switch (v) {
 	case SETTLE_DONE:
 		js = JOURNAL_SETTLE_PASSED;
@@ -1979,7 +1987,7 @@ runner_status(const struct plan *p, struct ens_client *ens,
 		if (opts->wait)
 			runner_settle_group(&r, rg);
 	}
-	pending = runner_status_leftovers(&r);
+	pending = runner_status_leftovers(&r) || r.unchecked > 0;
 	*tally = xcalloc(p->ngroups + 1, sizeof(**tally));
 	for (i = 0; i < p->ngroups; i++) {
 		struct run_group	*rg = &r.groups[p->groups[i].index];
