@@ -459,6 +459,13 @@ check "SIGINT while settling: the target is not passed" \
     "$(case_of "$tmp/int.xml" "$(ev 1)")" skipped
 contains "SIGINT while settling: the report says resume follows it" \
     "$tmp/int.xml" 'apply --resume follows it'
+run status --journal "$tmp/int.journal.jsonl" --wait --format json \
+    "$tmp/int.yaml"
+check "status of the interrupted run: exit 0 once batch 1 settled" \
+    "$status" 0
+check "status of the interrupted run: 2 settled, 2 never requested" \
+    "$(jq -r '"\(.groups[0].settled) \(.groups[0].not_requested)"' \
+    "$tmp/out")" "2 2"
 run apply --yes --resume --report "$tmp/int.xml" --journal \
     "$tmp/int.journal.jsonl" "$tmp/int.yaml"
 check "resume: exit 0" "$status" 0
