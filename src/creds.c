@@ -286,7 +286,8 @@ creds_http_write(char *p, size_t size, size_t n, void *arg)
  * a bounded answer.  Plain http:// only ever goes to loopback or the
  * metadata address (the URLs were checked), so it never uses a proxy.
  * Returns 0 with the status and the body (caller frees with wipe_free),
- * or -1 with *cause for a transfer that did not complete.
+ * or -1 with *cause for a transfer that did not complete.  Long because
+ * each libcurl option that keeps it safe is set here, in one place.
  */
 static int
 creds_http(const struct creds_req *req, long *status, char **body,
@@ -1548,7 +1549,8 @@ ini_trim(char *s)
  * Parse an INI file held in data (modified in place) and collect the
  * keys we use from section want.  The whole file is checked, so that a
  * broken file is reported even if the section is fine.  Messages name
- * keys we know and line numbers, never the text of a line.
+ * keys we know and line numbers, never the text of a line.  One loop
+ * over the lines, as the format is one kind of line after another.
  */
 static int
 ini_parse(char *data, size_t len, const char *path, const char *want,

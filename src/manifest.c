@@ -418,7 +418,9 @@ check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
 /*
  * Parse the whole stream into a tree.  Returns the document's root, or
  * NULL after reporting yaml-syntax or yaml-limits.  An empty stream
- * gives a YN_NULL root.
+ * gives a YN_NULL root.  Long on purpose: one loop over libyaml's
+ * events whose cases share the node stack and the limits; the streaming
+ * loader (issue "Fast at any size") replaces it.
  */
 static struct ynode *
 parse_tree(struct loader *l, const char *text, size_t len)
@@ -907,7 +909,9 @@ blank_or_comment(const char *p, const char *end)
 
 /*
  * Read a targets CSV: header "event,resource", then one target per
- * line.  Blank lines and lines starting with '#' are ignored.
+ * line.  Blank lines and lines starting with '#' are ignored.  One pass
+ * over the lines, each checked in the order its problems are reported;
+ * split, the position bookkeeping would be passed around everywhere.
  */
 static void
 load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,

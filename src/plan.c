@@ -398,6 +398,10 @@ md_cell(FILE *f, const char *s)
 	}
 }
 
+/*
+ * The Markdown plan, top to bottom as a reader sees it; long because it
+ * is one document, each part a few lines.
+ */
 static void
 print_markdown(const struct plan *p, FILE *f)
 {
@@ -917,6 +921,10 @@ plan_group_diff(const struct plan_group *pg, json_t *jg)
 	return (NULL);
 }
 
+/*
+ * See plan.h.  The stored plan is checked part by part in the order
+ * "stale plan" reports the first difference; each part is short.
+ */
 int
 plan_verify(const struct plan *p, const char *path, int64_t now,
     char **cause)

@@ -239,7 +239,8 @@ check_outcome(struct rules *r, struct policy *p)
 
 /*
  * Interpret one policy's values; p->ok tells the planner whether the
- * policy can be used.
+ * policy can be used.  A list of keys, each resolved in turn; its
+ * length is the number of policy keys, not nesting.
  */
 static void
 check_policy(struct rules *r, struct policy *p)

@@ -109,6 +109,10 @@ zone_leave(struct zone_env *ze)
 	ze->saved = NULL;
 }
 
+/*
+ * See timefmt.h.  One scan over "1h30m"-style text: number, unit, the
+ * checks between them; a state machine reads worse split.
+ */
 int
 timefmt_duration(const char *text, int64_t *out, char **cause)
 {

@@ -25,6 +25,7 @@
 
 #include "ensbatch/report.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #ifndef TEST_SRCDIR
@@ -37,18 +38,18 @@
 
 /* ---------------------------------------------------------- helpers */
 
-/* A fresh private directory; caller removes it with dir_remove(). */
+/*
+ * A fresh directory in the test's scratch directory (fixture.c), which
+ * the fixture removes with everything in it.
+ */
 static char *
 dir_make(void)
 {
-	const char	*base;
-	char		*dir;
+	static int	n;
+	char		name[32];
 
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	dir = xasprintf("%s/check_report.XXXXXX", base);
-	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
-	return (dir);
+	snprintf(name, sizeof(name), "d%d", n++);
+	return (fixture_mkdir(name));
 }
 
 /* Names in dir, sorted and joined by spaces ("" when empty). */
@@ -76,27 +77,10 @@ dir_list(const char *dir)
 	return (out);
 }
 
-/* Remove dir and what the tests put in it (one level of subdirs). */
+/* Done with dir: the fixture removes it. */
 static void
 dir_remove(char *dir)
 {
-	struct dirent	*de;
-	DIR		*d;
-	char		*p;
-
-	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			p = xasprintf("%s/%s", dir, de->d_name);
-			if (unlink(p) == -1)
-				rmdir(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
 	free(dir);
 }
 
@@ -1000,37 +984,58 @@ report_suite(void)
 	s = suite_create("report");
 
 	tc = tcase_create("model");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_model_copies);
 	tcase_add_test(tc, test_model_growth);
 	tcase_add_test(tc, test_model_suite_time);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("counts");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_counts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_loop_test(tc, test_time_format, 0,
 	    (int)(sizeof time_cases / sizeof time_cases[0]));
 	tcase_add_test(tc, test_time_sum);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("timestamp");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_loop_test(tc, test_timestamp, 0,
 	    (int)(sizeof stamp_cases / sizeof stamp_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostname");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_hostname);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clean");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_loop_test(tc, test_clean, 0,
 	    (int)(sizeof clean_cases / sizeof clean_cases[0]));
 	tcase_add_test(tc, test_clean_raw);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("schema");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_schema_valid);
 	tcase_add_test(tc, test_schema_empty);
 	tcase_add_loop_test(tc, test_schema_rejects, BREAK_NONE,
@@ -1038,6 +1043,9 @@ report_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("write");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_write_relative);
 	tcase_add_test(tc, test_write_nodir);
