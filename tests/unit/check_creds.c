@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/creds.h"
 #include "ensbatch/xmalloc.h"
+#include "fixture.h"
 #include "suites.h"
 
 #define NITEMS(a)	(sizeof (a) / sizeof (a)[0])
@@ -33,7 +33,7 @@
 
 Suite	*creds_suite(void);
 
-static char	 home[64];
+static char	*home;		/* the test's scratch directory */
 
 static const char *const env_names[] = {
 	"ALIBABA_CLOUD_ACCESS_KEY_ID",
@@ -64,8 +64,8 @@ setup(void)
 {
 	size_t	i;
 
-	snprintf(home, sizeof(home), "/tmp/ensbatch-creds-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(home));
+	fixture_dir_setup();
+	home = fixture_dir;
 	ck_assert_int_eq(setenv("HOME", home, 1), 0);
 	for (i = 0; i < NITEMS(env_names); i++)
 		ck_assert_int_eq(unsetenv(env_names[i]), 0);
@@ -79,22 +79,11 @@ setup(void)
 	unsetenv("all_proxy");
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
 static void
 teardown(void)
 {
-	if (home[0] != '\0')
-		ck_assert_int_eq(nftw(home, rm_one, 8, FTW_DEPTH | FTW_PHYS),
-		    0);
-	home[0] = '\0';
+	fixture_dir_teardown();
+	home = NULL;
 }
 
 /* HOME + rel; caller frees. */
@@ -1431,6 +1420,8 @@ tcase(const char *name)
 	TCase	*tc;
 
 	tc = tcase_create(name);
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	return (tc);
 }
