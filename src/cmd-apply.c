@@ -123,6 +123,7 @@ struct apply {
 };
 
 /* A step that lets the run go on returns APPLY_GO, else an exit code. */
+#define APPLY_FINDINGS_SHOWN	5	/* preflight findings per kind */
 #define APPLY_GO	(-1)
 
 /*
@@ -417,6 +418,28 @@ apply_connect(struct apply *ap)
 	return (APPLY_GO);
 }
 
+/*
+ * What the preflight found, without a flood: a few of each kind (all
+ * with -v; the report has every target), then one line per kind.
+ */
+static void
+apply_preflight_findings(struct apply *ap)
+{
+	size_t	n;
+
+	if (ap->o.verbose)
+		diags_print(ap->d, stderr, msg_color());
+	else
+		diags_print_brief(ap->d, stderr, msg_color(),
+		    APPLY_FINDINGS_SHOWN);
+	if ((n = diags_count_rule(ap->d, "event-status")) > 0)
+		msg_info("%zu event%s already final: skipped, not sent", n,
+		    n == 1 ? "" : "s");
+	if ((n = diags_count_rule(ap->d, "event-missing")) > 0)
+		msg_info("%zu event%s not found: is this the right account "
+		    "and endpoint?", n, n == 1 ? "" : "s");
+}
+
 /* 5. Preflight: the events as the API sees them. */
 static int
 apply_preflight(struct apply *ap)
@@ -427,7 +450,7 @@ apply_preflight(struct apply *ap)
 	if ((ap->pf = preflight_run(ap->p, ap->ens, ap->d,
 	    &ap->reply)) == NULL)
 		return (msg_api_failure(&ap->reply, "preflight failed"));
-	diags_print(ap->d, stderr, msg_color());
+	apply_preflight_findings(ap);
 	if (ap->pf->errors > 0) {
 		fprintf(stderr, "%s: preflight found %zu problem%s: nothing "
 		    "was sent\n", ap->path, ap->pf->errors,

@@ -525,3 +525,72 @@ diags_print(struct diags *d, FILE *f, int color)
 	buf_free(&b);
 	free(sorted);
 }
+
+size_t
+diags_count_rule(const struct diags *d, const char *rule)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->list[i].rule != NULL &&
+		    strcmp(d->list[i].rule, rule) == 0)
+			n++;
+	}
+	return (n);
+}
+
+/* One rule's diagnostics shown and left out by diags_print_brief. */
+struct diags_shown {
+	const char	*rule;
+	size_t		 shown;
+	size_t		 hidden;
+};
+
+void
+diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
+{
+	struct diag		*sorted;
+	struct diags_shown	*sh;
+	struct buf		 b;
+	size_t			 i, k, nsh = 0;
+	int			 hide = 0;
+
+	if (d->n == 0)
+		return;
+	sorted = diags_sorted(d);
+	sh = xcalloc(d->n + 1, sizeof(*sh));
+	buf_init(&b);
+	for (i = 0; i < d->n; i++) {
+		const struct diag	*g = &sorted[i];
+		const char		*rule = g->rule != NULL ? g->rule : "";
+
+		if (g->severity != DIAG_NOTE) {
+			for (k = 0; k < nsh && strcmp(sh[k].rule, rule) != 0;
+			    k++)
+				;
+			if (k == nsh)
+				sh[nsh++].rule = rule;
+			hide = sh[k].shown >= per_rule;
+			if (hide) {
+				sh[k].hidden++;
+				continue;
+			}
+			sh[k].shown++;
+		} else if (hide)
+			continue;	/* the note of a hidden diagnostic */
+		buf_reset(&b);
+		diags_line(d, g, color, &b);
+		fputs(b.data, f);
+		if (g->pos.file < d->nsources)
+			source_show(&d->sources[g->pos.file], &g->pos, f,
+			    color);
+	}
+	for (k = 0; k < nsh; k++) {
+		if (sh[k].hidden > 0)
+			fprintf(f, "... and %zu more [%s] like these (-v lists "
+			    "them all)\n", sh[k].hidden, sh[k].rule);
+	}
+	buf_free(&b);
+	free(sh);
+	free(sorted);
+}

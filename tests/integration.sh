@@ -225,6 +225,29 @@ contains "budget: dependent group skipped" "$tmp/budget.xml" \
 check "budget: 6 skipped" "$(grep -c '<skipped' "$tmp/budget.xml")" 6
 stop_sim
 
+# ------------------------------------------- preflight findings, no flood
+# Twelve of fourteen events already Executed: five warnings of the kind
+# are shown, then how many more, then one line that says what it means.
+fleet 14 "Executed,Executed,Executed,Executed,Executed,Executed,Executed,Executed,Executed,Executed,Executed,Executed" \
+    >"$tmp/fleet6.yaml"
+start_sim --fleet "$tmp/fleet6.yaml" || exit 1
+ENDPOINT="http://127.0.0.1:$port"
+manifest itest-flood 14 7 0 >"$tmp/flood.yaml"
+run apply --yes "$tmp/flood.yaml"
+check "preflight findings: exit 0" "$status" 0
+check "preflight findings: five of the kind shown" \
+    "$(grep -c '\[event-status\]$' "$tmp/err")" 5
+contains "preflight findings: how many more" "$tmp/err" \
+    '^\.\.\. and 7 more \[event-status\] like these (-v lists them all)$'
+contains "preflight findings: what they mean" "$tmp/err" \
+    '12 events already final: skipped, not sent'
+# Now all fourteen are Executed; -v lists every one.
+manifest itest-flood-v 14 7 0 >"$tmp/flood-v.yaml"
+run apply --yes -v "$tmp/flood-v.yaml"
+check "preflight findings with -v: all fourteen" \
+    "$(grep -c '\[event-status\]$' "$tmp/err")" 14
+stop_sim
+
 # ------------------------------------------------- throttling and 5xx bursts
 fleet 20 >"$tmp/fleet3.yaml"
 start_sim --fleet "$tmp/fleet3.yaml" --log "$tmp/faults.jsonl" \

@@ -86,4 +86,14 @@ char		*diags_redact(const char *, size_t);
  */
 void		 diags_print(struct diags *, FILE *, int);
 
+/*
+ * Like diags_print, but at most per_rule diagnostics of each rule (and
+ * their notes), then one line per rule saying how many were left out:
+ * a preflight of 2,000 events must not flood the terminal.
+ */
+void		 diags_print_brief(struct diags *, FILE *, int, size_t);
+
+/* How many diagnostics (any severity) carry this rule id. */
+size_t		 diags_count_rule(const struct diags *, const char *);
+
 #endif
