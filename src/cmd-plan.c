@@ -49,7 +49,7 @@ const struct cmd_entry cmd_plan_entry = {
  * test case that carries the first error, so that CI shows the cause.
  */
 static struct report *
-unparsed_report(const char *path, const char *now_arg,
+plan_unparsed_report(const char *path, const char *now_arg,
     const struct diags *d)
 {
 	char			*cause = NULL;
@@ -98,7 +98,7 @@ cmd_plan_exec(struct cmd_args *a)
 		p = plan_build(m, now);
 		rep = plan_report(p, d, a->o.endpoint);
 	} else
-		rep = unparsed_report(path, now_arg, d);
+		rep = plan_unparsed_report(path, now_arg, d);
 	if (report_path != NULL && report_write(rep, report_path,
 	    &cause) != 0) {
 		msg_error("%s", cause);

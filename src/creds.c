@@ -139,12 +139,12 @@ struct creds_xfer {
 	int		 too_big;
 };
 
-static enum creds_lookup cfg_profile(json_t *, const char *, const char *,
+static enum creds_lookup creds_cfg_profile(json_t *, const char *, const char *,
 		    int, struct creds *, char **);
 
 /* An environment variable, or NULL if it is unset or empty. */
 static const char *
-env_get(const char *name)
+creds_env_get(const char *name)
 {
 	const char	*v;
 
@@ -156,17 +156,17 @@ env_get(const char *name)
 
 /* Is an environment switch set to "true" (any case), as the SDKs read? */
 static int
-env_true(const char *name)
+creds_env_true(const char *name)
 {
 	const char	*v;
 
-	v = env_get(name);
+	v = creds_env_get(name);
 	return (v != NULL && strcasecmp(v, "true") == 0);
 }
 
 /* Overwrite and free memory that may have held a secret. */
 static void
-wipe_free(char *p, size_t len)
+creds_wipe_free(char *p, size_t len)
 {
 	if (p == NULL)
 		return;
@@ -175,10 +175,10 @@ wipe_free(char *p, size_t len)
 }
 
 static void
-wipe_free_str(char *p)
+creds_wipe_free_str(char *p)
 {
 	if (p != NULL)
-		wipe_free(p, strlen(p));
+		creds_wipe_free(p, strlen(p));
 }
 
 /* Fill creds; source is taken over, the strings are copied. */
@@ -194,11 +194,11 @@ creds_set(struct creds *creds, const char *id, const char *secret,
 
 /*
  * Read a whole regular file of at most CREDS_FILE_MAX bytes into *data
- * (NUL-terminated, length in *len; caller frees with wipe_free).  A file
+ * (NUL-terminated, length in *len; caller frees with creds_wipe_free).  A file
  * that does not exist is CREDS_NOFILE, not an error.
  */
 static enum creds_lookup
-file_read(const char *path, char **data, size_t *len, char **cause)
+creds_file_read(const char *path, char **data, size_t *len, char **cause)
 {
 	enum creds_lookup	 rv = CREDS_ERROR;
 	struct stat		 sb;
@@ -259,7 +259,7 @@ file_read(const char *path, char **data, size_t *len, char **cause)
 	rv = CREDS_FOUND;
 
 out:
-	wipe_free(p, CREDS_FILE_MAX + 2);
+	creds_wipe_free(p, CREDS_FILE_MAX + 2);
 	if (fd != -1)
 		close(fd);
 	return (rv);
@@ -285,7 +285,7 @@ creds_http_write(char *p, size_t size, size_t n, void *arg)
  * One request with TLS verification, no redirects, short timeouts and
  * a bounded answer.  Plain http:// only ever goes to loopback or the
  * metadata address (the URLs were checked), so it never uses a proxy.
- * Returns 0 with the status and the body (caller frees with wipe_free),
+ * Returns 0 with the status and the body (caller frees with creds_wipe_free),
  * or -1 with *cause for a transfer that did not complete.  Long because
  * each libcurl option that keeps it safe is set here, in one place.
  */
@@ -536,7 +536,7 @@ creds_env_endpoint(const char *name, char **cause)
 	const char	*ep, *why;
 	size_t		 len;
 
-	ep = env_get(name);
+	ep = creds_env_get(name);
 	if ((why = rules_endpoint_problem(ep)) != NULL) {
 		*cause = xasprintf("%s: %s", name, why);
 		return (NULL);
@@ -560,10 +560,10 @@ creds_sts_url(const char *region, int vpc, char **cause)
 	const char	*p;
 
 	*cause = NULL;
-	if (env_get(ENV_STS_EP) != NULL)
+	if (creds_env_get(ENV_STS_EP) != NULL)
 		return (creds_env_endpoint(ENV_STS_EP, cause));
 	if (region == NULL)
-		region = env_get(ENV_STS_REGION);
+		region = creds_env_get(ENV_STS_REGION);
 	if (region == NULL)
 		return (xstrdup("https://" STS_DEFAULT));
 	for (p = region; *p != '\0'; p++) {
@@ -582,7 +582,7 @@ static char *
 creds_imds_url(char **cause)
 {
 	*cause = NULL;
-	if (env_get(ENV_IMDS_EP) == NULL)
+	if (creds_env_get(ENV_IMDS_EP) == NULL)
 		return (xstrdup(IMDS_DEFAULT));
 	return (creds_env_endpoint(ENV_IMDS_EP, cause));
 }
@@ -701,7 +701,7 @@ creds_exchange(const struct creds_req *req, int sts,
 
 out:
 	free(why);
-	wipe_free(body, len);
+	creds_wipe_free(body, len);
 	return (rv);
 }
 
@@ -749,7 +749,7 @@ creds_fetch_assume_role(struct creds_provider *p, struct creds *out,
 	secrets[1] = p->base->security_token;
 	rv = creds_exchange(&req, 1, secrets, 2, out, cause);
 	sign_out_free(&so);
-	wipe_free_str(url);	/* it holds the base token */
+	creds_wipe_free_str(url);	/* it holds the base token */
 	free(shown);
 	return (rv);
 }
@@ -761,7 +761,7 @@ creds_oidc_token(const char *path, char **token, size_t *len,
 {
 	enum creds_lookup	 r;
 
-	r = file_read(path, token, len, cause);
+	r = creds_file_read(path, token, len, cause);
 	if (r == CREDS_NOFILE)
 		*cause = xasprintf("OIDC token file %s: no such file", path);
 	if (r != CREDS_FOUND)
@@ -829,8 +829,8 @@ creds_fetch_oidc(struct creds_provider *p, struct creds *out, char **cause)
 	rv = creds_exchange(&req, 1, secrets, 1, out, cause);
 
 out:
-	wipe_free(token, tlen);
-	wipe_free_str(body);
+	creds_wipe_free(token, tlen);
+	creds_wipe_free_str(body);
 	free(url);
 	free(shown);
 	return (rv);
@@ -870,7 +870,7 @@ creds_imds_http(struct creds_provider *p, const char *method,
 /*
  * A GET of the metadata service with the session token header hdr, if
  * any (token is masked in what the service says): 0 with the body of a
- * 200 answer (caller frees with wipe_free_str), or -1.
+ * 200 answer (caller frees with creds_wipe_free_str), or -1.
  */
 static int
 creds_imds_get(struct creds_provider *p, const char *path, const char *hdr,
@@ -889,7 +889,7 @@ creds_imds_get(struct creds_provider *p, const char *path, const char *hdr,
 		*cause = xasprintf("metadata service %s%s: %s", p->shown, path,
 		    why);
 		free(why);
-		wipe_free(*body, len);
+		creds_wipe_free(*body, len);
 		*body = NULL;
 		return (-1);
 	}
@@ -950,9 +950,9 @@ creds_fetch_imds(struct creds_provider *p, struct creds *out, char **cause)
 	rv = 0;
 
 out:
-	wipe_free(token, len);
-	wipe_free_str(th);
-	wipe_free_str(body);
+	creds_wipe_free(token, len);
+	creds_wipe_free_str(th);
+	creds_wipe_free_str(body);
 	free(role);
 	free(path);
 	free(why);
@@ -1042,7 +1042,7 @@ creds_session_name(const char *given)
 {
 	if (given != NULL)
 		return (xstrdup(given));
-	if ((given = env_get(ENV_SESSION)) != NULL)
+	if ((given = creds_env_get(ENV_SESSION)) != NULL)
 		return (xstrdup(given));
 	return (xasprintf("ensbatch-%lld", (long long)time(NULL)));
 }
@@ -1082,7 +1082,7 @@ creds_start(struct creds *creds, struct creds_provider *p, char *source,
  * of a profile are checked when it is used.
  */
 static int
-cfg_check(json_t *root, const char *path, char **cause)
+creds_cfg_check(json_t *root, const char *path, char **cause)
 {
 	json_t	*profiles, *cur, *v;
 	size_t	 i;
@@ -1126,7 +1126,7 @@ out:
  * the quoted text, which may be part of a secret.
  */
 static enum creds_lookup
-cfg_load(const char *path, json_t **root, char **cause)
+creds_cfg_load(const char *path, json_t **root, char **cause)
 {
 	enum creds_lookup	 rv;
 	json_error_t		 jerr;
@@ -1134,7 +1134,7 @@ cfg_load(const char *path, json_t **root, char **cause)
 	size_t			 len = 0;
 
 	*root = NULL;
-	rv = file_read(path, &data, &len, cause);
+	rv = creds_file_read(path, &data, &len, cause);
 	if (rv != CREDS_FOUND)
 		goto out;
 
@@ -1151,7 +1151,7 @@ cfg_load(const char *path, json_t **root, char **cause)
 		rv = CREDS_ERROR;
 		goto out;
 	}
-	if (cfg_check(*root, path, cause) != 0) {
+	if (creds_cfg_check(*root, path, cause) != 0) {
 		json_decref(*root);
 		*root = NULL;
 		rv = CREDS_ERROR;
@@ -1159,7 +1159,7 @@ cfg_load(const char *path, json_t **root, char **cause)
 	}
 
 out:
-	wipe_free(data, len);
+	creds_wipe_free(data, len);
 	return (rv);
 }
 
@@ -1169,7 +1169,7 @@ out:
  * error that says it is not what.
  */
 static int
-cfg_get(json_t *prof, const char *key, json_type want, const char *what,
+creds_cfg_get(json_t *prof, const char *key, json_type want, const char *what,
     json_t **out, const char *path, const char *name, char **cause)
 {
 	json_t		*v;
@@ -1191,13 +1191,13 @@ cfg_get(json_t *prof, const char *key, json_type want, const char *what,
 
 /* A string field: *out is NULL if it is absent, null or empty. */
 static int
-cfg_field(json_t *prof, const char *key, const char **out, const char *path,
+creds_cfg_field(json_t *prof, const char *key, const char **out, const char *path,
     const char *name, char **cause)
 {
 	json_t	*v;
 
 	*out = NULL;
-	if (cfg_get(prof, key, JSON_STRING, "a string", &v, path, name,
+	if (creds_cfg_get(prof, key, JSON_STRING, "a string", &v, path, name,
 	    cause) != 0)
 		return (-1);
 	if (v != NULL && json_string_length(v) != 0)
@@ -1207,10 +1207,10 @@ cfg_field(json_t *prof, const char *key, const char **out, const char *path,
 
 /* A field that must be present and not empty. */
 static int
-cfg_field_required(json_t *prof, const char *key, const char **out,
+creds_cfg_field_required(json_t *prof, const char *key, const char **out,
     const char *path, const char *name, const char *mode, char **cause)
 {
-	if (cfg_field(prof, key, out, path, name, cause) != 0)
+	if (creds_cfg_field(prof, key, out, path, name, cause) != 0)
 		return (-1);
 	if (*out == NULL) {
 		*cause = xasprintf("%s: profile \"%s\": mode %s needs \"%s\", "
@@ -1225,13 +1225,13 @@ cfg_field_required(json_t *prof, const char *key, const char **out,
 
 /* A duration in seconds: 0 when absent or null. */
 static int
-cfg_seconds(json_t *prof, const char *key, long *out, const char *path,
+creds_cfg_seconds(json_t *prof, const char *key, long *out, const char *path,
     const char *name, char **cause)
 {
 	json_t	*v;
 
 	*out = 0;
-	if (cfg_get(prof, key, JSON_INTEGER, "an integer from 0 to 43200", &v,
+	if (creds_cfg_get(prof, key, JSON_INTEGER, "an integer from 0 to 43200", &v,
 	    path, name, cause) != 0)
 		return (-1);
 	if (v != NULL && (json_integer_value(v) < 0 ||
@@ -1247,12 +1247,12 @@ cfg_seconds(json_t *prof, const char *key, long *out, const char *path,
 
 /* A boolean field: 0 when absent or null. */
 static int
-cfg_bool(json_t *prof, const char *key, int *out, const char *path,
+creds_cfg_bool(json_t *prof, const char *key, int *out, const char *path,
     const char *name, char **cause)
 {
 	json_t	*v;
 
-	if (cfg_get(prof, key, JSON_TRUE, "true or false", &v, path, name,
+	if (creds_cfg_get(prof, key, JSON_TRUE, "true or false", &v, path, name,
 	    cause) != 0)
 		return (-1);
 	*out = v != NULL && json_is_true(v);
@@ -1265,7 +1265,7 @@ cfg_bool(json_t *prof, const char *key, int *out, const char *path,
  * 3600), sts_region and enable_vpc.  Fills a new provider of kind.
  */
 static struct creds_provider *
-cfg_role(json_t *prof, enum creds_kind kind, const char *path,
+creds_cfg_role(json_t *prof, enum creds_kind kind, const char *path,
     const char *name, const char *mode, char **cause)
 {
 	struct creds_provider	*p;
@@ -1274,14 +1274,14 @@ cfg_role(json_t *prof, enum creds_kind kind, const char *path,
 	int			 vpc;
 	char			*why;
 
-	if (cfg_field_required(prof, "ram_role_arn", &arn, path, name, mode,
+	if (creds_cfg_field_required(prof, "ram_role_arn", &arn, path, name, mode,
 	    cause) != 0 ||
-	    cfg_field(prof, "ram_session_name", &session, path, name,
+	    creds_cfg_field(prof, "ram_session_name", &session, path, name,
 	    cause) != 0 ||
-	    cfg_field(prof, "sts_region", &region, path, name, cause) != 0 ||
-	    cfg_seconds(prof, "expired_seconds", &dur, path, name,
+	    creds_cfg_field(prof, "sts_region", &region, path, name, cause) != 0 ||
+	    creds_cfg_seconds(prof, "expired_seconds", &dur, path, name,
 	    cause) != 0 ||
-	    cfg_bool(prof, "enable_vpc", &vpc, path, name, cause) != 0)
+	    creds_cfg_bool(prof, "enable_vpc", &vpc, path, name, cause) != 0)
 		return (NULL);
 	if (dur == 0)
 		dur = STS_DURATION;
@@ -1293,7 +1293,7 @@ cfg_role(json_t *prof, enum creds_kind kind, const char *path,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->kind = kind;
-	if ((p->url = creds_sts_url(region, vpc || env_true(ENV_VPC),
+	if ((p->url = creds_sts_url(region, vpc || creds_env_true(ENV_VPC),
 	    &why)) == NULL) {
 		*cause = xasprintf("%s: profile \"%s\": %s", path, name, why);
 		free(why);
@@ -1321,7 +1321,7 @@ creds_imds_provider(const char *role, char **cause)
 	}
 	p->shown = xstrdup(p->url);
 	p->role_name = role != NULL ? xstrdup(role) : NULL;
-	p->imdsv1_off = env_true(ENV_IMDSV1_OFF);
+	p->imdsv1_off = creds_env_true(ENV_IMDSV1_OFF);
 	return (p);
 }
 
@@ -1331,7 +1331,7 @@ creds_imds_provider(const char *role, char **cause)
  * counts the links, to stop a loop).
  */
 static struct creds_provider *
-cfg_temporary(json_t *root, json_t *prof, const char *path,
+creds_cfg_temporary(json_t *root, json_t *prof, const char *path,
     const char *name, const char *mode, int depth, char **cause)
 {
 	struct creds_provider	*p = NULL;
@@ -1340,19 +1340,19 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 	const char		*id, *secret, *src, *role, *oidc_arn, *file;
 
 	if (strcmp(mode, "RamRoleArn") == 0) {
-		if (cfg_field_required(prof, "access_key_id", &id, path, name,
+		if (creds_cfg_field_required(prof, "access_key_id", &id, path, name,
 		    mode, cause) != 0 ||
-		    cfg_field_required(prof, "access_key_secret", &secret,
+		    creds_cfg_field_required(prof, "access_key_secret", &secret,
 		    path, name, mode, cause) != 0)
 			goto out;
-		if ((p = cfg_role(prof, CREDS_ASSUME_ROLE, path, name, mode,
+		if ((p = creds_cfg_role(prof, CREDS_ASSUME_ROLE, path, name, mode,
 		    cause)) == NULL)
 			goto out;
 		p->base = xcalloc(1, sizeof(*p->base));
 		creds_set(p->base, id, secret, NULL, xasprintf("profile "
 		    "\"%s\" (%s, access key)", name, path));
 	} else if (strcmp(mode, "ChainableRamRoleArn") == 0) {
-		if (cfg_field_required(prof, "source_profile", &src, path,
+		if (creds_cfg_field_required(prof, "source_profile", &src, path,
 		    name, mode, cause) != 0)
 			goto out;
 		if (depth >= CREDS_CHAIN_MAX) {
@@ -1361,11 +1361,11 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 			    path, name, CREDS_CHAIN_MAX);
 			goto out;
 		}
-		if ((p = cfg_role(prof, CREDS_ASSUME_ROLE, path, name, mode,
+		if ((p = creds_cfg_role(prof, CREDS_ASSUME_ROLE, path, name, mode,
 		    cause)) == NULL)
 			goto out;
 		base = xcalloc(1, sizeof(*base));
-		r = cfg_profile(root, path, src, depth + 1, base, cause);
+		r = creds_cfg_profile(root, path, src, depth + 1, base, cause);
 		if (r == CREDS_ABSENT)
 			*cause = xasprintf("%s: profile \"%s\": "
 			    "source_profile \"%s\" is not a profile of this "
@@ -1378,21 +1378,21 @@ cfg_temporary(json_t *root, json_t *prof, const char *path,
 		}
 		p->base = base;
 	} else if (strcmp(mode, "OIDC") == 0) {
-		if (cfg_field_required(prof, "oidc_provider_arn", &oidc_arn,
+		if (creds_cfg_field_required(prof, "oidc_provider_arn", &oidc_arn,
 		    path, name, mode, cause) != 0 ||
-		    cfg_field_required(prof, "oidc_token_file", &file, path,
+		    creds_cfg_field_required(prof, "oidc_token_file", &file, path,
 		    name, mode, cause) != 0)
 			goto out;
-		if ((p = cfg_role(prof, CREDS_OIDC, path, name, mode,
+		if ((p = creds_cfg_role(prof, CREDS_OIDC, path, name, mode,
 		    cause)) == NULL)
 			goto out;
 		p->oidc_arn = xstrdup(oidc_arn);
 		p->oidc_file = xstrdup(file);
 	} else {	/* EcsRamRole */
-		if (cfg_field(prof, "ram_role_name", &role, path, name,
+		if (creds_cfg_field(prof, "ram_role_name", &role, path, name,
 		    cause) != 0)
 			goto out;
-		if (env_true(ENV_ECS_OFF)) {
+		if (creds_env_true(ENV_ECS_OFF)) {
 			*cause = xasprintf("%s: profile \"%s\": mode %s, but "
 			    "%s is true", path, name, mode, ENV_ECS_OFF);
 			goto out;
@@ -1417,7 +1417,7 @@ out:
  * now.  depth counts source_profile links.
  */
 static enum creds_lookup
-cfg_profile(json_t *root, const char *path, const char *name, int depth,
+creds_cfg_profile(json_t *root, const char *path, const char *name, int depth,
     struct creds *creds, char **cause)
 {
 	enum creds_lookup	 rv = CREDS_ERROR;
@@ -1427,7 +1427,7 @@ cfg_profile(json_t *root, const char *path, const char *name, int depth,
 	char			*source;
 	size_t			 i;
 
-	/* cfg_check has made sure of the shape. */
+	/* creds_cfg_check has made sure of the shape. */
 	profiles = json_object_get(root, "profiles");
 	json_array_foreach(profiles, i, v) {
 		n = json_object_get(v, "name");
@@ -1441,7 +1441,7 @@ cfg_profile(json_t *root, const char *path, const char *name, int depth,
 		goto out;
 	}
 
-	if (cfg_field(prof, "mode", &mode, path, name, cause) != 0)
+	if (creds_cfg_field(prof, "mode", &mode, path, name, cause) != 0)
 		goto out;
 	if (mode == NULL) {
 		*cause = xasprintf("%s: profile \"%s\": \"mode\" is missing "
@@ -1452,7 +1452,7 @@ cfg_profile(json_t *root, const char *path, const char *name, int depth,
 	if (strcmp(mode, "RamRoleArn") == 0 ||
 	    strcmp(mode, "ChainableRamRoleArn") == 0 ||
 	    strcmp(mode, "OIDC") == 0 || strcmp(mode, "EcsRamRole") == 0) {
-		if ((p = cfg_temporary(root, prof, path, name, mode, depth,
+		if ((p = creds_cfg_temporary(root, prof, path, name, mode, depth,
 		    cause)) == NULL) {
 			free(source);
 			goto out;
@@ -1466,11 +1466,11 @@ cfg_profile(json_t *root, const char *path, const char *name, int depth,
 		free(source);
 		goto out;
 	}
-	if (cfg_field_required(prof, "access_key_id", &id, path, name, mode,
+	if (creds_cfg_field_required(prof, "access_key_id", &id, path, name, mode,
 	    cause) != 0 ||
-	    cfg_field_required(prof, "access_key_secret", &secret, path, name,
+	    creds_cfg_field_required(prof, "access_key_secret", &secret, path, name,
 	    mode, cause) != 0 ||
-	    (strcmp(mode, "StsToken") == 0 && cfg_field_required(prof,
+	    (strcmp(mode, "StsToken") == 0 && creds_cfg_field_required(prof,
 	    "sts_token", &token, path, name, mode, cause) != 0)) {
 		free(source);
 		goto out;
@@ -1488,7 +1488,7 @@ out:
  * file without "current" is noted in *note and passed over.
  */
 static enum creds_lookup
-cfg_default(const char *path, struct creds *creds, const char **note,
+creds_cfg_default(const char *path, struct creds *creds, const char **note,
     char **cause)
 {
 	enum creds_lookup	 rv;
@@ -1496,12 +1496,12 @@ cfg_default(const char *path, struct creds *creds, const char **note,
 	const char		*name, *from;
 
 	*note = "not found";
-	rv = cfg_load(path, &root, cause);
+	rv = creds_cfg_load(path, &root, cause);
 	if (rv != CREDS_FOUND)
 		goto out;
 
 	cur = json_object_get(root, "current");	/* a string or NULL */
-	if ((name = env_get(ENV_PROFILE)) != NULL)
+	if ((name = creds_env_get(ENV_PROFILE)) != NULL)
 		from = ENV_PROFILE;
 	else {
 		from = "\"current\"";
@@ -1514,7 +1514,7 @@ cfg_default(const char *path, struct creds *creds, const char **note,
 		goto out;
 	}
 
-	rv = cfg_profile(root, path, name, 0, creds, cause);
+	rv = creds_cfg_profile(root, path, name, 0, creds, cause);
 	if (rv == CREDS_ABSENT) {
 		*cause = xasprintf("%s: no profile \"%s\" (named by %s)", path,
 		    name, from);
@@ -1530,7 +1530,7 @@ out:
 
 /* Trim white space at both ends of s, in place. */
 static char *
-ini_trim(char *s)
+creds_ini_trim(char *s)
 {
 	char	*e;
 
@@ -1553,7 +1553,7 @@ ini_trim(char *s)
  * over the lines, as the format is one kind of line after another.
  */
 static int
-ini_parse(char *data, size_t len, const char *path, const char *want,
+creds_ini_parse(char *data, size_t len, const char *path, const char *want,
     struct ini_section *sec, char **cause)
 {
 	struct ini_key	*k;
@@ -1577,7 +1577,7 @@ ini_parse(char *data, size_t len, const char *path, const char *want,
 			*next++ = '\0';
 		else
 			next = end;
-		line = ini_trim(line);
+		line = creds_ini_trim(line);
 		if (*line == '\0' || *line == '#' || *line == ';')
 			continue;
 
@@ -1589,7 +1589,7 @@ ini_parse(char *data, size_t len, const char *path, const char *want,
 				goto out;
 			}
 			line[l - 1] = '\0';
-			name = ini_trim(line + 1);
+			name = creds_ini_trim(line + 1);
 			if (*name == '\0') {
 				*cause = xasprintf("%s:%lu: empty section "
 				    "name", path, n);
@@ -1613,7 +1613,7 @@ ini_parse(char *data, size_t len, const char *path, const char *want,
 			goto out;
 		}
 		*eq = '\0';
-		key = ini_trim(line);
+		key = creds_ini_trim(line);
 		if (*key == '\0') {
 			*cause = xasprintf("%s:%lu: no key before =", path, n);
 			goto out;
@@ -1634,7 +1634,7 @@ ini_parse(char *data, size_t len, const char *path, const char *want,
 			    k->line);
 			goto out;
 		}
-		k->value = ini_trim(eq + 1);
+		k->value = creds_ini_trim(eq + 1);
 		k->line = n;
 	}
 	rv = 0;
@@ -1648,7 +1648,7 @@ out:
  * from it; only type = access_key is supported.
  */
 static enum creds_lookup
-ini_lookup(const char *path, const char *want, struct creds *creds,
+creds_ini_lookup(const char *path, const char *want, struct creds *creds,
     char **cause)
 {
 	enum creds_lookup	 rv;
@@ -1656,11 +1656,11 @@ ini_lookup(const char *path, const char *want, struct creds *creds,
 	char			*data = NULL;
 	size_t			 len = 0;
 
-	rv = file_read(path, &data, &len, cause);
+	rv = creds_file_read(path, &data, &len, cause);
 	if (rv != CREDS_FOUND)
 		goto out;
 	rv = CREDS_ERROR;
-	if (ini_parse(data, len, path, want, &sec, cause) != 0)
+	if (creds_ini_parse(data, len, path, want, &sec, cause) != 0)
 		goto out;
 
 	if (sec.line == 0) {
@@ -1696,7 +1696,7 @@ ini_lookup(const char *path, const char *want, struct creds *creds,
 	rv = CREDS_FOUND;
 
 out:
-	wipe_free(data, len);
+	creds_wipe_free(data, len);
 	return (rv);
 }
 
@@ -1704,7 +1704,7 @@ out:
 
 /* Step 1: --profile NAME, in config.json and then in credentials. */
 static int
-resolve_named(const char *name, const char *cfg, const char *ini,
+creds_resolve_named(const char *name, const char *cfg, const char *ini,
     struct creds *creds, char **cause)
 {
 	enum creds_lookup	 r1, r2;
@@ -1717,11 +1717,11 @@ resolve_named(const char *name, const char *cfg, const char *ini,
 		goto out;
 	}
 
-	r1 = cfg_load(cfg, &root, cause);
+	r1 = creds_cfg_load(cfg, &root, cause);
 	if (r1 == CREDS_ERROR)
 		goto out;
 	if (r1 == CREDS_FOUND) {
-		r1 = cfg_profile(root, cfg, name, 0, creds, cause);
+		r1 = creds_cfg_profile(root, cfg, name, 0, creds, cause);
 		if (r1 == CREDS_ERROR)
 			goto out;
 		if (r1 == CREDS_FOUND) {
@@ -1730,7 +1730,7 @@ resolve_named(const char *name, const char *cfg, const char *ini,
 		}
 	}
 
-	r2 = ini_lookup(ini, name, creds, cause);
+	r2 = creds_ini_lookup(ini, name, creds, cause);
 	if (r2 == CREDS_ERROR)
 		goto out;
 	if (r2 == CREDS_FOUND) {
@@ -1753,13 +1753,13 @@ out:
  * an error rather than a reason to look further: the user meant it.
  */
 static enum creds_lookup
-resolve_env(struct creds *creds, char **cause)
+creds_resolve_env(struct creds *creds, char **cause)
 {
 	const char	*id, *secret, *token;
 
-	id = env_get(ENV_ID);
-	secret = env_get(ENV_SECRET);
-	token = env_get(ENV_TOKEN);
+	id = creds_env_get(ENV_ID);
+	secret = creds_env_get(ENV_SECRET);
+	token = creds_env_get(ENV_TOKEN);
 
 	if (id != NULL && secret != NULL) {
 		creds_set(creds, id, secret, token, xstrdup("environment"));
@@ -1790,7 +1790,7 @@ resolve_env(struct creds *creds, char **cause)
  * error.
  */
 static enum creds_lookup
-resolve_oidc_env(struct creds *creds, char **cause)
+creds_resolve_oidc_env(struct creds *creds, char **cause)
 {
 	static const char *const names[] = {
 		ENV_ROLE_ARN, ENV_OIDC_ARN, ENV_OIDC_FILE
@@ -1801,7 +1801,7 @@ resolve_oidc_env(struct creds *creds, char **cause)
 	char			*why;
 
 	for (i = 0; i < 3; i++)
-		v[i] = env_get(names[i]);
+		v[i] = creds_env_get(names[i]);
 	if (v[1] == NULL && v[2] == NULL)
 		return (CREDS_ABSENT);
 	for (i = 0; i < 3; i++) {
@@ -1814,7 +1814,7 @@ resolve_oidc_env(struct creds *creds, char **cause)
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->kind = CREDS_OIDC;
-	if ((p->url = creds_sts_url(NULL, env_true(ENV_VPC), &why)) == NULL) {
+	if ((p->url = creds_sts_url(NULL, creds_env_true(ENV_VPC), &why)) == NULL) {
 		*cause = why;
 		creds_provider_free(p);
 		return (CREDS_ERROR);
@@ -1831,12 +1831,12 @@ resolve_oidc_env(struct creds *creds, char **cause)
 
 /* Step 6: ALIBABA_CLOUD_ECS_METADATA names the instance's RAM role. */
 static enum creds_lookup
-resolve_ecs_env(struct creds *creds, char **cause)
+creds_resolve_ecs_env(struct creds *creds, char **cause)
 {
 	struct creds_provider	*p;
 	const char		*role;
 
-	if ((role = env_get(ENV_ECS_ROLE)) == NULL || env_true(ENV_ECS_OFF))
+	if ((role = creds_env_get(ENV_ECS_ROLE)) == NULL || creds_env_true(ENV_ECS_OFF))
 		return (CREDS_ABSENT);
 	if (!creds_role_name_ok(role)) {
 		*cause = xasprintf("%s is not a RAM role name", ENV_ECS_ROLE);
@@ -1850,12 +1850,12 @@ resolve_ecs_env(struct creds *creds, char **cause)
 
 /* Step 7: ALIBABA_CLOUD_CREDENTIALS_URI. */
 static enum creds_lookup
-resolve_uri_env(struct creds *creds, char **cause)
+creds_resolve_uri_env(struct creds *creds, char **cause)
 {
 	struct creds_provider	*p;
 	const char		*uri;
 
-	if ((uri = env_get(ENV_URI)) == NULL)
+	if ((uri = creds_env_get(ENV_URI)) == NULL)
 		return (CREDS_ABSENT);
 	if (creds_uri_check(uri, cause) != 0)
 		return (CREDS_ERROR);
@@ -1869,12 +1869,12 @@ resolve_uri_env(struct creds *creds, char **cause)
 
 /* Steps 6 and 7, after the files: the instance's role, a URI. */
 static enum creds_lookup
-resolve_late(struct creds *creds, char **cause)
+creds_resolve_late(struct creds *creds, char **cause)
 {
 	enum creds_lookup	r;
 
-	if ((r = resolve_ecs_env(creds, cause)) == CREDS_ABSENT)
-		r = resolve_uri_env(creds, cause);
+	if ((r = creds_resolve_ecs_env(creds, cause)) == CREDS_ABSENT)
+		r = creds_resolve_uri_env(creds, cause);
 	return (r);
 }
 
@@ -1890,7 +1890,7 @@ creds_resolve(const char *profile, struct creds *creds, char **cause)
 	*cause = NULL;
 	memset(creds, 0, sizeof(*creds));
 
-	if ((home = env_get("HOME")) != NULL) {
+	if ((home = creds_env_get("HOME")) != NULL) {
 		hlen = strlen(home);
 		while (hlen > 1 && home[hlen - 1] == '/')
 			hlen--;
@@ -1901,19 +1901,19 @@ creds_resolve(const char *profile, struct creds *creds, char **cause)
 	}
 
 	if (profile != NULL && *profile != '\0') {
-		rv = resolve_named(profile, cfg, ini, creds, cause);
+		rv = creds_resolve_named(profile, cfg, ini, creds, cause);
 		goto out;
 	}
 
-	r = resolve_env(creds, cause);
+	r = creds_resolve_env(creds, cause);
 	if (r != CREDS_ABSENT)
 		goto done;
-	r = resolve_oidc_env(creds, cause);
+	r = creds_resolve_oidc_env(creds, cause);
 	if (r != CREDS_ABSENT)
 		goto done;
 
 	if (cfg == NULL) {
-		if ((r = resolve_late(creds, cause)) != CREDS_ABSENT)
+		if ((r = creds_resolve_late(creds, cause)) != CREDS_ABSENT)
 			goto done;
 		*cause = xasprintf("no credentials: set %s and %s, or "
 		    "configure a profile in ~%s or ~%s (looked at: "
@@ -1922,15 +1922,15 @@ creds_resolve(const char *profile, struct creds *creds, char **cause)
 		goto out;
 	}
 
-	r = cfg_default(cfg, creds, &cfg_note, cause);
+	r = creds_cfg_default(cfg, creds, &cfg_note, cause);
 	if (r != CREDS_ABSENT && r != CREDS_NOFILE)
 		goto done;
 
-	ini_r = r = ini_lookup(ini, INI_DEFAULT, creds, cause);
+	ini_r = r = creds_ini_lookup(ini, INI_DEFAULT, creds, cause);
 	if (r != CREDS_ABSENT && r != CREDS_NOFILE)
 		goto done;
 
-	if ((r = resolve_late(creds, cause)) != CREDS_ABSENT)
+	if ((r = creds_resolve_late(creds, cause)) != CREDS_ABSENT)
 		goto done;
 
 	*cause = xasprintf("no credentials: set %s and %s, or configure a "
@@ -1985,8 +1985,8 @@ creds_refresh(struct creds *creds, int64_t now, int64_t margin,
 		return (-1);
 	}
 	free(creds->access_key_id);
-	wipe_free_str(creds->access_key_secret);
-	wipe_free_str(creds->security_token);
+	creds_wipe_free_str(creds->access_key_secret);
+	creds_wipe_free_str(creds->security_token);
 	creds->access_key_id = fresh.access_key_id;
 	creds->access_key_secret = fresh.access_key_secret;
 	creds->security_token = fresh.security_token;
@@ -2008,8 +2008,8 @@ creds_free(struct creds *creds)
 	if (creds == NULL)
 		return;
 	free(creds->access_key_id);
-	wipe_free_str(creds->access_key_secret);
-	wipe_free_str(creds->security_token);
+	creds_wipe_free_str(creds->access_key_secret);
+	creds_wipe_free_str(creds->security_token);
 	free(creds->source);
 	creds_provider_free(creds->provider);
 	memset(creds, 0, sizeof(*creds));

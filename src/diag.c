@@ -355,7 +355,7 @@ diags_cmp(const void *va, const void *vb)
 
 /* Index the line starts of a source the first time one is needed. */
 static void
-source_index(struct source *s)
+diags_source_index(struct source *s)
 {
 	size_t	i, cap = 64;
 
@@ -382,14 +382,14 @@ source_index(struct source *s)
  * are kept so that the caret lines up.
  */
 static void
-source_show(struct source *s, const struct pos *pos, FILE *f, int color)
+diags_source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 {
 	const char	*p, *end;
 	char		*line;
 	size_t		 start, i, shown, len, cl;
 	uint32_t	 col;
 
-	source_index(s);
+	diags_source_index(s);
 	if (s->lines == NULL || pos->line == 0 || pos->line > s->nlines)
 		return;
 	start = s->lines[pos->line - 1];
@@ -519,7 +519,7 @@ diags_print(struct diags *d, FILE *f, int color)
 		diags_line(d, g, color, &b);
 		fputs(b.data, f);
 		if (g->pos.file < d->nsources)
-			source_show(&d->sources[g->pos.file], &g->pos, f,
+			diags_source_show(&d->sources[g->pos.file], &g->pos, f,
 			    color);
 	}
 	buf_free(&b);
@@ -582,7 +582,7 @@ diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
 		diags_line(d, g, color, &b);
 		fputs(b.data, f);
 		if (g->pos.file < d->nsources)
-			source_show(&d->sources[g->pos.file], &g->pos, f,
+			diags_source_show(&d->sources[g->pos.file], &g->pos, f,
 			    color);
 	}
 	for (k = 0; k < nsh; k++) {

@@ -19,7 +19,7 @@ struct emitter {
 };
 
 static void
-emit(struct emitter *em, yaml_event_t *ev)
+emit_emit(struct emitter *em, yaml_event_t *ev)
 {
 	if (em->failed)
 		yaml_event_delete(ev);
@@ -28,7 +28,7 @@ emit(struct emitter *em, yaml_event_t *ev)
 }
 
 static void
-scalar(struct emitter *em, const char *value)
+emit_scalar(struct emitter *em, const char *value)
 {
 	yaml_event_t	ev;
 
@@ -36,79 +36,79 @@ scalar(struct emitter *em, const char *value)
 	    (yaml_char_t *)(uintptr_t)value, (int)strlen(value), 1, 1,
 	    YAML_ANY_SCALAR_STYLE))
 		fatal("out of memory in libyaml");
-	emit(em, &ev);
+	emit_emit(em, &ev);
 }
 
 static void
-pair(struct emitter *em, const char *key, const char *value)
+emit_pair(struct emitter *em, const char *key, const char *value)
 {
-	scalar(em, key);
-	scalar(em, value);
+	emit_scalar(em, key);
+	emit_scalar(em, value);
 }
 
 static void
-map_start(struct emitter *em, int flow)
+emit_map_start(struct emitter *em, int flow)
 {
 	yaml_event_t	ev;
 
 	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, flow ?
 	    YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
-	emit(em, &ev);
+	emit_emit(em, &ev);
 }
 
 static void
-map_end(struct emitter *em)
+emit_map_end(struct emitter *em)
 {
 	yaml_event_t	ev;
 
 	yaml_mapping_end_event_initialize(&ev);
-	emit(em, &ev);
+	emit_emit(em, &ev);
 }
 
 static void
-seq_start(struct emitter *em, int flow)
+emit_seq_start(struct emitter *em, int flow)
 {
 	yaml_event_t	ev;
 
 	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, flow ?
 	    YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
-	emit(em, &ev);
+	emit_emit(em, &ev);
 }
 
 static void
-seq_end(struct emitter *em)
+emit_seq_end(struct emitter *em)
 {
 	yaml_event_t	ev;
 
 	yaml_sequence_end_event_initialize(&ev);
-	emit(em, &ev);
+	emit_emit(em, &ev);
 }
 
 static void
-group(struct emitter *em, const char *name, const char *policy,
+emit_group(struct emitter *em, const char *name, const char *policy,
     const char *after, const struct emit_target *t, size_t n)
 {
 	size_t	i;
 
-	map_start(em, 0);
-	pair(em, "name", name);
-	pair(em, "policy", policy);
+	emit_map_start(em, 0);
+	emit_pair(em, "name", name);
+	emit_pair(em, "policy", policy);
 	if (after != NULL) {
-		scalar(em, "after");
-		seq_start(em, 1);
-		scalar(em, after);
-		seq_end(em);
+		emit_scalar(em, "after");
+		emit_seq_start(em, 1);
+		emit_scalar(em, after);
+		emit_seq_end(em);
 	}
-	scalar(em, "targets");
-	seq_start(em, 0);
+	emit_scalar(em, "targets");
+	emit_seq_start(em, 0);
 	for (i = 0; i < n; i++) {
-		map_start(em, 0);
-		pair(em, "event", t[i].event);
-		pair(em, "resource", t[i].resource);
-		map_end(em);
+		emit_map_start(em, 0);
+		emit_pair(em, "event", t[i].event);
+		emit_pair(em, "resource", t[i].resource);
+		emit_map_end(em);
 	}
-	seq_end(em);
-	map_end(em);
+	emit_seq_end(em);
+	emit_map_end(em);
 }
 
 /* The policy of a rollout's group: outcome keys and a check. */
@@ -116,21 +116,21 @@ static void
 emit_policy(struct emitter *em, const char *name, const char *batch,
     const char *pause, const char *budget, const char *soak)
 {
-	scalar(em, name);
-	map_start(em, 0);
-	pair(em, "ops", "immediate");
-	pair(em, "batch_size", batch);
-	pair(em, "pause", pause);
-	pair(em, "max_failures", budget);
-	pair(em, "settle_timeout", "30m");
-	scalar(em, "check");
-	map_start(em, 0);
-	pair(em, "command", "test -n \"$ENSBATCH_RESOURCE\"");
-	pair(em, "timeout", "5m");
-	pair(em, "interval", "15s");
-	map_end(em);
-	pair(em, "soak", soak);
-	map_end(em);
+	emit_scalar(em, name);
+	emit_map_start(em, 0);
+	emit_pair(em, "ops", "immediate");
+	emit_pair(em, "batch_size", batch);
+	emit_pair(em, "pause", pause);
+	emit_pair(em, "max_failures", budget);
+	emit_pair(em, "settle_timeout", "30m");
+	emit_scalar(em, "check");
+	emit_map_start(em, 0);
+	emit_pair(em, "command", "test -n \"$ENSBATCH_RESOURCE\"");
+	emit_pair(em, "timeout", "5m");
+	emit_pair(em, "interval", "15s");
+	emit_map_end(em);
+	emit_pair(em, "soak", soak);
+	emit_map_end(em);
 }
 
 void
@@ -157,54 +157,54 @@ emit_rollout(struct emitter *em, const struct emit_spec *spec)
 	size_t			 w[3], i, first = 1;
 
 	emit_waves(spec->ntargets, &w[0], &w[1], &w[2]);
-	scalar(em, "policies");
-	map_start(em, 0);
+	emit_scalar(em, "policies");
+	emit_map_start(em, 0);
 	emit_policy(em, "canary", "1", "0s", "0", "10m");
 	emit_policy(em, "waves", "20", "1m", "10%", "5m");
-	map_end(em);
-	scalar(em, "groups");
-	seq_start(em, 0);
+	emit_map_end(em);
+	emit_scalar(em, "groups");
+	emit_seq_start(em, 0);
 	if (spec->ntargets > 0)
-		group(em, "canary", "canary", NULL, spec->targets, 1);
+		emit_group(em, "canary", "canary", NULL, spec->targets, 1);
 	for (i = 0; i < 3; i++) {
 		if (w[i] == 0)
 			continue;
-		group(em, names[i], "waves", prev, spec->targets + first,
+		emit_group(em, names[i], "waves", prev, spec->targets + first,
 		    w[i]);
 		prev = names[i];
 		first += w[i];
 	}
-	seq_end(em);
+	emit_seq_end(em);
 }
 
 /* A canary group with the first target, a fleet group with the rest. */
 static void
 emit_plain(struct emitter *em, const struct emit_spec *spec)
 {
-	scalar(em, "policies");
-	map_start(em, 0);
-	scalar(em, "canary");
-	map_start(em, 0);
-	pair(em, "ops", "immediate");
-	pair(em, "batch_size", "1");
-	pair(em, "pause", "0s");
-	map_end(em);
-	scalar(em, "fleet");
-	map_start(em, 0);
-	pair(em, "ops", "immediate");
-	pair(em, "batch_size", "20");
-	pair(em, "pause", "0s");
-	pair(em, "max_failures", "10%");
-	map_end(em);
-	map_end(em);
-	scalar(em, "groups");
-	seq_start(em, 0);
+	emit_scalar(em, "policies");
+	emit_map_start(em, 0);
+	emit_scalar(em, "canary");
+	emit_map_start(em, 0);
+	emit_pair(em, "ops", "immediate");
+	emit_pair(em, "batch_size", "1");
+	emit_pair(em, "pause", "0s");
+	emit_map_end(em);
+	emit_scalar(em, "fleet");
+	emit_map_start(em, 0);
+	emit_pair(em, "ops", "immediate");
+	emit_pair(em, "batch_size", "20");
+	emit_pair(em, "pause", "0s");
+	emit_pair(em, "max_failures", "10%");
+	emit_map_end(em);
+	emit_map_end(em);
+	emit_scalar(em, "groups");
+	emit_seq_start(em, 0);
 	if (spec->ntargets > 0)
-		group(em, "canary", "canary", NULL, spec->targets, 1);
+		emit_group(em, "canary", "canary", NULL, spec->targets, 1);
 	if (spec->ntargets > 1)
-		group(em, "fleet", "fleet", "canary", spec->targets + 1,
+		emit_group(em, "fleet", "fleet", "canary", spec->targets + 1,
 		    spec->ntargets - 1);
-	seq_end(em);
+	emit_seq_end(em);
 }
 
 static int
@@ -228,29 +228,29 @@ emit_manifest(struct buf *out, const struct emit_spec *spec, char **cause)
 	yaml_emitter_set_unicode(&em.e, 1);
 	yaml_emitter_set_width(&em.e, 100);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&em, &ev);
+	emit_emit(&em, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&em, &ev);
-	map_start(&em, 0);
-	pair(&em, "ensbatch", "1");
-	pair(&em, "name", spec->name);
+	emit_emit(&em, &ev);
+	emit_map_start(&em, 0);
+	emit_pair(&em, "ensbatch", "1");
+	emit_pair(&em, "name", spec->name);
 	if (spec->description != NULL)
-		pair(&em, "description", spec->description);
+		emit_pair(&em, "description", spec->description);
 	if (spec->endpoint != NULL) {
-		scalar(&em, "api");
-		map_start(&em, 0);
-		pair(&em, "endpoint", spec->endpoint);
-		map_end(&em);
+		emit_scalar(&em, "api");
+		emit_map_start(&em, 0);
+		emit_pair(&em, "endpoint", spec->endpoint);
+		emit_map_end(&em);
 	}
 	if (spec->rollout)
 		emit_rollout(&em, spec);
 	else
 		emit_plain(&em, spec);
-	map_end(&em);
+	emit_map_end(&em);
 	yaml_document_end_event_initialize(&ev, 1);
-	emit(&em, &ev);
+	emit_emit(&em, &ev);
 	yaml_stream_end_event_initialize(&ev);
-	emit(&em, &ev);
+	emit_emit(&em, &ev);
 	if (em.failed)
 		*cause = xasprintf("cannot write the manifest: %s",
 		    em.e.problem != NULL ? em.e.problem : "write error");

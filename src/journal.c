@@ -66,13 +66,13 @@ static const char *const state_names[] = {
 };
 
 static const char *
-state_name(enum journal_state s)
+journal_state_name(enum journal_state s)
 {
 	return (state_names[s]);
 }
 
 static int
-state_parse(const char *s, enum journal_state *out)
+journal_state_parse(const char *s, enum journal_state *out)
 {
 	size_t	i;
 
@@ -86,7 +86,7 @@ state_parse(const char *s, enum journal_state *out)
 }
 
 static uint64_t
-hash_str(const char *s)
+journal_hash_str(const char *s)
 {
 	uint64_t	h = 14695981039346656037ULL;
 
@@ -96,7 +96,7 @@ hash_str(const char *s)
 }
 
 static void
-index_grow(struct journal *j)
+journal_index_grow(struct journal *j)
 {
 	size_t	i, k;
 
@@ -104,7 +104,7 @@ index_grow(struct journal *j)
 	j->nslots = j->nslots == 0 ? 64 : j->nslots * 2;
 	j->slots = xcalloc(j->nslots, sizeof(*j->slots));
 	for (i = 0; i < j->n; i++) {
-		k = hash_str(j->events[i].event) & (j->nslots - 1);
+		k = journal_hash_str(j->events[i].event) & (j->nslots - 1);
 		while (j->slots[k] != 0)
 			k = (k + 1) & (j->nslots - 1);
 		j->slots[k] = i + 1;
@@ -113,14 +113,14 @@ index_grow(struct journal *j)
 
 /* The event's record, created when absent. */
 static struct journal_event *
-event_get(struct journal *j, const char *event, const char *resource)
+journal_event_get(struct journal *j, const char *event, const char *resource)
 {
 	struct journal_event	*e;
 	size_t			 k;
 
 	if (2 * (j->n + 1) > j->nslots)
-		index_grow(j);
-	k = hash_str(event) & (j->nslots - 1);
+		journal_index_grow(j);
+	k = journal_hash_str(event) & (j->nslots - 1);
 	while (j->slots[k] != 0) {
 		e = &j->events[j->slots[k] - 1];
 		if (strcmp(e->event, event) == 0)
@@ -147,7 +147,7 @@ journal_lookup(const struct journal *j, const char *event)
 
 	if (j->nslots == 0)
 		return (NULL);
-	k = hash_str(event) & (j->nslots - 1);
+	k = journal_hash_str(event) & (j->nslots - 1);
 	while (j->slots[k] != 0) {
 		if (strcmp(j->events[j->slots[k] - 1].event, event) == 0)
 			return (&j->events[j->slots[k] - 1]);
@@ -176,14 +176,14 @@ journal_sha256(const struct journal *j)
 }
 
 static void
-set_request_id(struct journal_event *e, const char *id)
+journal_set_request_id(struct journal_event *e, const char *id)
 {
 	free(e->request_id);
 	e->request_id = id != NULL ? xstrdup(id) : NULL;
 }
 
 static void
-set_detail(struct journal_event *e, const char *code, const char *msg)
+journal_set_detail(struct journal_event *e, const char *code, const char *msg)
 {
 	free(e->detail);
 	e->detail = NULL;
@@ -197,7 +197,7 @@ set_detail(struct journal_event *e, const char *code, const char *msg)
 /* Applying records, whether read back or just written. */
 
 static void
-apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
+journal_apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
     const char *const *before, size_t n, const char *group, size_t batch,
     int64_t time)
 {
@@ -212,7 +212,7 @@ apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
 	p->n = n;
 	p->idx = xcalloc(n + 1, sizeof(*p->idx));
 	for (i = 0; i < n; i++) {
-		e = event_get(j, items[i].event, items[i].resource);
+		e = journal_event_get(j, items[i].event, items[i].resource);
 		e->state = JOURNAL_UNKNOWN;
 		e->sends++;
 		e->scheduled = items[i].scheduled;
@@ -235,7 +235,7 @@ apply_call(struct journal *j, uint64_t seq, const struct ens_item *items,
 
 /* The pending call with seq, removed from the list; NULL if none. */
 static int
-take_pending(struct journal *j, uint64_t seq, struct pending *out)
+journal_take_pending(struct journal *j, uint64_t seq, struct pending *out)
 {
 	size_t	i;
 
@@ -264,7 +264,7 @@ journal_apply_state(struct journal_event *e, enum journal_state s,
 }
 
 static int
-settle_parse(const char *s, enum journal_settle *out)
+journal_settle_parse(const char *s, enum journal_settle *out)
 {
 	size_t	i;
 
@@ -278,7 +278,7 @@ settle_parse(const char *s, enum journal_settle *out)
 }
 
 static void
-apply_settle(struct journal_event *e, enum journal_settle st,
+journal_apply_settle(struct journal_event *e, enum journal_settle st,
     const char *type, const char *message, int64_t executed_at,
     int64_t time)
 {
@@ -292,7 +292,7 @@ apply_settle(struct journal_event *e, enum journal_settle st,
 }
 
 static void
-apply_mark(struct journal *j, const char *group, size_t batch,
+journal_apply_mark(struct journal *j, const char *group, size_t batch,
     int64_t time)
 {
 	struct journal_mark	*mk;
@@ -306,7 +306,7 @@ apply_mark(struct journal *j, const char *group, size_t batch,
 
 /* The "time" member of a record, 0 when absent. */
 static int64_t
-record_time(json_t *o)
+journal_record_time(json_t *o)
 {
 	json_t	*t = json_object_get(o, "time");
 
@@ -317,7 +317,7 @@ record_time(json_t *o)
 /* Reading. */
 
 static int
-parse_call(struct journal *j, json_t *o, char **why)
+journal_parse_call(struct journal *j, json_t *o, char **why)
 {
 	json_t			*items, *it, *pt;
 	struct ens_item		*ei;
@@ -360,9 +360,9 @@ parse_call(struct journal *j, json_t *o, char **why)
 		goto out;
 	}
 	batch = json_integer_value(json_object_get(o, "batch"));
-	apply_call(j, (uint64_t)seq, ei, before, n,
+	journal_apply_call(j, (uint64_t)seq, ei, before, n,
 	    json_string_value(json_object_get(o, "group")),
-	    batch > 0 ? (size_t)batch : 0, record_time(o));
+	    batch > 0 ? (size_t)batch : 0, journal_record_time(o));
 	rc = 0;
 out:
 	free(before);
@@ -371,7 +371,7 @@ out:
 }
 
 static int
-parse_result(struct journal *j, json_t *o, char **why)
+journal_parse_result(struct journal *j, json_t *o, char **why)
 {
 	json_t			*items, *it;
 	struct pending		 p;
@@ -388,7 +388,7 @@ parse_result(struct journal *j, json_t *o, char **why)
 		return (-1);
 	}
 	seq = json_integer_value(json_object_get(o, "seq"));
-	if (seq < 0 || take_pending(j, (uint64_t)seq, &p) != 0) {
+	if (seq < 0 || journal_take_pending(j, (uint64_t)seq, &p) != 0) {
 		*why = xasprintf("result for call %" JSON_INTEGER_FORMAT
 		    " that has no call record", seq);
 		return (-1);
@@ -396,7 +396,7 @@ parse_result(struct journal *j, json_t *o, char **why)
 	json_array_foreach(items, i, it) {
 		ev = json_string_value(json_object_get(it, "event"));
 		st = json_string_value(json_object_get(it, "state"));
-		if (ev == NULL || st == NULL || state_parse(st, &s) != 0) {
+		if (ev == NULL || st == NULL || journal_state_parse(st, &s) != 0) {
 			*why = xasprintf("item %zu of result %"
 			    JSON_INTEGER_FORMAT " is incomplete", i + 1, seq);
 			free(p.idx);
@@ -415,9 +415,9 @@ parse_result(struct journal *j, json_t *o, char **why)
 		}
 		e = &j->events[p.idx[k]];
 		journal_apply_state(e, s, 1);
-		set_detail(e, json_string_value(json_object_get(it, "code")),
+		journal_set_detail(e, json_string_value(json_object_get(it, "code")),
 		    json_string_value(json_object_get(it, "message")));
-		set_request_id(e, json_string_value(json_object_get(o,
+		journal_set_request_id(e, json_string_value(json_object_get(o,
 		    "request_id")));
 	}
 	free(p.idx);
@@ -425,7 +425,7 @@ parse_result(struct journal *j, json_t *o, char **why)
 }
 
 static int
-parse_reconcile(struct journal *j, json_t *o, char **why)
+journal_parse_reconcile(struct journal *j, json_t *o, char **why)
 {
 	const char		*ev, *st;
 	enum journal_state	 s;
@@ -433,7 +433,7 @@ parse_reconcile(struct journal *j, json_t *o, char **why)
 
 	ev = json_string_value(json_object_get(o, "event"));
 	st = json_string_value(json_object_get(o, "state"));
-	if (ev == NULL || st == NULL || state_parse(st, &s) != 0 ||
+	if (ev == NULL || st == NULL || journal_state_parse(st, &s) != 0 ||
 	    (e = (struct journal_event *)(uintptr_t)journal_lookup(j, ev)) ==
 	    NULL) {
 		*why = xstrdup("a reconcile record needs a known event and "
@@ -441,12 +441,12 @@ parse_reconcile(struct journal *j, json_t *o, char **why)
 		return (-1);
 	}
 	journal_apply_state(e, s, 0);
-	set_detail(e, NULL, json_string_value(json_object_get(o, "status")));
+	journal_set_detail(e, NULL, json_string_value(json_object_get(o, "status")));
 	return (0);
 }
 
 static int
-parse_settle(struct journal *j, json_t *o, char **why)
+journal_parse_settle(struct journal *j, json_t *o, char **why)
 {
 	const char		*ev, *st;
 	enum journal_settle	 s;
@@ -455,7 +455,7 @@ parse_settle(struct journal *j, json_t *o, char **why)
 
 	ev = json_string_value(json_object_get(o, "event"));
 	st = json_string_value(json_object_get(o, "outcome"));
-	if (ev == NULL || st == NULL || settle_parse(st, &s) != 0 ||
+	if (ev == NULL || st == NULL || journal_settle_parse(st, &s) != 0 ||
 	    (e = (struct journal_event *)(uintptr_t)journal_lookup(j, ev)) ==
 	    NULL) {
 		*why = xstrdup("a settle record needs a known event and an "
@@ -463,16 +463,16 @@ parse_settle(struct journal *j, json_t *o, char **why)
 		return (-1);
 	}
 	x = json_object_get(o, "executed_at");
-	apply_settle(e, s, json_string_value(json_object_get(o, "reason")),
+	journal_apply_settle(e, s, json_string_value(json_object_get(o, "reason")),
 	    json_string_value(json_object_get(o, "message")),
 	    json_is_integer(x) ? (int64_t)json_integer_value(x) : 0,
-	    record_time(o));
+	    journal_record_time(o));
 	return (0);
 }
 
 /* A batch record (with batch) or a group record (without). */
 static int
-parse_mark(struct journal *j, json_t *o, int batch, char **why)
+journal_parse_mark(struct journal *j, json_t *o, int batch, char **why)
 {
 	const char	*g = json_string_value(json_object_get(o, "group"));
 	json_t		*k = json_object_get(o, "batch");
@@ -483,14 +483,14 @@ parse_mark(struct journal *j, json_t *o, int batch, char **why)
 		    "batch number" : "a group record needs a group");
 		return (-1);
 	}
-	apply_mark(j, g, batch ? (size_t)json_integer_value(k) - 1 :
-	    SIZE_MAX, record_time(o));
+	journal_apply_mark(j, g, batch ? (size_t)json_integer_value(k) - 1 :
+	    SIZE_MAX, journal_record_time(o));
 	return (0);
 }
 
 /* One complete line; lineno counts from 1. */
 static int
-parse_line(struct journal *j, const char *line, size_t len, size_t lineno,
+journal_parse_line(struct journal *j, const char *line, size_t len, size_t lineno,
     char **why)
 {
 	json_t		*o;
@@ -519,17 +519,17 @@ parse_line(struct journal *j, const char *line, size_t len, size_t lineno,
 		j->sha256 = xstrdup(sha);
 		rc = 0;
 	} else if (strcmp(type, "call") == 0)
-		rc = parse_call(j, o, why);
+		rc = journal_parse_call(j, o, why);
 	else if (strcmp(type, "result") == 0)
-		rc = parse_result(j, o, why);
+		rc = journal_parse_result(j, o, why);
 	else if (strcmp(type, "reconcile") == 0)
-		rc = parse_reconcile(j, o, why);
+		rc = journal_parse_reconcile(j, o, why);
 	else if (strcmp(type, "settle") == 0)
-		rc = parse_settle(j, o, why);
+		rc = journal_parse_settle(j, o, why);
 	else if (strcmp(type, "batch") == 0)
-		rc = parse_mark(j, o, 1, why);
+		rc = journal_parse_mark(j, o, 1, why);
 	else if (strcmp(type, "group") == 0)
-		rc = parse_mark(j, o, 0, why);
+		rc = journal_parse_mark(j, o, 0, why);
 	else if (strcmp(type, "resume") == 0)
 		rc = 0;
 	else
@@ -544,7 +544,7 @@ out:
  * complete records (a torn last line is left out of it).
  */
 static struct journal *
-parse_text(const char *text, size_t len, const char *path, size_t *good,
+journal_parse_text(const char *text, size_t len, const char *path, size_t *good,
     char **cause)
 {
 	struct journal	*j;
@@ -564,7 +564,7 @@ parse_text(const char *text, size_t len, const char *path, size_t *good,
 			/* A torn last line: the crash came mid-write. */
 			break;
 		}
-		if (parse_line(j, line, (size_t)(nl - line), lineno,
+		if (journal_parse_line(j, line, (size_t)(nl - line), lineno,
 		    &why) != 0) {
 			*cause = xasprintf("%s:%zu: damaged journal: %s", path,
 			    lineno, why);
@@ -589,7 +589,7 @@ journal_parse(const char *text, size_t len, const char *path, char **cause)
 {
 	size_t	good;
 
-	return (parse_text(text, len, path, &good, cause));
+	return (journal_parse_text(text, len, path, &good, cause));
 }
 
 struct journal *
@@ -647,7 +647,7 @@ journal_free(struct journal *j)
 
 /* Append one record and make it durable before going on. */
 static int
-append(struct journal *j, json_t *o, char **cause)
+journal_append(struct journal *j, json_t *o, char **cause)
 {
 	char	*s;
 	size_t	 len;
@@ -675,7 +675,7 @@ append(struct journal *j, json_t *o, char **cause)
  * descriptor.
  */
 static int
-lock(int fd, const char *path, char **cause)
+journal_lock(int fd, const char *path, char **cause)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return (0);
@@ -690,7 +690,7 @@ lock(int fd, const char *path, char **cause)
 
 /* The directory for run locks, created private when missing. */
 static char *
-lock_dir(char **cause)
+journal_lock_dir(char **cause)
 {
 	const char	*rt = getenv("XDG_RUNTIME_DIR");
 	char		*dir;
@@ -726,7 +726,7 @@ journal_lock_run(const char *name, const char *account, const char *jpath,
 	ssize_t	 n;
 
 	*cause = NULL;
-	if ((dir = lock_dir(cause)) == NULL)
+	if ((dir = journal_lock_dir(cause)) == NULL)
 		return (-1);
 	key = xasprintf("%s\n%s", name, account != NULL ? account : "");
 	hash_sha256_hex(key, strlen(key), hex);
@@ -801,14 +801,14 @@ journal_create(const char *path, const char *sha256, const char *name,
 		journal_free(j);
 		return (NULL);
 	}
-	if (lock(j->fd, path, cause) != 0) {
+	if (journal_lock(j->fd, path, cause) != 0) {
 		unlink(path);
 		journal_free(j);
 		return (NULL);
 	}
 	o = json_pack("{s:s, s:i, s:s, s:s}", "type", "start", "version",
 	    JOURNAL_VERSION, "name", name, "manifest_sha256", sha256);
-	if (o == NULL || append(j, o, cause) != 0) {
+	if (o == NULL || journal_append(j, o, cause) != 0) {
 		unlink(path);
 		journal_free(j);
 		return (NULL);
@@ -841,12 +841,12 @@ journal_resume(const char *path, const char *sha256, char **cause)
 		close(fd);
 		return (NULL);
 	}
-	if (lock(fd, path, cause) != 0) {
+	if (journal_lock(fd, path, cause) != 0) {
 		close(fd);
 		return (NULL);
 	}
 	if (buf_read_file(path, JOURNAL_MAX_SIZE, &text, &len, cause) != 0 ||
-	    (j = parse_text(text, len, path, &good, cause)) == NULL) {
+	    (j = journal_parse_text(text, len, path, &good, cause)) == NULL) {
 		close(fd);
 		goto out;
 	}
@@ -864,7 +864,7 @@ journal_resume(const char *path, const char *sha256, char **cause)
 		goto fail;
 	}
 	o = json_pack("{s:s}", "type", "resume");
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		goto fail;
 	goto out;
 fail:
@@ -899,9 +899,9 @@ journal_call(struct journal *j, uint64_t *seq, const char *group,
 	o = json_pack("{s:s, s:I, s:s, s:I, s:o}", "type", "call", "seq",
 	    (json_int_t)*seq, "group", group, "batch", (json_int_t)batch + 1,
 	    "items", arr);
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
-	apply_call(j, *seq, items, before, n, group, batch + 1, timefmt_now());
+	journal_apply_call(j, *seq, items, before, n, group, batch + 1, timefmt_now());
 	return (0);
 }
 
@@ -917,7 +917,7 @@ journal_result(struct journal *j, uint64_t seq,
 	arr = json_array();
 	for (i = 0; i < a->n; i++) {
 		it = json_pack("{s:s, s:s}", "event", a->items[i].event,
-		    "state", state_name(a->items[i].state));
+		    "state", journal_state_name(a->items[i].state));
 		json_object_set_new(it, "code", a->items[i].code != NULL ?
 		    json_string(a->items[i].code) : json_null());
 		json_object_set_new(it, "message", a->items[i].message !=
@@ -928,13 +928,13 @@ journal_result(struct journal *j, uint64_t seq,
 	    (json_int_t)seq, "outcome", a->outcome, "items", arr);
 	json_object_set_new(o, "request_id", a->request_id != NULL ?
 	    json_string(a->request_id) : json_null());
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
-	if (take_pending(j, seq, &p) == 0) {
+	if (journal_take_pending(j, seq, &p) == 0) {
 		for (i = 0; i < p.n && i < a->n; i++) {
 			journal_apply_state(&j->events[p.idx[i]],
 			    a->items[i].state, 1);
-			set_request_id(&j->events[p.idx[i]], a->request_id);
+			journal_set_request_id(&j->events[p.idx[i]], a->request_id);
 		}
 		free(p.idx);
 	}
@@ -950,10 +950,10 @@ journal_reconcile(struct journal *j, const char *event,
 
 	*cause = NULL;
 	o = json_pack("{s:s, s:s, s:s}", "type", "reconcile", "event", event,
-	    "state", state_name(s));
+	    "state", journal_state_name(s));
 	json_object_set_new(o, "status", status != NULL ?
 	    json_string(status) : json_null());
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
 	e = (struct journal_event *)(uintptr_t)journal_lookup(j, event);
 	if (e != NULL)
@@ -963,7 +963,7 @@ journal_reconcile(struct journal *j, const char *event,
 
 /* A JSON string, or null for NULL. */
 static json_t *
-str_or_null(const char *s)
+journal_str_or_null(const char *s)
 {
 	return (s != NULL ? json_string(s) : json_null());
 }
@@ -979,18 +979,18 @@ journal_settle(struct journal *j, const char *event, enum journal_settle s,
 	*cause = NULL;
 	o = json_pack("{s:s, s:s, s:s}", "type", "settle", "event", event,
 	    "outcome", settle_names[s]);
-	json_object_set_new(o, "reason", str_or_null(type));
-	json_object_set_new(o, "message", str_or_null(message));
-	json_object_set_new(o, "event_status", str_or_null(event_status));
+	json_object_set_new(o, "reason", journal_str_or_null(type));
+	json_object_set_new(o, "message", journal_str_or_null(message));
+	json_object_set_new(o, "event_status", journal_str_or_null(event_status));
 	json_object_set_new(o, "instance_status",
-	    str_or_null(instance_status));
+	    journal_str_or_null(instance_status));
 	json_object_set_new(o, "executed_at", executed_at != 0 ?
 	    json_integer(executed_at) : json_null());
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
 	e = (struct journal_event *)(uintptr_t)journal_lookup(j, event);
 	if (e != NULL)
-		apply_settle(e, s, type, message, executed_at, timefmt_now());
+		journal_apply_settle(e, s, type, message, executed_at, timefmt_now());
 	return (0);
 }
 
@@ -1002,9 +1002,9 @@ journal_batch(struct journal *j, const char *group, size_t k, char **cause)
 	*cause = NULL;
 	o = json_pack("{s:s, s:s, s:I}", "type", "batch", "group", group,
 	    "batch", (json_int_t)k + 1);
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
-	apply_mark(j, group, k, timefmt_now());
+	journal_apply_mark(j, group, k, timefmt_now());
 	return (0);
 }
 
@@ -1015,14 +1015,14 @@ journal_group(struct journal *j, const char *group, char **cause)
 
 	*cause = NULL;
 	o = json_pack("{s:s, s:s}", "type", "group", "group", group);
-	if (append(j, o, cause) != 0)
+	if (journal_append(j, o, cause) != 0)
 		return (-1);
-	apply_mark(j, group, SIZE_MAX, timefmt_now());
+	journal_apply_mark(j, group, SIZE_MAX, timefmt_now());
 	return (0);
 }
 
 static const struct journal_mark *
-find_mark(const struct journal *j, const char *group, size_t k)
+journal_find_mark(const struct journal *j, const char *group, size_t k)
 {
 	size_t	i;
 
@@ -1037,7 +1037,7 @@ find_mark(const struct journal *j, const char *group, size_t k)
 int64_t
 journal_batch_done(const struct journal *j, const char *group, size_t k)
 {
-	const struct journal_mark	*mk = find_mark(j, group, k);
+	const struct journal_mark	*mk = journal_find_mark(j, group, k);
 
 	return (mk != NULL ? mk->time : 0);
 }
@@ -1045,7 +1045,7 @@ journal_batch_done(const struct journal *j, const char *group, size_t k)
 int64_t
 journal_group_done(const struct journal *j, const char *group)
 {
-	const struct journal_mark	*mk = find_mark(j, group, SIZE_MAX);
+	const struct journal_mark	*mk = journal_find_mark(j, group, SIZE_MAX);
 
 	return (mk != NULL ? mk->time : 0);
 }

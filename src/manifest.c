@@ -89,7 +89,7 @@ TESTABLE int	manifest_utf8_check(const char *, size_t, uint32_t *,
 		    uint32_t *);
 
 static const char *
-kind_name(enum ynode_kind kind)
+manifest_kind_name(enum ynode_kind kind)
 {
 	switch (kind) {
 	case YN_NULL:
@@ -106,7 +106,7 @@ kind_name(enum ynode_kind kind)
 
 /* Levenshtein distance, bounded inputs (keys and names). */
 static size_t
-edit_distance(const char *a, const char *b)
+manifest_edit_distance(const char *a, const char *b)
 {
 	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, d;
 
@@ -144,7 +144,7 @@ manifest_suggest(const char *word, const char *const *cands, size_t n)
 	if (limit > 3)
 		limit = 3;
 	for (i = 0; i < n; i++) {
-		d = edit_distance(word, cands[i]);
+		d = manifest_edit_distance(word, cands[i]);
 		if (d <= limit && d < bestd) {
 			bestd = d;
 			best = cands[i];
@@ -303,7 +303,7 @@ out:
 /* libyaml events -> node tree. */
 
 static struct ynode *
-node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
+manifest_node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
 {
 	struct ynode	*n;
 
@@ -323,7 +323,7 @@ node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
 }
 
 static void
-node_append(struct ynode *parent, struct ynode *child)
+manifest_node_append(struct ynode *parent, struct ynode *child)
 {
 	if (parent->n == parent->cap) {
 		parent->cap = parent->cap == 0 ? 4 : parent->cap * 2;
@@ -337,7 +337,7 @@ node_append(struct ynode *parent, struct ynode *child)
 }
 
 static void
-anchor_add(struct loader *l, const char *name, struct ynode *node)
+manifest_anchor_add(struct loader *l, const char *name, struct ynode *node)
 {
 	size_t	i;
 
@@ -355,7 +355,7 @@ anchor_add(struct loader *l, const char *name, struct ynode *node)
 }
 
 static struct ynode *
-anchor_find(struct loader *l, const char *name)
+manifest_anchor_find(struct loader *l, const char *name)
 {
 	size_t	i;
 
@@ -367,7 +367,7 @@ anchor_find(struct loader *l, const char *name)
 }
 
 static struct pos
-mark_pos(struct loader *l, const yaml_mark_t *mark)
+manifest_mark_pos(struct loader *l, const yaml_mark_t *mark)
 {
 	struct pos	pos;
 
@@ -378,7 +378,7 @@ mark_pos(struct loader *l, const yaml_mark_t *mark)
 }
 
 static int
-scalar_is_null(const yaml_event_t *ev)
+manifest_scalar_is_null(const yaml_event_t *ev)
 {
 	const char	*v = (const char *)ev->data.scalar.value;
 
@@ -397,7 +397,7 @@ scalar_is_null(const yaml_event_t *ev)
  * ("tag:yaml.org,2002:" is "!!").
  */
 static void
-check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
+manifest_check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
 {
 	static const char	 core[] = "tag:yaml.org,2002:";
 	const char		*t = (const char *)tag;
@@ -409,7 +409,7 @@ check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
 		shown = xasprintf("!!%s", t + sizeof(core) - 1);
 	else
 		shown = xstrdup(t);
-	diags_add(l->diags, DIAG_ERROR, mark_pos(l, mark), "yaml-tag",
+	diags_add(l->diags, DIAG_ERROR, manifest_mark_pos(l, mark), "yaml-tag",
 	    "YAML tag \"%s\" is not allowed: a manifest has plain values "
 	    "only", shown);
 	free(shown);
@@ -423,7 +423,7 @@ check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
  * loader (issue "Fast at any size") replaces it.
  */
 static struct ynode *
-parse_tree(struct loader *l, const char *text, size_t len)
+manifest_parse_tree(struct loader *l, const char *text, size_t len)
 {
 	yaml_parser_t	 parser;
 	yaml_event_t	 ev;
@@ -439,7 +439,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 	    len);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct pos	pos = mark_pos(l, &parser.problem_mark);
+			struct pos	pos = manifest_mark_pos(l, &parser.problem_mark);
 
 			if (parser.error == YAML_MEMORY_ERROR)
 				fatal("out of memory in libyaml");
@@ -459,7 +459,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
 				diags_add(l->diags, DIAG_ERROR,
-				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "more than one YAML document: a manifest "
 				    "is exactly one document");
 				failed = 1;
@@ -467,11 +467,11 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			node = anchor_find(l,
+			node = manifest_anchor_find(l,
 			    (const char *)ev.data.alias.anchor);
 			if (node == NULL) {
 				diags_add(l->diags, DIAG_ERROR,
-				    mark_pos(l, &ev.start_mark), "yaml-syntax",
+				    manifest_mark_pos(l, &ev.start_mark), "yaml-syntax",
 				    "unknown alias *%s",
 				    (const char *)ev.data.alias.anchor);
 				failed = 1;
@@ -481,7 +481,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			l->expanded += node->weight;
 			if (l->expanded > MANIFEST_ALIAS_BUDGET) {
 				diags_add(l->diags, DIAG_ERROR,
-				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "aliases expand to more than %d nodes",
 				    MANIFEST_ALIAS_BUDGET);
 				failed = 1;
@@ -492,7 +492,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 				/* A copy, so that it has the alias's position. */
 				struct ynode	*copy;
 
-				copy = node_new(l, node->kind, &ev.start_mark);
+				copy = manifest_node_new(l, node->kind, &ev.start_mark);
 				copy->value = node->value != NULL ?
 				    xstrdup(node->value) : NULL;
 				copy->plain = node->plain;
@@ -500,8 +500,8 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			}
 			break;
 		case YAML_SCALAR_EVENT:
-			check_tag(l, ev.data.scalar.tag, &ev.start_mark);
-			node = node_new(l, scalar_is_null(&ev) ? YN_NULL :
+			manifest_check_tag(l, ev.data.scalar.tag, &ev.start_mark);
+			node = manifest_node_new(l, manifest_scalar_is_null(&ev) ? YN_NULL :
 			    YN_SCALAR, &ev.start_mark);
 			node->value = xstrndup(
 			    (const char *)ev.data.scalar.value,
@@ -517,32 +517,32 @@ parse_tree(struct loader *l, const char *text, size_t len)
 				done = 1;
 			}
 			if (ev.data.scalar.anchor != NULL)
-				anchor_add(l,
+				manifest_anchor_add(l,
 				    (const char *)ev.data.scalar.anchor, node);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (depth == MANIFEST_MAX_DEPTH) {
 				diags_add(l->diags, DIAG_ERROR,
-				    mark_pos(l, &ev.start_mark), "yaml-limits",
+				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
 				    "nesting deeper than %d levels",
 				    MANIFEST_MAX_DEPTH);
 				failed = 1;
 				done = 1;
 				break;
 			}
-			check_tag(l, ev.type == YAML_MAPPING_START_EVENT ?
+			manifest_check_tag(l, ev.type == YAML_MAPPING_START_EVENT ?
 			    ev.data.mapping_start.tag :
 			    ev.data.sequence_start.tag, &ev.start_mark);
-			node = node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
+			node = manifest_node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
 			    YN_MAP : YN_SEQ, &ev.start_mark);
 			if (ev.type == YAML_MAPPING_START_EVENT &&
 			    ev.data.mapping_start.anchor != NULL)
-				anchor_add(l, (const char *)
+				manifest_anchor_add(l, (const char *)
 				    ev.data.mapping_start.anchor, node);
 			if (ev.type == YAML_SEQUENCE_START_EVENT &&
 			    ev.data.sequence_start.anchor != NULL)
-				anchor_add(l, (const char *)
+				manifest_anchor_add(l, (const char *)
 				    ev.data.sequence_start.anchor, node);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
@@ -562,7 +562,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 			    ev.type == YAML_MAPPING_START_EVENT)
 				stack[depth++] = node;
 			else if (depth > 0)
-				node_append(stack[depth - 1], node);
+				manifest_node_append(stack[depth - 1], node);
 			else
 				root = node;
 		}
@@ -572,7 +572,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 	if (failed)
 		return (NULL);
 	if (root == NULL)
-		root = node_new(l, YN_NULL, &zero);
+		root = manifest_node_new(l, YN_NULL, &zero);
 	return (root);
 }
 
@@ -588,7 +588,7 @@ parse_tree(struct loader *l, const char *text, size_t len)
 static const struct ynode *const *sort_keys;
 
 static int
-key_cmp(const void *va, const void *vb)
+manifest_key_cmp(const void *va, const void *vb)
 {
 	size_t	a = *(const size_t *)va, b = *(const size_t *)vb;
 	int	c;
@@ -600,7 +600,7 @@ key_cmp(const void *va, const void *vb)
 }
 
 static void
-check_keys(struct loader *l, const struct ynode *map, const char *what,
+manifest_check_keys(struct loader *l, const struct ynode *map, const char *what,
     const char *const *known, size_t nknown)
 {
 	size_t		*idx, n = 0, i, k, first;
@@ -613,7 +613,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 		if (key->kind != YN_SCALAR) {
 			diags_add(l->diags, DIAG_ERROR, key->pos, "type",
 			    "%s keys must be scalars, found %s", what,
-			    kind_name(key->kind));
+			    manifest_kind_name(key->kind));
 			continue;
 		}
 		idx[n++] = i;
@@ -635,7 +635,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 			    "unknown key \"%s\" in %s", key->value, what);
 	}
 	sort_keys = (const struct ynode *const *)map->items;
-	qsort(idx, n, sizeof(*idx), key_cmp);
+	qsort(idx, n, sizeof(*idx), manifest_key_cmp);
 	sort_keys = NULL;
 	for (i = 1, first = 0; i < n; i++) {
 		const struct ynode	*a = map->items[idx[first]];
@@ -656,7 +656,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *what,
 
 /* The value of the first occurrence of key in map, or NULL. */
 static const struct ynode *
-map_get(const struct ynode *map, const char *key)
+manifest_map_get(const struct ynode *map, const char *key)
 {
 	size_t	i;
 
@@ -669,19 +669,19 @@ map_get(const struct ynode *map, const char *key)
 }
 
 static int
-expect_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind,
+manifest_expect_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind,
     const char *what)
 {
 	if (n->kind == kind)
 		return (0);
 	diags_add(l->diags, DIAG_ERROR, n->pos, "type",
-	    "%s must be %s, found %s", what, kind_name(kind),
-	    kind_name(n->kind));
+	    "%s must be %s, found %s", what, manifest_kind_name(kind),
+	    manifest_kind_name(n->kind));
 	return (-1);
 }
 
 static void
-missing(struct loader *l, const struct ynode *map, const char *key,
+manifest_missing(struct loader *l, const struct ynode *map, const char *key,
     const char *what)
 {
 	diags_add(l->diags, DIAG_ERROR, map->pos, "required",
@@ -694,17 +694,17 @@ missing(struct loader *l, const struct ynode *map, const char *key,
  * null or a collection is a type error.
  */
 static void
-get_scalar(struct loader *l, const struct ynode *map, const char *key,
+manifest_get_scalar(struct loader *l, const struct ynode *map, const char *key,
     const char *what, struct mscalar *out)
 {
 	const struct ynode	*v;
 	char			*desc;
 
-	if ((v = map_get(map, key)) == NULL)
+	if ((v = manifest_map_get(map, key)) == NULL)
 		return;
 	if (v->kind != YN_SCALAR) {
 		desc = xasprintf("%s \"%s\"", what, key);
-		expect_kind(l, v, YN_SCALAR, desc);
+		manifest_expect_kind(l, v, YN_SCALAR, desc);
 		free(desc);
 		return;
 	}
@@ -714,13 +714,13 @@ get_scalar(struct loader *l, const struct ynode *map, const char *key,
 }
 
 static void
-get_required(struct loader *l, const struct ynode *map, const char *key,
+manifest_get_required(struct loader *l, const struct ynode *map, const char *key,
     const char *what, struct mscalar *out)
 {
-	if (map_get(map, key) == NULL)
-		missing(l, map, key, what);
+	if (manifest_map_get(map, key) == NULL)
+		manifest_missing(l, map, key, what);
 	else
-		get_scalar(l, map, key, what, out);
+		manifest_get_scalar(l, map, key, what, out);
 }
 
 /*
@@ -728,14 +728,14 @@ get_required(struct loader *l, const struct ynode *map, const char *key,
  * rather than at its first key, which may be far from the name.
  */
 static void
-get_required_at(struct loader *l, const struct ynode *map, struct pos at,
+manifest_get_required_at(struct loader *l, const struct ynode *map, struct pos at,
     const char *key, const char *what, struct mscalar *out)
 {
-	if (map_get(map, key) == NULL)
+	if (manifest_map_get(map, key) == NULL)
 		diags_add(l->diags, DIAG_ERROR, at, "required",
 		    "%s has no \"%s\"", what, key);
 	else
-		get_scalar(l, map, key, what, out);
+		manifest_get_scalar(l, map, key, what, out);
 }
 
 /*
@@ -743,11 +743,11 @@ get_required_at(struct loader *l, const struct ynode *map, struct pos at,
  * (required), "timeout" and "interval".
  */
 static void
-load_check(struct loader *l, const struct ynode *map, struct policy *p)
+manifest_load_check(struct loader *l, const struct ynode *map, struct policy *p)
 {
 	const struct ynode	*v;
 
-	if ((v = map_get(map, "check")) == NULL)
+	if ((v = manifest_map_get(map, "check")) == NULL)
 		return;
 	p->check_pos = v->pos;
 	if (v->kind == YN_SCALAR) {
@@ -759,46 +759,46 @@ load_check(struct loader *l, const struct ynode *map, struct policy *p)
 	if (v->kind != YN_MAP) {
 		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
 		    "\"check\" must be a command or a mapping with "
-		    "\"command\", found %s", kind_name(v->kind));
+		    "\"command\", found %s", manifest_kind_name(v->kind));
 		return;
 	}
-	check_keys(l, v, "\"check\"", health_keys, nitems(health_keys));
-	get_required(l, v, "command", "\"check\"", &p->check_command);
-	get_scalar(l, v, "timeout", "\"check\"", &p->check_timeout);
-	get_scalar(l, v, "interval", "\"check\"", &p->check_interval);
+	manifest_check_keys(l, v, "\"check\"", health_keys, nitems(health_keys));
+	manifest_get_required(l, v, "command", "\"check\"", &p->check_command);
+	manifest_get_scalar(l, v, "timeout", "\"check\"", &p->check_timeout);
+	manifest_get_scalar(l, v, "interval", "\"check\"", &p->check_interval);
 }
 
 static void
-load_policy(struct loader *l, const struct ynode *map, struct pos at,
+manifest_load_policy(struct loader *l, const struct ynode *map, struct pos at,
     struct policy *p, const char *what)
 {
 	p->pos = at;
-	if (expect_kind(l, map, YN_MAP, what) != 0)
+	if (manifest_expect_kind(l, map, YN_MAP, what) != 0)
 		return;
-	check_keys(l, map, what, policy_keys, nitems(policy_keys));
-	get_required_at(l, map, at, "ops", what, &p->ops);
-	get_scalar(l, map, "batch_size", what, &p->batch_size);
-	get_scalar(l, map, "pause", what, &p->pause);
-	get_scalar(l, map, "max_failures", what, &p->max_failures);
-	get_scalar(l, map, "start", what, &p->start);
-	get_scalar(l, map, "stagger", what, &p->stagger);
-	get_scalar(l, map, "window_end", what, &p->window_end);
-	get_scalar(l, map, "min_lead", what, &p->min_lead);
-	get_scalar(l, map, "settle_timeout", what, &p->settle_timeout);
-	get_scalar(l, map, "soak", what, &p->soak);
-	load_check(l, map, p);
+	manifest_check_keys(l, map, what, policy_keys, nitems(policy_keys));
+	manifest_get_required_at(l, map, at, "ops", what, &p->ops);
+	manifest_get_scalar(l, map, "batch_size", what, &p->batch_size);
+	manifest_get_scalar(l, map, "pause", what, &p->pause);
+	manifest_get_scalar(l, map, "max_failures", what, &p->max_failures);
+	manifest_get_scalar(l, map, "start", what, &p->start);
+	manifest_get_scalar(l, map, "stagger", what, &p->stagger);
+	manifest_get_scalar(l, map, "window_end", what, &p->window_end);
+	manifest_get_scalar(l, map, "min_lead", what, &p->min_lead);
+	manifest_get_scalar(l, map, "settle_timeout", what, &p->settle_timeout);
+	manifest_get_scalar(l, map, "soak", what, &p->soak);
+	manifest_load_check(l, map, p);
 }
 
 static void
-load_policies(struct loader *l, const struct ynode *map)
+manifest_load_policies(struct loader *l, const struct ynode *map)
 {
 	struct manifest	*m = l->m;
 	size_t		 i;
 	char		*what;
 
-	if (expect_kind(l, map, YN_MAP, "\"policies\"") != 0)
+	if (manifest_expect_kind(l, map, YN_MAP, "\"policies\"") != 0)
 		return;
-	check_keys(l, map, "policies", NULL, 0);
+	manifest_check_keys(l, map, "policies", NULL, 0);
 	m->policies = xcalloc(map->n / 2 + 1, sizeof(*m->policies));
 	for (i = 0; i + 1 < map->n; i += 2) {
 		struct policy	*p = &m->policies[m->npolicies];
@@ -807,14 +807,14 @@ load_policies(struct loader *l, const struct ynode *map)
 			continue;
 		p->name = xstrdup(map->items[i]->value);
 		what = xasprintf("policy \"%s\"", p->name);
-		load_policy(l, map->items[i + 1], map->items[i]->pos, p, what);
+		manifest_load_policy(l, map->items[i + 1], map->items[i]->pos, p, what);
 		free(what);
 		m->npolicies++;
 	}
 }
 
 static void
-target_add(struct manifest_group *g, const char *event, const char *resource)
+manifest_target_add(struct manifest_group *g, const char *event, const char *resource)
 {
 	struct target	*t;
 
@@ -830,36 +830,36 @@ target_add(struct manifest_group *g, const char *event, const char *resource)
 }
 
 static void
-load_targets(struct loader *l, const struct ynode *seq, struct manifest_group *g)
+manifest_load_targets(struct loader *l, const struct ynode *seq, struct manifest_group *g)
 {
 	const struct ynode	*item, *ev, *rs;
 	size_t			 i;
 	int			 bad;
 
-	if (expect_kind(l, seq, YN_SEQ, "\"targets\"") != 0)
+	if (manifest_expect_kind(l, seq, YN_SEQ, "\"targets\"") != 0)
 		return;
 	for (i = 0; i < seq->n; i++) {
 		item = seq->items[i];
-		if (expect_kind(l, item, YN_MAP, "a target") != 0)
+		if (manifest_expect_kind(l, item, YN_MAP, "a target") != 0)
 			continue;
-		check_keys(l, item, "a target", target_keys,
+		manifest_check_keys(l, item, "a target", target_keys,
 		    nitems(target_keys));
-		ev = map_get(item, "event");
-		rs = map_get(item, "resource");
+		ev = manifest_map_get(item, "event");
+		rs = manifest_map_get(item, "resource");
 		bad = 0;
 		if (ev == NULL) {
-			missing(l, item, "event", "target");
+			manifest_missing(l, item, "event", "target");
 			bad = 1;
-		} else if (expect_kind(l, ev, YN_SCALAR, "\"event\"") != 0)
+		} else if (manifest_expect_kind(l, ev, YN_SCALAR, "\"event\"") != 0)
 			bad = 1;
 		if (rs == NULL) {
-			missing(l, item, "resource", "target");
+			manifest_missing(l, item, "resource", "target");
 			bad = 1;
-		} else if (expect_kind(l, rs, YN_SCALAR, "\"resource\"") != 0)
+		} else if (manifest_expect_kind(l, rs, YN_SCALAR, "\"resource\"") != 0)
 			bad = 1;
 		if (bad)
 			continue;
-		target_add(g, ev->value, rs->value);
+		manifest_target_add(g, ev->value, rs->value);
 		g->targets[g->ntargets - 1].pos = item->pos;
 		g->targets[g->ntargets - 1].event_pos = ev->pos;
 		g->targets[g->ntargets - 1].resource_pos = rs->pos;
@@ -868,7 +868,7 @@ load_targets(struct loader *l, const struct ynode *seq, struct manifest_group *g
 
 /* Trim spaces and tabs and one pair of double quotes, in place. */
 static char *
-csv_field(char *s, char *end, uint32_t *skipped)
+manifest_csv_field(char *s, char *end, uint32_t *skipped)
 {
 	char	*start = s;
 
@@ -887,7 +887,7 @@ csv_field(char *s, char *end, uint32_t *skipped)
 
 /* Columns count characters, as libyaml's do: p..end in characters. */
 static uint32_t
-csv_columns(const char *p, const char *end)
+manifest_csv_columns(const char *p, const char *end)
 {
 	uint32_t	n = 0;
 
@@ -900,7 +900,7 @@ csv_columns(const char *p, const char *end)
 
 /* A line of only blanks, or whose first non-blank is '#'. */
 static int
-blank_or_comment(const char *p, const char *end)
+manifest_blank_or_comment(const char *p, const char *end)
 {
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -914,7 +914,7 @@ blank_or_comment(const char *p, const char *end)
  * split, the position bookkeeping would be passed around everywhere.
  */
 static void
-load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
+manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
     struct manifest_group *g)
 {
 	char		*line = text, *nl, *comma, *end;
@@ -949,14 +949,14 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 				return;
 			goto next;
 		}
-		if (blank_or_comment(line, end))
+		if (manifest_blank_or_comment(line, end))
 			goto next;
 		comma = memchr(line, ',', (size_t)(end - line));
 		fields = comma == NULL ? 1 : memchr(comma + 1, ',',
 		    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
 		if (fields == 2) {
-			ev = csv_field(line, comma, &skip_ev);
-			rs = csv_field(comma + 1, end, &skip_rs);
+			ev = manifest_csv_field(line, comma, &skip_ev);
+			rs = manifest_csv_field(comma + 1, end, &skip_rs);
 		}
 		if (header) {
 			if (fields != 2 || strcasecmp(ev, "event") != 0 ||
@@ -982,13 +982,13 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 			    "resource");
 			goto next;
 		}
-		target_add(g, ev, rs);
+		manifest_target_add(g, ev, rs);
 		t = &g->targets[g->ntargets - 1];
 		t->pos = pos;
 		t->event_pos = pos;
 		t->event_pos.col = 1 + skip_ev;
 		t->resource_pos = pos;
-		t->resource_pos.col = csv_columns(line, comma) + 2 + skip_rs;
+		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 + skip_rs;
 	next:
 		if (nl == NULL)
 			break;
@@ -1011,7 +1011,7 @@ load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
  * with *cause.
  */
 static char *
-load_csv_resolve(struct loader *l, const char *name, const char *shown,
+manifest_load_csv_resolve(struct loader *l, const char *name, const char *shown,
     char **cause)
 {
 	char	*dir = NULL, *full = NULL, *real = NULL;
@@ -1053,7 +1053,7 @@ out:
 }
 
 static void
-load_csv(struct loader *l, struct manifest_group *g)
+manifest_load_csv(struct loader *l, struct manifest_group *g)
 {
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
@@ -1065,7 +1065,7 @@ load_csv(struct loader *l, struct manifest_group *g)
 
 	path = l->dir == NULL ? xstrdup(g->targets_file.text) :
 	    xasprintf("%s/%s", l->dir, g->targets_file.text);
-	real = load_csv_resolve(l, g->targets_file.text, path, &cause);
+	real = manifest_load_csv_resolve(l, g->targets_file.text, path, &cause);
 	/* realpath resolved every link: one appearing now is refused. */
 	if (real == NULL || manifest_read(real, path, O_NOFOLLOW, &text,
 	    &len, &cause) != 0) {
@@ -1092,12 +1092,12 @@ load_csv(struct loader *l, struct manifest_group *g)
 		diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
 		    "not valid UTF-8 text");
 	} else
-		load_csv_text(l, file, copy, len, g);
+		manifest_load_csv_text(l, file, copy, len, g);
 	free(copy);
 }
 
 static void
-load_group(struct loader *l, const struct ynode *map, struct manifest_group *g)
+manifest_load_group(struct loader *l, const struct ynode *map, struct manifest_group *g)
 {
 	const struct ynode	*v;
 	struct mscalar		 name = { NULL, { 0, 0, 0 }, 0 };
@@ -1105,17 +1105,17 @@ load_group(struct loader *l, const struct ynode *map, struct manifest_group *g)
 	size_t			 i;
 
 	g->pos = map->pos;
-	if (expect_kind(l, map, YN_MAP, "a group") != 0)
+	if (manifest_expect_kind(l, map, YN_MAP, "a group") != 0)
 		return;
-	get_required(l, map, "name", "group", &name);
+	manifest_get_required(l, map, "name", "group", &name);
 	g->name = name.text;
 	g->name_pos = name.text != NULL ? name.pos : map->pos;
 	what = g->name != NULL ? xasprintf("group \"%s\"", g->name) :
 	    xstrdup("group");
-	check_keys(l, map, what, group_keys, nitems(group_keys));
+	manifest_check_keys(l, map, what, group_keys, nitems(group_keys));
 
-	if ((v = map_get(map, "policy")) == NULL)
-		missing(l, map, "policy", what);
+	if ((v = manifest_map_get(map, "policy")) == NULL)
+		manifest_missing(l, map, "policy", what);
 	else if (v->kind == YN_SCALAR) {
 		g->policy_ref = xstrdup(v->value);
 		g->policy_pos = v->pos;
@@ -1123,47 +1123,47 @@ load_group(struct loader *l, const struct ynode *map, struct manifest_group *g)
 		g->inline_policy = xcalloc(1, sizeof(*g->inline_policy));
 		g->policy = g->inline_policy;
 		g->policy_pos = v->pos;
-		load_policy(l, v, v->pos, g->inline_policy, "inline policy");
+		manifest_load_policy(l, v, v->pos, g->inline_policy, "inline policy");
 	} else
 		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
 		    "\"policy\" must be a policy name or a mapping, found %s",
-		    kind_name(v->kind));
+		    manifest_kind_name(v->kind));
 
-	if ((v = map_get(map, "after")) != NULL &&
-	    expect_kind(l, v, YN_SEQ, "\"after\"") == 0) {
+	if ((v = manifest_map_get(map, "after")) != NULL &&
+	    manifest_expect_kind(l, v, YN_SEQ, "\"after\"") == 0) {
 		g->after = xcalloc(v->n + 1, sizeof(*g->after));
 		g->after_pos = xcalloc(v->n + 1, sizeof(*g->after_pos));
 		for (i = 0; i < v->n; i++) {
-			if (expect_kind(l, v->items[i], YN_SCALAR,
+			if (manifest_expect_kind(l, v->items[i], YN_SCALAR,
 			    "a group name in \"after\"") != 0)
 				continue;
 			g->after[g->nafter] = xstrdup(v->items[i]->value);
 			g->after_pos[g->nafter++] = v->items[i]->pos;
 		}
 	}
-	if ((v = map_get(map, "targets")) != NULL)
-		load_targets(l, v, g);
-	get_scalar(l, map, "targets_file", what, &g->targets_file);
+	if ((v = manifest_map_get(map, "targets")) != NULL)
+		manifest_load_targets(l, v, g);
+	manifest_get_scalar(l, map, "targets_file", what, &g->targets_file);
 	if (g->targets_file.text != NULL)
-		load_csv(l, g);
+		manifest_load_csv(l, g);
 	free(what);
 }
 
 static void
-load_groups(struct loader *l, const struct ynode *seq)
+manifest_load_groups(struct loader *l, const struct ynode *seq)
 {
 	struct manifest	*m = l->m;
 	size_t		 i;
 
-	if (expect_kind(l, seq, YN_SEQ, "\"groups\"") != 0)
+	if (manifest_expect_kind(l, seq, YN_SEQ, "\"groups\"") != 0)
 		return;
 	m->groups = xcalloc(seq->n + 1, sizeof(*m->groups));
 	for (i = 0; i < seq->n; i++)
-		load_group(l, seq->items[i], &m->groups[m->ngroups++]);
+		manifest_load_group(l, seq->items[i], &m->groups[m->ngroups++]);
 }
 
 static void
-load_root(struct loader *l, const struct ynode *root)
+manifest_load_root(struct loader *l, const struct ynode *root)
 {
 	struct manifest		*m = l->m;
 	const struct ynode	*v;
@@ -1173,49 +1173,49 @@ load_root(struct loader *l, const struct ynode *root)
 		    "the manifest is empty");
 		return;
 	}
-	if (expect_kind(l, root, YN_MAP, "the manifest") != 0)
+	if (manifest_expect_kind(l, root, YN_MAP, "the manifest") != 0)
 		return;
-	check_keys(l, root, "the manifest", top_keys, nitems(top_keys));
+	manifest_check_keys(l, root, "the manifest", top_keys, nitems(top_keys));
 
-	if ((v = map_get(root, "ensbatch")) == NULL)
-		missing(l, root, "ensbatch", "the manifest");
+	if ((v = manifest_map_get(root, "ensbatch")) == NULL)
+		manifest_missing(l, root, "ensbatch", "the manifest");
 	else if (v->kind != YN_SCALAR || !v->plain ||
 	    strcmp(v->value, "1") != 0)
 		diags_add(l->diags, DIAG_ERROR, v->pos, "version",
 		    "unsupported manifest version \"%s\": this ensbatch "
 		    "reads \"ensbatch: 1\"", v->kind == YN_SCALAR ?
-		    v->value : kind_name(v->kind));
+		    v->value : manifest_kind_name(v->kind));
 	else {
 		m->version.text = xstrdup(v->value);
 		m->version.pos = v->pos;
 		m->version.plain = 1;
 	}
-	get_required(l, root, "name", "the manifest", &m->name);
-	get_scalar(l, root, "ticket", "the manifest", &m->ticket);
-	get_scalar(l, root, "description", "the manifest", &m->description);
-	get_scalar(l, root, "timezone", "the manifest", &m->timezone);
+	manifest_get_required(l, root, "name", "the manifest", &m->name);
+	manifest_get_scalar(l, root, "ticket", "the manifest", &m->ticket);
+	manifest_get_scalar(l, root, "description", "the manifest", &m->description);
+	manifest_get_scalar(l, root, "timezone", "the manifest", &m->timezone);
 
-	if ((v = map_get(root, "api")) != NULL &&
-	    expect_kind(l, v, YN_MAP, "\"api\"") == 0) {
-		check_keys(l, v, "\"api\"", api_keys, nitems(api_keys));
-		get_scalar(l, v, "endpoint", "\"api\"", &m->api.endpoint);
-		get_scalar(l, v, "signature", "\"api\"", &m->api.signature);
-		get_scalar(l, v, "timeout", "\"api\"", &m->api.timeout);
-		get_scalar(l, v, "retries", "\"api\"", &m->api.retries);
-		get_scalar(l, v, "rate", "\"api\"", &m->api.rate);
+	if ((v = manifest_map_get(root, "api")) != NULL &&
+	    manifest_expect_kind(l, v, YN_MAP, "\"api\"") == 0) {
+		manifest_check_keys(l, v, "\"api\"", api_keys, nitems(api_keys));
+		manifest_get_scalar(l, v, "endpoint", "\"api\"", &m->api.endpoint);
+		manifest_get_scalar(l, v, "signature", "\"api\"", &m->api.signature);
+		manifest_get_scalar(l, v, "timeout", "\"api\"", &m->api.timeout);
+		manifest_get_scalar(l, v, "retries", "\"api\"", &m->api.retries);
+		manifest_get_scalar(l, v, "rate", "\"api\"", &m->api.rate);
 	}
-	if ((v = map_get(root, "policies")) != NULL)
-		load_policies(l, v);
-	if ((v = map_get(root, "groups")) == NULL)
-		missing(l, root, "groups", "the manifest");
+	if ((v = manifest_map_get(root, "policies")) != NULL)
+		manifest_load_policies(l, v);
+	if ((v = manifest_map_get(root, "groups")) == NULL)
+		manifest_missing(l, root, "groups", "the manifest");
 	else {
 		m->groups_pos = v->pos;
-		load_groups(l, v);
+		manifest_load_groups(l, v);
 	}
 }
 
 static void
-loader_clear(struct loader *l)
+manifest_loader_clear(struct loader *l)
 {
 	size_t	i;
 
@@ -1266,41 +1266,41 @@ manifest_load(const char *path, struct diags *d)
 		    "not valid UTF-8 text (or a NUL byte)");
 		goto fail;
 	}
-	if ((root = parse_tree(&l, text, len)) == NULL)
+	if ((root = manifest_parse_tree(&l, text, len)) == NULL)
 		goto fail;
-	load_root(&l, root);
+	manifest_load_root(&l, root);
 	goto out;
 fail:
 	manifest_free(m);
 	m = NULL;
 out:
-	loader_clear(&l);
+	manifest_loader_clear(&l);
 	return (m);
 }
 
 static void
-mscalar_free(struct mscalar *s)
+manifest_mscalar_free(struct mscalar *s)
 {
 	free(s->text);
 }
 
 static void
-policy_clear(struct policy *p)
+manifest_policy_clear(struct policy *p)
 {
 	free(p->name);
-	mscalar_free(&p->ops);
-	mscalar_free(&p->batch_size);
-	mscalar_free(&p->pause);
-	mscalar_free(&p->max_failures);
-	mscalar_free(&p->start);
-	mscalar_free(&p->stagger);
-	mscalar_free(&p->window_end);
-	mscalar_free(&p->min_lead);
-	mscalar_free(&p->settle_timeout);
-	mscalar_free(&p->soak);
-	mscalar_free(&p->check_command);
-	mscalar_free(&p->check_timeout);
-	mscalar_free(&p->check_interval);
+	manifest_mscalar_free(&p->ops);
+	manifest_mscalar_free(&p->batch_size);
+	manifest_mscalar_free(&p->pause);
+	manifest_mscalar_free(&p->max_failures);
+	manifest_mscalar_free(&p->start);
+	manifest_mscalar_free(&p->stagger);
+	manifest_mscalar_free(&p->window_end);
+	manifest_mscalar_free(&p->min_lead);
+	manifest_mscalar_free(&p->settle_timeout);
+	manifest_mscalar_free(&p->soak);
+	manifest_mscalar_free(&p->check_command);
+	manifest_mscalar_free(&p->check_timeout);
+	manifest_mscalar_free(&p->check_interval);
 }
 
 void
@@ -1315,7 +1315,7 @@ manifest_free(struct manifest *m)
 
 		free(g->name);
 		if (g->inline_policy != NULL) {
-			policy_clear(g->inline_policy);
+			manifest_policy_clear(g->inline_policy);
 			free(g->inline_policy);
 		}
 		free(g->policy_ref);
@@ -1323,7 +1323,7 @@ manifest_free(struct manifest *m)
 			free(g->after[j]);
 		free(g->after);
 		free(g->after_pos);
-		mscalar_free(&g->targets_file);
+		manifest_mscalar_free(&g->targets_file);
 		for (j = 0; j < g->ntargets; j++) {
 			free(g->targets[j].event);
 			free(g->targets[j].resource);
@@ -1333,21 +1333,21 @@ manifest_free(struct manifest *m)
 	}
 	free(m->groups);
 	for (i = 0; i < m->npolicies; i++)
-		policy_clear(&m->policies[i]);
+		manifest_policy_clear(&m->policies[i]);
 	free(m->policies);
 	for (i = 0; i < m->nfiles; i++)
 		free(m->files[i].path);
 	free(m->files);
-	mscalar_free(&m->version);
-	mscalar_free(&m->name);
-	mscalar_free(&m->ticket);
-	mscalar_free(&m->description);
-	mscalar_free(&m->timezone);
-	mscalar_free(&m->api.endpoint);
-	mscalar_free(&m->api.signature);
-	mscalar_free(&m->api.timeout);
-	mscalar_free(&m->api.retries);
-	mscalar_free(&m->api.rate);
+	manifest_mscalar_free(&m->version);
+	manifest_mscalar_free(&m->name);
+	manifest_mscalar_free(&m->ticket);
+	manifest_mscalar_free(&m->description);
+	manifest_mscalar_free(&m->timezone);
+	manifest_mscalar_free(&m->api.endpoint);
+	manifest_mscalar_free(&m->api.signature);
+	manifest_mscalar_free(&m->api.timeout);
+	manifest_mscalar_free(&m->api.retries);
+	manifest_mscalar_free(&m->api.rate);
 	free(m->r_order);
 	free(m->path);
 	free(m);

@@ -177,21 +177,21 @@ plan_failure_budget(const struct policy *pol, size_t ntargets)
 }
 
 static const char *
-ops_name(enum ops ops)
+plan_ops_name(enum ops ops)
 {
 	return (ops == OPS_SCHEDULED ? "scheduled" : "immediate");
 }
 
 /* One line describing a group's policy, shared by text and Markdown. */
 static char *
-policy_line(const struct plan_group *pg)
+plan_policy_line(const struct plan_group *pg)
 {
 	const struct policy	*pol = pg->group->policy;
 	struct buf		 b;
 	char			 d[TIMEFMT_LEN];
 
 	buf_init(&b);
-	buf_addf(&b, "%s, batch_size %d", ops_name(pol->r_ops),
+	buf_addf(&b, "%s, batch_size %d", plan_ops_name(pol->r_ops),
 	    pol->r_batch_size);
 	if (pol->r_ops == OPS_IMMEDIATE) {
 		timefmt_duration_str(pol->r_pause, d, sizeof(d));
@@ -306,7 +306,7 @@ plan_group_lines(const struct plan *p, const struct plan_group *pg,
 }
 
 static char *
-after_list(const struct manifest_group *g)
+plan_after_list(const struct manifest_group *g)
 {
 	struct buf	b;
 	size_t		i;
@@ -318,7 +318,7 @@ after_list(const struct manifest_group *g)
 }
 
 static void
-print_text(const struct plan *p, FILE *f)
+plan_print_text(const struct plan *p, FILE *f)
 {
 	const struct manifest	*m = p->manifest;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
@@ -340,7 +340,7 @@ print_text(const struct plan *p, FILE *f)
 
 		fprintf(f, "\nGroup %s", g->name);
 		if (g->nafter > 0) {
-			after = after_list(g);
+			after = plan_after_list(g);
 			fprintf(f, " (after %s)", after);
 			free(after);
 		}
@@ -348,7 +348,7 @@ print_text(const struct plan *p, FILE *f)
 			fputs(": no targets\n", f);
 			continue;
 		}
-		line = policy_line(pg);
+		line = plan_policy_line(pg);
 		fprintf(f, ": policy %s: %s\n", pol->name != NULL ?
 		    pol->name : "(inline)", line);
 		free(line);
@@ -386,7 +386,7 @@ print_text(const struct plan *p, FILE *f)
 
 /* Markdown cells must not break the table. */
 static void
-md_cell(FILE *f, const char *s)
+plan_md_cell(FILE *f, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '|')
@@ -403,7 +403,7 @@ md_cell(FILE *f, const char *s)
  * is one document, each part a few lines.
  */
 static void
-print_markdown(const struct plan *p, FILE *f)
+plan_print_markdown(const struct plan *p, FILE *f)
 {
 	const struct manifest	*m = p->manifest;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
@@ -411,15 +411,15 @@ print_markdown(const struct plan *p, FILE *f)
 	size_t			 i, k, j;
 
 	fputs("## ensbatch plan: ", f);
-	md_cell(f, m->name.text);
+	plan_md_cell(f, m->name.text);
 	fputs("\n\n", f);
 	if (m->ticket.text != NULL) {
 		fputs("- Ticket: ", f);
-		md_cell(f, m->ticket.text);
+		plan_md_cell(f, m->ticket.text);
 		fputc('\n', f);
 	}
 	fputs("- Manifest: `", f);
-	md_cell(f, m->path);
+	plan_md_cell(f, m->path);
 	fprintf(f, "` (sha256 `%s`)\n", m->sha256);
 	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
 	timefmt_utc(p->now, t2, sizeof(t2));
@@ -431,10 +431,10 @@ print_markdown(const struct plan *p, FILE *f)
 		const struct policy	*pol = g->policy;
 
 		fputs("\n### Group ", f);
-		md_cell(f, g->name);
+		plan_md_cell(f, g->name);
 		fputs("\n\n", f);
 		if (g->nafter > 0) {
-			after = after_list(g);
+			after = plan_after_list(g);
 			fprintf(f, "After: %s\n\n", after);
 			free(after);
 		}
@@ -442,14 +442,14 @@ print_markdown(const struct plan *p, FILE *f)
 			fputs("No targets.\n", f);
 			continue;
 		}
-		line = policy_line(pg);
+		line = plan_policy_line(pg);
 		fprintf(f, "Policy %s: %s\n\n", pol->name != NULL ?
 		    pol->name : "(inline)", line);
 		free(line);
 		if (pol->r_check != NULL) {
 			line = plan_check_text(pol->r_check);
 			fputs("Check: `", f);
-			md_cell(f, line);
+			plan_md_cell(f, line);
 			fputs("`\n\n", f);
 			free(line);
 		}
@@ -479,9 +479,9 @@ print_markdown(const struct plan *p, FILE *f)
 
 			for (j = b->first; j < b->first + b->count; j++) {
 				fprintf(f, "| %zu | ", k + 1);
-				md_cell(f, g->targets[j].resource);
+				plan_md_cell(f, g->targets[j].resource);
 				fputs(" | ", f);
-				md_cell(f, g->targets[j].event);
+				plan_md_cell(f, g->targets[j].event);
 				fputs(" |\n", f);
 			}
 		}
@@ -491,7 +491,7 @@ print_markdown(const struct plan *p, FILE *f)
 
 /* Set a key to a string; jansson rejects invalid UTF-8 with NULL. */
 static void
-json_set_str(json_t *obj, const char *key, const char *value)
+plan_json_set_str(json_t *obj, const char *key, const char *value)
 {
 	json_t	*v;
 
@@ -503,23 +503,23 @@ json_set_str(json_t *obj, const char *key, const char *value)
 }
 
 static void
-json_set_time(json_t *obj, const char *key, int64_t t, const char *zone)
+plan_json_set_time(json_t *obj, const char *key, int64_t t, const char *zone)
 {
 	char	buf[TIMEFMT_LEN], *k;
 
 	json_object_set_new(obj, key, json_integer(t));
 	timefmt_utc(t, buf, sizeof(buf));
 	k = xasprintf("%s_utc", key);
-	json_set_str(obj, k, buf);
+	plan_json_set_str(obj, k, buf);
 	free(k);
 	timefmt_local(t, zone, buf, sizeof(buf));
 	k = xasprintf("%s_local", key);
-	json_set_str(obj, k, buf);
+	plan_json_set_str(obj, k, buf);
 	free(k);
 }
 
 static json_t *
-group_json(const struct plan *p, const struct plan_group *pg)
+plan_group_json(const struct plan *p, const struct plan_group *pg)
 {
 	const struct manifest_group	*g = pg->group;
 	const struct policy	*pol = g->policy;
@@ -528,14 +528,14 @@ group_json(const struct plan *p, const struct plan_group *pg)
 	char			 pct[32];
 
 	jg = json_object();
-	json_set_str(jg, "name", g->name);
+	plan_json_set_str(jg, "name", g->name);
 	arr = json_array();
 	for (k = 0; k < g->nafter; k++)
 		json_array_append_new(arr, json_string(g->after[k]));
 	json_object_set_new(jg, "after", arr);
-	json_set_str(jg, "policy", pol != NULL ? pol->name : NULL);
+	plan_json_set_str(jg, "policy", pol != NULL ? pol->name : NULL);
 	if (pol != NULL && pol->ok) {
-		json_set_str(jg, "ops", ops_name(pol->r_ops));
+		plan_json_set_str(jg, "ops", plan_ops_name(pol->r_ops));
 		json_object_set_new(jg, "batch_size",
 		    json_integer(pol->r_batch_size));
 		json_object_set_new(jg, "pause_ms",
@@ -545,7 +545,7 @@ group_json(const struct plan *p, const struct plan_group *pg)
 		if (pol->r_max_fail_pct) {
 			snprintf(pct, sizeof(pct), "%" PRId64 "%%",
 			    pol->r_max_failures);
-			json_set_str(jg, "max_failures", pct);
+			plan_json_set_str(jg, "max_failures", pct);
 		} else
 			json_object_set_new(jg, "max_failures",
 			    json_integer(pol->r_max_failures));
@@ -558,7 +558,7 @@ group_json(const struct plan *p, const struct plan_group *pg)
 			json_object_set_new(jg, "check", json_null());
 		else {
 			jc = json_object();
-			json_set_str(jc, "command", pol->r_check);
+			plan_json_set_str(jc, "command", pol->r_check);
 			json_object_set_new(jc, "timeout_ms",
 			    json_integer(pol->r_check_timeout));
 			json_object_set_new(jc, "interval_ms",
@@ -569,7 +569,7 @@ group_json(const struct plan *p, const struct plan_group *pg)
 	json_object_set_new(jg, "wait_ms", json_integer(pg->wait));
 	json_object_set_new(jg, "estimate_ms", json_integer(pg->estimate));
 	if (pg->nbatches > 0)
-		json_set_time(jg, "settled_by", pg->settled_by,
+		plan_json_set_time(jg, "settled_by", pg->settled_by,
 		    p->manifest->r_zone);
 	arr = json_array();
 	for (k = 0; k < pg->nbatches; k++) {
@@ -581,13 +581,13 @@ group_json(const struct plan *p, const struct plan_group *pg)
 		if (b->plan_time == PLAN_NO_TIME)
 			json_object_set_new(jb, "plan_time", json_null());
 		else
-			json_set_time(jb, "plan_time", b->plan_time,
+			plan_json_set_time(jb, "plan_time", b->plan_time,
 			    p->manifest->r_zone);
 		targets = json_array();
 		for (j = b->first; j < b->first + b->count; j++) {
 			jt = json_object();
-			json_set_str(jt, "event", g->targets[j].event);
-			json_set_str(jt, "resource", g->targets[j].resource);
+			plan_json_set_str(jt, "event", g->targets[j].event);
+			plan_json_set_str(jt, "resource", g->targets[j].resource);
 			json_array_append_new(targets, jt);
 		}
 		json_object_set_new(jb, "targets", targets);
@@ -607,21 +607,21 @@ plan_json(const struct plan *p)
 	root = json_object();
 	json_object_set_new(root, "ensbatch_plan", json_integer(1));
 	jm = json_object();
-	json_set_str(jm, "path", m->path);
-	json_set_str(jm, "name", m->name.text);
-	json_set_str(jm, "ticket", m->ticket.text);
-	json_set_str(jm, "sha256", m->sha256);
-	json_set_str(jm, "timezone", m->r_zone);
+	plan_json_set_str(jm, "path", m->path);
+	plan_json_set_str(jm, "name", m->name.text);
+	plan_json_set_str(jm, "ticket", m->ticket.text);
+	plan_json_set_str(jm, "sha256", m->sha256);
+	plan_json_set_str(jm, "timezone", m->r_zone);
 	arr = json_array();
 	for (i = 0; i < m->nfiles; i++) {
 		jf = json_object();
-		json_set_str(jf, "path", m->files[i].path);
-		json_set_str(jf, "sha256", m->files[i].sha256);
+		plan_json_set_str(jf, "path", m->files[i].path);
+		plan_json_set_str(jf, "sha256", m->files[i].sha256);
 		json_array_append_new(arr, jf);
 	}
 	json_object_set_new(jm, "targets_files", arr);
 	json_object_set_new(root, "manifest", jm);
-	json_set_time(root, "now", p->now, m->r_zone);
+	plan_json_set_time(root, "now", p->now, m->r_zone);
 	json_object_set_new(root, "groups_total", json_integer(
 	    (json_int_t)p->ngroups));
 	json_object_set_new(root, "batches_total", json_integer(
@@ -629,16 +629,16 @@ plan_json(const struct plan *p)
 	json_object_set_new(root, "targets_total", json_integer(
 	    (json_int_t)p->ntargets));
 	json_object_set_new(root, "estimate_ms", json_integer(p->estimate));
-	json_set_time(root, "end", plan_add(p->now, p->estimate), m->r_zone);
+	plan_json_set_time(root, "end", plan_add(p->now, p->estimate), m->r_zone);
 	if (p->last_plan_time == PLAN_NO_TIME)
 		json_object_set_new(root, "last_plan_time", json_null());
 	else
-		json_set_time(root, "last_plan_time", p->last_plan_time,
+		plan_json_set_time(root, "last_plan_time", p->last_plan_time,
 		    m->r_zone);
-	json_set_time(root, "settled_by", p->settled_by, m->r_zone);
+	plan_json_set_time(root, "settled_by", p->settled_by, m->r_zone);
 	arr = json_array();
 	for (i = 0; i < p->ngroups; i++)
-		json_array_append_new(arr, group_json(p, &p->groups[i]));
+		json_array_append_new(arr, plan_group_json(p, &p->groups[i]));
 	json_object_set_new(root, "groups", arr);
 	return (root);
 }
@@ -651,10 +651,10 @@ plan_print(const struct plan *p, enum plan_format format, FILE *f)
 
 	switch (format) {
 	case PLAN_TEXT:
-		print_text(p, f);
+		plan_print_text(p, f);
 		break;
 	case PLAN_MARKDOWN:
-		print_markdown(p, f);
+		plan_print_markdown(p, f);
 		break;
 	case PLAN_JSON:
 		root = plan_json(p);
@@ -719,7 +719,7 @@ plan_report_properties(struct report_suite *rs, const struct plan *p,
 	report_property_add(rs, "policy", pol == NULL ? "(none)" :
 	    pol->name != NULL ? pol->name : "(inline)");
 	if (pol != NULL && pol->ok)
-		report_property_add(rs, "ops", ops_name(pol->r_ops));
+		report_property_add(rs, "ops", plan_ops_name(pol->r_ops));
 	report_property_add(rs, "endpoint", endpoint != NULL ? endpoint :
 	    m->api.endpoint.text != NULL ? m->api.endpoint.text :
 	    "ens.aliyuncs.com");
@@ -742,7 +742,7 @@ plan_report_properties(struct report_suite *rs, const struct plan *p,
  * Group names cannot contain parentheses: the suite name is free.
  */
 static void
-report_validation(struct report *r, const struct plan *p,
+plan_report_validation(struct report *r, const struct plan *p,
     const struct diags *d)
 {
 	struct report_suite	*rs;
@@ -853,7 +853,7 @@ plan_report(const struct plan *p, const struct diags *d,
 		free(cls);
 	}
 	if (errors > 0)
-		report_validation(r, p, d);
+		plan_report_validation(r, p, d);
 	return (r);
 }
 

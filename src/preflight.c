@@ -31,7 +31,7 @@ struct lookup {
 };
 
 static int
-event_cmp(const void *a, const void *b)
+preflight_event_cmp(const void *a, const void *b)
 {
 	return (strcmp(((const struct ens_event *)a)->event,
 	    ((const struct ens_event *)b)->event));
@@ -39,14 +39,14 @@ event_cmp(const void *a, const void *b)
 
 /* Sorted by event id, for lookups in O(log n). */
 static void
-lookup_sort(struct lookup *l)
+preflight_lookup_sort(struct lookup *l)
 {
 	if (l->n > 1)
-		qsort(l->events, l->n, sizeof(*l->events), event_cmp);
+		qsort(l->events, l->n, sizeof(*l->events), preflight_event_cmp);
 }
 
 static const struct ens_event *
-lookup_find(const struct lookup *l, const char *event)
+preflight_lookup_find(const struct lookup *l, const char *event)
 {
 	struct ens_event	key;
 
@@ -55,7 +55,7 @@ lookup_find(const struct lookup *l, const char *event)
 	memset(&key, 0, sizeof(key));
 	key.event = (char *)(uintptr_t)event;
 	return (bsearch(&key, l->events, l->n, sizeof(*l->events),
-	    event_cmp));
+	    preflight_event_cmp));
 }
 
 /*
@@ -63,7 +63,7 @@ lookup_find(const struct lookup *l, const char *event)
  * event is not in it.  *n is the count.
  */
 static const char **
-resources(const struct plan *p, const struct lookup *found, size_t *n)
+preflight_resources(const struct plan *p, const struct lookup *found, size_t *n)
 {
 	const char	**res;
 	size_t		  i, j;
@@ -75,7 +75,7 @@ resources(const struct plan *p, const struct lookup *found, size_t *n)
 
 		for (j = 0; j < g->ntargets; j++) {
 			if (found != NULL &&
-			    lookup_find(found, g->targets[j].event) != NULL)
+			    preflight_lookup_find(found, g->targets[j].event) != NULL)
 				continue;
 			res[(*n)++] = g->targets[j].resource;
 		}
@@ -84,7 +84,7 @@ resources(const struct plan *p, const struct lookup *found, size_t *n)
 }
 
 static int
-ask(struct ens_client *c, const char *const *res, size_t n,
+preflight_ask(struct ens_client *c, const char *const *res, size_t n,
     const char *types, struct lookup *l, struct ens_reply *reply)
 {
 	struct ens_event	*ev = NULL;
@@ -97,12 +97,12 @@ ask(struct ens_client *c, const char *const *res, size_t n,
 	for (i = 0; i < nev; i++)
 		l->events[l->n++] = ev[i];
 	free(ev);		/* the strings moved to l */
-	lookup_sort(l);
+	preflight_lookup_sort(l);
 	return (0);
 }
 
 static int
-is_final(const char *status)
+preflight_is_final(const char *status)
 {
 	size_t	i;
 
@@ -115,7 +115,7 @@ is_final(const char *status)
 
 /* The earliest PlanTime a target gets, or PLAN_NO_TIME. */
 static int64_t
-target_plan_time(const struct plan_group *pg, size_t j)
+preflight_target_plan_time(const struct plan_group *pg, size_t j)
 {
 	size_t	k;
 
@@ -129,7 +129,7 @@ target_plan_time(const struct plan_group *pg, size_t j)
 
 /* Judge one target against what the API said about its event. */
 static void
-judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
+preflight_judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
     const struct lookup *mine, const struct lookup *all,
     const struct lookup *other, struct diags *d)
 {
@@ -140,9 +140,9 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
 	int64_t			 pt;
 
-	if ((e = lookup_find(mine, t->event)) == NULL &&
-	    (e = lookup_find(all, t->event)) == NULL &&
-	    (e = lookup_find(other, t->event)) == NULL) {
+	if ((e = preflight_lookup_find(mine, t->event)) == NULL &&
+	    (e = preflight_lookup_find(all, t->event)) == NULL &&
+	    (e = preflight_lookup_find(other, t->event)) == NULL) {
 		diags_add(d, DIAG_ERROR, t->event_pos, "event-missing",
 		    "event %s was not found for instance %s", t->event,
 		    t->resource);
@@ -167,7 +167,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		pf->errors++;
 		return;
 	}
-	if (is_final(e->status)) {
+	if (preflight_is_final(e->status)) {
 		diags_add(d, DIAG_WARNING, t->event_pos, "event-status",
 		    "event %s is %s: nothing to do, it will be skipped",
 		    t->event, e->status);
@@ -177,7 +177,7 @@ judge_target(struct preflight *pf, const struct plan_group *pg, size_t j,
 		pf->done++;
 		return;
 	}
-	pt = target_plan_time(pg, j);
+	pt = preflight_target_plan_time(pg, j);
 	if (pt != PLAN_NO_TIME && e->not_before == pt &&
 	    strcmp(e->status, "Scheduled") == 0) {
 		/* Scheduled for exactly this time already (an earlier run). */
@@ -220,21 +220,21 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 		    sizeof(**pf->targets));
 	}
 
-	res = resources(p, NULL, &nres);
-	if (nres > 0 && ask(c, res, nres, REBOOT_TYPES, &mine, reply) != 0)
+	res = preflight_resources(p, NULL, &nres);
+	if (nres > 0 && preflight_ask(c, res, nres, REBOOT_TYPES, &mine, reply) != 0)
 		goto out;
 	free(res);
 	/* Events not found: maybe another instance's, or another type. */
-	res = resources(p, &mine, &nres);
+	res = preflight_resources(p, &mine, &nres);
 	if (nres > 0) {
-		if (ask(c, NULL, 0, REBOOT_TYPES, &all, reply) != 0)
+		if (preflight_ask(c, NULL, 0, REBOOT_TYPES, &all, reply) != 0)
 			goto out;
-		if (ask(c, res, nres, OTHER_TYPES, &other, reply) != 0)
+		if (preflight_ask(c, res, nres, OTHER_TYPES, &other, reply) != 0)
 			goto out;
 	}
 	for (i = 0; i < p->ngroups; i++) {
 		for (j = 0; j < p->groups[i].group->ntargets; j++)
-			judge_target(pf, &p->groups[i], j, &mine, &all, &other,
+			preflight_judge_target(pf, &p->groups[i], j, &mine, &all, &other,
 			    d);
 	}
 	failed = 0;

@@ -47,7 +47,7 @@ TESTABLE int	rules_loopback_host(const char *, size_t);
 
 /* Remember the first error about a group or target. */
 static void
-mark(uint32_t *slot, uint32_t id)
+rules_mark(uint32_t *slot, uint32_t id)
 {
 	if (*slot == 0)
 		*slot = id;
@@ -55,11 +55,11 @@ mark(uint32_t *slot, uint32_t id)
 
 /* Report an error and count it; returns the diagnostic id. */
 static uint32_t
-rule_error(struct rules *r, struct pos pos, const char *rule,
+rules_rule_error(struct rules *r, struct pos pos, const char *rule,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static uint32_t
-rule_error(struct rules *r, struct pos pos, const char *rule,
+rules_rule_error(struct rules *r, struct pos pos, const char *rule,
     const char *fmt, ...)
 {
 	va_list		 ap;
@@ -133,7 +133,7 @@ rules_name_ok(const char *s, int alnum_first)
  * [min, max].  Returns 0 and sets *out, or -1 after reporting.
  */
 static int
-get_int(struct rules *r, const struct mscalar *s, const char *key,
+rules_get_int(struct rules *r, const struct mscalar *s, const char *key,
     int64_t min, int64_t max, int64_t *out)
 {
 	char		*end;
@@ -143,12 +143,12 @@ get_int(struct rules *r, const struct mscalar *s, const char *key,
 	v = strtoll(s->text, &end, 10);
 	if (!s->plain || s->text[0] == '\0' || *end != '\0' ||
 	    isspace((unsigned char)s->text[0])) {
-		rule_error(r, s->pos, "type", "%s must be an integer, found "
+		rules_rule_error(r, s->pos, "type", "%s must be an integer, found "
 		    "%s\"%s\"", key, s->plain ? "" : "the string ", s->text);
 		return (-1);
 	}
 	if (errno == ERANGE || v < min || v > max) {
-		rule_error(r, s->pos, "range", "%s must be between %" PRId64
+		rules_rule_error(r, s->pos, "range", "%s must be between %" PRId64
 		    " and %" PRId64 ", found %s", key, min, max, s->text);
 		return (-1);
 	}
@@ -162,7 +162,7 @@ get_int(struct rules *r, const struct mscalar *s, const char *key,
  * after reporting.
  */
 static int
-get_duration(struct rules *r, const struct mscalar *s, const char *key,
+rules_get_duration(struct rules *r, const struct mscalar *s, const char *key,
     int positive, int64_t *out)
 {
 	char	*cause = NULL;
@@ -171,22 +171,22 @@ get_duration(struct rules *r, const struct mscalar *s, const char *key,
 	if (s->text == NULL)
 		return (0);
 	if (timefmt_duration(s->text, &v, &cause) != 0) {
-		rule_error(r, s->pos, "duration", "%s: %s", key, cause);
+		rules_rule_error(r, s->pos, "duration", "%s: %s", key, cause);
 		free(cause);
 		return (-1);
 	}
 	if (v < 0) {
-		rule_error(r, s->pos, "range", "%s must not be negative",
+		rules_rule_error(r, s->pos, "range", "%s must not be negative",
 		    key);
 		return (-1);
 	}
 	if (v == 0 && positive) {
-		rule_error(r, s->pos, "range", "%s must be greater than zero",
+		rules_rule_error(r, s->pos, "range", "%s must be greater than zero",
 		    key);
 		return (-1);
 	}
 	if (v > MAX_DURATION) {
-		rule_error(r, s->pos, "range", "%s must be at most 30 days "
+		rules_rule_error(r, s->pos, "range", "%s must be at most 30 days "
 		    "(720h), found %s", key, s->text);
 		return (-1);
 	}
@@ -195,13 +195,13 @@ get_duration(struct rules *r, const struct mscalar *s, const char *key,
 }
 
 static int
-get_time(struct rules *r, const struct mscalar *s, const char *key,
+rules_get_time(struct rules *r, const struct mscalar *s, const char *key,
     int64_t *out)
 {
 	char	*cause = NULL;
 
 	if (timefmt_parse(s->text, r->zone, out, &cause) != 0) {
-		rule_error(r, s->pos, "time", "%s: %s", key, cause);
+		rules_rule_error(r, s->pos, "time", "%s: %s", key, cause);
 		free(cause);
 		return (-1);
 	}
@@ -213,25 +213,25 @@ get_time(struct rules *r, const struct mscalar *s, const char *key,
  * their defaults.
  */
 static void
-check_outcome(struct rules *r, struct policy *p)
+rules_check_outcome(struct rules *r, struct policy *p)
 {
 	p->r_settle_timeout = DEFAULT_SETTLE_TIMEOUT;
-	get_duration(r, &p->settle_timeout, "settle_timeout", 1,
+	rules_get_duration(r, &p->settle_timeout, "settle_timeout", 1,
 	    &p->r_settle_timeout);
 	p->r_soak = 0;
-	get_duration(r, &p->soak, "soak", 0, &p->r_soak);
+	rules_get_duration(r, &p->soak, "soak", 0, &p->r_soak);
 	p->r_check = NULL;
 	p->r_check_timeout = DEFAULT_CHECK_TIMEOUT;
 	p->r_check_interval = DEFAULT_CHECK_INTERVAL;
-	get_duration(r, &p->check_timeout, "check timeout", 1,
+	rules_get_duration(r, &p->check_timeout, "check timeout", 1,
 	    &p->r_check_timeout);
-	get_duration(r, &p->check_interval, "check interval", 1,
+	rules_get_duration(r, &p->check_interval, "check interval", 1,
 	    &p->r_check_interval);
 	if (p->check_command.text == NULL)
 		return;
 	if (p->check_command.text[strspn(p->check_command.text,
 	    " \t\r\n")] == '\0')
-		rule_error(r, p->check_command.pos, "type", "check command "
+		rules_rule_error(r, p->check_command.pos, "type", "check command "
 		    "is empty");
 	else
 		p->r_check = p->check_command.text;
@@ -243,7 +243,7 @@ check_outcome(struct rules *r, struct policy *p)
  * length is the number of policy keys, not nesting.
  */
 static void
-check_policy(struct rules *r, struct policy *p)
+rules_check_policy(struct rules *r, struct policy *p)
 {
 	const char	*hint;
 	size_t		 before = r->errors, i;
@@ -260,23 +260,23 @@ check_policy(struct rules *r, struct policy *p)
 			p->r_ops = OPS_SCHEDULED;
 		else if ((hint = manifest_suggest(p->ops.text, ops_names,
 		    2)) != NULL)
-			rule_error(r, p->ops.pos, "ops", "ops must be "
+			rules_rule_error(r, p->ops.pos, "ops", "ops must be "
 			    "immediate or scheduled, found \"%s\"; did you "
 			    "mean \"%s\"?", p->ops.text, hint);
 		else
-			rule_error(r, p->ops.pos, "ops", "ops must be "
+			rules_rule_error(r, p->ops.pos, "ops", "ops must be "
 			    "immediate or scheduled, found \"%s\"",
 			    p->ops.text);
 	}
 
 	p->r_batch_size = DEFAULT_BATCH_SIZE;
 	if (p->batch_size.text != NULL &&
-	    get_int(r, &p->batch_size, "batch_size", 1, MAX_BATCH_SIZE,
+	    rules_get_int(r, &p->batch_size, "batch_size", 1, MAX_BATCH_SIZE,
 	    &v) == 0)
 		p->r_batch_size = (int)v;
 
 	p->r_pause = 0;
-	get_duration(r, &p->pause, "pause", 0, &p->r_pause);
+	rules_get_duration(r, &p->pause, "pause", 0, &p->r_pause);
 
 	p->r_max_fail_pct = 0;
 	p->r_max_failures = 0;
@@ -289,37 +289,37 @@ check_policy(struct rules *r, struct policy *p)
 			v = strtoll(t, &end, 10);
 			if (!isdigit((unsigned char)t[t[0] == '-']) ||
 			    end != t + len - 1)
-				rule_error(r, p->max_failures.pos, "type",
+				rules_rule_error(r, p->max_failures.pos, "type",
 				    "max_failures must be an integer or a "
 				    "percentage like \"10%%\", found \"%s\"",
 				    t);
 			else if (errno == ERANGE || v < 0 || v > 100)
-				rule_error(r, p->max_failures.pos, "range",
+				rules_rule_error(r, p->max_failures.pos, "range",
 				    "max_failures must be between 0%% and "
 				    "100%%, found %s", t);
 			else {
 				p->r_max_fail_pct = 1;
 				p->r_max_failures = v;
 			}
-		} else if (get_int(r, &p->max_failures, "max_failures", 0,
+		} else if (rules_get_int(r, &p->max_failures, "max_failures", 0,
 		    INT32_MAX, &v) == 0)
 			p->r_max_failures = v;
 	}
 
 	p->r_stagger = 0;
-	get_duration(r, &p->stagger, "stagger", 0, &p->r_stagger);
+	rules_get_duration(r, &p->stagger, "stagger", 0, &p->r_stagger);
 	p->r_min_lead = DEFAULT_MIN_LEAD;
-	get_duration(r, &p->min_lead, "min_lead", 0, &p->r_min_lead);
-	check_outcome(r, p);
+	rules_get_duration(r, &p->min_lead, "min_lead", 0, &p->r_min_lead);
+	rules_check_outcome(r, p);
 	p->r_has_window_end = 0;
 	if (p->window_end.text != NULL &&
-	    get_time(r, &p->window_end, "window_end", &p->r_window_end) == 0)
+	    rules_get_time(r, &p->window_end, "window_end", &p->r_window_end) == 0)
 		p->r_has_window_end = 1;
 	if (p->start.text != NULL)
-		get_time(r, &p->start, "start", &p->r_start);
+		rules_get_time(r, &p->start, "start", &p->r_start);
 
 	if (p->r_ops == OPS_SCHEDULED && p->start.text == NULL)
-		rule_error(r, p->ops.pos, "scheduled-start", "a scheduled "
+		rules_rule_error(r, p->ops.pos, "scheduled-start", "a scheduled "
 		    "policy needs \"start\": the API requires a PlanTime");
 	if (p->r_ops == OPS_IMMEDIATE) {
 		times[0] = &p->start;
@@ -330,7 +330,7 @@ check_policy(struct rules *r, struct policy *p)
 			    "stagger", "window_end" };
 
 			if (times[i]->text != NULL)
-				rule_error(r, times[i]->pos, "immediate-time",
+				rules_rule_error(r, times[i]->pos, "immediate-time",
 				    "%s applies to scheduled policies only; "
 				    "this one is immediate", keys[i]);
 		}
@@ -341,7 +341,7 @@ check_policy(struct rules *r, struct policy *p)
 
 /* Characters, not bytes (the loader has checked the UTF-8). */
 static size_t
-utf8_length(const char *s)
+rules_utf8_length(const char *s)
 {
 	size_t	n = 0;
 
@@ -353,23 +353,23 @@ utf8_length(const char *s)
 }
 
 static void
-check_top(struct rules *r)
+rules_check_top(struct rules *r)
 {
 	struct manifest	*m = r->m;
 	char		*cause = NULL;
 
 	if (m->name.text != NULL && !rules_name_ok(m->name.text, 1))
-		rule_error(r, m->name.pos, "name", "name must match "
+		rules_rule_error(r, m->name.pos, "name", "name must match "
 		    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}, found \"%s\"",
 		    m->name.text);
-	if (m->ticket.text != NULL && utf8_length(m->ticket.text) >
+	if (m->ticket.text != NULL && rules_utf8_length(m->ticket.text) >
 	    MAX_TICKET_LEN)
-		rule_error(r, m->ticket.pos, "range", "ticket is longer than "
+		rules_rule_error(r, m->ticket.pos, "range", "ticket is longer than "
 		    "%d characters", MAX_TICKET_LEN);
 	r->zone = "UTC";
 	if (m->timezone.text != NULL) {
 		if (timefmt_zone_check(m->timezone.text, &cause) != 0) {
-			rule_error(r, m->timezone.pos, "timezone", "%s",
+			rules_rule_error(r, m->timezone.pos, "timezone", "%s",
 			    cause);
 			free(cause);
 		} else
@@ -455,7 +455,7 @@ rules_endpoint_problem(const char *e)
 }
 
 static void
-check_api(struct rules *r)
+rules_check_api(struct rules *r)
 {
 	struct api_opts	*a = &r->m->api;
 	const char	*why;
@@ -463,22 +463,22 @@ check_api(struct rules *r)
 
 	if (a->endpoint.text != NULL &&
 	    (why = rules_endpoint_problem(a->endpoint.text)) != NULL)
-		rule_error(r, a->endpoint.pos, "api", "%s", why);
+		rules_rule_error(r, a->endpoint.pos, "api", "%s", why);
 	if (a->signature.text != NULL && strcmp(a->signature.text, "v3") != 0
 	    && strcmp(a->signature.text, "v1") != 0)
-		rule_error(r, a->signature.pos, "api", "signature must be v3 "
+		rules_rule_error(r, a->signature.pos, "api", "signature must be v3 "
 		    "or v1, found \"%s\"", a->signature.text);
 	a->r_timeout = 0;
 	a->r_retries = -1;
 	a->r_rate = 0;
 	if (a->timeout.text != NULL &&
-	    get_duration(r, &a->timeout, "timeout", 1, &v) == 0)
+	    rules_get_duration(r, &a->timeout, "timeout", 1, &v) == 0)
 		a->r_timeout = v;
 	if (a->retries.text != NULL &&
-	    get_int(r, &a->retries, "retries", 0, 20, &v) == 0)
+	    rules_get_int(r, &a->retries, "retries", 0, 20, &v) == 0)
 		a->r_retries = (int)v;
 	if (a->rate.text != NULL &&
-	    get_int(r, &a->rate, "rate", 1, 1000, &v) == 0)
+	    rules_get_int(r, &a->rate, "rate", 1, 1000, &v) == 0)
 		a->r_rate = (int)v;
 }
 
@@ -486,7 +486,7 @@ static const struct manifest *sort_manifest;
 
 /* Group indices by name, then by index (first definition first). */
 static int
-group_cmp(const void *va, const void *vb)
+rules_group_cmp(const void *va, const void *vb)
 {
 	size_t		 a = *(const size_t *)va, b = *(const size_t *)vb;
 	const char	*na = sort_manifest->groups[a].name;
@@ -501,7 +501,7 @@ group_cmp(const void *va, const void *vb)
 
 /* Sort group indices by name once, so lookups are O(log n). */
 static void
-index_groups(struct rules *r)
+rules_index_groups(struct rules *r)
 {
 	size_t	i;
 
@@ -509,13 +509,13 @@ index_groups(struct rules *r)
 	for (i = 0; i < r->m->ngroups; i++)
 		r->by_name[i] = i;
 	sort_manifest = r->m;
-	qsort(r->by_name, r->m->ngroups, sizeof(*r->by_name), group_cmp);
+	qsort(r->by_name, r->m->ngroups, sizeof(*r->by_name), rules_group_cmp);
 	sort_manifest = NULL;
 }
 
 /* The index of the (first) group called name, or -1. */
 static ssize_t
-group_find(const struct rules *r, const char *name)
+rules_group_find(const struct rules *r, const char *name)
 {
 	const struct manifest	*m = r->m;
 	size_t			 lo = 0, hi = m->ngroups, mid;
@@ -537,7 +537,7 @@ group_find(const struct rules *r, const char *name)
 
 /* Names of the groups (or policies) for "did you mean". */
 static const char **
-group_names(const struct manifest *m)
+rules_group_names(const struct manifest *m)
 {
 	const char	**names;
 	size_t		  i;
@@ -549,7 +549,7 @@ group_names(const struct manifest *m)
 }
 
 static void
-check_groups(struct rules *r)
+rules_check_groups(struct rules *r)
 {
 	struct manifest	*m = r->m;
 	const char	**names, **pnames, *hint;
@@ -557,7 +557,7 @@ check_groups(struct rules *r)
 	ssize_t		  idx;
 	uint32_t	  id;
 
-	names = group_names(m);
+	names = rules_group_names(m);
 	pnames = xcalloc(m->npolicies + 1, sizeof(*pnames));
 	for (i = 0; i < m->npolicies; i++)
 		pnames[i] = m->policies[i].name;
@@ -565,12 +565,12 @@ check_groups(struct rules *r)
 		struct manifest_group	*g = &m->groups[i];
 
 		if (g->name != NULL && !rules_name_ok(g->name, 0))
-			mark(&g->diag, rule_error(r, g->name_pos, "name",
+			rules_mark(&g->diag, rules_rule_error(r, g->name_pos, "name",
 			    "group name must match [A-Za-z0-9._-]{1,64}, "
 			    "found \"%s\"", g->name));
-		if (g->name != NULL && (idx = group_find(r, g->name)) >= 0 &&
+		if (g->name != NULL && (idx = rules_group_find(r, g->name)) >= 0 &&
 		    (size_t)idx < i) {
-			mark(&g->diag, rule_error(r, g->name_pos,
+			rules_mark(&g->diag, rules_rule_error(r, g->name_pos,
 			    "duplicate-group", "group \"%s\" is defined "
 			    "twice", g->name));
 			diags_add(r->diags, DIAG_NOTE, m->groups[idx].name_pos,
@@ -586,20 +586,20 @@ check_groups(struct rules *r)
 				g->policy = &m->policies[k];
 			else if ((hint = manifest_suggest(g->policy_ref,
 			    pnames, m->npolicies)) != NULL)
-				mark(&g->diag, rule_error(r, g->policy_pos,
+				rules_mark(&g->diag, rules_rule_error(r, g->policy_pos,
 				    "policy-ref", "unknown policy \"%s\"; did "
 				    "you mean \"%s\"?", g->policy_ref, hint));
 			else
-				mark(&g->diag, rule_error(r, g->policy_pos,
+				rules_mark(&g->diag, rules_rule_error(r, g->policy_pos,
 				    "policy-ref", "unknown policy \"%s\"",
 				    g->policy_ref));
 		}
 		if (g->policy != NULL && !g->policy->ok &&
 		    g->policy->diag != 0)
-			mark(&g->diag, g->policy->diag);
+			rules_mark(&g->diag, g->policy->diag);
 		g->r_after = xcalloc(g->nafter + 1, sizeof(*g->r_after));
 		for (j = 0; j < g->nafter; j++) {
-			idx = group_find(r, g->after[j]);
+			idx = rules_group_find(r, g->after[j]);
 			if (idx >= 0) {
 				g->r_after[g->r_nafter++] = (size_t)idx;
 				continue;
@@ -607,14 +607,14 @@ check_groups(struct rules *r)
 			hint = manifest_suggest(g->after[j], names,
 			    m->ngroups);
 			if (hint != NULL)
-				id = rule_error(r, g->after_pos[j],
+				id = rules_rule_error(r, g->after_pos[j],
 				    "after-ref", "unknown group \"%s\"; did "
 				    "you mean \"%s\"?", g->after[j], hint);
 			else
-				id = rule_error(r, g->after_pos[j],
+				id = rules_rule_error(r, g->after_pos[j],
 				    "after-ref", "unknown group \"%s\"",
 				    g->after[j]);
-			mark(&g->diag, id);
+			rules_mark(&g->diag, id);
 		}
 	}
 	free(names);
@@ -628,7 +628,7 @@ struct heap {
 };
 
 static void
-heap_push(struct heap *h, size_t x)
+rules_heap_push(struct heap *h, size_t x)
 {
 	size_t	i = h->n++, parent, tmp;
 
@@ -642,7 +642,7 @@ heap_push(struct heap *h, size_t x)
 }
 
 static size_t
-heap_pop(struct heap *h)
+rules_heap_pop(struct heap *h)
 {
 	size_t	top = h->v[0], i = 0, c, tmp;
 
@@ -666,7 +666,7 @@ heap_pop(struct heap *h)
  * many were placed (fewer than n when there is a cycle).
  */
 static size_t
-kahn(const struct manifest *m, int *placed, size_t *order)
+rules_kahn(const struct manifest *m, int *placed, size_t *order)
 {
 	size_t		 n = m->ngroups, i, j, e = 0, *indeg, *start, *adj;
 	size_t		*fill, done = 0, g;
@@ -696,15 +696,15 @@ kahn(const struct manifest *m, int *placed, size_t *order)
 	h.n = 0;
 	for (i = 0; i < n; i++) {
 		if (indeg[i] == 0)
-			heap_push(&h, i);
+			rules_heap_push(&h, i);
 	}
 	while (h.n > 0) {
-		g = heap_pop(&h);
+		g = rules_heap_pop(&h);
 		placed[g] = 1;
 		order[done++] = g;
 		for (j = start[g]; j < start[g + 1]; j++) {
 			if (--indeg[adj[j]] == 0)
-				heap_push(&h, adj[j]);
+				rules_heap_push(&h, adj[j]);
 		}
 	}
 	free(h.v);
@@ -720,7 +720,7 @@ kahn(const struct manifest *m, int *placed, size_t *order)
  * entry of its first group that points into the cycle.
  */
 static void
-report_cycle(struct rules *r, const size_t *cycle, size_t len)
+rules_report_cycle(struct rules *r, const size_t *cycle, size_t len)
 {
 	struct manifest	*m = r->m;
 	struct manifest_group	*g = &m->groups[cycle[len - 1]];
@@ -734,13 +734,13 @@ report_cycle(struct rules *r, const size_t *cycle, size_t len)
 		buf_addf(&b, "%s -> ", m->groups[cycle[j]].name);
 	buf_adds(&b, m->groups[cycle[0]].name);
 	for (j = 0; j < g->nafter; j++) {
-		idx = group_find(r, g->after[j]);
+		idx = rules_group_find(r, g->after[j]);
 		if (idx >= 0 && (size_t)idx == cycle[0]) {
 			pos = g->after_pos[j];
 			break;
 		}
 	}
-	mark(&g->diag, rule_error(r, pos, "after-cycle", "groups wait for "
+	rules_mark(&g->diag, rules_rule_error(r, pos, "after-cycle", "groups wait for "
 	    "each other (-> means after): %s", b.data));
 	buf_free(&b);
 }
@@ -751,7 +751,7 @@ report_cycle(struct rules *r, const size_t *cycle, size_t len)
  * each cycle is reported once, at the "after" entry of its first group.
  */
 static void
-order_groups(struct rules *r)
+rules_order_groups(struct rules *r)
 {
 	struct manifest	*m = r->m;
 	size_t		 n = m->ngroups, done = 0, i, j, cur, len;
@@ -760,7 +760,7 @@ order_groups(struct rules *r)
 
 	placed = xcalloc(n + 1, sizeof(*placed));
 	m->r_order = xcalloc(n + 1, sizeof(*m->r_order));
-	done = kahn(m, placed, m->r_order);
+	done = rules_kahn(m, placed, m->r_order);
 	if (done == n) {
 		free(placed);
 		return;
@@ -800,7 +800,7 @@ order_groups(struct rules *r)
 		 * ended without a cycle only leads to retired groups.
 		 */
 		if (cyclic) {
-			report_cycle(r, path + onpath[cur] - 1,
+			rules_report_cycle(r, path + onpath[cur] - 1,
 			    len - (size_t)onpath[cur] + 1);
 			for (j = (size_t)onpath[cur] - 1; j < len; j++)
 				placed[path[j]] = 1;
@@ -828,7 +828,7 @@ struct seen {
 };
 
 static void
-seen_init(struct seen *s, size_t n)
+rules_seen_init(struct seen *s, size_t n)
 {
 	s->size = 16;
 	while (s->size < 2 * n)
@@ -838,7 +838,7 @@ seen_init(struct seen *s, size_t n)
 }
 
 static void
-seen_free(struct seen *s)
+rules_seen_free(struct seen *s)
 {
 	free(s->keys);
 	free(s->vals);
@@ -846,7 +846,7 @@ seen_free(struct seen *s)
 
 /* Insert key; return the earlier target with the same key, if any. */
 static const struct target *
-seen_add(struct seen *s, const char *key, const struct target *t)
+rules_seen_add(struct seen *s, const char *key, const struct target *t)
 {
 	uint64_t	h = 14695981039346656037ULL;
 	const char	*p;
@@ -870,38 +870,38 @@ seen_add(struct seen *s, const char *key, const struct target *t)
  * rebooted twice).
  */
 static void
-check_targets(struct rules *r)
+rules_check_targets(struct rules *r)
 {
 	struct manifest		*m = r->m;
 	struct seen		 events, resources;
 	const struct target	*prev;
 	size_t			 i, j;
 
-	seen_init(&events, m->r_ntargets);
-	seen_init(&resources, m->r_ntargets);
+	rules_seen_init(&events, m->r_ntargets);
+	rules_seen_init(&resources, m->r_ntargets);
 	for (i = 0; i < m->ngroups; i++) {
 		for (j = 0; j < m->groups[i].ntargets; j++) {
 			struct target	*t = &m->groups[i].targets[j];
 
 			if (!rules_event_id_ok(t->event))
-				mark(&t->diag, rule_error(r, t->event_pos,
+				rules_mark(&t->diag, rules_rule_error(r, t->event_pos,
 				    "event-id", "\"%s\" is not an event id "
 				    "(e- and 32 lower-case hex digits)",
 				    t->event));
 			if (!rules_resource_id_ok(t->resource))
-				mark(&t->diag, rule_error(r, t->resource_pos,
+				rules_mark(&t->diag, rules_rule_error(r, t->resource_pos,
 				    "resource-id", "\"%s\" is not an instance "
 				    "id (i- or n- and 8 to 64 of [0-9a-z])",
 				    t->resource));
-			if ((prev = seen_add(&events, t->event, t)) != NULL) {
-				mark(&t->diag, rule_error(r, t->event_pos,
+			if ((prev = rules_seen_add(&events, t->event, t)) != NULL) {
+				rules_mark(&t->diag, rules_rule_error(r, t->event_pos,
 				    "duplicate-target", "event %s is listed "
 				    "twice", t->event));
 				diags_add(r->diags, DIAG_NOTE, prev->event_pos,
 				    NULL, "first listed here");
 			}
 			/* The same pair twice is already an error above. */
-			if ((prev = seen_add(&resources, t->resource,
+			if ((prev = rules_seen_add(&resources, t->resource,
 			    t)) != NULL && strcmp(prev->event, t->event) != 0) {
 				diags_add(r->diags, DIAG_WARNING,
 				    t->resource_pos, "duplicate-target",
@@ -914,8 +914,8 @@ check_targets(struct rules *r)
 			}
 		}
 	}
-	seen_free(&events);
-	seen_free(&resources);
+	rules_seen_free(&events);
+	rules_seen_free(&resources);
 }
 
 /* The number of batches of a group whose policy is valid. */
@@ -939,7 +939,7 @@ rules_has_plan_times(const struct manifest_group *g)
  * failure budget and the PlanTimes of scheduled batches.
  */
 static void
-check_schedule(struct rules *r, struct manifest_group *g)
+rules_check_schedule(struct rules *r, struct manifest_group *g)
 {
 	struct policy	*p = g->policy;
 	size_t		 nb, outside, k;
@@ -950,7 +950,7 @@ check_schedule(struct rules *r, struct manifest_group *g)
 	if (p == NULL || !p->ok || g->ntargets == 0)
 		return;
 	if (!p->r_max_fail_pct && p->r_max_failures > (int64_t)g->ntargets)
-		mark(&g->diag, rule_error(r, p->max_failures.pos, "range",
+		rules_mark(&g->diag, rules_rule_error(r, p->max_failures.pos, "range",
 		    "max_failures %" PRId64 " is more than the %zu target%s "
 		    "of group \"%s\"", p->r_max_failures, g->ntargets,
 		    g->ntargets == 1 ? "" : "s", gname));
@@ -965,7 +965,7 @@ check_schedule(struct rules *r, struct manifest_group *g)
 	 */
 	if (p->r_stagger > 0 && (int64_t)(nb - 1) >
 	    (TIMEFMT_MAX_TIME - p->r_start) / p->r_stagger) {
-		mark(&g->diag, rule_error(r, p->stagger.pos, "range",
+		rules_mark(&g->diag, rules_rule_error(r, p->stagger.pos, "range",
 		    "group \"%s\": with %zu batches %s apart the last "
 		    "PlanTime would be after 9999-12-31", gname, nb,
 		    p->stagger.text));
@@ -976,14 +976,14 @@ check_schedule(struct rules *r, struct manifest_group *g)
 		timefmt_local(p->r_start, r->zone, t1, sizeof(t1));
 		timefmt_local(earliest, r->zone, t2, sizeof(t2));
 		timefmt_duration_str(p->r_min_lead, d, sizeof(d));
-		mark(&g->diag, rule_error(r, p->start.pos, "plan-time-past",
+		rules_mark(&g->diag, rules_rule_error(r, p->start.pos, "plan-time-past",
 		    "group \"%s\": PlanTime %s is before now + min_lead "
 		    "(%s, min_lead %s)", gname, t1, t2, d));
 	}
 	if (!p->r_has_window_end)
 		return;
 	if (p->r_start >= p->r_window_end) {
-		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		rules_mark(&g->diag, rules_rule_error(r, p->window_end.pos, "window",
 		    "group \"%s\": start is not before window_end",
 		    gname));
 		return;
@@ -1003,14 +1003,14 @@ check_schedule(struct rules *r, struct manifest_group *g)
 	    sizeof(d));
 	fit = span / p->r_stagger + 1;		/* batches that fit */
 	if ((int64_t)(g->ntargets + (size_t)fit - 1) / fit <= MAX_BATCH_SIZE)
-		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		rules_mark(&g->diag, rules_rule_error(r, p->window_end.pos, "window",
 		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
 		    "after window_end (the last at %s); a stagger of at most "
 		    "%s or a batch_size of at least %" PRId64 " would fit",
 		    gname, outside, nb, t1, d,
 		    (int64_t)(g->ntargets + (size_t)fit - 1) / fit));
 	else
-		mark(&g->diag, rule_error(r, p->window_end.pos, "window",
+		rules_mark(&g->diag, rules_rule_error(r, p->window_end.pos, "window",
 		    "group \"%s\": %zu of %zu batches get a PlanTime at or "
 		    "after window_end (the last at %s); a stagger of at most "
 		    "%s would fit", gname, outside, nb, t1, d));
@@ -1022,7 +1022,7 @@ check_schedule(struct rules *r, struct manifest_group *g)
  * could never wait for that group's reboots to settle.
  */
 static void
-check_after_time(struct rules *r, struct manifest_group *g)
+rules_check_after_time(struct rules *r, struct manifest_group *g)
 {
 	const struct manifest_group	*a;
 	size_t				 j, k;
@@ -1050,7 +1050,7 @@ check_after_time(struct rules *r, struct manifest_group *g)
 		timefmt_local(ready, r->zone, t2, sizeof(t2));
 		timefmt_duration_str(a->policy->r_settle_timeout, d,
 		    sizeof(d));
-		mark(&g->diag, rule_error(r, k < g->nafter ? g->after_pos[k] :
+		rules_mark(&g->diag, rules_rule_error(r, k < g->nafter ? g->after_pos[k] :
 		    g->name_pos, "after-time", "group \"%s\" is after "
 		    "scheduled group \"%s\" but starts at %s, not later than "
 		    "%s (its last PlanTime + settle_timeout %s): it could "
@@ -1071,17 +1071,17 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 	r.diags = d;
 	r.now = now;
 
-	check_top(&r);
-	check_api(&r);
+	rules_check_top(&r);
+	rules_check_api(&r);
 	for (i = 0; i < m->npolicies; i++)
-		check_policy(&r, &m->policies[i]);
+		rules_check_policy(&r, &m->policies[i]);
 	for (i = 0; i < m->ngroups; i++) {
 		if (m->groups[i].inline_policy != NULL)
-			check_policy(&r, m->groups[i].inline_policy);
+			rules_check_policy(&r, m->groups[i].inline_policy);
 	}
-	index_groups(&r);
-	check_groups(&r);
-	order_groups(&r);
+	rules_index_groups(&r);
+	rules_check_groups(&r);
+	rules_order_groups(&r);
 	m->r_ntargets = 0;
 	for (i = 0; i < m->ngroups; i++) {
 		struct manifest_group	*g = &m->groups[i];
@@ -1090,14 +1090,14 @@ rules_check(struct manifest *m, int64_t now, struct diags *d)
 		if (g->ntargets == 0 && g->name != NULL)
 			diags_add(d, DIAG_WARNING, g->name_pos, "empty",
 			    "group \"%s\" has no targets", g->name);
-		check_schedule(&r, g);
+		rules_check_schedule(&r, g);
 	}
 	for (i = 0; i < m->ngroups; i++)
-		check_after_time(&r, &m->groups[i]);
+		rules_check_after_time(&r, &m->groups[i]);
 	if (m->r_ntargets == 0 && m->groups_pos.line != 0)
-		rule_error(&r, m->groups_pos, "empty",
+		rules_rule_error(&r, m->groups_pos, "empty",
 		    "the manifest has no targets");
-	check_targets(&r);
+	rules_check_targets(&r);
 	free(r.by_name);
 	return (r.errors);
 }

@@ -41,7 +41,7 @@ safefile_open(struct safefile *a, const char *path, char **cause)
 
 /* fsync the directory holding path; failures are not fatal. */
 static void
-sync_dir(const char *path)
+safefile_sync_dir(const char *path)
 {
 	const char	*slash;
 	char		*dir;
@@ -81,7 +81,7 @@ safefile_commit(struct safefile *a, char **cause)
 		    a->path, strerror(errno));
 		goto out;
 	}
-	sync_dir(a->path);
+	safefile_sync_dir(a->path);
 	free(a->tmp);
 	a->tmp = NULL;
 	rc = 0;

@@ -3,7 +3,7 @@
  * the millisecond epochs the ENS API uses.
  *
  * Local times are resolved in an IANA zone by switching TZ for the
- * duration of one conversion (zone_enter/zone_leave); this is not
+ * duration of one conversion (timefmt_zone_enter/timefmt_zone_leave); this is not
  * thread-safe, which is fine for a single-threaded CLI.
  */
 #include "config.h"
@@ -55,28 +55,28 @@ struct tfields {
 	int	off;		/* seconds east of UTC */
 };
 
-/* The caller's TZ, saved by zone_enter and put back by zone_leave. */
+/* The caller's TZ, saved by timefmt_zone_enter and put back by timefmt_zone_leave. */
 struct zone_env {
 	char	*saved;		/* NULL if TZ was unset */
 };
 
 static int
-is_digit(char c)
+timefmt_is_digit(char c)
 {
 	return (c >= '0' && c <= '9');
 }
 
 /* "UTC" and its aliases need no zoneinfo file. */
 static int
-zone_is_utc(const char *zone)
+timefmt_zone_is_utc(const char *zone)
 {
 	return (zone == NULL || strcmp(zone, "UTC") == 0 ||
 	    strcmp(zone, "Etc/UTC") == 0);
 }
 
-/* Make zone the process's local time zone until zone_leave. */
+/* Make zone the process's local time zone until timefmt_zone_leave. */
 static void
-zone_enter(const char *zone, struct zone_env *ze)
+timefmt_zone_enter(const char *zone, struct zone_env *ze)
 {
 	const char	*old;
 	char		*value;
@@ -85,7 +85,7 @@ zone_enter(const char *zone, struct zone_env *ze)
 	ze->saved = (old != NULL) ? xstrdup(old) : NULL;
 
 	/* A leading ':' makes glibc read the zone as a file name only. */
-	if (zone_is_utc(zone))
+	if (timefmt_zone_is_utc(zone))
 		value = xstrdup("UTC0");
 	else
 		value = xasprintf(":%s", zone);
@@ -95,9 +95,9 @@ zone_enter(const char *zone, struct zone_env *ze)
 	free(value);
 }
 
-/* Restore the TZ that zone_enter found, exactly (including unset). */
+/* Restore the TZ that timefmt_zone_enter found, exactly (including unset). */
 static void
-zone_leave(struct zone_env *ze)
+timefmt_zone_leave(struct zone_env *ze)
 {
 	if (ze->saved != NULL) {
 		if (setenv("TZ", ze->saved, 1) != 0)
@@ -139,14 +139,14 @@ timefmt_duration(const char *text, int64_t *out, char **cause)
 	total = 0;
 	rank = -1;
 	do {
-		if (!is_digit(*p)) {
+		if (!timefmt_is_digit(*p)) {
 			*cause = xasprintf("invalid duration \"%s\" (use e.g. "
 			    "90s, 15m, 1h30m or 250ms)", text);
 			goto out;
 		}
 		start = p;
 		n = 0;
-		for (; is_digit(*p); p++) {
+		for (; timefmt_is_digit(*p); p++) {
 			if (p - start >= MAX_DIGITS) {
 				*cause = xasprintf("duration \"%s\" is too "
 				    "large", text);
@@ -174,7 +174,7 @@ timefmt_duration(const char *text, int64_t *out, char **cause)
 			u = (*p == 'h') ? 0 : (*p == 'm') ? 1 : 2;
 			ulen = 1;
 		} else {
-			for (ulen = 0; p[ulen] != '\0' && !is_digit(p[ulen]);
+			for (ulen = 0; p[ulen] != '\0' && !timefmt_is_digit(p[ulen]);
 			    ulen++)
 				/* nothing */;
 			*cause = xasprintf("invalid duration \"%s\": unknown "
@@ -247,7 +247,7 @@ timefmt_duration_str(int64_t value, char *buf, size_t len)
  * excludes '.', so only the shape needs checking.
  */
 static int
-zone_name_ok(const char *zone)
+timefmt_zone_name_ok(const char *zone)
 {
 	const char	*p;
 	char		 c;
@@ -262,7 +262,7 @@ zone_name_ok(const char *zone)
 			continue;
 		}
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    is_digit(c) || c == '_' || c == '+' || c == '-'))
+		    timefmt_is_digit(c) || c == '_' || c == '+' || c == '-'))
 			return (0);
 	}
 	return (1);
@@ -277,11 +277,11 @@ timefmt_zone_check(const char *zone, char **cause)
 	int		 fd = -1, retval = -1;
 
 	*cause = NULL;
-	if (zone_is_utc(zone)) {
+	if (timefmt_zone_is_utc(zone)) {
 		retval = 0;
 		goto out;
 	}
-	if (!zone_name_ok(zone)) {
+	if (!timefmt_zone_name_ok(zone)) {
 		*cause = xasprintf("invalid time zone \"%s\" (expected an "
 		    "IANA name such as Europe/Berlin)", zone);
 		goto out;
@@ -324,7 +324,7 @@ out:
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
 static int64_t
-days_from_civil(int64_t y, int m, int d)
+timefmt_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t	era, yoe, doy, doe;
 
@@ -337,7 +337,7 @@ days_from_civil(int64_t y, int m, int d)
 }
 
 static int
-days_in_month(int year, int mon)
+timefmt_days_in_month(int year, int mon)
 {
 	static const int	days[] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
@@ -350,13 +350,13 @@ days_in_month(int year, int mon)
 
 /* Read exactly n digits at *pp into *out and advance. */
 static int
-take_digits(const char **pp, int n, int *out)
+timefmt_take_digits(const char **pp, int n, int *out)
 {
 	const char	*p = *pp;
 	int		 i, v = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!is_digit(p[i]))
+		if (!timefmt_is_digit(p[i]))
 			return (-1);
 		v = v * 10 + (p[i] - '0');
 	}
@@ -371,31 +371,31 @@ take_digits(const char **pp, int n, int *out)
  * truncated.
  */
 static int
-split_time(const char *text, struct tfields *f)
+timefmt_split_time(const char *text, struct tfields *f)
 {
 	const char	*p = text;
 	int		 i, sign, oh, om;
 
 	memset(f, 0, sizeof *f);
-	if (take_digits(&p, 4, &f->year) != 0 || *p++ != '-' ||
-	    take_digits(&p, 2, &f->mon) != 0 || *p++ != '-' ||
-	    take_digits(&p, 2, &f->day) != 0)
+	if (timefmt_take_digits(&p, 4, &f->year) != 0 || *p++ != '-' ||
+	    timefmt_take_digits(&p, 2, &f->mon) != 0 || *p++ != '-' ||
+	    timefmt_take_digits(&p, 2, &f->day) != 0)
 		return (-1);
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return (-1);
 	p++;
-	if (take_digits(&p, 2, &f->hour) != 0 || *p++ != ':' ||
-	    take_digits(&p, 2, &f->min) != 0)
+	if (timefmt_take_digits(&p, 2, &f->hour) != 0 || *p++ != ':' ||
+	    timefmt_take_digits(&p, 2, &f->min) != 0)
 		return (-1);
 	if (*p == ':') {
 		p++;
-		if (take_digits(&p, 2, &f->sec) != 0)
+		if (timefmt_take_digits(&p, 2, &f->sec) != 0)
 			return (-1);
 		if (*p == '.') {
 			p++;
-			if (!is_digit(*p))
+			if (!timefmt_is_digit(*p))
 				return (-1);
-			for (i = 0; is_digit(*p); i++, p++) {
+			for (i = 0; timefmt_is_digit(*p); i++, p++) {
 				if (i < 3)
 					f->ms = f->ms * 10 + (*p - '0');
 			}
@@ -409,8 +409,8 @@ split_time(const char *text, struct tfields *f)
 	} else if (*p == '+' || *p == '-') {
 		sign = (*p == '-') ? -1 : 1;
 		p++;
-		if (take_digits(&p, 2, &oh) != 0 || *p++ != ':' ||
-		    take_digits(&p, 2, &om) != 0)
+		if (timefmt_take_digits(&p, 2, &oh) != 0 || *p++ != ':' ||
+		    timefmt_take_digits(&p, 2, &om) != 0)
 			return (-1);
 		if (oh > 23 || om > 59)
 			return (-1);
@@ -422,7 +422,7 @@ split_time(const char *text, struct tfields *f)
 
 /* Check that the fields name a real date and time of day. */
 static int
-check_fields(const char *text, const struct tfields *f, char **cause)
+timefmt_check_fields(const char *text, const struct tfields *f, char **cause)
 {
 	if (f->year < 1970)
 		*cause = xasprintf("invalid time \"%s\": year %04d is before "
@@ -430,7 +430,7 @@ check_fields(const char *text, const struct tfields *f, char **cause)
 	else if (f->mon < 1 || f->mon > 12)
 		*cause = xasprintf("invalid time \"%s\": month must be 01 to "
 		    "12", text);
-	else if (f->day < 1 || f->day > days_in_month(f->year, f->mon))
+	else if (f->day < 1 || f->day > timefmt_days_in_month(f->year, f->mon))
 		*cause = xasprintf("invalid time \"%s\": %04d-%02d has no day "
 		    "%02d", text, f->year, f->mon, f->day);
 	else if (f->hour > 23)
@@ -447,15 +447,15 @@ check_fields(const char *text, const struct tfields *f, char **cause)
 
 /* The fields as seconds since the epoch, reading them as UTC. */
 static int64_t
-fields_utc(const struct tfields *f)
+timefmt_fields_utc(const struct tfields *f)
 {
-	return (days_from_civil(f->year, f->mon, f->day) * SECS_PER_DAY +
+	return (timefmt_days_from_civil(f->year, f->mon, f->day) * SECS_PER_DAY +
 	    f->hour * 3600 + f->min * 60 + f->sec);
 }
 
 /* Does broken-down local time tm show the fields' date and time? */
 static int
-tm_matches(const struct tm *tm, const struct tfields *f)
+timefmt_tm_matches(const struct tm *tm, const struct tfields *f)
 {
 	return (tm->tm_year + 1900 == f->year && tm->tm_mon + 1 == f->mon &&
 	    tm->tm_mday == f->day && tm->tm_hour == f->hour &&
@@ -464,7 +464,7 @@ tm_matches(const struct tm *tm, const struct tfields *f)
 
 /* "+08:00" for an offset in seconds east of UTC. */
 static void
-offset_str(long off, char *buf, size_t len)
+timefmt_offset_str(long off, char *buf, size_t len)
 {
 	char	sign = '+';
 
@@ -487,7 +487,7 @@ offset_str(long off, char *buf, size_t len)
  * No candidate means a gap, two mean an overlap.
  */
 static int
-local_resolve(const char *text, const struct tfields *f, const char *zone,
+timefmt_local_resolve(const char *text, const struct tfields *f, const char *zone,
     int64_t *secs, char **cause)
 {
 	static const int64_t	 probes[] = {
@@ -502,14 +502,14 @@ local_resolve(const char *text, const struct tfields *f, const char *zone,
 	size_t			 i, j, n = 0;
 	int			 retval = -1;
 
-	base = fields_utc(f);
-	zone_enter(zone, &ze);
+	base = timefmt_fields_utc(f);
+	timefmt_zone_enter(zone, &ze);
 	for (i = 0; i < sizeof probes / sizeof probes[0]; i++) {
 		t = (time_t)(base + probes[i]);
 		if (localtime_r(&t, &tm) == NULL)
 			continue;
 		t = (time_t)(base - tm.tm_gmtoff);
-		if (localtime_r(&t, &tm) == NULL || !tm_matches(&tm, f))
+		if (localtime_r(&t, &tm) == NULL || !timefmt_tm_matches(&tm, f))
 			continue;
 		for (j = 0; j < n && cand[j] != (int64_t)t; j++)
 			/* nothing */;
@@ -524,7 +524,7 @@ local_resolve(const char *text, const struct tfields *f, const char *zone,
 		coff[j] = tm.tm_gmtoff;
 		n++;
 	}
-	zone_leave(&ze);
+	timefmt_zone_leave(&ze);
 
 	if (n == 0) {
 		*cause = xasprintf("%s does not exist in %s (DST change)",
@@ -532,8 +532,8 @@ local_resolve(const char *text, const struct tfields *f, const char *zone,
 		goto out;
 	}
 	if (n > 1) {
-		offset_str(coff[0], o1, sizeof o1);
-		offset_str(coff[n - 1], o2, sizeof o2);
+		timefmt_offset_str(coff[0], o1, sizeof o1);
+		timefmt_offset_str(coff[n - 1], o2, sizeof o2);
 		ms[0] = '\0';
 		if (f->ms != 0)
 			snprintf(ms, sizeof ms, ".%03d", f->ms);
@@ -556,7 +556,7 @@ out:
  * certainly written in seconds, so say so.
  */
 static int
-parse_epoch(const char *text, int64_t *out, char **cause)
+timefmt_parse_epoch(const char *text, int64_t *out, char **cause)
 {
 	const char	*p;
 	int64_t		 v = 0;
@@ -595,29 +595,29 @@ timefmt_parse(const char *text, const char *zone, int64_t *out,
 		*cause = xasprintf("empty time (%s)", TIME_FORMS);
 		goto out;
 	}
-	for (p = text; is_digit(*p); p++)
+	for (p = text; timefmt_is_digit(*p); p++)
 		/* nothing */;
 	if (*p == '\0') {
-		retval = parse_epoch(text, out, cause);
+		retval = timefmt_parse_epoch(text, out, cause);
 		goto out;
 	}
 
-	if (split_time(text, &f) != 0) {
+	if (timefmt_split_time(text, &f) != 0) {
 		*cause = xasprintf("cannot parse time \"%s\": %s", text,
 		    TIME_FORMS);
 		goto out;
 	}
-	if (check_fields(text, &f, cause) != 0)
+	if (timefmt_check_fields(text, &f, cause) != 0)
 		goto out;
 
 	if (f.has_off)
-		secs = fields_utc(&f) - f.off;
-	else if (zone_is_utc(zone))
-		secs = fields_utc(&f);
+		secs = timefmt_fields_utc(&f) - f.off;
+	else if (timefmt_zone_is_utc(zone))
+		secs = timefmt_fields_utc(&f);
 	else {
 		if (timefmt_zone_check(zone, cause) != 0)
 			goto out;
-		if (local_resolve(text, &f, zone, &secs, cause) != 0)
+		if (timefmt_local_resolve(text, &f, zone, &secs, cause) != 0)
 			goto out;
 	}
 	*out = secs * MS_PER_SEC + f.ms;
@@ -628,7 +628,7 @@ out:
 
 /* Split ms into whole seconds (rounded down) and a 0..999 remainder. */
 static void
-split_ms(int64_t value, time_t *secs, int *ms)
+timefmt_split_ms(int64_t value, time_t *secs, int *ms)
 {
 	int64_t	s, r;
 
@@ -644,7 +644,7 @@ split_ms(int64_t value, time_t *secs, int *ms)
 
 /* Print tm and a millisecond remainder; the zone suffix is the caller's. */
 static void
-tm_str(const struct tm *tm, int ms, char sep, const char *suffix, char *buf,
+timefmt_tm_str(const struct tm *tm, int ms, char sep, const char *suffix, char *buf,
     size_t len)
 {
 	char	frac[8];
@@ -664,9 +664,9 @@ timefmt_utc(int64_t value, char *buf, size_t len)
 	time_t		t;
 	int		ms;
 
-	split_ms(value, &t, &ms);
+	timefmt_split_ms(value, &t, &ms);
 	if (gmtime_r(&t, &tm) != NULL)
-		tm_str(&tm, ms, 'T', "Z", buf, len);
+		timefmt_tm_str(&tm, ms, 'T', "Z", buf, len);
 	else
 		snprintf(buf, len, "@%" PRId64, value);
 }
@@ -680,18 +680,18 @@ timefmt_local(int64_t value, const char *zone, char *buf, size_t len)
 	char		 off[32];
 	int		 ms;
 
-	split_ms(value, &t, &ms);
-	if (zone_is_utc(zone))
+	timefmt_split_ms(value, &t, &ms);
+	if (timefmt_zone_is_utc(zone))
 		tp = gmtime_r(&t, &tm);
 	else {
-		zone_enter(zone, &ze);
+		timefmt_zone_enter(zone, &ze);
 		tp = localtime_r(&t, &tm);
-		zone_leave(&ze);
+		timefmt_zone_leave(&ze);
 	}
 	if (tp != NULL) {
 		off[0] = ' ';
-		offset_str(tm.tm_gmtoff, off + 1, sizeof off - 1);
-		tm_str(&tm, ms, ' ', off, buf, len);
+		timefmt_offset_str(tm.tm_gmtoff, off + 1, sizeof off - 1);
+		timefmt_tm_str(&tm, ms, ' ', off, buf, len);
 	} else
 		snprintf(buf, len, "@%" PRId64, value);
 }
