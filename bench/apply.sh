@@ -162,7 +162,8 @@ one() {
 	}
 	stop_sim
 	read -r wall user sys kib <"$tmp/time"
-	reqs=$(wc -l <"$tmp/log.jsonl")
+	# Requests only: the log also has one transition record per change.
+	reqs=$(grep -c "\"type\":\"request\"" "$tmp/log.jsonl")
 	reboots=$(grep -c '"BatchEventRebootInstance"' "$tmp/log.jsonl" || :)
 	hs=$(sed -n 's/^ensbatch: TLS handshakes: \([0-9]*\) full, \([0-9]*\) resumed$/\1 \2/p' \
 	    "$tmp/err")
