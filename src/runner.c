@@ -604,7 +604,7 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 		    checks_at - timefmt_mono() + now < wake)
 			wake = checks_at - timefmt_mono() + now;
 		runner_settle_counts(ts, n, counts, sizeof(counts));
-		if (ndue == 0) {
+		if (ndue == 0 && first != INT64_MAX) {
 			timefmt_duration_str((first - now) / 1000 * 1000, left,
 			    sizeof(left));
 			msg_live("%s: %zu waiting for their PlanTime "
