@@ -74,23 +74,7 @@ start_credsrv() {
 	export ALIBABA_CLOUD_STS_ENDPOINT ALIBABA_CLOUD_IMDS_ENDPOINT
 }
 
-is() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: expected [$3], got [$2]"
-		sed 's/^/#   /' "$tmp/err" | head -n 5
-	fi
-}
 
-has() {
-	if grep -q -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1: [$3] not in $2"
-		sed 's/^/#   /' "$2" | head -n 5
-	fi
-}
 
 # calls PATTERN: how many requests of credsrv's log match.
 calls() {
@@ -138,14 +122,14 @@ start_credsrv --role ecs-maint || exit 1
 
 config "{\"name\": \"p\", $RRA}"
 run events --endpoint "$ENDPOINT" --format json
-is "RamRoleArn profile: events exit 0" "$status" 0
-is "RamRoleArn profile: the simulator's events" "$(jq length "$tmp/out")" 5
-has "RamRoleArn profile: AssumeRole signed with the profile's key" \
+check "RamRoleArn profile: events exit 0" "$status" 0
+check "RamRoleArn profile: the simulator's events" "$(jq length "$tmp/out")" 5
+contains "RamRoleArn profile: AssumeRole signed with the profile's key" \
     "$tmp/srv.log" \
     "^AssumeRole ak=$KEY_ID role=acs:ram::1:role/maint session=ci-42 duration=3600 token=no$"
 
 run validate --online --endpoint "$ENDPOINT" -v "$tmp/m.yaml"
-is "RamRoleArn profile: validate --online exit 0" "$status" 0
+check "RamRoleArn profile: validate --online exit 0" "$status" 0
 
 config "{\"name\": \"p\", $RRA}" \
     "{\"name\": \"c\", \"mode\": \"ChainableRamRoleArn\", \
@@ -153,22 +137,22 @@ config "{\"name\": \"p\", $RRA}" \
 \"expired_seconds\": 900}"
 : >"$tmp/srv.log"
 run events --endpoint "$ENDPOINT" --profile c
-is "ChainableRamRoleArn: exit 0" "$status" 0
-has "ChainableRamRoleArn: the source profile's role first" \
+check "ChainableRamRoleArn: exit 0" "$status" 0
+contains "ChainableRamRoleArn: the source profile's role first" \
     "$tmp/srv.log" "^AssumeRole ak=$KEY_ID role=acs:ram::1:role/maint"
-has "ChainableRamRoleArn: then its role, signed with the STS token" \
+contains "ChainableRamRoleArn: then its role, signed with the STS token" \
     "$tmp/srv.log" \
     "^AssumeRole ak=$AK role=acs:ram::1:role/second .*duration=900 token=yes$"
 
 config "{\"name\": \"p\", \"mode\": \"EcsRamRole\", \"ram_role_name\": \"\"}"
 : >"$tmp/srv.log"
 run events --endpoint "$ENDPOINT"
-is "EcsRamRole profile: exit 0" "$status" 0
-has "EcsRamRole profile: an IMDSv2 session token" "$tmp/srv.log" \
+check "EcsRamRole profile: exit 0" "$status" 0
+contains "EcsRamRole profile: an IMDSv2 session token" "$tmp/srv.log" \
     "^imds-token ttl=21600$"
-has "EcsRamRole profile: the role's name asked for" "$tmp/srv.log" \
+contains "EcsRamRole profile: the role's name asked for" "$tmp/srv.log" \
     "^imds-role token=yes$"
-has "EcsRamRole profile: the role's credentials" "$tmp/srv.log" \
+contains "EcsRamRole profile: the role's credentials" "$tmp/srv.log" \
     "^imds-creds role=ecs-maint token=yes$"
 
 config "{\"name\": \"p\", \"mode\": \"OIDC\", \
@@ -177,15 +161,15 @@ config "{\"name\": \"p\", \"mode\": \"OIDC\", \
 \"oidc_token_file\": \"$tmp/oidc-token\"}"
 : >"$tmp/srv.log"
 run events --endpoint "$ENDPOINT"
-is "OIDC profile: exit 0" "$status" 0
-has "OIDC profile: AssumeRoleWithOIDC" "$tmp/srv.log" \
+check "OIDC profile: exit 0" "$status" 0
+contains "OIDC profile: AssumeRoleWithOIDC" "$tmp/srv.log" \
     "^AssumeRoleWithOIDC role=acs:ram::1:role/oidc provider=acs:ram::1:oidc-provider/gh "
 
 # The environment's sources, with no files at all.
 rm -f "$CFG"
 : >"$tmp/srv.log"
 run probe
-has "OIDC environment: not without the variables" "$tmp/err" \
+contains "OIDC environment: not without the variables" "$tmp/err" \
     "no credentials: "
 (
 	export ALIBABA_CLOUD_ROLE_ARN=acs:ram::1:role/gha
@@ -196,10 +180,10 @@ has "OIDC environment: not without the variables" "$tmp/err" \
 	echo "$status" >"$tmp/status"
 	run probe
 )
-is "OIDC environment: exit 0" "$(cat "$tmp/status")" 0
-has "OIDC environment: AssumeRoleWithOIDC with the session name" \
+check "OIDC environment: exit 0" "$(cat "$tmp/status")" 0
+contains "OIDC environment: AssumeRoleWithOIDC with the session name" \
     "$tmp/srv.log" "^AssumeRoleWithOIDC role=acs:ram::1:role/gha .*session=gha-run-7$"
-has "OIDC environment: the source" "$tmp/out" \
+contains "OIDC environment: the source" "$tmp/out" \
     "^source: OIDC role arn acs:ram::1:role/gha (environment)$"
 
 : >"$tmp/srv.log"
@@ -209,10 +193,10 @@ has "OIDC environment: the source" "$tmp/out" \
 	echo "$status" >"$tmp/status"
 	run probe
 )
-is "ALIBABA_CLOUD_ECS_METADATA: exit 0" "$(cat "$tmp/status")" 0
-has "ALIBABA_CLOUD_ECS_METADATA: the role's credentials" "$tmp/srv.log" \
+check "ALIBABA_CLOUD_ECS_METADATA: exit 0" "$(cat "$tmp/status")" 0
+contains "ALIBABA_CLOUD_ECS_METADATA: the role's credentials" "$tmp/srv.log" \
     "^imds-creds role=ecs-maint token=yes$"
-has "ALIBABA_CLOUD_ECS_METADATA: the source" "$tmp/out" \
+contains "ALIBABA_CLOUD_ECS_METADATA: the source" "$tmp/out" \
     "^source: ECS RAM role ecs-maint (ALIBABA_CLOUD_ECS_METADATA)$"
 
 : >"$tmp/srv.log"
@@ -222,9 +206,9 @@ has "ALIBABA_CLOUD_ECS_METADATA: the source" "$tmp/out" \
 	echo "$status" >"$tmp/status"
 	run probe
 )
-is "ALIBABA_CLOUD_CREDENTIALS_URI: exit 0" "$(cat "$tmp/status")" 0
-is "ALIBABA_CLOUD_CREDENTIALS_URI: one GET per run" "$(calls '^uri$')" 2
-has "ALIBABA_CLOUD_CREDENTIALS_URI: the source, without the query" \
+check "ALIBABA_CLOUD_CREDENTIALS_URI: exit 0" "$(cat "$tmp/status")" 0
+check "ALIBABA_CLOUD_CREDENTIALS_URI: one GET per run" "$(calls '^uri$')" 2
+contains "ALIBABA_CLOUD_CREDENTIALS_URI: the source, without the query" \
     "$tmp/out" "^source: credentials URI $SRV/creds (ALIBABA_CLOUD_CREDENTIALS_URI)$"
 
 # ------------------------------------------------------------- renewal
@@ -232,28 +216,28 @@ has "ALIBABA_CLOUD_CREDENTIALS_URI: the source, without the query" \
 config "{\"name\": \"p\", $RRA}"
 : >"$tmp/srv.log"
 run probe --margin 60 --at 0 --at 3000 --at 3590
-is "renewal: exit 0" "$status" 0
-has "renewal: nothing to do an hour before expiry" "$tmp/out" \
+check "renewal: exit 0" "$status" 0
+contains "renewal: nothing to do an hour before expiry" "$tmp/out" \
     "^at +0s: kept key $AK$"
-has "renewal: nothing to do 10 minutes before" "$tmp/out" \
+contains "renewal: nothing to do 10 minutes before" "$tmp/out" \
     "^at +3000s: kept key $AK$"
-has "renewal: renewed within the margin" "$tmp/out" \
+contains "renewal: renewed within the margin" "$tmp/out" \
     "^at +3590s: renewed key $AK$"
-is "renewal: one AssumeRole to resolve, one to renew" \
+check "renewal: one AssumeRole to resolve, one to renew" \
     "$(calls '^AssumeRole ')" 2
 
 start_credsrv --role ecs-maint --lifetime 30 || exit 1
 run probe --margin 60 --at 0 --at 0
-is "short Expiration: exit 0" "$status" 0
-has "short Expiration: renewed at once" "$tmp/out" "^at +0s: renewed"
-is "short Expiration: every call renews" "$(calls '^AssumeRole ')" 3
+check "short Expiration: exit 0" "$status" 0
+contains "short Expiration: renewed at once" "$tmp/out" "^at +0s: renewed"
+check "short Expiration: every call renews" "$(calls '^AssumeRole ')" 3
 
 # Renewal inside ensbatch: credentials that last 30 s (inside the 5 min
 # margin) are renewed before each run of requests.
 config "{\"name\": \"p\", $RRA}"
 start_credsrv --role ecs-maint --lifetime 30 || exit 1
 run validate --online --endpoint "$ENDPOINT" "$tmp/m.yaml"
-is "renewal in ensbatch: validate --online exit 0" "$status" 0
+check "renewal in ensbatch: validate --online exit 0" "$status" 0
 n=$(calls '^AssumeRole ')
 if [ "$n" -gt 1 ]; then
 	ok "renewal in ensbatch: renewed before the requests ($n AssumeRole)"
@@ -261,8 +245,8 @@ else
 	not_ok "renewal in ensbatch: renewed before the requests ($n AssumeRole)"
 fi
 run version -v
-is "version -v: exit 0" "$status" 0
-has "version -v: names the source" "$tmp/out" \
+check "version -v: exit 0" "$status" 0
+contains "version -v: names the source" "$tmp/out" \
     "^credentials: profile \"p\" ($CFG, RamRoleArn)$"
 
 # A renewal that fails: quiet while the credentials are valid, then an
@@ -273,12 +257,12 @@ config "{\"name\": \"p\", \"mode\": \"OIDC\", \
 \"oidc_token_file\": \"$tmp/oidc-token\"}"
 start_credsrv --role ecs-maint || exit 1
 run probe --remove "$tmp/oidc-token" --at 3590
-is "renewal failing while valid: exit 0" "$status" 0
-has "renewal failing while valid: kept" "$tmp/out" "^at +3590s: kept"
+check "renewal failing while valid: exit 0" "$status" 0
+contains "renewal failing while valid: kept" "$tmp/out" "^at +3590s: kept"
 printf '%s\n' "$OIDC_TOKEN" >"$tmp/oidc-token"
 run probe --remove "$tmp/oidc-token" --at 3700
-is "renewal failing after expiry: exit 3" "$status" 3
-has "renewal failing after expiry: names the source" "$tmp/err" \
+check "renewal failing after expiry: exit 3" "$status" 3
+contains "renewal failing after expiry: names the source" "$tmp/err" \
     "^creds-probe: profile \"p\" ($CFG, OIDC): the credentials expired and renewing them failed: OIDC token file $tmp/oidc-token: no such file$"
 printf '%s\n' "$OIDC_TOKEN" >"$tmp/oidc-token"
 
@@ -288,33 +272,33 @@ config "{\"name\": \"p\", $RRA}"
 sed "s/$KEY_SECRET/SENTINEL-wrong-secret/" "$CFG" >"$CFG.new" &&
     mv "$CFG.new" "$CFG"
 run events --endpoint "$ENDPOINT"
-is "wrong signing secret: exit 3" "$status" 3
-has "wrong signing secret: names the source" "$tmp/err" \
+check "wrong signing secret: exit 3" "$status" 3
+contains "wrong signing secret: names the source" "$tmp/err" \
     "profile \"p\" ($CFG, RamRoleArn): AssumeRole at $SRV: HTTP 400 SignatureDoesNotMatch"
 
 start_credsrv --role ecs-maint --fail NoPermission || exit 1
 config "{\"name\": \"p\", $RRA}"
 run events --endpoint "$ENDPOINT"
-is "failing STS: exit 3" "$status" 3
-has "failing STS: names the source and the code" "$tmp/err" \
+check "failing STS: exit 3" "$status" 3
+contains "failing STS: names the source and the code" "$tmp/err" \
     "^ensbatch events: profile \"p\" ($CFG, RamRoleArn): AssumeRole at $SRV: HTTP 403 NoPermission: The key $KEY_ID is refused (secret \*\*\*"
 run validate --online --endpoint "$ENDPOINT" "$tmp/m.yaml"
-is "failing STS: validate --online exit 3" "$status" 3
+check "failing STS: validate --online exit 3" "$status" 3
 (
 	export ALIBABA_CLOUD_ECS_METADATA=ecs-maint
 	rm -f "$CFG"
 	run events --endpoint "$ENDPOINT"
 	echo "$status" >"$tmp/status"
 )
-is "failing metadata service: exit 3" "$(cat "$tmp/status")" 3
-has "failing metadata service: names the source" "$tmp/err" \
+check "failing metadata service: exit 3" "$(cat "$tmp/status")" 3
+contains "failing metadata service: names the source" "$tmp/err" \
     "ECS RAM role ecs-maint (ALIBABA_CLOUD_ECS_METADATA): metadata service $SRV/latest/meta-data/ram/security-credentials/ecs-maint: HTTP 500 NoPermission: refused"
 
 start_credsrv --role ecs-maint --lifetime -60 || exit 1
 config "{\"name\": \"p\", $RRA}"
 run events --endpoint "$ENDPOINT"
-is "expired on arrival: exit 3" "$status" 3
-has "expired on arrival: said" "$tmp/err" "have already expired"
+check "expired on arrival: exit 3" "$status" 3
+contains "expired on arrival: said" "$tmp/err" "have already expired"
 
 start_credsrv --role ecs-maint --imdsv2-only || exit 1
 (
@@ -323,7 +307,7 @@ start_credsrv --role ecs-maint --imdsv2-only || exit 1
 	run events --endpoint "$ENDPOINT"
 	echo "$status" >"$tmp/status"
 )
-is "IMDSv2-only service: exit 0 with a session token" \
+check "IMDSv2-only service: exit 0 with a session token" \
     "$(cat "$tmp/status")" 0
 
 : >"$tmp/srv.log"
@@ -333,10 +317,10 @@ is "IMDSv2-only service: exit 0 with a session token" \
 	run events --endpoint "$ENDPOINT"
 	echo "$status" >"$tmp/status"
 )
-is "plain http to a non-loopback URI: exit 3" "$(cat "$tmp/status")" 3
-has "plain http to a non-loopback URI: said" "$tmp/err" \
+check "plain http to a non-loopback URI: exit 3" "$(cat "$tmp/status")" 3
+contains "plain http to a non-loopback URI: said" "$tmp/err" \
     "plain http:// is allowed only for loopback"
-is "plain http to a non-loopback URI: nothing asked" "$(calls .)" 0
+check "plain http to a non-loopback URI: nothing asked" "$(calls .)" 0
 
 # ------------------------------------------------------------- secrets
 
