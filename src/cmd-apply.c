@@ -126,21 +126,6 @@ struct apply {
 #define APPLY_FINDINGS_SHOWN	5	/* preflight findings per kind */
 #define APPLY_GO	(-1)
 
-/*
- * An access key id as the confirmation shows it: the first and last 4
- * characters; an id of 8 or fewer is masked whole.
- */
-TESTABLE void
-apply_mask_key(const char *id, char *out, size_t len)
-{
-	size_t	n = strlen(id);
-
-	if (n <= 8)
-		snprintf(out, len, "********");
-	else
-		snprintf(out, len, "%.4s****%s", id, id + n - 4);
-}
-
 /* What the confirmation counts: immediate, scheduled, PlanTimes. */
 struct apply_counts {
 	size_t	groups[2];	/* immediate, scheduled */
@@ -194,7 +179,7 @@ apply_show(const struct apply *ap)
 	size_t			 n = ap->p->ntargets - skipped;
 
 	apply_count(ap->p, &c);
-	apply_mask_key(ap->creds.access_key_id != NULL ?
+	creds_mask_key(ap->creds.access_key_id != NULL ?
 	    ap->creds.access_key_id : "", key, sizeof(key));
 	fprintf(stderr, "\nensbatch apply will reboot %zu instance%s:\n\n",
 	    n, apply_plural(n, "", "s"));

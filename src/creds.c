@@ -2014,3 +2014,18 @@ creds_free(struct creds *creds)
 	creds_provider_free(creds->provider);
 	memset(creds, 0, sizeof(*creds));
 }
+
+/*
+ * An access key id as ensbatch shows it (confirmation, report, plan):
+ * the first and last 4 characters; an id of 8 or fewer is masked whole.
+ */
+void
+creds_mask_key(const char *id, char *out, size_t len)
+{
+	size_t	n = strlen(id);
+
+	if (n <= 8)
+		snprintf(out, len, "********");
+	else
+		snprintf(out, len, "%.4s****%s", id, id + n - 4);
+}

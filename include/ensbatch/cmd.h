@@ -112,8 +112,6 @@ char	*cmd_choices(const char *);
  */
 int	 cmd_parse(struct cmd_args *, int, char **);
 
-/* apply: an access key id cut to its first and last 4 characters. */
-void	 apply_mask_key(const char *, char *, size_t);
 /*
  * apply: whether a file can be created at path (its directory exists
  * and is writable, and path is not a directory).  0, or -1 with *cause.

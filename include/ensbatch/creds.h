@@ -69,6 +69,12 @@ int	creds_refresh(struct creds *, int64_t now_ms, int64_t margin_ms,
  */
 const char *creds_source(const struct creds *);
 
+/*
+ * An access key id as shown to people: its first and last 4 characters
+ * (8 or fewer are masked whole).  out should hold 32 bytes.
+ */
+void	 creds_mask_key(const char *, char *, size_t);
+
 #ifdef ENSBATCH_TESTING
 /* Do credentials expiring at exp need renewing at now? */
 int	 creds_due(int64_t exp, int64_t now, int64_t margin);

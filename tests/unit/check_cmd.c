@@ -15,6 +15,7 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/cmd.h"
+#include "ensbatch/creds.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/msg.h"
@@ -258,7 +259,7 @@ START_TEST(test_mask_key)
 {
 	char	out[64];
 
-	apply_mask_key(mask_cases[_i].id, out, sizeof(out));
+	creds_mask_key(mask_cases[_i].id, out, sizeof(out));
 	ck_assert_str_eq(out, mask_cases[_i].shown);
 }
 END_TEST
