@@ -696,7 +696,8 @@ plan_md_elided(FILE *f, const struct plan *p, const struct plan_group *pg,
 
 	fprintf(f, "| %zu-%zu | %zu | ", from + 1, to, n);
 	if (a->plan_time == PLAN_NO_TIME) {
-		fprintf(f, "... %zu more batches, as above ... |\n", to - from);
+		fprintf(f, "... %zu more batches, as above ... |\n",
+		    to - from);
 		return;
 	}
 	timefmt_local(a->plan_time, zone, t1, sizeof(t1));
@@ -838,8 +839,8 @@ plan_md_render(const struct plan *p, const struct plan_context *ctx,
 			b += p->groups[n].nbatches;
 		}
 		fprintf(f, "\n### %zu more %s\n\nGroups %zu to %zu in run "
-		    "order: %zu %s in %zu %s, not shown here; the target lists "
-		    "have them.\n", n - i, plan_plural(n - i, "group",
+		    "order: %zu %s in %zu %s, not shown here; the target "
+		    "lists have them.\n", n - i, plan_plural(n - i, "group",
 		    "groups"), i + 1, n, t, plan_plural(t, "target",
 		    "targets"), b, plan_plural(b, "batch", "batches"));
 	}

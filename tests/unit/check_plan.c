@@ -924,8 +924,8 @@ static const struct {
 	{ EP, PLAN_KEY_PINNED, KEY_A, EP, PLAN_KEY_PINNED, KEY_B,
 	  "planned for " EP " (key LTAI****abcd) but running against " EP
 	  " (key LTAI****wxyz)" },
-	{ EP, PLAN_KEY_PINNED, KEY_A, "https://ens.ap-southeast-1.aliyuncs.com/",
-	  PLAN_KEY_PINNED, KEY_A, "planned for " EP " (key LTAI****abcd) but "
+	{ EP, PLAN_KEY_PINNED, KEY_A,
+	  "https://ens.ap-southeast-1.aliyuncs.com/", PLAN_KEY_PINNED, KEY_A, "planned for " EP " (key LTAI****abcd) but "
 	  "running against https://ens.ap-southeast-1.aliyuncs.com/ (key "
 	  "LTAI****abcd)" },
 	{ EP, PLAN_KEY_PINNED, KEY_A, "http://127.0.0.1:8080/",
@@ -950,7 +950,8 @@ static const struct {
 START_TEST(test_account_diff)
 {
 	struct plan_account	 planned, run;
-	char			*got, *want, ha[HASH_HEX_LEN], hb[HASH_HEX_LEN];
+	char			*got, *want;
+	char			 ha[HASH_HEX_LEN], hb[HASH_HEX_LEN];
 
 	plan_account_set(&planned, account_cases[_i].plan_ep,
 	    account_cases[_i].plan_key, account_cases[_i].plan_id);
@@ -964,9 +965,9 @@ START_TEST(test_account_diff)
 	else {
 		hash_sha256_hex(KEY_A, strlen(KEY_A), ha);
 		hash_sha256_hex(KEY_A2, strlen(KEY_A2), hb);
-		want = xasprintf("planned for " EP " (key LTAI****abcd, sha256 "
-		    "%.12s...) but running against " EP " (key LTAI****abcd, "
-		    "sha256 %.12s...)", ha, hb);
+		want = xasprintf("planned for " EP " (key LTAI****abcd, "
+		    "sha256 %.12s...) but running against " EP " (key "
+		    "LTAI****abcd, sha256 %.12s...)", ha, hb);
 		ck_assert_str_eq(got, want);
 		free(want);
 	}
