@@ -1352,8 +1352,9 @@ plan_group_diff(const struct plan_group *pg, json_t *jg)
 	batches = json_object_get(jg, "batches");
 	if (!json_is_array(batches) || json_array_size(batches) !=
 	    pg->nbatches)
-		return (xasprintf("group %s has %zu batches, the approved "
-		    "plan %zu", g->name, pg->nbatches,
+		return (xasprintf("group %s has %zu %s, the approved "
+		    "plan %zu", g->name, pg->nbatches, plan_plural(
+		    pg->nbatches, "batch", "batches"),
 		    json_array_size(batches)));
 	for (k = 0; k < pg->nbatches; k++) {
 		const struct plan_batch	*b = &pg->batches[k];

@@ -1027,6 +1027,32 @@ START_TEST(test_save_account)
 }
 END_TEST
 
+/* A stale plan's message counts in the right number ("1 batch"). */
+START_TEST(test_verify_batches_plural)
+{
+	json_t		*root, *batches;
+	char		*path, *cause = NULL;
+
+	build_example();
+	path = xasprintf("%s/plan.json", fixture_dir);
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), 0);
+	root = json_load_file(path, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	/* Run order a, c, b: b has one batch; the file gets a second. */
+	batches = json_object_get(json_array_get(json_object_get(root,
+	    "groups"), 2), "batches");
+	json_array_append(batches, json_array_get(batches, 0));
+	ck_assert_int_eq(json_dump_file(root, path, 0), 0);
+	json_decref(root);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), -1);
+	ck_assert_str_eq(cause, "stale plan: group b has 1 batch, the "
+	    "approved plan 2");
+	free(cause);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_save_targets_csv)
 {
 	static const struct {
@@ -1413,6 +1439,7 @@ plan_suite(void)
 	tcase_add_test(tc, test_save_no_dir);
 	tcase_add_test(tc, test_save_account);
 	tcase_add_test(tc, test_save_targets_csv);
+	tcase_add_test(tc, test_verify_batches_plural);
 	tcase_add_loop_test(tc, test_account_diff, 0, NITEMS(account_cases));
 	suite_add_tcase(s, tc);
 
