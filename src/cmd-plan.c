@@ -145,27 +145,36 @@ cmd_plan_outputs_check(const char *path, const struct manifest *m,
  * set (--out), the access key id of the credentials apply would use
  * (static keys only: temporary ones get a new id each session).  The
  * credentials are read, never sent anywhere but to their own source.
+ * Without credentials the plan pins the endpoint alone; an explicit
+ * --profile that cannot be read is an error: -1 with *cause.
  */
-static void
+static int
 cmd_plan_account(const struct options *o, const struct manifest *m,
-    int pin, struct plan_account *acct)
+    int pin, struct plan_account *acct, char **cause)
 {
 	struct ens_config	 cfg;
 	struct ens_client	*c;
 	struct creds		 creds;
-	char			*cause = NULL;
+	char			*why = NULL;
+	int			 rc = 0;
 
+	*cause = NULL;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.endpoint = o->endpoint != NULL ? o->endpoint :
 	    m->api.endpoint.text;
 	/* The endpoint was validated: a client is only its URL here. */
-	if ((c = ens_client_new(&cfg, &cause)) == NULL)
-		fatal("endpoint: %s", cause);
+	if ((c = ens_client_new(&cfg, &why)) == NULL)
+		fatal("endpoint: %s", why);
 	if (!pin)
 		plan_account_set(acct, ens_client_url(c), PLAN_KEY_NOT_ASKED,
 		    NULL);
-	else if (creds_resolve(o->profile, &creds, &cause) != 0) {
-		msg_info("the plan pins the endpoint only: %s", cause);
+	else if (creds_resolve(o->profile, &creds, &why) != 0) {
+		if (o->profile != NULL) {
+			*cause = why;
+			why = NULL;
+			rc = -1;
+		} else
+			msg_info("the plan pins the endpoint only: %s", why);
 		plan_account_set(acct, ens_client_url(c), PLAN_KEY_NONE, NULL);
 	} else {
 		plan_account_set(acct, ens_client_url(c),
@@ -174,8 +183,9 @@ cmd_plan_account(const struct options *o, const struct manifest *m,
 		    creds.access_key_id);
 		creds_free(&creds);
 	}
-	free(cause);
+	free(why);
 	ens_client_free(c);
+	return (rc);
 }
 
 static int
@@ -232,8 +242,8 @@ cmd_plan_exec(struct cmd_args *a)
 		    diags_count(d, DIAG_ERROR) == 1 ? "" : "s");
 		goto out;
 	}
-	cmd_plan_account(&a->o, m, out != NULL, &acct);
-	if ((out != NULL && plan_save(p, &acct, out, &cause) != 0) ||
+	if (cmd_plan_account(&a->o, m, out != NULL, &acct, &cause) != 0 ||
+	    (out != NULL && plan_save(p, &acct, out, &cause) != 0) ||
 	    (csv != NULL && plan_save_targets_csv(p, csv, &cause) != 0)) {
 		msg_error("%s", cause);
 		rc = EXIT_ENV;

@@ -143,5 +143,16 @@ run "$tmp/p8" plan -q --profile other --out "$tmp/p8/plan.json" "$tmp/m.yaml"
 check "plan --profile: that profile's key is pinned" \
     "$(jq -r .account.access_key_id "$tmp/p8/plan.json")" "prof****8888"
 
+# A --profile that cannot be read is an error, as for apply: exit 3.
+run "$tmp/p9" plan -q --profile nosuch --out "$tmp/p9/plan.json" "$tmp/m.yaml"
+check "plan --profile NOSUCH --out: exit 3" "$status" 3
+contains_text "plan --profile NOSUCH: says which" "$tmp/p9/err" \
+    'profile "nosuch" not found'
+if [ -e "$tmp/p9/plan.json" ]; then
+	not_ok "plan --profile NOSUCH: a plan file was written"
+else
+	ok "plan --profile NOSUCH: no plan file"
+fi
+
 stop_sim
 finish
