@@ -250,8 +250,7 @@ apply_summary(const struct report *r, const char *path)
 		for (j = 0; j < r->suites[i].ncases; j++)
 			n[r->suites[i].cases[j].outcome]++;
 	}
-	printf("%zu passed, %zu failed, %zu errors, %zu skipped", n[0], n[1],
-	    n[2], n[3]);
+	fputs(msg_counts(n, 0, MSG_COUNTS_PLAIN), stdout);
 	if (path != NULL)
 		printf("; report %s", path);
 	putchar('\n');
