@@ -240,13 +240,19 @@ apply_ask(const struct apply *ap)
 	return (0);
 }
 
-/* The summary line on stdout: the outcomes of the report's cases. */
+/*
+ * The summary line on stdout: the outcomes of the targets' cases, in
+ * the words and counts of the recap (a stopped run's failing "(run)"
+ * case is the recap's "stopped:" line, not a target).
+ */
 static void
 apply_summary(const struct report *r, const char *path)
 {
 	size_t	i, j, n[4] = { 0, 0, 0, 0 };
 
 	for (i = 0; i < r->nsuites; i++) {
+		if (strcmp(r->suites[i].name, "(run)") == 0)
+			continue;
 		for (j = 0; j < r->suites[i].ncases; j++)
 			n[r->suites[i].cases[j].outcome]++;
 	}

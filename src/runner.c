@@ -1133,15 +1133,30 @@ runner_countdown(struct run *r, int64_t until, const char *what)
 	}
 }
 
-/* Mark a group stopped when over budget; returns 1 if it is. */
+/*
+ * Mark a group stopped when over budget; returns 1 if it is.  Errors
+ * count against max_failures too: then the message names both, in the
+ * words of the recap.
+ */
 static int
 runner_over_budget(struct run *r, struct run_group *rg)
 {
+	size_t	j, nerr = 0;
+
 	if ((int64_t)rg->failed <= rg->budget || rg->aborted != NULL)
 		return (rg->aborted != NULL);
-	rg->aborted = xasprintf("group %s stopped: %zu failed target%s, more "
-	    "than max_failures %" PRId64, rg->pg->group->name, rg->failed,
-	    rg->failed == 1 ? "" : "s", rg->budget);
+	for (j = 0; j < rg->pg->group->ntargets; j++)
+		nerr += rg->targets[j].phase == RUN_DONE &&
+		    rg->targets[j].outcome == REPORT_ERROR;
+	if (nerr == 0)
+		rg->aborted = xasprintf("group %s stopped: %zu failed "
+		    "target%s, more than max_failures %" PRId64,
+		    rg->pg->group->name, rg->failed, rg->failed == 1 ? "" :
+		    "s", rg->budget);
+	else
+		rg->aborted = xasprintf("group %s stopped: %zu failed, %zu "
+		    "errors, more than max_failures %" PRId64,
+		    rg->pg->group->name, rg->failed - nerr, nerr, rg->budget);
 	runner_skip_group(r, rg, rg->aborted);
 	msg_info("%s", rg->aborted);
 	return (1);

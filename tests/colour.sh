@@ -37,7 +37,7 @@ res() { printf 'i-colour%08d' "$1"; }
 
 # Seven events, the fourth fails; events 1-6 reboot in 2 s, which the
 # group "slow" (event 7, settle_timeout 1s) does not wait for: one of
-# each outcome but skipped.
+# each outcome but skipped, and slow's error is over its budget of 0.
 {
 	echo "events:"
 	for i in 1 2 3 4 5 6 7; do
@@ -69,7 +69,6 @@ policies:
   slow:
     ops: immediate
     batch_size: 1
-    max_failures: 1
     settle_timeout: 1s
 groups:
   - name: canary
@@ -183,6 +182,11 @@ contains_text "terminal: errors in red in the recap" "$tmp/ts" \
     "slow: 0 passed, 0 failed, ${red}1 errors$reset, 0 skipped"
 contains_text "terminal: the failure's type in red" "$tmp/ts" \
     "${red}RebootFailed$reset: "
+contains_text "terminal: a stopped group in red" "$tmp/ts" \
+    "slow: 0 passed, 0 failed, ${red}1 errors$reset, 0 skipped$red (stopped)"
+contains_text "terminal: the budget speaks of errors as the recap does" \
+    "$tmp/ts.txt" \
+    "group slow stopped: 0 failed, 1 errors, more than max_failures 0"
 wide=$(sed "s/$SGR//g" "$tmp/frames" | awk 'length($0) > 59' | head -n 3)
 check "terminal: no frame wider than 59 columns" "$wide" ""
 long=$(sed "s/$SGR//g" "$tmp/frames" | awk 'length($0) == 59' | wc -l)
