@@ -240,18 +240,23 @@ apply_ask(const struct apply *ap)
 	return (0);
 }
 
-/* The summary line on stdout: the outcomes of the report's cases. */
+/*
+ * The summary line on stdout: the outcomes of the targets' cases, in
+ * the words and counts of the recap (a stopped run's failing "(run)"
+ * case is the recap's "stopped:" line, not a target).
+ */
 static void
 apply_summary(const struct report *r, const char *path)
 {
 	size_t	i, j, n[4] = { 0, 0, 0, 0 };
 
 	for (i = 0; i < r->nsuites; i++) {
+		if (strcmp(r->suites[i].name, "(run)") == 0)
+			continue;
 		for (j = 0; j < r->suites[i].ncases; j++)
 			n[r->suites[i].cases[j].outcome]++;
 	}
-	printf("%zu passed, %zu failed, %zu errors, %zu skipped", n[0], n[1],
-	    n[2], n[3]);
+	fputs(msg_counts(n, 0, MSG_COUNTS_PLAIN), stdout);
 	if (path != NULL)
 		printf("; report %s", path);
 	putchar('\n');

@@ -15,10 +15,22 @@
 #include "ensbatch/ens.h"
 #include "ensbatch/exitcode.h"
 #include "ensbatch/msg.h"
+#include "ensbatch/report.h"
 #include "ensbatch/testable.h"
 #include "ensbatch/xmalloc.h"
 
 #define MSG_WIDTH	80	/* when the terminal does not say */
+#define MSG_RESET	"\033[0m"
+#define MSG_RESET_LEN	(sizeof(MSG_RESET) - 1)
+
+/* The SGR colour of each enum msg_tone. */
+static const char *const msg_tones[] = {
+	"",		/* MSG_PLAIN */
+	"\033[32m",	/* MSG_GOOD: green */
+	"\033[1;31m",	/* MSG_BAD: bold red */
+	"\033[36m",	/* MSG_NEUTRAL: cyan */
+	"\033[2m"	/* MSG_DIM */
+};
 
 static struct {
 	const char	*cmd;
@@ -27,6 +39,8 @@ static struct {
 	int		 live_on;	/* a terminal, not quiet */
 	int		 shown;		/* the live line is on the screen */
 	char		*live;		/* its text, for a redraw */
+	char		*paints[MSG_PAINTS]; /* msg_paint's, msg_counts' */
+	size_t		 npaints;	/* calls so far: the next slot */
 } msg_state;
 
 void
@@ -68,28 +82,33 @@ msg_width(void)
 }
 
 /*
- * Escape sequences (ESC [ ... final byte) take no columns, nor do
- * UTF-8 continuation bytes; everything else takes one.  When the text
- * is cut inside colour, a reset ends it.
+ * Escape sequences (ESC [ parameters, final byte) take no columns and
+ * are copied whole or not at all, nor do UTF-8 continuation bytes; a
+ * tab is a space (it could take up to 8), other control characters are
+ * dropped; everything else takes one column.  A line that had colour
+ * ends with a reset, so that colour never leaks past it.
  */
 TESTABLE void
 msg_truncate(const char *s, size_t width, struct buf *b)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s, *q;
 	size_t			 cols = 0;
 	int			 escapes = 0;
 
 	while (*p != '\0') {
 		if (*p == 0x1b && p[1] == '[') {
-			const unsigned char	*q = p + 2;
-
-			while (*q != '\0' && (*q < 0x40 || *q > 0x7e))
+			for (q = p + 2; *q >= 0x20 && *q <= 0x3f; q++)
+				/* parameter and intermediate bytes */;
+			if (*q >= 0x40 && *q <= 0x7e) {
+				buf_add(b, p, (size_t)(q + 1 - p));
+				escapes = 1;
 				q++;
-			if (*q != '\0')
-				q++;
-			buf_add(b, p, (size_t)(q - p));
-			escapes = 1;
-			p = q;
+			}
+			p = q;		/* an unfinished one is dropped */
+			continue;
+		}
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			p++;
 			continue;
 		}
 		if ((*p & 0xc0) != 0x80) {
@@ -97,12 +116,12 @@ msg_truncate(const char *s, size_t width, struct buf *b)
 				break;
 			cols++;
 		}
-		if (*p >= 0x20 || *p == '\t' || (*p & 0x80))
-			buf_addc(b, (char)*p);
+		buf_addc(b, *p == '\t' ? ' ' : (char)*p);
 		p++;
 	}
-	if (*p != '\0' && escapes)
-		buf_adds(b, "\033[0m");
+	if (escapes && (b->len < MSG_RESET_LEN || memcmp(b->data + b->len -
+	    MSG_RESET_LEN, MSG_RESET, MSG_RESET_LEN) != 0))
+		buf_adds(b, MSG_RESET);
 }
 
 /* Take the live line off the screen (it is kept for a redraw). */
@@ -206,6 +225,91 @@ msg_live_end(void)
 	fflush(stderr);
 	free(msg_state.live);
 	msg_state.live = NULL;
+}
+
+/* Append text to b, in the tone's colour when colour is allowed. */
+static void
+msg_paint_add(struct buf *b, enum msg_tone tone, const char *text, int color)
+{
+	if (!color || tone == MSG_PLAIN) {
+		buf_adds(b, text);
+		return;
+	}
+	buf_addf(b, "%s%s%s", msg_tones[tone], text, MSG_RESET);
+}
+
+/* Keep s (allocated) in the next slot of the ring; return it. */
+static const char *
+msg_keep(char *s)
+{
+	char	**slot;
+
+	slot = &msg_state.paints[msg_state.npaints++ % MSG_PAINTS];
+	free(*slot);
+	*slot = s;
+	return (s);
+}
+
+const char *
+msg_paint(enum msg_tone tone, const char *fmt, ...)
+{
+	struct buf	 b;
+	va_list		 ap;
+	char		*text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_init(&b);
+	msg_paint_add(&b, tone, text, msg_state.color);
+	free(text);
+	return (msg_keep(buf_detach(&b)));
+}
+
+/*
+ * The outcome counts in the words of the report, each in its colour
+ * when not 0: green for passed, red for failed and errors, neutral for
+ * skipped and scheduled.
+ */
+const char *
+msg_counts(const size_t *n, size_t scheduled, int flags)
+{
+	static const struct {
+		enum report_outcome	 outcome;
+		const char		*word;
+		enum msg_tone		 tone;
+		int			 always; /* terse shows it when 0 */
+	} words[] = {
+		{ REPORT_PASSED, "passed", MSG_GOOD, 1 },
+		{ REPORT_FAILURE, "failed", MSG_BAD, 1 },
+		{ REPORT_ERROR, "errors", MSG_BAD, 0 },
+		{ REPORT_SKIPPED, "skipped", MSG_NEUTRAL, 0 }
+	};
+	struct buf	 b;
+	size_t		 i;
+	int		 color;
+	char		 word[64];
+
+	color = msg_state.color && !(flags & MSG_COUNTS_PLAIN);
+	buf_init(&b);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (n[words[i].outcome] == 0 && !words[i].always &&
+		    (flags & MSG_COUNTS_TERSE))
+			continue;
+		snprintf(word, sizeof(word), "%zu %s", n[words[i].outcome],
+		    words[i].word);
+		if (b.len > 0)
+			buf_adds(&b, ", ");
+		msg_paint_add(&b, n[words[i].outcome] > 0 ? words[i].tone :
+		    MSG_PLAIN, word, color);
+	}
+	if (scheduled > 0) {
+		snprintf(word, sizeof(word), "%zu scheduled", scheduled);
+		buf_adds(&b, " (");
+		msg_paint_add(&b, MSG_NEUTRAL, word, color);
+		buf_addc(&b, ')');
+	}
+	return (msg_keep(buf_detach(&b)));
 }
 
 int

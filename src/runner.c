@@ -95,6 +95,7 @@ struct run {
 	int				 journal_error;
 	size_t				 done;		/* targets decided */
 	size_t				 failed;
+	size_t				 decided[4];	/* by report_outcome */
 	int				 observe;	/* status: read-only */
 	size_t				 checks;	/* probes running */
 	size_t				 unchecked;	/* status: settled, check
@@ -181,6 +182,7 @@ runner_decide(struct run *r, struct run_target *t,
 	runner_set(&t->type, type);
 	runner_set(&t->message, message);
 	r->done++;
+	r->decided[outcome]++;
 	if (outcome == REPORT_FAILURE || outcome == REPORT_ERROR) {
 		r->failed++;
 		t->rg->failed++;	/* earlier runs' too, on resume */
@@ -558,7 +560,7 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
     const char *label)
 {
 	struct run_target	**due;
-	size_t			  i, ndue, active;
+	size_t			  i, ndue, active, waiting;
 	int64_t			  interval = RUNNER_POLL_MIN, next = 0, now;
 	int64_t			  wake, first, checks_at;
 	char			  counts[96], left[TIMEFMT_LEN];
@@ -568,15 +570,18 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 		now = timefmt_now();
 		first = INT64_MAX;
 		checks_at = runner_checks(r, ts, n);
-		for (i = 0, ndue = 0, active = 0; i < n; i++) {
+		for (i = 0, ndue = 0, active = 0, waiting = 0; i < n; i++) {
 			if (ts[i]->phase == RUN_CHECKING)
 				active++;
 			if (ts[i]->phase != RUN_SETTLING)
 				continue;
 			active++;
-			if (ts[i]->requested_at <= now)
+			if (ts[i]->requested_at <= now) {
 				due[ndue++] = ts[i];
-			else if (ts[i]->requested_at < first)
+				continue;
+			}
+			waiting++;
+			if (ts[i]->requested_at < first)
 				first = ts[i]->requested_at;
 		}
 		if (active == 0)
@@ -607,8 +612,9 @@ runner_settle(struct run *r, struct run_target **ts, size_t n,
 		if (ndue == 0 && first != INT64_MAX) {
 			timefmt_duration_str((first - now) / 1000 * 1000, left,
 			    sizeof(left));
-			msg_live("%s: %zu waiting for their PlanTime "
-			    "(next in %s)", label, active, left);
+			msg_live("%s: %s, next PlanTime in %s", label,
+			    msg_paint(MSG_NEUTRAL, "%zu scheduled", waiting),
+			    msg_paint(MSG_DIM, "%s", left));
 		} else
 			msg_live("%s settling: %s", label, counts);
 		runner_sleep(r, wake - now < RUNNER_TICK ? wake - now :
@@ -1102,8 +1108,9 @@ runner_progress(struct run *r, const struct run_group *rg, size_t k)
 	char	line[256];
 
 	snprintf(line, sizeof(line), "%s: batch %zu/%zu done; %zu of %zu "
-	    "targets final, %zu failed", rg->pg->group->name, k + 1,
-	    rg->pg->nbatches, r->done, r->plan->ntargets, r->failed);
+	    "final: %s", rg->pg->group->name, k + 1, rg->pg->nbatches,
+	    r->done, r->plan->ntargets, msg_counts(r->decided, 0,
+	    MSG_COUNTS_TERSE));
 	if (msg_live_on())
 		msg_live("%s", line);
 	else
@@ -1120,21 +1127,36 @@ runner_countdown(struct run *r, int64_t until, const char *what)
 	while (!runner_stopping(r) && (now = timefmt_now()) < until) {
 		timefmt_duration_str((until - now + 999) / 1000 * 1000, left,
 		    sizeof(left));
-		msg_live("%s: %s left", what, left);
+		msg_live("%s: %s", what, msg_paint(MSG_DIM, "%s left", left));
 		runner_sleep(r, until - now < RUNNER_TICK ? until - now :
 		    RUNNER_TICK);
 	}
 }
 
-/* Mark a group stopped when over budget; returns 1 if it is. */
+/*
+ * Mark a group stopped when over budget; returns 1 if it is.  Errors
+ * count against max_failures too: then the message names both, in the
+ * words of the recap.
+ */
 static int
 runner_over_budget(struct run *r, struct run_group *rg)
 {
+	size_t	j, nerr = 0;
+
 	if ((int64_t)rg->failed <= rg->budget || rg->aborted != NULL)
 		return (rg->aborted != NULL);
-	rg->aborted = xasprintf("group %s stopped: %zu failed target%s, more "
-	    "than max_failures %" PRId64, rg->pg->group->name, rg->failed,
-	    rg->failed == 1 ? "" : "s", rg->budget);
+	for (j = 0; j < rg->pg->group->ntargets; j++)
+		nerr += rg->targets[j].phase == RUN_DONE &&
+		    rg->targets[j].outcome == REPORT_ERROR;
+	if (nerr == 0)
+		rg->aborted = xasprintf("group %s stopped: %zu failed "
+		    "target%s, more than max_failures %" PRId64,
+		    rg->pg->group->name, rg->failed, rg->failed == 1 ? "" :
+		    "s", rg->budget);
+	else
+		rg->aborted = xasprintf("group %s stopped: %zu failed, %zu "
+		    "errors, more than max_failures %" PRId64,
+		    rg->pg->group->name, rg->failed - nerr, nerr, rg->budget);
 	runner_skip_group(r, rg, rg->aborted);
 	msg_info("%s", rg->aborted);
 	return (1);
@@ -1667,22 +1689,27 @@ static void
 runner_recap(const struct run *r, const char *why)
 {
 	const struct plan	*p = r->plan;
-	size_t			 i, j, n[4], shown = 0, nfail = 0;
+	size_t			 i, j, n[4], sched, shown = 0, nfail = 0;
 
 	for (i = 0; i < p->ngroups; i++) {
 		const struct run_group	*rg = &r->groups[p->groups[i].index];
 
 		memset(n, 0, sizeof(n));
-		for (j = 0; j < rg->pg->group->ntargets; j++)
-			n[rg->targets[j].outcome]++;
-		msg_info("%s: %zu passed, %zu failed, %zu errors, %zu "
-		    "skipped%s%s", rg->pg->group->name, n[REPORT_PASSED],
-		    n[REPORT_FAILURE], n[REPORT_ERROR], n[REPORT_SKIPPED],
-		    rg->begun == 0 ? " (not started)" : "",
-		    rg->aborted != NULL && rg->begun != 0 ? " (stopped)" : "");
+		for (j = 0, sched = 0; j < rg->pg->group->ntargets; j++) {
+			const struct run_target	*t = &rg->targets[j];
+
+			n[t->outcome]++;
+			/* Accepted, not due yet: runner_leftovers. */
+			sched += t->outcome == REPORT_SKIPPED && t->fine &&
+			    t->scheduled && t->requested_at != 0;
+		}
+		msg_info("%s: %s%s", rg->pg->group->name, msg_counts(n, sched,
+		    0), rg->begun == 0 ? msg_paint(MSG_NEUTRAL,
+		    " (not started)") : rg->aborted != NULL ?
+		    msg_paint(MSG_BAD, " (stopped)") : "");
 	}
 	if (why != NULL)
-		msg_info("stopped: %s", why);
+		msg_info("%s %s", msg_paint(MSG_BAD, "stopped:"), why);
 	for (i = 0; i < p->ngroups; i++) {
 		const struct run_group	*rg = &r->groups[p->groups[i].index];
 
@@ -1694,15 +1721,16 @@ runner_recap(const struct run *r, const char *why)
 				continue;
 			if (nfail++ < RUNNER_RECAP_FAILURES)
 				msg_info("  %s %s: %s: %s", t->tg->resource,
-				    t->tg->event, t->type != NULL ? t->type :
-				    "error", t->message != NULL ? t->message :
-				    "");
+				    t->tg->event, msg_paint(MSG_BAD, "%s",
+				    t->type != NULL ? t->type : "error"),
+				    t->message != NULL ? t->message : "");
 			else
 				shown++;
 		}
 	}
 	if (shown > 0)
-		msg_info("  and %zu more failed: see the report", shown);
+		msg_info("  and %zu more failed or errors: see the report",
+		    shown);
 }
 
 /*
@@ -1847,8 +1875,9 @@ runner_run(const struct plan *p, const struct preflight *pf,
 	if (nsched > 0) {
 		timefmt_utc(first, t1, sizeof(t1));
 		timefmt_utc(last, t2, sizeof(t2));
-		msg_info("%zu scheduled (first %s, last %s): follow "
-		    "with ensbatch status", nsched, t1, t2);
+		msg_info("%s (first %s, last %s): follow with ensbatch "
+		    "status", msg_paint(MSG_NEUTRAL, "%zu scheduled", nsched),
+		    t1, t2);
 	}
 	why = runner_why_stopped(&r);
 	if (!opts->quiet)

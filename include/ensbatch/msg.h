@@ -44,6 +44,38 @@ int	msg_color(void);
 /* The command name given to msg_setup, or NULL. */
 const char *msg_command(void);
 
+/* What a word on the live line or in a recap means: its colour. */
+enum msg_tone {
+	MSG_PLAIN,
+	MSG_GOOD,		/* passed: green */
+	MSG_BAD,		/* failed, errors: red */
+	MSG_NEUTRAL,		/* skipped, scheduled: cyan */
+	MSG_DIM			/* countdowns, hints: dim */
+};
+
+/*
+ * The text of fmt in the tone's colour (an SGR sequence before, a
+ * reset after) when colour is allowed, plain otherwise, for the
+ * arguments of a message: msg_live("%s left", msg_paint(MSG_DIM, ...)).
+ * Borrowed: it stays valid for the next MSG_PAINTS calls of msg_paint
+ * and msg_counts, enough for the arguments of one message.
+ */
+#define MSG_PAINTS	16
+const char *msg_paint(enum msg_tone, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define MSG_COUNTS_PLAIN	0x1	/* never coloured (standard output) */
+#define MSG_COUNTS_TERSE	0x2	/* no "0 errors", no "0 skipped" */
+/*
+ * "P passed, F failed, E errors, S skipped": the words of the JUnit
+ * report, the same in the progress, the recap and the summary.  n is
+ * indexed by enum report_outcome; scheduled (how many of the skipped
+ * are scheduled reboots not due yet) adds " (N scheduled)" when not 0.
+ * Counts that are not 0 are coloured as msg_paint does unless
+ * MSG_COUNTS_PLAIN.  Borrowed, as msg_paint's text.
+ */
+const char *msg_counts(const size_t *, size_t, int);
+
 /*
  * Report an API call that failed (struct ens_reply: outcome, code,
  * message) as "ensbatch CMD: WHAT: CODE: MESSAGE" and return its exit
@@ -55,7 +87,12 @@ int	msg_api_failure(const struct ens_reply *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 #ifdef ENSBATCH_TESTING
-/* Append s to b, cut to width visible characters (escapes are free). */
+/*
+ * Append s to b, cut to width visible characters: escape sequences take
+ * no column and are never cut in half, a tab is one space, other
+ * control characters are dropped.  When s had an escape sequence, b
+ * ends with a reset, cut or not.
+ */
 void	msg_truncate(const char *, size_t, struct buf *);
 #endif
 

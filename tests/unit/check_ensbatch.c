@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, journal_suite());
 	srunner_add_suite(sr, probe_suite());
 	srunner_add_suite(sr, cmd_suite());
+	srunner_add_suite(sr, msg_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

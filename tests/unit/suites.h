@@ -11,6 +11,7 @@ Suite	*ens_suite(void);
 Suite	*http_suite(void);
 Suite	*journal_suite(void);
 Suite	*manifest_suite(void);
+Suite	*msg_suite(void);
 Suite	*plan_suite(void);
 Suite	*probe_suite(void);
 Suite	*report_suite(void);
