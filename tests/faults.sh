@@ -652,6 +652,49 @@ contains "stuck: events unreadable: the report says to try later" \
 contains_text "stuck: events unreadable: the recap gives the command" \
     "$tmp/err" "2 targets in doubt: the events could not be read, nothing was sent for them; when DescribeHistoryEvents answers: ensbatch apply --resume --journal $tmp/stuck/u.jsonl --report $tmp/stuck/u.xml $tmp/stuck.yaml"
 
+# A signal while a resume watches an untouched event cuts the window
+# short: that proves nothing, so the target stays in doubt (it used to
+# be journaled not_sent, and the next resume sent it unwatched).  The
+# journal is one call without a result, as a kill -9 leaves it.
+fleet 2 >"$tmp/wfleet.yaml"
+start_sim --fleet "$tmp/wfleet.yaml" --log "$tmp/cut.jsonl" || exit 1
+manifest ftest-cut 2 1 2 0 >"$tmp/cut.yaml"
+mkdir -p "$tmp/cut"
+WJ="$tmp/cut/cut.jsonl"
+printf '{"type":"start","version":1,"name":"ftest-cut","manifest_sha256":"%s","time":1}\n' \
+    "$(sha256sum "$tmp/cut.yaml" | cut -d ' ' -f 1)" >"$WJ"
+printf '{"type":"call","seq":1,"group":"g1","batch":1,"items":[{"event":"%s","resource":"i-ftest00000001","ops":"immediate","plan_time":null,"before":"Inquiring"}],"time":2}\n' \
+    "$(events 1)" >>"$WJ"
+describes() {
+	jq -r 'select(.action == "DescribeHistoryEvents") | .seq' \
+	    "$tmp/cut.jsonl" | wc -l | tr -d ' '
+}
+(cd "$tmp/cut" && exec "$ENSBATCH" apply --yes --resume --journal "$WJ" \
+    --report "$tmp/cut/cut.xml" --reconcile-window 60s "$tmp/cut.yaml") \
+    >"$tmp/out" 2>"$tmp/err" &
+bg_pid=$!
+# The preflight reads the events once, the window then at least once.
+i=0
+until [ "$(describes)" -ge 2 ] || [ "$i" -gt 300 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+kill -INT "$bg_pid" 2>/dev/null
+bg_wait 30
+check "window cut short: exit 130" "$status" 130
+check "window cut short: not journaled untouched" \
+    "$(jq -r 'select(.type == "reconcile") | .state' "$WJ")" ""
+contains_text "window cut short: the report says so" "$tmp/cut/cut.xml" \
+    "the reconciliation window was cut short, which proves nothing; nothing was sent: --resume watches it again"
+check "window cut short: nothing was sent" "$(reboot_calls "$tmp/cut.jsonl")" 0
+run "$tmp/cut" apply --yes --resume --journal "$WJ" --report \
+    "$tmp/cut/cut.xml" "$tmp/cut.yaml"
+check "window cut short: the next --resume watches it, then sends: exit 0" \
+    "$status" 0
+check_empty "window cut short: every event has exactly one effective reboot" \
+    "$(once "$tmp/cut.jsonl" 2)"
+stop_sim
+
 # ------------------------------------------------- a status that shows late
 # Answers dropped after the request was applied, and statuses that show
 # 4 s late: reconciliation must wait for the change (window 12 s), not
