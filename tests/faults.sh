@@ -223,6 +223,17 @@ wait_log() {
 	return 0
 }
 
+# wait_for SECONDS CMD...: wait (bounded) until CMD succeeds.
+wait_for() {
+	wf_n=$(($1 * 20))
+	shift
+	until "$@" 2>/dev/null; do
+		wf_n=$((wf_n - 1))
+		[ "$wf_n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
 # signal_twice LOG: SIGINT twice to the background run while its first
 # call is in flight, then wait for it.  The simulator logs a request
 # when it arrives, then waits its latency: once LOG has the call, it is
@@ -230,12 +241,8 @@ wait_log() {
 signal_twice() {
 	if wait_log "$1" 1 20; then
 		kill -INT "$bg_pid" 2>/dev/null
-		i=0
-		until grep -q 'stopping after the calls in flight' \
-		    "$tmp/err" || [ "$i" -gt 100 ]; do
-			i=$((i + 1))
-			sleep 0.05
-		done
+		wait_for 5 grep -q 'stopping after the calls in flight' \
+		    "$tmp/err"
 		kill -INT "$bg_pid" 2>/dev/null
 	fi
 	bg_wait 30
@@ -436,12 +443,7 @@ if wait_log "$tmp/sig1.jsonl" 1 20; then
 	check "a journal in use: a second apply is refused" "$?" 2
 	contains "a journal in use: says so" "$tmp/lock.err" 'in use'
 	# Once some target settled, interrupt.
-	i=0
-	until grep -q '"type":"settle"' "$S1J" 2>/dev/null ||
-	    [ "$i" -gt 200 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_for 20 grep -q '"type":"settle"' "$S1J"
 	kill -INT "$bg_pid" 2>/dev/null
 fi
 bg_wait 30
@@ -665,20 +667,17 @@ printf '{"type":"start","version":1,"name":"ftest-cut","manifest_sha256":"%s","t
     "$(sha256sum "$tmp/cut.yaml" | cut -d ' ' -f 1)" >"$WJ"
 printf '{"type":"call","seq":1,"group":"g1","batch":1,"items":[{"event":"%s","resource":"i-ftest00000001","ops":"immediate","plan_time":null,"before":"Inquiring"}],"time":2}\n' \
     "$(events 1)" >>"$WJ"
+# describes N: the simulator has answered N DescribeHistoryEvents.
 describes() {
-	jq -r 'select(.action == "DescribeHistoryEvents") | .seq' \
-	    "$tmp/cut.jsonl" | wc -l | tr -d ' '
+	[ "$(jq -r 'select(.action == "DescribeHistoryEvents") | .seq' \
+	    "$tmp/cut.jsonl" | wc -l)" -ge "$1" ]
 }
 (cd "$tmp/cut" && exec "$ENSBATCH" apply --yes --resume --journal "$WJ" \
     --report "$tmp/cut/cut.xml" --reconcile-window 60s "$tmp/cut.yaml") \
     >"$tmp/out" 2>"$tmp/err" &
 bg_pid=$!
 # The preflight reads the events once, the window then at least once.
-i=0
-until [ "$(describes)" -ge 2 ] || [ "$i" -gt 300 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
+wait_for 15 describes 2
 kill -INT "$bg_pid" 2>/dev/null
 bg_wait 30
 check "window cut short: exit 130" "$status" 130
