@@ -770,7 +770,7 @@ runner_doubt_message(const struct run *r, enum settle_evidence v,
 	const char	*may = earlier ? "outcome unknown: an earlier run's "
 	    "request may have reached the API" : "outcome unknown: the "
 	    "request may have reached the API";
-	const char	*none = "nothing was sent";
+	const char	*none = "not sent again";
 
 	if (v == SETTLE_UNCHANGED) {
 		*kind = RUN_DOUBT_CUT;
@@ -1834,7 +1834,8 @@ runner_doubt_advice(const struct run *r)
 		msg_info("%zu target%s in doubt: %s now Executing or Executed, "
 		    "but with no status from before the request (no preflight) "
 		    "the events cannot tell whether the request did it; "
-		    "nothing was sent, and a plain --resume ends the same way",
+		    "none was sent again, and a plain --resume ends the same "
+		    "way",
 		    n, n == 1 ? "" : "s", n == 1 ? "its event is" :
 		    "their events are");
 		if (r->opts->adopt)
@@ -1850,9 +1851,9 @@ runner_doubt_advice(const struct run *r)
 	}
 	if ((n = r->doubt[RUN_DOUBT_UNREAD]) > 0)
 		msg_info("%zu target%s in doubt: the events could not be read, "
-		    "nothing was sent for %s; when DescribeHistoryEvents "
-		    "answers: ensbatch apply --resume%s %s", n, n == 1 ? "" :
-		    "s", n == 1 ? "it" : "them", adopt, args);
+		    "none was sent again; when DescribeHistoryEvents answers: "
+		    "ensbatch apply --resume%s %s", n, n == 1 ? "" : "s", adopt,
+		    args);
 	if ((n = r->doubt[RUN_DOUBT_MISSING]) > 0)
 		msg_info("%zu target%s in doubt: DescribeHistoryEvents does "
 		    "not list %s event for %s instance; check the account and "

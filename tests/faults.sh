@@ -578,11 +578,11 @@ for n in 1 2; do
 	check "stuck: plain --resume $n: nothing was sent" \
 	    "$(reboot_calls "$tmp/stuck.jsonl")" "$calls"
 	contains_text "stuck: plain --resume $n: the recap says what is in doubt" \
-	    "$tmp/err" "2 targets in doubt: their events are now Executing or Executed, but with no status from before the request (no preflight) the events cannot tell whether the request did it; nothing was sent, and a plain --resume ends the same way"
+	    "$tmp/err" "2 targets in doubt: their events are now Executing or Executed, but with no status from before the request (no preflight) the events cannot tell whether the request did it; none was sent again, and a plain --resume ends the same way"
 	contains_text "stuck: plain --resume $n: and the command to run" \
 	    "$tmp/err" "never sent again) with: ensbatch apply --resume --adopt-status --journal $TJ --report $TR $tmp/stuck.yaml"
 	contains_text "stuck: plain --resume $n: the report says why and what to do" \
-	    "$TR" "the event is now Executed, but without its status from before the request (no preflight), the events cannot tell whether that request or the platform did it; nothing was sent: settle it with ensbatch apply --resume --adopt-status"
+	    "$TR" "the event is now Executed, but without its status from before the request (no preflight), the events cannot tell whether that request or the platform did it; not sent again: settle it with ensbatch apply --resume --adopt-status"
 	[ -n "$adopt" ] || adopt=$(sed -n \
 	    's/.*never sent again) with: ensbatch apply //p' "$tmp/err")
 done
@@ -650,9 +650,9 @@ run "$tmp/stuck" apply --yes --resume --no-preflight --retries 0 \
     "$tmp/stuck.yaml"
 check "stuck: events unreadable: exit 1" "$status" 1
 contains "stuck: events unreadable: the report says to try later" \
-    "$tmp/stuck/u.xml" "the events could not be read: .*nothing was sent: resume again when DescribeHistoryEvents answers"
+    "$tmp/stuck/u.xml" "the events could not be read: .*not sent again: resume again when DescribeHistoryEvents answers"
 contains_text "stuck: events unreadable: the recap gives the command" \
-    "$tmp/err" "2 targets in doubt: the events could not be read, nothing was sent for them; when DescribeHistoryEvents answers: ensbatch apply --resume --journal $tmp/stuck/u.jsonl --report $tmp/stuck/u.xml $tmp/stuck.yaml"
+    "$tmp/err" "2 targets in doubt: the events could not be read, none was sent again; when DescribeHistoryEvents answers: ensbatch apply --resume --journal $tmp/stuck/u.jsonl --report $tmp/stuck/u.xml $tmp/stuck.yaml"
 
 # A signal while a resume watches an untouched event cuts the window
 # short: that proves nothing, so the target stays in doubt (it used to
@@ -684,7 +684,7 @@ check "window cut short: exit 130" "$status" 130
 check "window cut short: not journaled untouched" \
     "$(jq -r 'select(.type == "reconcile") | .state' "$WJ")" ""
 contains_text "window cut short: the report says so" "$tmp/cut/cut.xml" \
-    "the reconciliation window was cut short, which proves nothing; nothing was sent: --resume watches it again"
+    "the reconciliation window was cut short, which proves nothing; not sent again: --resume watches it again"
 check "window cut short: nothing was sent" "$(reboot_calls "$tmp/cut.jsonl")" 0
 run "$tmp/cut" apply --yes --resume --journal "$WJ" --report \
     "$tmp/cut/cut.xml" "$tmp/cut.yaml"
