@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/cmd.h"
 #include "ensbatch/creds.h"
 #include "ensbatch/diag.h"
@@ -54,6 +55,9 @@ static const struct cmd_option apply_options[] = {
 	  "follow scheduled groups until their reboots settled", 0, 0 },
 	{ OPT_RECONCILE_WINDOW, 0, "reconcile-window", CMD_STRING, "DUR",
 	  "watch an unknown outcome this long before one resend (1m)",
+	  0, 0 },
+	{ OPT_ADOPT_STATUS, 0, "adopt-status", CMD_FLAG, NULL,
+	  "with --resume: settle targets in doubt from their events' status",
 	  0, 0 },
 	CMD_OPTIONS_END
 };
@@ -104,6 +108,8 @@ struct apply {
 	int			 preflight;
 	int			 resume;
 	int			 wait;
+	int			 adopt;		/* --adopt-status */
+	char			*resume_args;	/* for "resume with" */
 	int64_t			 reconcile_ms;
 	int			 lock;		/* the run lock, -1 */
 	char			 inputs[HASH_HEX_LEN]; /* manifest and
@@ -296,6 +302,55 @@ out:
 	return (rc);
 }
 
+/* An argument as the shell reads it back: quoted when it must be. */
+static void
+apply_shell_word(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	    "nopqrstuvwxyz0123456789_./:@%+=,-") == strlen(s)) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '\'');
+}
+
+/*
+ * What a resume command needs to find this run again, after
+ * "ensbatch apply --resume": the journal, the report, the plan, the
+ * account and endpoint given on the command line, the manifest.
+ * Caller frees.
+ */
+static char *
+apply_resume_args(const struct apply *ap)
+{
+	const char	*opt[] = { "--journal", "--report", "--plan",
+	    "--endpoint", "--profile", "--signature", "--cacert" };
+	const char	*val[] = { ap->jpath, ap->report_path, ap->plan_path,
+	    ap->o.endpoint, ap->o.profile, ap->o.signature, ap->o.cacert };
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		if (val[i] == NULL)
+			continue;
+		buf_addf(&b, "%s ", opt[i]);
+		apply_shell_word(&b, val[i]);
+		buf_addc(&b, ' ');
+	}
+	apply_shell_word(&b, ap->path);
+	return (buf_detach(&b));
+}
+
 /* 2. The journal: read now with --resume, else it must not exist. */
 static int
 apply_journal_check(struct apply *ap)
@@ -304,6 +359,7 @@ apply_journal_check(struct apply *ap)
 
 	ap->jpath = ap->journal_arg != NULL ? xstrdup(ap->journal_arg) :
 	    options_journal_path(ap->report_path, ap->m->name.text);
+	ap->resume_args = apply_resume_args(ap);
 	options_inputs_sha256(ap->m, ap->inputs);
 	if (ap->resume) {
 		/* A wrong journal must stop us before the API. */
@@ -523,6 +579,8 @@ apply_run(struct apply *ap)
 	ro.stop = &apply_stop;
 	ro.wait = ap->wait;
 	ro.reconcile_ms = ap->reconcile_ms;
+	ro.adopt = ap->adopt;
+	ro.resume_args = ap->resume_args;
 	return (runner_run(ap->p, ap->pf, ap->ens, &ro, &ap->rep));
 }
 
@@ -542,10 +600,8 @@ apply_report(struct apply *ap, int rc)
 	if (!ap->o.quiet)
 		apply_summary(ap->rep, ap->report_path);
 	if (rc == EXIT_INTERRUPTED)
-		msg_info("interrupted; resume with: ensbatch apply --resume "
-		    "--journal %s%s%s %s", ap->jpath, ap->report_path !=
-		    NULL ? " --report " : "", ap->report_path != NULL ?
-		    ap->report_path : "", ap->path);
+		msg_info("interrupted; resume with: ensbatch apply --resume%s "
+		    "%s", ap->adopt ? " --adopt-status" : "", ap->resume_args);
 	return (rc);
 }
 
@@ -555,6 +611,7 @@ apply_free(struct apply *ap)
 	journal_unlock_run(ap->lock);
 	journal_free(ap->journal);
 	free(ap->jpath);
+	free(ap->resume_args);
 	ens_reply_clear(&ap->reply);
 	report_free(ap->rep);
 	preflight_free(ap->pf);
@@ -583,6 +640,7 @@ cmd_apply_exec(struct cmd_args *a)
 	ap.preflight = !cmd_has(a, OPT_NO_PREFLIGHT);
 	ap.resume = cmd_has(a, OPT_RESUME);
 	ap.wait = cmd_has(a, OPT_WAIT);
+	ap.adopt = cmd_has(a, OPT_ADOPT_STATUS);
 	ap.lock = -1;
 	if (cmd_has(a, OPT_RECONCILE_WINDOW) && (timefmt_duration(cmd_value(a,
 	    OPT_RECONCILE_WINDOW), &ap.reconcile_ms, &cause) != 0 ||
@@ -593,6 +651,13 @@ cmd_apply_exec(struct cmd_args *a)
 		return (EXIT_USAGE);
 	}
 
+	if (ap.adopt && (!ap.resume || !ap.preflight)) {
+		msg_error("--adopt-status %s", !ap.resume ? "settles what an "
+		    "earlier run left in doubt: it needs --resume" : "judges "
+		    "the events as the preflight reads them now: it cannot go "
+		    "with --no-preflight");
+		return (EXIT_USAGE);
+	}
 	if (!ap.yes && !isatty(STDIN_FILENO)) {
 		msg_error("no terminal to confirm on: pass --yes to reboot "
 		    "without asking");

@@ -227,6 +227,7 @@ journal_apply_call(struct journal *j, uint64_t seq, const struct ens_item *items
 		free(e->request_id);
 		e->request_id = NULL;
 		e->settle = JOURNAL_SETTLE_NONE;
+		e->adopted = 0;
 		p->idx[i] = (size_t)(e - j->events);
 	}
 	if (seq >= j->next_seq)
@@ -261,6 +262,21 @@ journal_apply_state(struct journal_event *e, enum journal_state s,
 	if (from_result && s == JOURNAL_NOT_SENT && e->sends > 0)
 		e->sends--;
 	e->state = s;
+}
+
+/*
+ * A reconcile record, read back or just written: the state (as
+ * journal_apply_state, not from a result: the request counts), the
+ * status read, and whether the operator adopted it.  Only a confirmed
+ * state can be adopted.
+ */
+TESTABLE void
+journal_apply_reconcile(struct journal_event *e, enum journal_state s,
+    const char *status, int adopted)
+{
+	journal_apply_state(e, s, 0);
+	journal_set_detail(e, NULL, status);
+	e->adopted = adopted && s == JOURNAL_CONFIRMED;
 }
 
 static int
@@ -430,9 +446,11 @@ journal_parse_reconcile(struct journal *j, json_t *o, char **why)
 	const char		*ev, *st;
 	enum journal_state	 s;
 	struct journal_event	*e;
+	json_t			*ad;
 
 	ev = json_string_value(json_object_get(o, "event"));
 	st = json_string_value(json_object_get(o, "state"));
+	ad = json_object_get(o, "adopted");
 	if (ev == NULL || st == NULL || journal_state_parse(st, &s) != 0 ||
 	    (e = (struct journal_event *)(uintptr_t)journal_lookup(j, ev)) ==
 	    NULL) {
@@ -440,8 +458,14 @@ journal_parse_reconcile(struct journal *j, json_t *o, char **why)
 		    "a state");
 		return (-1);
 	}
-	journal_apply_state(e, s, 0);
-	journal_set_detail(e, NULL, json_string_value(json_object_get(o, "status")));
+	if (ad != NULL && (!json_is_boolean(ad) || (json_is_true(ad) &&
+	    s != JOURNAL_CONFIRMED))) {
+		*why = xstrdup("a reconcile record's adopted must be true "
+		    "with state confirmed, or false");
+		return (-1);
+	}
+	journal_apply_reconcile(e, s, json_string_value(json_object_get(o,
+	    "status")), json_is_true(ad));
 	return (0);
 }
 
@@ -941,9 +965,10 @@ journal_result(struct journal *j, uint64_t seq,
 	return (0);
 }
 
-int
-journal_reconcile(struct journal *j, const char *event,
-    enum journal_state s, const char *status, char **cause)
+/* A reconcile record, adopted or not; applied as it will be read. */
+static int
+journal_write_reconcile(struct journal *j, const char *event,
+    enum journal_state s, const char *status, int adopted, char **cause)
 {
 	struct journal_event	*e;
 	json_t			*o;
@@ -953,12 +978,29 @@ journal_reconcile(struct journal *j, const char *event,
 	    "state", journal_state_name(s));
 	json_object_set_new(o, "status", status != NULL ?
 	    json_string(status) : json_null());
+	if (adopted)
+		json_object_set_new(o, "adopted", json_true());
 	if (journal_append(j, o, cause) != 0)
 		return (-1);
 	e = (struct journal_event *)(uintptr_t)journal_lookup(j, event);
 	if (e != NULL)
-		journal_apply_state(e, s, 0);
+		journal_apply_reconcile(e, s, status, adopted);
 	return (0);
+}
+
+int
+journal_reconcile(struct journal *j, const char *event,
+    enum journal_state s, const char *status, char **cause)
+{
+	return (journal_write_reconcile(j, event, s, status, 0, cause));
+}
+
+int
+journal_adopt(struct journal *j, const char *event, const char *status,
+    char **cause)
+{
+	return (journal_write_reconcile(j, event, JOURNAL_CONFIRMED, status,
+	    1, cause));
 }
 
 /* A JSON string, or null for NULL. */

@@ -44,6 +44,15 @@ enum run_phase {
 	RUN_DONE		/* decided */
 };
 
+/* Why a resume leaves a target in doubt: what would settle it. */
+enum run_doubt {
+	RUN_DOUBT_ADOPTABLE,	/* rebooting, not proven: --adopt-status */
+	RUN_DOUBT_UNREAD,	/* the events could not be read: later */
+	RUN_DOUBT_MISSING,	/* the event is not listed */
+	RUN_DOUBT_CUT,		/* the window was cut short: --resume */
+	RUN_DOUBT_KINDS
+};
+
 struct run_group;
 
 /* What happened to one target. */
@@ -100,6 +109,11 @@ struct run {
 	size_t				 checks;	/* probes running */
 	size_t				 unchecked;	/* status: settled, check
 							   not run */
+	size_t				 doubt[RUN_DOUBT_KINDS];
+							/* left in doubt, by
+							   what would settle
+							   them */
+	size_t				 adopted;	/* --adopt-status */
 };
 
 /* One call: a batch's items (or the resend of some of them). */
@@ -665,12 +679,15 @@ runner_settle_group(struct run *r, struct run_group *rg)
 
 /*
  * Ask DescribeHistoryEvents about items[0..n): evidence[i], and each
- * event's status (statuses[i], borrowed until *events is freed).
+ * event's status (statuses[i], borrowed until *events is freed).  When
+ * the events could not be read, *why says why (caller frees), else it
+ * is NULL.
  */
 static void
 runner_reconcile_once(struct run *r, const struct ens_item *items,
     const char *const *before, size_t n, enum settle_evidence *evidence,
-    const char **statuses, struct ens_event **events, size_t *nevents)
+    const char **statuses, struct ens_event **events, size_t *nevents,
+    char **why)
 {
 	struct ens_reply	  rep;
 	const struct ens_event	 *e;
@@ -684,10 +701,15 @@ runner_reconcile_once(struct run *r, const struct ens_item *items,
 		res[i] = items[i].resource;
 	*events = NULL;
 	*nevents = 0;
+	free(*why);
+	*why = NULL;
 	ok = ens_describe_events(r->ens, res, n, RUNNER_REBOOT_TYPES, events,
 	    nevents, &rep) == 0;
 	if (ok)
 		qsort(*events, *nevents, sizeof(**events), runner_event_cmp);
+	else
+		*why = xstrdup(rep.message != NULL ? rep.message :
+		    "no answer");
 	for (i = 0; i < n; i++) {
 		e = ok ? runner_find_event(*events, *nevents, items[i].event) :
 		    NULL;
@@ -704,11 +726,15 @@ runner_reconcile_once(struct run *r, const struct ens_item *items,
  * Reconcile, and while some requests look untouched, look again with
  * backoff until the reconciliation window ends: the API may show a
  * change late, and "untouched" is what allows sending once more.
+ * Returns whether the window was watched in full (or nothing needed
+ * it); 0 when a stop, or ensbatch status, cut it short.  *why as for
+ * runner_reconcile_once.
  */
-static void
+static int
 runner_reconcile(struct run *r, const struct ens_item *items,
     const char *const *before, size_t n, enum settle_evidence *evidence,
-    const char **statuses, struct ens_event **events, size_t *nevents)
+    const char **statuses, struct ens_event **events, size_t *nevents,
+    char **why)
 {
 	int64_t	window, end, wait = RUNNER_POLL_MIN;
 	size_t	i;
@@ -719,12 +745,13 @@ runner_reconcile(struct run *r, const struct ens_item *items,
 	end = timefmt_mono() + window;
 	for (;;) {
 		runner_reconcile_once(r, items, before, n, evidence, statuses,
-		    events, nevents);
+		    events, nevents, why);
 		for (i = 0, unchanged = 0; i < n; i++)
 			unchanged |= evidence[i] == SETTLE_UNCHANGED;
-		if (!unchanged || timefmt_mono() >= end ||
-		    runner_halted(r) || r->observe)
-			break;
+		if (!unchanged || timefmt_mono() >= end)
+			return (1);
+		if (runner_halted(r) || r->observe)
+			return (0);
 		ens_events_free(*events, *nevents);
 		if (wait > end - timefmt_mono())
 			wait = end - timefmt_mono();
@@ -733,6 +760,49 @@ runner_reconcile(struct run *r, const struct ens_item *items,
 		runner_sleep(r, wait);
 		wait = wait * 2 > RUNNER_POLL_MAX ? RUNNER_POLL_MAX : wait * 2;
 	}
+}
+
+/*
+ * Why a target stays in doubt (the per-target message, caller frees),
+ * and which kind of doubt it is for the recap's advice.  before: the
+ * status from before the request; unread: why the events could not be
+ * read, or NULL; earlier: the request was an earlier run's.
+ */
+static char *
+runner_doubt_message(const struct run *r, enum settle_evidence v,
+    const char *status, const char *before, const char *unread,
+    int earlier, enum run_doubt *kind)
+{
+	const char	*may = earlier ? "outcome unknown: an earlier run's "
+	    "request may have reached the API" : "outcome unknown: the "
+	    "request may have reached the API";
+	const char	*none = "not sent again";
+
+	if (v == SETTLE_UNCHANGED) {
+		*kind = RUN_DOUBT_CUT;
+		return (xasprintf("%s; the event is %s, but the reconciliation "
+		    "window was cut short, which proves nothing; %s: "
+		    "--resume watches it again", may, status, none));
+	}
+	if (status != NULL) {
+		*kind = RUN_DOUBT_ADOPTABLE;
+		return (xasprintf("%s; the event is now %s, but %s, the events "
+		    "cannot tell whether that request or the platform did it; "
+		    "%s: %s", may, status, before == NULL ? "without its "
+		    "status from before the request (no preflight)" : "as it "
+		    "was rebooting before the request too", none,
+		    r->opts->adopt ? "--adopt-status needs the preflight" :
+		    "settle it with ensbatch apply --resume --adopt-status"));
+	}
+	if (unread != NULL) {
+		*kind = RUN_DOUBT_UNREAD;
+		return (xasprintf("%s, and the events could not be read: %s; "
+		    "%s: resume again when DescribeHistoryEvents answers", may,
+		    unread, none));
+	}
+	*kind = RUN_DOUBT_MISSING;
+	return (xasprintf("%s, and DescribeHistoryEvents does not list the "
+	    "event for its instance; %s", may, none));
 }
 
 /* ------------------------------------------------------------------ */
@@ -816,8 +886,9 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	const struct journal_event *je;
 	struct run_call		*again;
 	struct run_target	*t;
+	enum run_doubt		 kind;
 	size_t			 i, nev = 0;
-	char			*msg;
+	char			*msg, *why = NULL;
 
 	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
@@ -828,7 +899,9 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 		for (i = 0; i < n; i++)
 			v[i] = SETTLE_UNREADABLE;	/* aborting: ask nothing */
 	} else
-		runner_reconcile(r, items, before, n, v, st, &ev, &nev);
+		(void)runner_reconcile(r, items, before, n, v, st, &ev, &nev,
+		    &why);
+	free(why);
 	again = xcalloc(1, sizeof(*again));
 	again->rg = c->rg;
 	again->k = c->k;
@@ -856,8 +929,15 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 			}
 			/* FALLTHROUGH */
 		case SETTLE_UNREADABLE:
-			msg = xasprintf("outcome unknown: %s", c->rep.message !=
-			    NULL ? c->rep.message : "no answer for this target");
+			if (v[i] == SETTLE_UNREADABLE && st[i] != NULL) {
+				/* Rebooting, not proven: say the way out. */
+				msg = runner_doubt_message(r, v[i], st[i],
+				    before[i], NULL, 0, &kind);
+				r->doubt[kind]++;
+			} else
+				msg = xasprintf("outcome unknown: %s",
+				    c->rep.message != NULL ? c->rep.message :
+				    "no answer for this target");
 			runner_decide(r, t, REPORT_ERROR, "OutcomeUnknown", msg);
 			free(msg);
 			break;
@@ -893,12 +973,14 @@ runner_call_refused(struct run *r, struct run_call *c, const size_t *which,
 	struct run_target	*t;
 	const struct ens_item_result *res;
 	size_t			 i, nev = 0;
+	char			*why = NULL;
 
 	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
 		before[i] = c->before[which[i]];
 	}
-	runner_reconcile_once(r, items, before, n, v, st, &ev, &nev);
+	runner_reconcile_once(r, items, before, n, v, st, &ev, &nev, &why);
+	free(why);
 	for (i = 0; i < n; i++) {
 		t = c->who[which[i]];
 		if (v[i] == SETTLE_CONFIRMED) {
@@ -1392,14 +1474,20 @@ runner_resume_target(struct run *r, struct run_target *t,
 	case JOURNAL_SETTLE_ERROR:
 	case JOURNAL_SETTLE_NONE:
 		/* Follow it again: the API knows more by now. */
-		runner_note(t, "accepted in an earlier run (journal)");
+		runner_note(t, je->adopted ? "adopted from its event's status "
+		    "in an earlier run (--adopt-status; journal)" :
+		    "accepted in an earlier run (journal)");
 		runner_accept(t, je->requested_at);
 		break;
 	}
 	return (0);
 }
 
-/* Reconcile a chunk of targets an earlier run left in doubt. */
+/*
+ * Reconcile a chunk of targets an earlier run left in doubt, and decide
+ * each one (settle_doubt).  Only a target proven untouched through the
+ * whole window is left to be sent again with its batch.
+ */
 static void
 runner_resume_reconcile(struct run *r, struct run_target **where,
     const struct ens_item *items, const char *const *before, size_t n)
@@ -1408,13 +1496,20 @@ runner_resume_reconcile(struct run *r, struct run_target **where,
 	const char			*st[ENS_MAX_RESOURCES];
 	const struct journal_event	*je;
 	struct ens_event		*ev;
+	enum run_doubt			 kind;
 	size_t				 x, nev;
+	char				*unread = NULL, *msg, *cause = NULL;
+	int				 watched;
 
-	runner_reconcile(r, items, before, n, v, st, &ev, &nev);
+	watched = runner_reconcile(r, items, before, n, v, st, &ev, &nev,
+	    &unread);
+	/* ensbatch status only reads: what it leaves is never sent. */
+	watched |= r->observe;
 	for (x = 0; x < n; x++) {
 		je = journal_lookup(r->opts->journal, items[x].event);
-		switch (v[x]) {
-		case SETTLE_CONFIRMED:
+		switch (settle_doubt(v[x], st[x], watched, r->opts->adopt,
+		    r->pf != NULL)) {
+		case SETTLE_DOUBT_FOLLOW:
 			runner_journal_reconcile(r, items[x].event,
 			    JOURNAL_CONFIRMED, st[x]);
 			runner_note(where[x], "the outcome of an earlier run "
@@ -1422,25 +1517,42 @@ runner_resume_reconcile(struct run *r, struct run_target **where,
 			    "(%s)", st[x]);
 			runner_accept(where[x], je->requested_at);
 			break;
-		case SETTLE_UNCHANGED:
+		case SETTLE_DOUBT_ADOPT:
+			if (!r->observe && journal_adopt(r->opts->journal,
+			    items[x].event, st[x], &cause) != 0) {
+				runner_journal_failed(r, cause);
+				cause = NULL;
+			}
+			runner_note(where[x], "the outcome of an earlier run "
+			    "was unknown and the events could not prove it; "
+			    "adopted from the event's status (%s, "
+			    "--adopt-status): followed, not sent", st[x]);
+			r->adopted++;
+			runner_accept(where[x], je->requested_at);
+			break;
+		case SETTLE_DOUBT_RESEND:
 			/* Sent again with its batch, within the bound. */
 			runner_journal_reconcile(r, items[x].event,
 			    JOURNAL_NOT_SENT, st[x]);
 			break;
-		case SETTLE_OTHER:
+		case SETTLE_DOUBT_FINAL:
 			runner_journal_reconcile(r, items[x].event,
 			    JOURNAL_FAILED, st[x]);
 			runner_decide(r, where[x], REPORT_FAILURE,
 			    "EventStatus", "the event went final without "
 			    "this run");
 			break;
-		case SETTLE_UNREADABLE:
+		case SETTLE_DOUBT_STUCK:
+			msg = runner_doubt_message(r, v[x], st[x], before[x],
+			    unread, 1, &kind);
+			r->doubt[kind]++;
 			runner_decide(r, where[x], REPORT_ERROR,
-			    "OutcomeUnknown", "outcome unknown: an earlier "
-			    "run's request could not be confirmed");
+			    "OutcomeUnknown", msg);
+			free(msg);
 			break;
 		}
 	}
+	free(unread);
 	ens_events_free(ev, nev);
 }
 
@@ -1734,6 +1846,55 @@ runner_recap(const struct run *r, const char *why)
 }
 
 /*
+ * After the recap: the targets a resume left in doubt, why, and the
+ * command that settles them, or that tries again when the events can
+ * be read.  Another plain --resume would end the same way.
+ */
+static void
+runner_doubt_advice(const struct run *r)
+{
+	const char	*args = r->opts->resume_args != NULL ?
+	    r->opts->resume_args : "MANIFEST";
+	const char	*adopt = r->opts->adopt ? " --adopt-status" : "";
+	size_t		 n;
+
+	if ((n = r->doubt[RUN_DOUBT_ADOPTABLE]) > 0) {
+		msg_info("%zu target%s in doubt: %s now Executing or Executed, "
+		    "but with no status from before the request (no preflight) "
+		    "the events cannot tell whether the request did it; "
+		    "none was sent again, and a plain --resume ends the same "
+		    "way",
+		    n, n == 1 ? "" : "s", n == 1 ? "its event is" :
+		    "their events are");
+		if (r->opts->adopt)
+			msg_info("--adopt-status needs the preflight: resume "
+			    "without --no-preflight");
+		else
+			msg_info("settle %s from %s event%s current status "
+			    "(followed like accepted requests, never sent "
+			    "again) with: ensbatch apply --resume "
+			    "--adopt-status %s", n == 1 ? "it" : "them",
+			    n == 1 ? "its" : "their", n == 1 ? "'s" : "s'",
+			    args);
+	}
+	if ((n = r->doubt[RUN_DOUBT_UNREAD]) > 0)
+		msg_info("%zu target%s in doubt: the events could not be read, "
+		    "none was sent again; when DescribeHistoryEvents answers: "
+		    "ensbatch apply --resume%s %s", n, n == 1 ? "" : "s", adopt,
+		    args);
+	if ((n = r->doubt[RUN_DOUBT_MISSING]) > 0)
+		msg_info("%zu target%s in doubt: DescribeHistoryEvents does "
+		    "not list %s event for %s instance; check the account and "
+		    "endpoint, then: ensbatch apply --resume%s %s", n, n == 1 ?
+		    "" : "s", n == 1 ? "its" : "their", n == 1 ? "its" :
+		    "their", adopt, args);
+	if ((n = r->adopted) > 0)
+		msg_info("%zu target%s in doubt adopted from %s event%s status "
+		    "(--adopt-status): followed, not sent", n, n == 1 ? "" :
+		    "s", n == 1 ? "its" : "their", n == 1 ? "'s" : "s'");
+}
+
+/*
  * An interrupted or stopped run must not look green in a viewer: a
  * failing "(run)" case says why.
  */
@@ -1880,8 +2041,10 @@ runner_run(const struct plan *p, const struct preflight *pf,
 		    t1, t2);
 	}
 	why = runner_why_stopped(&r);
-	if (!opts->quiet)
+	if (!opts->quiet) {
 		runner_recap(&r, why);
+		runner_doubt_advice(&r);
+	}
 	*out = report_new(p->manifest->name.text);
 	runner_fill_report(&r, *out);
 	runner_run_case(*out, &r, why);

@@ -89,3 +89,52 @@ settle_may_resend(int sends)
 {
 	return (sends < SETTLE_MAX_SENDS);
 }
+
+/*
+ * A resume finds a target in doubt: an earlier run's request may have
+ * reached the API, and its answer never came.  What the events show
+ * decides, and only one thing ever allows a request again:
+ *
+ * - Confirmed (a change the request explains): follow it.  Final some
+ *   other way (Failed, Canceled, Avoided): a failure, never resent.
+ * - Unchanged (Inquiring or Scheduled, NotBefore not the requested
+ *   PlanTime) through the whole reconciliation window: the request did
+ *   not take effect, and only then may it go again, within
+ *   SETTLE_MAX_SENDS.  The status before the request plays no part in
+ *   this judgement: an event that looks un-requested looks the same
+ *   whatever it was before, and the one thing that could hide an
+ *   accepted request, the API showing it late, is what the window
+ *   (counted from the resume, later than the request) is for.  A window
+ *   cut short by a signal proves nothing: the target stays in doubt.
+ * - Executing or Executed without proof (no status from before the
+ *   request, as after --no-preflight, or it was already rebooting):
+ *   the request or the platform did it, the events cannot say which,
+ *   and no resume will ever learn more.  Sending again is never right:
+ *   the event is past any request.  So the operator may choose
+ *   (--adopt-status) to take that status as the outcome: the target is
+ *   followed like an accepted request (settle, instance Running, health
+ *   check), and never sent.  Only with this run's preflight, so that the
+ *   events read are this manifest's, on this account, and the requests
+ *   this run makes carry the status before them.  Without the choice
+ *   the target stays in doubt, an error that says how to settle it.
+ * - Unreadable (the events could not be read, or the event is not
+ *   there): nothing to adopt; in doubt until the events answer.
+ */
+enum settle_doubt
+settle_doubt(enum settle_evidence evidence, const char *status, int watched,
+    int adopt, int preflight)
+{
+	switch (evidence) {
+	case SETTLE_CONFIRMED:
+		return (SETTLE_DOUBT_FOLLOW);
+	case SETTLE_OTHER:
+		return (SETTLE_DOUBT_FINAL);
+	case SETTLE_UNCHANGED:
+		return (watched ? SETTLE_DOUBT_RESEND : SETTLE_DOUBT_STUCK);
+	case SETTLE_UNREADABLE:
+		break;
+	}
+	if (adopt && preflight && settle_rebooting(status))
+		return (SETTLE_DOUBT_ADOPT);
+	return (SETTLE_DOUBT_STUCK);
+}

@@ -2,7 +2,8 @@
 # Fault tolerance (issue 4): ensbatch against ensbatch-sim while it is
 # killed, interrupted, and fed dropped and corrupted answers; journals
 # that are torn, damaged or for another manifest; approved plans that
-# went stale.  The simulator's request log (JSON Lines, read with jq) is
+# went stale; a resume stuck on targets in doubt, and its way out
+# (issue 11).  The simulator's request log (JSON Lines, read with jq) is
 # the proof that every event received exactly one effective reboot.
 #
 # Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM;
@@ -222,6 +223,31 @@ wait_log() {
 	return 0
 }
 
+# wait_for SECONDS CMD...: wait (bounded) until CMD succeeds.
+wait_for() {
+	wf_n=$(($1 * 20))
+	shift
+	until "$@" 2>/dev/null; do
+		wf_n=$((wf_n - 1))
+		[ "$wf_n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# signal_twice LOG: SIGINT twice to the background run while its first
+# call is in flight, then wait for it.  The simulator logs a request
+# when it arrives, then waits its latency: once LOG has the call, it is
+# in flight.  The second signal goes once the first one was noticed.
+signal_twice() {
+	if wait_log "$1" 1 20; then
+		kill -INT "$bg_pid" 2>/dev/null
+		wait_for 5 grep -q 'stopping after the calls in flight' \
+		    "$tmp/err"
+		kill -INT "$bg_pid" 2>/dev/null
+	fi
+	bg_wait 30
+}
+
 # ------------------------------------------------------------ kill -9
 # 200 targets in four chained groups with batch sizes 5 to 10; ensbatch
 # is killed at 20 moments drawn from a fixed seed, resumed after each.
@@ -417,12 +443,7 @@ if wait_log "$tmp/sig1.jsonl" 1 20; then
 	check "a journal in use: a second apply is refused" "$?" 2
 	contains "a journal in use: says so" "$tmp/lock.err" 'in use'
 	# Once some target settled, interrupt.
-	i=0
-	until grep -q '"type":"settle"' "$S1J" 2>/dev/null ||
-	    [ "$i" -gt 200 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
+	wait_for 20 grep -q '"type":"settle"' "$S1J"
 	kill -INT "$bg_pid" 2>/dev/null
 fi
 bg_wait 30
@@ -476,20 +497,7 @@ start_sim --fleet "$tmp/s2fleet.yaml" --log "$tmp/sig2.jsonl" \
 manifest ftest-sig2 $S 1 2 $S >"$tmp/sig2.yaml"
 S2R="$tmp/sig2/sig2.xml"
 bg "$tmp/sig2" apply --yes --report "$S2R" "$tmp/sig2.yaml"
-# The simulator logs a request when it arrives, then waits its latency:
-# once the log has the call, it is in flight.  The second signal goes
-# once the first one was noticed.
-if wait_log "$tmp/sig2.jsonl" 1 20; then
-	kill -INT "$bg_pid" 2>/dev/null
-	i=0
-	until grep -q 'stopping after the calls in flight' "$tmp/err" ||
-	    [ "$i" -gt 100 ]; do
-		i=$((i + 1))
-		sleep 0.05
-	done
-	kill -INT "$bg_pid" 2>/dev/null
-fi
-bg_wait 30
+signal_twice "$tmp/sig2.jsonl"
 check "second SIGINT: exit 130" "$status" 130
 if [ -f "$S2R" ]; then
 	ok "second SIGINT: report written"
@@ -523,6 +531,167 @@ check_empty "second SIGINT: no event requested twice" \
     "$(sent_twice "$tmp/sig2.jsonl")"
 contains "second SIGINT: --resume reconciled the unknown ones" "$S2R" \
     'earlier run was unknown; DescribeHistoryEvents confirmed it'
+stop_sim
+
+# ---------------------------------------------------- a stuck resume
+# Without the preflight, two signals while the first call is in flight:
+# the simulator applied it, the journal has no answer and no status from
+# before it.  Then batch 2 is journaled but its call never leaves (what
+# a kill -9 between the journal and the send leaves; written by hand).
+# A plain --resume cannot prove that the first call took effect: it
+# fails, says why and prints the command to run, sends nothing, and the
+# next plain --resume fails the same way.  The printed command
+# (--adopt-status) follows the rebooting targets without sending them,
+# sends batch 2, whose event the window showed untouched, and a further
+# resume has nothing to do.  No event is ever requested twice.
+T=4
+fleet $T >"$tmp/tfleet.yaml"
+start_sim --fleet "$tmp/tfleet.yaml" --log "$tmp/stuck.jsonl" \
+    --latency 1500 || exit 1
+manifest ftest-stuck $T 1 2 0 >"$tmp/stuck.yaml"
+TR="$tmp/stuck/stuck.xml"
+TJ="$tmp/stuck/ftest-stuck.journal.jsonl"
+ev3=$(events 3 | tail -n 1)
+# outcomes: "OUTCOME TYPE" of each target, in fleet order, on one line
+# (not the "(run)" case).
+outcomes() {
+	cases "$TR" | grep '^e-' | cut -d '|' -f 1 | cut -d ' ' -f 2- |
+	    tr '\n' ';'
+}
+bg "$tmp/stuck" apply --yes --no-preflight --report "$TR" "$tmp/stuck.yaml"
+signal_twice "$tmp/stuck.jsonl"
+check "stuck: no preflight, two signals: exit 130" "$status" 130
+check "stuck: the simulator applied the call in flight" \
+    "$(effective "$tmp/stuck.jsonl")" 2
+check "stuck: the journal has no status from before the call" \
+    "$(jq -s -c '[.[] | select(.type == "call") | .items[].before]' \
+    "$TJ")" '[null,null]'
+printf '{"type":"call","seq":2,"group":"g1","batch":2,"items":[{"event":"%s","resource":"i-ftest00000003","ops":"immediate","plan_time":null,"before":null}],"time":%s000}\n' \
+    "$ev3" "$(date +%s)" >>"$TJ"
+calls=$(reboot_calls "$tmp/stuck.jsonl")
+adopt=
+for n in 1 2; do
+	run "$tmp/stuck" apply --yes --resume --report "$TR" "$tmp/stuck.yaml"
+	check "stuck: plain --resume $n: exit 1" "$status" 1
+	check "stuck: plain --resume $n: the two in doubt are errors" \
+	    "$(outcomes)" "error OutcomeUnknown;error OutcomeUnknown;skipped ;skipped ;"
+	check "stuck: plain --resume $n: nothing was sent" \
+	    "$(reboot_calls "$tmp/stuck.jsonl")" "$calls"
+	contains_text "stuck: plain --resume $n: the recap says what is in doubt" \
+	    "$tmp/err" "2 targets in doubt: their events are now Executing or Executed, but with no status from before the request (no preflight) the events cannot tell whether the request did it; none was sent again, and a plain --resume ends the same way"
+	contains_text "stuck: plain --resume $n: and the command to run" \
+	    "$tmp/err" "never sent again) with: ensbatch apply --resume --adopt-status --journal $TJ --report $TR $tmp/stuck.yaml"
+	contains_text "stuck: plain --resume $n: the report says why and what to do" \
+	    "$TR" "the event is now Executed, but without its status from before the request (no preflight), the events cannot tell whether that request or the platform did it; not sent again: settle it with ensbatch apply --resume --adopt-status"
+	[ -n "$adopt" ] || adopt=$(sed -n \
+	    's/.*never sent again) with: ensbatch apply //p' "$tmp/err")
+done
+check "stuck: the unsent call is journaled untouched" \
+    "$(jq -r --arg e "$ev3" 'select(.type == "reconcile" and
+    .event == $e) | .state' "$TJ" | sort -u)" not_sent
+(cd "$tmp/stuck" && timeout 60 "$ENSBATCH" status --journal "$TJ" \
+    --report "$tmp/stuck/status.xml" "$tmp/stuck.yaml") >/dev/null 2>&1
+check "stuck: status exits 1" "$?" 1
+touch "$tmp/stuck/status.xml"
+contains_text "stuck: the status report says what to do" \
+    "$tmp/stuck/status.xml" "settle it with ensbatch apply --resume --adopt-status"
+run "$tmp/stuck" apply --yes --adopt-status --report "$TR" "$tmp/stuck.yaml"
+check "stuck: --adopt-status without --resume: exit 2" "$status" 2
+contains_text "stuck: --adopt-status without --resume: says so" "$tmp/err" \
+    "it needs --resume"
+run "$tmp/stuck" apply --yes --resume --adopt-status --no-preflight \
+    --report "$TR" "$tmp/stuck.yaml"
+check "stuck: --adopt-status with --no-preflight: exit 2" "$status" 2
+contains_text "stuck: --adopt-status with --no-preflight: says so" \
+    "$tmp/err" "it cannot go with --no-preflight"
+check "stuck: refused --adopt-status sent nothing" \
+    "$(reboot_calls "$tmp/stuck.jsonl")" "$calls"
+
+# The way out: the command as printed.
+case $adopt in
+"--resume --adopt-status "*) ok "stuck: the command is printed" ;;
+*)	not_ok "stuck: the command is printed: [$adopt]"
+	adopt="--resume --adopt-status --report $TR $tmp/stuck.yaml" ;;
+esac
+# shellcheck disable=SC2086
+run "$tmp/stuck" apply --yes $adopt
+check "stuck: --adopt-status: exit 0" "$status" 0
+[ "$status" -ne 0 ] && sed 's/^/#   /' "$tmp/err" | tail -n 8
+check "stuck: --adopt-status: every target passed" "$(outcomes)" \
+    "passed ;passed ;passed ;passed ;"
+contains_text "stuck: --adopt-status: the report says they were adopted" \
+    "$TR" "adopted from the event's status (Executed, --adopt-status): followed, not sent"
+contains_text "stuck: --adopt-status: the recap says so" "$tmp/err" \
+    "2 targets in doubt adopted from their events' status (--adopt-status): followed, not sent"
+check "stuck: --adopt-status: the journal records the adoptions" \
+    "$(jq -r 'select(.type == "reconcile" and .adopted == true) | .event' \
+    "$TJ" | tr '\n' ' ')" "$(events 2 | tr '\n' ' ')"
+check "stuck: --adopt-status: one call, batch 2" \
+    "$(reboot_calls "$tmp/stuck.jsonl")" $((calls + 1))
+calls=$(reboot_calls "$tmp/stuck.jsonl")
+run "$tmp/stuck" apply --yes --resume --report "$TR" "$tmp/stuck.yaml"
+check "stuck: a further --resume: exit 0" "$status" 0
+check "stuck: a further --resume: nothing was sent" \
+    "$(reboot_calls "$tmp/stuck.jsonl")" "$calls"
+check "stuck: a further --resume: all settled in an earlier run" \
+    "$(grep -c 'settled in an earlier run (journal)' "$TR")" $T
+check_empty "stuck: every event has exactly one effective reboot" \
+    "$(once "$tmp/stuck.jsonl" $T)"
+check_empty "stuck: no event requested twice" \
+    "$(sent_twice "$tmp/stuck.jsonl")"
+
+# When the events cannot be read, the advice is to try again later: a
+# copy of the stuck journal (the first call and its unknown result),
+# and the simulator gone.
+stop_sim
+sed -n 1,3p "$TJ" >"$tmp/stuck/u.jsonl"
+run "$tmp/stuck" apply --yes --resume --no-preflight --retries 0 \
+    --journal "$tmp/stuck/u.jsonl" --report "$tmp/stuck/u.xml" \
+    "$tmp/stuck.yaml"
+check "stuck: events unreadable: exit 1" "$status" 1
+contains "stuck: events unreadable: the report says to try later" \
+    "$tmp/stuck/u.xml" "the events could not be read: .*not sent again: resume again when DescribeHistoryEvents answers"
+contains_text "stuck: events unreadable: the recap gives the command" \
+    "$tmp/err" "2 targets in doubt: the events could not be read, none was sent again; when DescribeHistoryEvents answers: ensbatch apply --resume --journal $tmp/stuck/u.jsonl --report $tmp/stuck/u.xml $tmp/stuck.yaml"
+
+# A signal while a resume watches an untouched event cuts the window
+# short: that proves nothing, so the target stays in doubt (it used to
+# be journaled not_sent, and the next resume sent it unwatched).  The
+# journal is one call without a result, as a kill -9 leaves it.
+fleet 2 >"$tmp/wfleet.yaml"
+start_sim --fleet "$tmp/wfleet.yaml" --log "$tmp/cut.jsonl" || exit 1
+manifest ftest-cut 2 1 2 0 >"$tmp/cut.yaml"
+mkdir -p "$tmp/cut"
+WJ="$tmp/cut/cut.jsonl"
+printf '{"type":"start","version":1,"name":"ftest-cut","manifest_sha256":"%s","time":1}\n' \
+    "$(sha256sum "$tmp/cut.yaml" | cut -d ' ' -f 1)" >"$WJ"
+printf '{"type":"call","seq":1,"group":"g1","batch":1,"items":[{"event":"%s","resource":"i-ftest00000001","ops":"immediate","plan_time":null,"before":"Inquiring"}],"time":2}\n' \
+    "$(events 1)" >>"$WJ"
+# describes N: the simulator has answered N DescribeHistoryEvents.
+describes() {
+	[ "$(jq -r 'select(.action == "DescribeHistoryEvents") | .seq' \
+	    "$tmp/cut.jsonl" | wc -l)" -ge "$1" ]
+}
+(cd "$tmp/cut" && exec "$ENSBATCH" apply --yes --resume --journal "$WJ" \
+    --report "$tmp/cut/cut.xml" --reconcile-window 60s "$tmp/cut.yaml") \
+    >"$tmp/out" 2>"$tmp/err" &
+bg_pid=$!
+# The preflight reads the events once, the window then at least once.
+wait_for 15 describes 2
+kill -INT "$bg_pid" 2>/dev/null
+bg_wait 30
+check "window cut short: exit 130" "$status" 130
+check "window cut short: not journaled untouched" \
+    "$(jq -r 'select(.type == "reconcile") | .state' "$WJ")" ""
+contains_text "window cut short: the report says so" "$tmp/cut/cut.xml" \
+    "the reconciliation window was cut short, which proves nothing; not sent again: --resume watches it again"
+check "window cut short: nothing was sent" "$(reboot_calls "$tmp/cut.jsonl")" 0
+run "$tmp/cut" apply --yes --resume --journal "$WJ" --report \
+    "$tmp/cut/cut.xml" "$tmp/cut.yaml"
+check "window cut short: the next --resume watches it, then sends: exit 0" \
+    "$status" 0
+check_empty "window cut short: every event has exactly one effective reboot" \
+    "$(once "$tmp/cut.jsonl" 2)"
 stop_sim
 
 # ------------------------------------------------- a status that shows late

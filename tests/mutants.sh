@@ -62,6 +62,18 @@ src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/if (strcasecmp(planned->endpoin
 src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/if (strcasecmp(planned->endpoint,/if (strcmp(planned->endpoint,/ @@ the case of the endpoint host matters
 src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/(planned->key != PLAN_KEY_PINNED || (run->key ==/(1 || (run->key ==/ @@ an approved plan runs with another access key
 src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/^\t    run->key_sha256) == 0)))/\t    run->key_sha256) == 0 || strcmp(planned->key_masked, run->key_masked) == 0)))/ @@ keys masked alike taken as the same key
+src/settle.c @@ settle @@ s/return (watched ? SETTLE_DOUBT_RESEND : SETTLE_DOUBT_STUCK);/return (SETTLE_DOUBT_RESEND);/ @@ resume: an untouched event resent after a window cut short
+src/settle.c @@ settle @@ s/return (watched ? SETTLE_DOUBT_RESEND : SETTLE_DOUBT_STUCK);/return (watched ? SETTLE_DOUBT_RESEND : SETTLE_DOUBT_ADOPT);/ @@ resume: an untouched event adopted as accepted
+src/settle.c @@ settle @@ /^settle_doubt/,/^}/s/^\treturn (SETTLE_DOUBT_STUCK);/\treturn (SETTLE_DOUBT_RESEND);/ @@ resume: a rebooting event without proof resent
+src/settle.c @@ settle @@ /^settle_doubt/,/^}/s/return (SETTLE_DOUBT_FINAL);/return (SETTLE_DOUBT_RESEND);/ @@ resume: an event final some other way resent
+src/settle.c @@ settle @@ /^settle_doubt/,/^}/s/return (SETTLE_DOUBT_FOLLOW);/return (SETTLE_DOUBT_RESEND);/ @@ resume: a confirmed request resent
+src/settle.c @@ settle @@ s/if (adopt \&\& preflight \&\& settle_rebooting(status))/if (adopt \&\& settle_rebooting(status))/ @@ --adopt-status without the preflight
+src/settle.c @@ settle @@ s/if (adopt \&\& preflight \&\& settle_rebooting(status))/if (preflight \&\& settle_rebooting(status))/ @@ adopted without the operator choosing --adopt-status
+src/settle.c @@ settle @@ s/if (adopt \&\& preflight \&\& settle_rebooting(status))/if (adopt \&\& preflight)/ @@ an unreadable or un-requested event adopted
+src/journal.c @@ journal @@ s/e->adopted = adopted \&\& s == JOURNAL_CONFIRMED;/e->adopted = adopted;/ @@ an adoption marked on a state that is not confirmed
+src/journal.c @@ journal @@ /^\t\te->adopted = 0;$/d @@ a new request keeps the adoption of the last one
+src/journal.c @@ journal @@ s/if (ad != NULL \&\& (!json_is_boolean(ad) ||/if (ad != NULL \&\& (0 ||/ @@ a reconcile record with a non-boolean adopted accepted
+src/journal.c @@ journal @@ s/^\tjournal_set_detail(e, NULL, status);$/\t;/ @@ a reconcile written and read back disagree on the status
 '
 
 keep=0

@@ -16,7 +16,8 @@
  *               "items":[{"event","state":"confirmed|failed|not_sent|
  *               unknown","code":..|null,"message":..|null}]}
  *   reconcile  {"type":"reconcile","time":ms,"event":..,"state":..,
- *               "status":..|null}
+ *               "status":..|null[,"adopted":true]}  adopted: confirmed
+ *               by the operator's --adopt-status, not by the events
  *   settle     {"type":"settle","time":ms,"event":..,"outcome":"passed|
  *               failed|error","reason":..|null,"message":..|null,
  *               "event_status":..|null,"instance_status":..|null,
@@ -69,6 +70,9 @@ struct journal_event {
 	size_t			 batch;		/* 1-based, of the last
 						   request */
 	char			*request_id;	/* of its answer, or NULL */
+	int			 adopted;	/* confirmed by --adopt-status
+						   from the event's status, not
+						   proven by the events */
 	/* Settle records. */
 	enum journal_settle	 settle;
 	char			*settle_type;	/* RebootFailed, ... */
@@ -113,6 +117,8 @@ struct journal	*journal_resume(const char *, const char *, char **);
 #ifdef ENSBATCH_TESTING
 void		 journal_apply_state(struct journal_event *,
 		    enum journal_state, int);
+void		 journal_apply_reconcile(struct journal_event *,
+		    enum journal_state, const char *, int);
 #endif
 
 /*
@@ -172,6 +178,13 @@ int		 journal_result(struct journal *, uint64_t,
  */
 int		 journal_reconcile(struct journal *, const char *,
 		    enum journal_state, const char *, char **);
+/*
+ * The operator's --adopt-status: a request in doubt whose event is now
+ * past it (status) is taken as accepted.  A reconcile record, confirmed
+ * and adopted, so that a further resume follows it and never sends it.
+ */
+int		 journal_adopt(struct journal *, const char *, const char *,
+		    char **);
 /*
  * How an accepted request ended: outcome, reason (failure type) and
  * message, the final event and instance status (NULL when unknown), the

@@ -70,6 +70,7 @@ enum options_id {
 	OPT_LEVEL,
 	OPT_MANIFEST,
 	OPT_TARGETS_CSV,
+	OPT_ADOPT_STATUS,
 	OPT_COUNT
 };
 

@@ -33,13 +33,22 @@ struct runner_opts {
 	int64_t			 reconcile_ms;	/* how long an unknown outcome
 						   is watched for a change
 						   before one resend; 0 = 60 s */
+	int			 adopt;		/* --adopt-status: on resume,
+						   targets in doubt whose event
+						   is past the request are
+						   followed as accepted (see
+						   settle_doubt) */
+	const char		*resume_args;	/* what locates this run in a
+						   resume command ("--journal
+						   J ... MANIFEST"), or NULL */
 };
 
 /*
  * Run the plan.  preflight may be NULL (--no-preflight).  With resume,
  * targets the journal shows settled keep their outcome without a call,
  * accepted ones are followed again and those in doubt are reconciled
- * first.  Fills a new report (*out,
+ * first (settle_doubt); those still in doubt are errors, and the recap
+ * says how to settle them.  Fills a new report (*out,
  * caller frees) and returns an enum exit_code: EXIT_OK, EXIT_FAILED,
  * EXIT_ENV (nothing reached the API) or EXIT_INTERRUPTED.
  */

@@ -8,6 +8,9 @@
  * - settle_reconcile: did a request whose outcome is unknown take
  *   effect?  Only a change proves it; "unchanged" is what allows one
  *   more request.
+ * - settle_doubt: what a resume does with a target an earlier run left
+ *   in doubt, and when the operator may take the event's status as the
+ *   outcome (apply --resume --adopt-status).
  */
 #ifndef ENSBATCH_SETTLE_H
 #define ENSBATCH_SETTLE_H
@@ -58,6 +61,33 @@ enum settle_evidence	settle_reconcile(const char *, int64_t, int, int64_t,
  * reached the API so far (journaled, across runs).
  */
 int			settle_may_resend(int);
+
+/* What becomes of a target an earlier run left in doubt. */
+enum settle_doubt {
+	SETTLE_DOUBT_FOLLOW,	/* the events proved the request: follow
+				   it like an accepted one */
+	SETTLE_DOUBT_ADOPT,	/* not proven, but the event is past any
+				   request: --adopt-status follows it like
+				   an accepted one, never sending it */
+	SETTLE_DOUBT_RESEND,	/* untouched through the whole window: not
+				   sent, may go again with its batch */
+	SETTLE_DOUBT_FINAL,	/* the event went final some other way: a
+				   failure, never sent again */
+	SETTLE_DOUBT_STUCK	/* nothing can be decided now: an error;
+				   it stays in doubt for the next resume */
+};
+
+/*
+ * Decide a target in doubt on resume.  evidence: settle_reconcile's
+ * verdict; status: the event's status now (NULL: unreadable or not
+ * found); watched: the reconciliation window passed in full (not cut
+ * short by a signal); adopt: the operator chose --adopt-status;
+ * preflight: this run's preflight read the events.  Never returns
+ * SETTLE_DOUBT_RESEND for a request the events could still be hiding,
+ * nor SETTLE_DOUBT_ADOPT without both adopt and preflight.
+ */
+enum settle_doubt	settle_doubt(enum settle_evidence, const char *, int,
+			    int, int);
 
 #define SETTLE_MAX_SENDS	3
 

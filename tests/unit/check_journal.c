@@ -113,6 +113,23 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* A new journal with one call of items[0..n) and its answer a. */
+static struct journal *
+journal_test_call(const char *const *bef, size_t n,
+    const struct journal_answer *a)
+{
+	struct journal	*j;
+	uint64_t	 seq;
+	char		*cause = NULL;
+
+	j = journal_create(tpath, SHA, "m", &cause);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, bef, n,
+	    &cause), 0);
+	ck_assert_int_eq(journal_result(j, seq, a, &cause), 0);
+	return (j);
+}
+
 /* Settle, batch and group records survive a resume. */
 START_TEST(test_settle_records)
 {
@@ -121,11 +138,7 @@ START_TEST(test_settle_records)
 	uint64_t			 seq;
 	char				*cause = NULL;
 
-	j = journal_create(tpath, SHA, "m", &cause);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, befores, 3,
-	    &cause), 0);
-	ck_assert_int_eq(journal_result(j, seq, &answer, &cause), 0);
+	j = journal_test_call(befores, 3, &answer);
 	ck_assert_int_eq(journal_settle(j, E1, JOURNAL_SETTLE_FAILED,
 	    "InstanceNotRunning", "stopped", "Executed", "Stopped",
 	    1796061600000LL, &cause), 0);
@@ -196,6 +209,127 @@ START_TEST(test_sends_bound)
 	ck_assert_int_eq(journal_lookup(j, E1)->sends, 3);
 	ck_assert_int_eq(journal_lookup(j, E1)->state, JOURNAL_NOT_SENT);
 	journal_free(j);
+}
+END_TEST
+
+/*
+ * --adopt-status: the adoption is a confirmed reconcile record that
+ * says so; what is known right after writing it is what a further
+ * resume reads back, and it is no longer in doubt.
+ */
+static void
+check_adopted(const struct journal *j)
+{
+	const struct journal_event	 *e, **doubt;
+
+	e = journal_lookup(j, E1);
+	ck_assert_int_eq(e->state, JOURNAL_CONFIRMED);
+	ck_assert_int_eq(e->adopted, 1);
+	ck_assert_int_eq(e->sends, 1);
+	ck_assert_str_eq(e->detail, "Executed");
+	ck_assert_ptr_null(e->before);
+	ck_assert_int_eq(journal_lookup(j, E2)->adopted, 0);
+	ck_assert_int_eq(journal_lookup(j, E2)->state, JOURNAL_CONFIRMED);
+	ck_assert_uint_eq(journal_in_doubt(j, &doubt), 0);
+	free(doubt);
+}
+
+START_TEST(test_adopt)
+{
+	static const struct journal_item	 un[] = {
+		{ E1, JOURNAL_UNKNOWN, "OutcomeUnknown", "aborted" },
+		{ E2, JOURNAL_UNKNOWN, "OutcomeUnknown", "aborted" },
+	};
+	static const struct journal_answer	 a = { "unknown", NULL, un,
+	    2 };
+	struct journal				*j;
+	uint64_t				 seq;
+	char					*cause = NULL;
+
+	j = journal_test_call(NULL, 2, &a);
+	ck_assert_int_eq(journal_adopt(j, E1, "Executed", &cause), 0);
+	ck_assert_int_eq(journal_reconcile(j, E2, JOURNAL_CONFIRMED,
+	    "Executing", &cause), 0);
+	check_adopted(j);
+	journal_free(j);
+
+	j = journal_resume(tpath, SHA, &cause);
+	ck_assert_ptr_nonnull(j);
+	check_adopted(j);
+	/* Its settle record keeps it adopted; a new request does not. */
+	ck_assert_int_eq(journal_settle(j, E1, JOURNAL_SETTLE_PASSED, NULL,
+	    NULL, "Executed", "Running", 1796061600000LL, &cause), 0);
+	journal_free(j);
+	j = journal_resume(tpath, SHA, &cause);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_lookup(j, E1)->adopted, 1);
+	ck_assert_int_eq(journal_lookup(j, E1)->settle, JOURNAL_SETTLE_PASSED);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, NULL, 1,
+	    &cause), 0);
+	ck_assert_int_eq(journal_lookup(j, E1)->adopted, 0);
+	ck_assert_int_eq(journal_lookup(j, E1)->sends, 2);
+	journal_free(j);
+}
+END_TEST
+
+/*
+ * journal_apply_state and journal_apply_reconcile: what one record does
+ * to an event (state, sends, adopted), whichever path applies it.
+ */
+static const struct {
+	enum journal_state	 from;
+	int			 sends;
+	enum journal_state	 s;
+	int			 result;	/* 1 result, 0 reconcile */
+	int			 adopt;		/* reconcile only */
+	enum journal_state	 want;
+	int			 want_sends;
+	int			 want_adopted;
+} apply_rows[] = {
+	/* A result: not_sent gives the request back, nothing else. */
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_NOT_SENT, 1, 0, JOURNAL_NOT_SENT, 0, 0 },
+	{ JOURNAL_UNKNOWN, 0, JOURNAL_NOT_SENT, 1, 0, JOURNAL_NOT_SENT, 0, 0 },
+	{ JOURNAL_UNKNOWN, 2, JOURNAL_CONFIRMED, 1, 0, JOURNAL_CONFIRMED, 2,
+	    0 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_FAILED, 1, 0, JOURNAL_FAILED, 1, 0 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_UNKNOWN, 1, 0, JOURNAL_UNKNOWN, 1, 0 },
+	/* A reconcile: the request reached the API, it always counts. */
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_NOT_SENT, 0, 0, JOURNAL_NOT_SENT, 1, 0 },
+	{ JOURNAL_UNKNOWN, 3, JOURNAL_NOT_SENT, 0, 0, JOURNAL_NOT_SENT, 3, 0 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_CONFIRMED, 0, 0, JOURNAL_CONFIRMED, 1,
+	    0 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_FAILED, 0, 0, JOURNAL_FAILED, 1, 0 },
+	/* Adopted: confirmed, counted, and marked; never on another. */
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_CONFIRMED, 0, 1, JOURNAL_CONFIRMED, 1,
+	    1 },
+	{ JOURNAL_UNKNOWN, 2, JOURNAL_CONFIRMED, 0, 1, JOURNAL_CONFIRMED, 2,
+	    1 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_NOT_SENT, 0, 1, JOURNAL_NOT_SENT, 1, 0 },
+	{ JOURNAL_UNKNOWN, 1, JOURNAL_FAILED, 0, 1, JOURNAL_FAILED, 1, 0 },
+};
+
+START_TEST(test_apply_state)
+{
+	struct journal_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.state = apply_rows[_i].from;
+	e.sends = apply_rows[_i].sends;
+	e.adopted = !apply_rows[_i].adopt;	/* always overwritten */
+	if (apply_rows[_i].result) {
+		e.adopted = 0;
+		journal_apply_state(&e, apply_rows[_i].s, 1);
+	} else
+		journal_apply_reconcile(&e, apply_rows[_i].s, "Executed",
+		    apply_rows[_i].adopt);
+	ck_assert_msg(e.state == apply_rows[_i].want, "row %d: state", _i);
+	ck_assert_msg(e.sends == apply_rows[_i].want_sends, "row %d: sends",
+	    _i);
+	ck_assert_msg(e.adopted == apply_rows[_i].want_adopted,
+	    "row %d: adopted", _i);
+	if (!apply_rows[_i].result)
+		ck_assert_str_eq(e.detail, "Executed");
+	free(e.detail);
 }
 END_TEST
 
@@ -273,6 +407,13 @@ static const struct {
 	{ 1, "{\"type\":\"result\",\"seq\":1,\"items\":[{\"event\":\"" E1
 	    "\",\"state\":\"great\"}]}\n", "j:3:" },
 	{ 1, "\n{\"type\":\"resume\"}\n", "j:3:" },
+	/* Only a confirmed state can be adopted, and only by true. */
+	{ 1, "{\"type\":\"reconcile\",\"event\":\"" E1 "\",\"state\":"
+	    "\"not_sent\",\"status\":\"Inquiring\",\"adopted\":true}\n",
+	    "j:3: damaged journal: a reconcile record's adopted" },
+	{ 1, "{\"type\":\"reconcile\",\"event\":\"" E1 "\",\"state\":"
+	    "\"confirmed\",\"status\":\"Executed\",\"adopted\":1}\n",
+	    "j:3: damaged journal: a reconcile record's adopted" },
 };
 
 START_TEST(test_damaged)
@@ -306,6 +447,11 @@ journal_suite(void)
 	tcase_add_test(tc, test_settle_records);
 	tcase_add_test(tc, test_sends_bound);
 	tcase_add_test(tc, test_not_regular);
+	tcase_add_test(tc, test_adopt);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("records");
+	tcase_add_loop_test(tc, test_apply_state, 0,
+	    (int)(sizeof(apply_rows) / sizeof(apply_rows[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_torn_tail);

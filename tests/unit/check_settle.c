@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -121,6 +122,100 @@ START_TEST(test_resend)
 }
 END_TEST
 
+/*
+ * A target in doubt on resume: evidence, the event's status now, the
+ * window watched in full, --adopt-status, the preflight ran.  Only
+ * "unchanged through the whole window" may resend; only adopt with
+ * the preflight adopts, and only an event past the request.
+ */
+static const struct {
+	enum settle_evidence	 evidence;
+	const char		*status;
+	int			 watched;
+	int			 adopt;
+	int			 preflight;
+	enum settle_doubt	 want;
+} doubt_rows[] = {
+	/* Proven: whatever the choice. */
+	{ SETTLE_CONFIRMED, "Executing", 1, 0, 1, SETTLE_DOUBT_FOLLOW },
+	{ SETTLE_CONFIRMED, "Scheduled", 0, 1, 1, SETTLE_DOUBT_FOLLOW },
+	{ SETTLE_CONFIRMED, "Executed", 1, 0, 0, SETTLE_DOUBT_FOLLOW },
+	/* Final some other way: never sent, never adopted. */
+	{ SETTLE_OTHER, "Failed", 1, 1, 1, SETTLE_DOUBT_FINAL },
+	{ SETTLE_OTHER, "Canceled", 0, 0, 1, SETTLE_DOUBT_FINAL },
+	{ SETTLE_OTHER, "Avoided", 1, 0, 0, SETTLE_DOUBT_FINAL },
+	/* Untouched: only after the whole window, adopt or not. */
+	{ SETTLE_UNCHANGED, "Inquiring", 1, 0, 1, SETTLE_DOUBT_RESEND },
+	{ SETTLE_UNCHANGED, "Scheduled", 1, 1, 1, SETTLE_DOUBT_RESEND },
+	{ SETTLE_UNCHANGED, "Inquiring", 1, 0, 0, SETTLE_DOUBT_RESEND },
+	{ SETTLE_UNCHANGED, "Inquiring", 0, 0, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNCHANGED, "Scheduled", 0, 1, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNCHANGED, "Inquiring", 0, 1, 0, SETTLE_DOUBT_STUCK },
+	/* Past the request without proof: adopted only when chosen,
+	 * with the preflight. */
+	{ SETTLE_UNREADABLE, "Executing", 1, 1, 1, SETTLE_DOUBT_ADOPT },
+	{ SETTLE_UNREADABLE, "Executed", 1, 1, 1, SETTLE_DOUBT_ADOPT },
+	{ SETTLE_UNREADABLE, "Executed", 0, 1, 1, SETTLE_DOUBT_ADOPT },
+	{ SETTLE_UNREADABLE, "Executed", 1, 0, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Executing", 1, 0, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Executed", 1, 1, 0, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Executing", 1, 1, 0, SETTLE_DOUBT_STUCK },
+	/* Nothing to adopt: unreadable, not found, or not rebooting. */
+	{ SETTLE_UNREADABLE, NULL, 1, 1, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, NULL, 1, 0, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Inquiring", 1, 1, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Scheduled", 1, 1, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "Failed", 1, 1, 1, SETTLE_DOUBT_STUCK },
+	{ SETTLE_UNREADABLE, "executed", 1, 1, 1, SETTLE_DOUBT_STUCK },
+};
+
+START_TEST(test_doubt)
+{
+	ck_assert_msg(settle_doubt(doubt_rows[_i].evidence,
+	    doubt_rows[_i].status, doubt_rows[_i].watched,
+	    doubt_rows[_i].adopt, doubt_rows[_i].preflight) ==
+	    doubt_rows[_i].want, "row %d", _i);
+}
+END_TEST
+
+/*
+ * The two decisions together, as a resume makes them after
+ * --no-preflight (no status before the request): a rebooting event is
+ * never resent, whatever the window or the choice.
+ */
+static const char *const chain_statuses[] = {
+	"Inquiring", "Scheduled", "Executing", "Executed", "Failed",
+	"Canceled", "Avoided", NULL
+};
+
+START_TEST(test_doubt_chain)
+{
+	const char		*st = chain_statuses[_i];
+	enum settle_evidence	 ev;
+	enum settle_doubt	 d;
+	int			 watched, adopt, sched;
+
+	for (sched = 0; sched <= 1; sched++) {
+		ev = settle_reconcile(st, NB, sched, PT, NULL);
+		for (watched = 0; watched <= 1; watched++) {
+			for (adopt = 0; adopt <= 1; adopt++) {
+				d = settle_doubt(ev, st, watched, adopt, 1);
+				if (st != NULL && (strcmp(st, "Executing") == 0 ||
+				    strcmp(st, "Executed") == 0))
+					ck_assert_int_eq(d, adopt ?
+					    SETTLE_DOUBT_ADOPT :
+					    SETTLE_DOUBT_STUCK);
+				if (d == SETTLE_DOUBT_RESEND)
+					ck_assert_msg(watched && st != NULL &&
+					    (strcmp(st, "Inquiring") == 0 ||
+					    strcmp(st, "Scheduled") == 0),
+					    "%s resent", st);
+			}
+		}
+	}
+}
+END_TEST
+
 Suite *
 settle_suite(void)
 {
@@ -136,6 +231,12 @@ settle_suite(void)
 	tcase_add_loop_test(tc, test_reconcile, 0,
 	    (int)(sizeof(rec_rows) / sizeof(rec_rows[0])));
 	tcase_add_test(tc, test_resend);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("doubt");
+	tcase_add_loop_test(tc, test_doubt, 0,
+	    (int)(sizeof(doubt_rows) / sizeof(doubt_rows[0])));
+	tcase_add_loop_test(tc, test_doubt_chain, 0,
+	    (int)(sizeof(chain_statuses) / sizeof(chain_statuses[0])));
 	suite_add_tcase(s, tc);
 	return (s);
 }
