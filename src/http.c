@@ -296,7 +296,12 @@ http_finish(struct http_transfer *t, CURLcode rc, struct http_response *r)
 	r->retry_after = t->retry_after;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
-	msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+	/* libcurl's "Callback aborted" means our signal hook stopped it. */
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		msg = "stopped by a second signal while in flight";
+	else
+		msg = t->errbuf[0] != '\0' ? t->errbuf :
+		    curl_easy_strerror(rc);
 	r->result = http_classify(rc, sent, t->too_big, &r->tls);
 	if (r->result == HTTP_DONE)
 		r->status = status;

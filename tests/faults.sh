@@ -518,6 +518,10 @@ else
 	echo "#   in flight: $(echo $inflight)"
 	sed 's/^/#   /' "$tmp/s2cases"
 fi
+lacks "second SIGINT: libcurl's wording stays out of the report" \
+    "$S2R" "Callback aborted"
+contains_text "second SIGINT: the report says a second signal stopped the call" \
+    "$S2R" "stopped by a second signal"
 check "second SIGINT: the others are skipped as interrupted" \
     "$(grep -c ' skipped |not attempted: interrupted$' "$tmp/s2cases")" \
     $((S - $(echo "$inflight" | grep -c .)))
