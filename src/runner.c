@@ -1778,14 +1778,19 @@ static void
 runner_run_case(struct report *rep, const struct run *r, const char *why)
 {
 	struct report_suite	*rs;
-	char			*cls;
+	char			*cls, *out, t[TIMEFMT_LEN];
+	int64_t			 now = timefmt_now();
 
 	if (why == NULL)
 		return;
-	rs = report_suite_add_first(rep, "(run)", timefmt_now());
+	rs = report_suite_add_first(rep, "(run)", now);
 	cls = xasprintf("%s.(run)", r->plan->manifest->name.text);
+	timefmt_utc(now, t, sizeof(t));
+	out = xasprintf("the run ended at %s\n%zu of %zu targets final\n", t,
+	    runner_final_count(r), r->plan->ntargets);
 	report_case_add(rs, cls, "run", 0, REPORT_FAILURE, runner_stopping(r) ?
-	    "Interrupted" : "Stopped", why, NULL);
+	    "Interrupted" : "Stopped", why, out);
+	free(out);
 	free(cls);
 }
 
