@@ -1786,7 +1786,9 @@ runner_run_case(struct report *rep, const struct run *r, const char *why)
 	rs = report_suite_add_first(rep, "(run)", now);
 	cls = xasprintf("%s.(run)", r->plan->manifest->name.text);
 	timefmt_utc(now, t, sizeof(t));
-	out = xasprintf("the run ended at %s\n%zu of %zu targets final\n", t,
+	/* An interruption's reason has the count already. */
+	out = runner_stopping(r) ? xasprintf("the run ended at %s\n", t) :
+	    xasprintf("the run ended at %s\n%zu of %zu targets final\n", t,
 	    runner_final_count(r), r->plan->ntargets);
 	report_case_add(rs, cls, "run", 0, REPORT_FAILURE, runner_stopping(r) ?
 	    "Interrupted" : "Stopped", why, out);
