@@ -207,7 +207,8 @@ report_operator(void)
 {
 	const struct passwd	*pw;
 	const char		*user = getenv("USER");
-	char			 host[HOST_NAME_MAX + 1], uid[REPORT_NUMLEN];
+	char			 host[HOST_NAME_MAX + 1];
+	char			 uid[REPORT_NUMLEN];
 
 	if (user == NULL || *user == '\0') {
 		if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)

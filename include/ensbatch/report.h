@@ -51,8 +51,8 @@ struct report {
 	char			*hostname;	/* NULL: gethostname(); the
 						   caller may set an xstrdup'd
 						   string, report_free frees */
-	struct report_property	*props;		/* the run's: written once,
-						   in the first suite */
+	struct report_property	*props;		/* the run's, written once
+						   (first suite) */
 	size_t			 nprops;
 	struct report_suite	*suites;
 	size_t			 nsuites;
