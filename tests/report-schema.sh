@@ -26,7 +26,9 @@ if ! command -v "$xmllint" >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/report-schema.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# The simulator of section (c), if one runs, stops with the test.
+sim=
+trap '[ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
 failed=0
@@ -169,6 +171,7 @@ if [ -n "${ENSBATCH_SIM:-}" ] && [ -x "$ENSBATCH_SIM" ]; then
 	unsim() {
 		kill "$sim" 2>/dev/null
 		wait "$sim" 2>/dev/null
+		sim=
 	}
 	masked=$(printf '%s' "$key" | sed 's/^\(....\).*\(....\)$/\1****\2/')
 
