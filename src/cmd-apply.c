@@ -256,11 +256,13 @@ apply_summary(const struct report *r, const char *path)
 {
 	size_t	i, j, n[4] = { 0, 0, 0, 0 };
 
+	/* Only targets: not "(run)" nor a group's "(not started)". */
 	for (i = 0; i < r->nsuites; i++) {
-		if (strcmp(r->suites[i].name, "(run)") == 0)
+		if (*r->suites[i].name == '(')
 			continue;
 		for (j = 0; j < r->suites[i].ncases; j++)
-			n[r->suites[i].cases[j].outcome]++;
+			if (*r->suites[i].cases[j].name != '(')
+				n[r->suites[i].cases[j].outcome]++;
 	}
 	fputs(msg_counts(n, 0, MSG_COUNTS_PLAIN), stdout);
 	if (path != NULL)
@@ -588,8 +590,12 @@ apply_run(struct apply *ap)
 static int
 apply_report(struct apply *ap, int rc)
 {
-	char	*cause = NULL;
+	char	*cause = NULL, key[32];
 
+	if (ap->rep != NULL && ap->creds.access_key_id != NULL) {
+		creds_mask_key(ap->creds.access_key_id, key, sizeof(key));
+		report_run_property(ap->rep, "access_key_id", key);
+	}
 	if (ap->report_path != NULL && report_write(ap->rep,
 	    ap->report_path, &cause) != 0) {
 		msg_error("%s", cause);

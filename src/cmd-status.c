@@ -164,7 +164,7 @@ cmd_status_exec(struct cmd_args *a)
 	struct sigaction	 sa;
 	struct options		 o = a->o;
 	const char		*report_path = cmd_value(a, OPT_REPORT);
-	char			*cause = NULL;
+	char			*cause = NULL, key[32];
 	int64_t			 now;
 	int			 json = cmd_choice(a, OPT_FORMAT, 0) == 1, rc;
 
@@ -193,6 +193,10 @@ cmd_status_exec(struct cmd_args *a)
 	ro.stop = &status_stop;
 	ro.wait = cmd_has(a, OPT_WAIT);
 	rc = runner_status(p, ens, &ro, &rep, &ty);
+	/* Which account the report speaks of, never the whole key. */
+	creds_mask_key(creds.access_key_id != NULL ? creds.access_key_id :
+	    "", key, sizeof(key));
+	report_run_property(rep, "access_key_id", key);
 	if (json)
 		status_print_json(ty, p->ngroups, rc, stdout);
 	else if (!o.quiet)

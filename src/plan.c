@@ -1170,28 +1170,56 @@ plan_save_targets_csv(const struct plan *p, const char *path, char **cause)
 	return (rc);
 }
 
+/*
+ * The run's properties, set on the report itself (written once, at the
+ * top): what was run, from which manifest, by whom, with which
+ * ensbatch.  Setting them again for each group changes nothing.
+ */
+static void
+plan_report_run(struct report *r, const struct plan *p, const char *mode)
+{
+	const struct manifest	*m = p->manifest;
+	char			 t[TIMEFMT_LEN], *who;
+
+	if (m->ticket.text != NULL)
+		report_run_property(r, "ticket", m->ticket.text);
+	report_run_property(r, "manifest", m->path);
+	report_run_property(r, "manifest_sha256", m->sha256);
+	report_run_property(r, "mode", mode);
+	who = report_operator();
+	report_run_property(r, "operator", who);
+	free(who);
+	report_run_property(r, "ensbatch_version", PACKAGE_VERSION);
+	timefmt_utc(p->now, t, sizeof(t));
+	report_run_property(r, "now", t);
+}
+
+/*
+ * The run's properties on the report (see plan_report_run, plus the
+ * endpoint), and on the suite all that apply to its group: the run's
+ * again, which the report writes only once, and the group's own
+ * (policy, ops, the first and last PlanTime).
+ */
 void
 plan_report_properties(struct report_suite *rs, const struct plan *p,
     const struct plan_group *pg, const char *endpoint, const char *mode)
 {
 	const struct manifest	*m = p->manifest;
 	const struct policy	*pol = pg->group->policy;
+	const struct report	*r = rs->report;
 	char			 t[TIMEFMT_LEN], *v;
+	size_t			 i;
 
-	if (m->ticket.text != NULL)
-		report_property_add(rs, "ticket", m->ticket.text);
-	report_property_add(rs, "manifest", m->path);
-	report_property_add(rs, "manifest_sha256", m->sha256);
-	report_property_add(rs, "mode", mode);
+	plan_report_run(rs->report, p, mode);
+	report_run_property(rs->report, "endpoint", endpoint != NULL ?
+	    endpoint : m->api.endpoint.text != NULL ? m->api.endpoint.text :
+	    "ens.aliyuncs.com");
+	for (i = 0; i < r->nprops; i++)
+		report_property_add(rs, r->props[i].name, r->props[i].value);
 	report_property_add(rs, "policy", pol == NULL ? "(none)" :
 	    pol->name != NULL ? pol->name : "(inline)");
 	if (pol != NULL && pol->ok)
 		report_property_add(rs, "ops", plan_ops_name(pol->r_ops));
-	report_property_add(rs, "endpoint", endpoint != NULL ? endpoint :
-	    m->api.endpoint.text != NULL ? m->api.endpoint.text :
-	    "ens.aliyuncs.com");
-	timefmt_utc(p->now, t, sizeof(t));
-	report_property_add(rs, "now", t);
 	if (pg->nbatches > 0 && pg->batches[0].plan_time != PLAN_NO_TIME) {
 		timefmt_utc(pg->batches[0].plan_time, t, sizeof(t));
 		v = xstrdup(t);
@@ -1206,7 +1234,9 @@ plan_report_properties(struct report_suite *rs, const struct plan *p,
 /*
  * One failing test case that lists every diagnostic, so that errors not
  * tied to a target (a missing key, a bad policy) still fail the report.
- * Group names cannot contain parentheses: the suite name is free.
+ * It comes first, where a reader looks, and carries the run's
+ * properties even when no group could be planned.  Group names cannot
+ * contain parentheses: the suite name is free.
  */
 static void
 plan_report_validation(struct report *r, const struct plan *p,
@@ -1216,10 +1246,8 @@ plan_report_validation(struct report *r, const struct plan *p,
 	char			*msg, *list, *cls;
 	size_t			 errors = diags_count(d, DIAG_ERROR);
 
-	rs = report_suite_add(r, "(validation)", p->now);
-	report_property_add(rs, "manifest", p->manifest->path);
-	report_property_add(rs, "manifest_sha256", p->manifest->sha256);
-	report_property_add(rs, "mode", "dry-run");
+	plan_report_run(r, p, "dry-run");
+	rs = report_suite_add_first(r, "(validation)", p->now);
 	msg = xasprintf("the manifest has %zu error%s: nothing would be sent",
 	    errors, errors == 1 ? "" : "s");
 	list = diags_summary(d);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,11 @@ struct report_out {
 };
 
 static char	*report_strdup(const char *);
+static void	 report_props_free(struct report_property *, size_t);
+static int	 report_prop_is_run(const struct report *,
+		    const struct report_property *);
+static void	 report_put_props(struct report_out *,
+		    const struct report *, size_t);
 static void	 report_clean(struct buf *, const char *);
 static int64_t	 report_ms(double);
 static void	 report_fmt_ms(int64_t, char *, size_t);
@@ -65,6 +71,8 @@ static void	 report_attr(struct report_out *, const char *,
 static void	 report_attr_num(struct report_out *, const char *,
 		    uintmax_t);
 static void	 report_text(struct report_out *, const char *);
+static void	 report_case_body(struct report_out *,
+		    const struct report_case *);
 static void	 report_put_case(struct report_out *,
 		    const struct report_case *);
 static void	 report_put_suite(struct report_out *,
@@ -89,6 +97,18 @@ report_new(const char *name)
 	return (r);
 }
 
+static void
+report_props_free(struct report_property *props, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(props[i].name);
+		free(props[i].value);
+	}
+	free(props);
+}
+
 void
 report_free(struct report *r)
 {
@@ -98,13 +118,10 @@ report_free(struct report *r)
 
 	if (r == NULL)
 		return;
+	report_props_free(r->props, r->nprops);
 	for (i = 0; i < r->nsuites; i++) {
 		s = &r->suites[i];
-		for (j = 0; j < s->nprops; j++) {
-			free(s->props[j].name);
-			free(s->props[j].value);
-		}
-		free(s->props);
+		report_props_free(s->props, s->nprops);
 		for (j = 0; j < s->ncases; j++) {
 			c = &s->cases[j];
 			free(c->classname);
@@ -139,10 +156,73 @@ report_suite_add(struct report *r, const char *name, int64_t timestamp)
 		    sizeof *r->suites);
 	s = &r->suites[r->nsuites++];
 	memset(s, 0, sizeof *s);
+	s->report = r;
 	s->name = report_strdup(name);
 	s->package = report_strdup(r->name);
 	s->timestamp = timestamp;
 	return (s);
+}
+
+/* Add a suite before all others: the run's, which readers see first. */
+struct report_suite *
+report_suite_add_first(struct report *r, const char *name,
+    int64_t timestamp)
+{
+	struct report_suite	 first;
+
+	first = *report_suite_add(r, name, timestamp);
+	memmove(&r->suites[1], &r->suites[0],
+	    (r->nsuites - 1) * sizeof *r->suites);
+	r->suites[0] = first;
+	return (&r->suites[0]);
+}
+
+/* Set a property of the whole run; a name set again gets the new value. */
+void
+report_run_property(struct report *r, const char *name, const char *value)
+{
+	struct report_property	*p;
+	size_t			 i;
+
+	for (i = 0; i < r->nprops; i++) {
+		p = &r->props[i];
+		if (strcmp(p->name, name != NULL ? name : "") == 0) {
+			free(p->value);
+			p->value = report_strdup(value);
+			return;
+		}
+	}
+	r->props = xreallocarray(r->props, r->nprops + 1, sizeof *r->props);
+	p = &r->props[r->nprops++];
+	p->name = report_strdup(name);
+	p->value = report_strdup(value);
+}
+
+/*
+ * "user@host" for the operator property: USER as the shell has it,
+ * else the password entry's name, else the bare uid.
+ */
+char *
+report_operator(void)
+{
+	const struct passwd	*pw;
+	const char		*user = getenv("USER");
+	char			 host[HOST_NAME_MAX + 1];
+	char			 uid[REPORT_NUMLEN];
+
+	if (user == NULL || *user == '\0') {
+		if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+			user = pw->pw_name;
+		else {
+			snprintf(uid, sizeof uid, "uid %ju",
+			    (uintmax_t)getuid());
+			user = uid;
+		}
+	}
+	memset(host, 0, sizeof host);
+	if (gethostname(host, sizeof host - 1) != 0 || *host == '\0')
+		snprintf(host, sizeof host, "localhost");
+	return (xasprintf("%s@%s", user, host));
 }
 
 void
@@ -450,6 +530,28 @@ report_text(struct report_out *o, const char *text)
 	}
 }
 
+/*
+ * The text of a <failure> or <error>: the message, then the
+ * testcase's system-out.  GitLab and junit-viewer show this text and
+ * never <system-out>, so that is where the ids, batch, RequestId and
+ * times must also be for a target that went wrong.
+ */
+static void
+report_case_body(struct report_out *o, const struct report_case *c)
+{
+	char	*body;
+
+	if (c->system_out == NULL || *c->system_out == '\0') {
+		if (c->message != NULL)
+			report_text(o, c->message);
+		return;
+	}
+	body = xasprintf("%s%s%s", c->message != NULL ? c->message : "",
+	    c->message != NULL ? "\n\n" : "", c->system_out);
+	report_text(o, body);
+	free(body);
+}
+
 /* One <testcase>, with its outcome element and <system-out>. */
 static void
 report_put_case(struct report_out *o, const struct report_case *c)
@@ -471,10 +573,9 @@ report_put_case(struct report_out *o, const struct report_case *c)
 		    "failure" : "error");
 		if (c->type != NULL)
 			report_attr(o, "type", c->type);
-		if (c->message != NULL) {
+		if (c->message != NULL)
 			report_attr(o, "message", c->message);
-			report_text(o, c->message);
-		}
+		report_case_body(o, c);
 		report_end(o);
 		break;
 	case REPORT_SKIPPED:
@@ -488,6 +589,51 @@ report_put_case(struct report_out *o, const struct report_case *c)
 	if (c->system_out != NULL) {
 		report_start(o, "system-out");
 		report_text(o, c->system_out);
+		report_end(o);
+	}
+	report_end(o);
+}
+
+/* Is p, a suite's property, the same as one of the run's? */
+static int
+report_prop_is_run(const struct report *r, const struct report_property *p)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nprops; i++) {
+		if (strcmp(r->props[i].name, p->name) == 0 &&
+		    strcmp(r->props[i].value, p->value) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The <properties> of the idx'th suite: the first one carries the run's
+ * (junit-10 has no place for them under <testsuites>, and junit-viewer,
+ * Jenkins and GitLab ignore what is there), then every suite those of
+ * its own that differ from the run's.  No element when nothing is left.
+ */
+static void
+report_put_props(struct report_out *o, const struct report *r, size_t idx)
+{
+	const struct report_suite	*s = &r->suites[idx];
+	const struct report_property	*p;
+	size_t				 i, n, own = 0;
+
+	for (i = 0; i < s->nprops; i++)
+		own += !report_prop_is_run(r, &s->props[i]);
+	if (own == 0 && (idx != 0 || r->nprops == 0))
+		return;
+	report_start(o, "properties");
+	n = idx == 0 ? r->nprops : 0;
+	for (i = 0; i < n + s->nprops; i++) {
+		p = i < n ? &r->props[i] : &s->props[i - n];
+		if (i >= n && report_prop_is_run(r, p))
+			continue;
+		report_start(o, "property");
+		report_attr(o, "name", p->name);
+		report_attr(o, "value", p->value);
 		report_end(o);
 	}
 	report_end(o);
@@ -517,16 +663,7 @@ report_put_suite(struct report_out *o, const struct report *r, size_t idx,
 	report_attr_num(o, "id", idx);
 	report_attr(o, "package", s->package);
 
-	if (s->nprops > 0) {
-		report_start(o, "properties");
-		for (i = 0; i < s->nprops; i++) {
-			report_start(o, "property");
-			report_attr(o, "name", s->props[i].name);
-			report_attr(o, "value", s->props[i].value);
-			report_end(o);
-		}
-		report_end(o);
-	}
+	report_put_props(o, r, idx);
 	for (i = 0; i < s->ncases && !o->failed; i++)
 		report_put_case(o, &s->cases[i]);
 	report_end(o);

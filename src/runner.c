@@ -1601,6 +1601,8 @@ runner_resume(struct run *r)
 /* ------------------------------------------------------------------ */
 /* The report. */
 
+static const char	*runner_halt_reason(const struct run *);
+
 static void
 runner_time_line(struct buf *out, const char *what, int64_t ms)
 {
@@ -1612,16 +1614,20 @@ runner_time_line(struct buf *out, const char *what, int64_t ms)
 	buf_addf(out, "%s %s\n", what, t);
 }
 
-/* The testcase's system-out: batch, times, ids, statuses, notes. */
+/*
+ * The testcase's system-out: ids, batch, times, statuses, notes.  Every
+ * target has one, also when it was never requested (then it says so,
+ * with the time the run ended), so a reader finds the same lines for
+ * every outcome.  Caller frees.
+ */
 static char *
-runner_case_out(const struct run_target *t)
+runner_case_out(const struct run_target *t, int64_t end)
 {
 	struct buf	out;
 
-	if (t->requested_at == 0 && t->notes.len == 0 && t->request_id ==
-	    NULL)
-		return (NULL);
 	buf_init(&out);
+	buf_addf(&out, "resource %s event %s\n", t->tg->resource,
+	    t->tg->event);
 	buf_addf(&out, "batch %zu/%zu\n", t->batch + 1, t->rg->pg->nbatches);
 	if (t->scheduled)
 		runner_time_line(&out, "PlanTime", t->plan_time);
@@ -1629,6 +1635,9 @@ runner_case_out(const struct run_target *t)
 		buf_addf(&out, "RequestId %s\n", t->request_id);
 	if (t->attempts > 0)
 		buf_addf(&out, "attempts %d\n", t->attempts);
+	if (t->requested_at == 0 && t->request_id == NULL)
+		runner_time_line(&out, "not requested; the run ended at",
+		    end);
 	runner_time_line(&out, "requested at", t->requested_at);
 	runner_time_line(&out, "executed at", t->executed_at);
 	runner_time_line(&out, "settled at", t->settled_at);
@@ -1653,6 +1662,32 @@ runner_case_time(const struct run_target *t)
 	return ((double)(t->settled_at - t->requested_at) / 1000);
 }
 
+/*
+ * A group an apply never started gets one failing "(not started)" case,
+ * first, besides its skipped targets: all-skipped suites look passed in
+ * junit-viewer (and green in most readers), and a group that was never
+ * rebooted is not a success.  status only observes: it adds none.
+ */
+static void
+runner_not_started_case(const struct run *r, const struct run_group *rg,
+    struct report_suite *rs, const char *cls, int64_t end)
+{
+	const struct manifest_group	*g = rg->pg->group;
+	char				*msg, *out, t[TIMEFMT_LEN];
+
+	if (r->observe || rg->begun != 0)
+		return;
+	msg = xasprintf("%s %s", g->name, rg->aborted != NULL ?
+	    rg->aborted : runner_halt_reason(r));
+	timefmt_utc(end, t, sizeof(t));
+	out = xasprintf("%zu target%s not requested; the run ended at %s\n",
+	    g->ntargets, g->ntargets == 1 ? "" : "s", t);
+	report_case_add(rs, cls, "(not started)", 0, REPORT_FAILURE,
+	    "NotStarted", msg, out);
+	free(out);
+	free(msg);
+}
+
 static void
 runner_fill_report(struct run *r, struct report *rep)
 {
@@ -1670,14 +1705,15 @@ runner_fill_report(struct run *r, struct report *rep)
 		rs = report_suite_add(rep, g->name, rg->begun != 0 ?
 		    rg->begun : end);
 		plan_report_properties(rs, p, rg->pg, r->opts->endpoint,
-		    "apply");
+		    r->observe ? "status" : "apply");
 		cls = xasprintf("%s.%s", mname, g->name);
+		runner_not_started_case(r, rg, rs, cls, end);
 		for (j = 0; j < g->ntargets; j++) {
 			struct run_target	*t = &rg->targets[j];
 
 			name = xasprintf("%s %s", t->tg->resource,
 			    t->tg->event);
-			out = runner_case_out(t);
+			out = runner_case_out(t, end);
 			/* Undecided would be a bug: never let it pass. */
 			report_case_add(rs, cls, name, runner_case_time(t),
 			    t->phase == RUN_DONE ? t->outcome : REPORT_ERROR,
@@ -1692,6 +1728,9 @@ runner_fill_report(struct run *r, struct report *rep)
 		    rg->finished : end) - rg->begun) / 1000;
 		free(cls);
 	}
+	if (r->opts->resume)
+		report_run_property(rep, "resumed", "yes: earlier runs' "
+		    "outcomes are from the journal");
 }
 
 static const char *
@@ -1752,6 +1791,31 @@ runner_leftovers(struct run *r, int64_t *first, int64_t *last)
 #define RUNNER_RECAP_FAILURES	5	/* failed targets named in the recap */
 
 /*
+ * Targets with a final outcome: passed, failed, or skipped for a
+ * reason of their own (already final, scheduled); not those skipped
+ * only because the run stopped first.
+ */
+static size_t
+runner_final_count(const struct run *r)
+{
+	const struct plan	*p = r->plan;
+	size_t			 i, j, n = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct run_group	*rg = &r->groups[p->groups[i].index];
+
+		for (j = 0; j < rg->pg->group->ntargets; j++) {
+			const struct run_target	*t = &rg->targets[j];
+
+			if (t->phase == RUN_DONE &&
+			    (t->outcome != REPORT_SKIPPED || t->fine))
+				n++;
+		}
+	}
+	return (n);
+}
+
+/*
  * Why the run did not end as planned, or NULL: interrupted, a group
  * over its budget and the groups that never started, no API, no
  * journal.  Caller frees.
@@ -1766,7 +1830,7 @@ runner_why_stopped(const struct run *r)
 	buf_init(&b);
 	if (runner_stopping(r))
 		buf_addf(&b, "interrupted by a signal: %zu of %zu targets "
-		    "final", r->done, p->ntargets);
+		    "final", runner_final_count(r), p->ntargets);
 	else if (r->env_error)
 		buf_adds(&b, "the API could not be reached");
 	else if (r->journal_error)
@@ -1896,20 +1960,28 @@ runner_doubt_advice(const struct run *r)
 
 /*
  * An interrupted or stopped run must not look green in a viewer: a
- * failing "(run)" case says why.
+ * failing "(run)" case says why, in the first suite, which readers show
+ * first and which carries the run's properties.
  */
 static void
 runner_run_case(struct report *rep, const struct run *r, const char *why)
 {
 	struct report_suite	*rs;
-	char			*cls;
+	char			*cls, *out, t[TIMEFMT_LEN];
+	int64_t			 now = timefmt_now();
 
 	if (why == NULL)
 		return;
-	rs = report_suite_add(rep, "(run)", timefmt_now());
+	rs = report_suite_add_first(rep, "(run)", now);
 	cls = xasprintf("%s.(run)", r->plan->manifest->name.text);
+	timefmt_utc(now, t, sizeof(t));
+	/* An interruption's reason has the count already. */
+	out = runner_stopping(r) ? xasprintf("the run ended at %s\n", t) :
+	    xasprintf("the run ended at %s\n%zu of %zu targets final\n", t,
+	    runner_final_count(r), r->plan->ntargets);
 	report_case_add(rs, cls, "run", 0, REPORT_FAILURE, runner_stopping(r) ?
-	    "Interrupted" : "Stopped", why, NULL);
+	    "Interrupted" : "Stopped", why, out);
+	free(out);
 	free(cls);
 }
 

@@ -73,9 +73,11 @@ struct report	*plan_report(const struct plan *, const struct diags *,
 		    const char *);
 
 /*
- * The properties every suite of a report carries (ticket, manifest and
- * its hash, mode, policy, ops, endpoint, now, plan times).  endpoint
- * may be NULL (the manifest's, or the default).
+ * A group's suite's properties: the run's on the report (ticket,
+ * manifest and its hash, mode, operator, ensbatch_version, now,
+ * endpoint), which report_write puts once at the top, and on the suite
+ * the run's again with the group's own (policy, ops, plan times).
+ * endpoint may be NULL (the manifest's, or the default).
  */
 void		 plan_report_properties(struct report_suite *,
 		    const struct plan *, const struct plan_group *,

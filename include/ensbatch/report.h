@@ -31,7 +31,10 @@ struct report_property {
 	char	*value;
 };
 
+struct report;
+
 struct report_suite {
+	struct report		*report;	/* the one it is in */
 	char			*name;		/* group name */
 	char			*package;	/* manifest name */
 	int64_t			 timestamp;	/* ms epoch, shown in UTC */
@@ -48,6 +51,9 @@ struct report {
 	char			*hostname;	/* NULL: gethostname(); the
 						   caller may set an xstrdup'd
 						   string, report_free frees */
+	struct report_property	*props;		/* the run's, written once
+						   (first suite) */
+	size_t			 nprops;
 	struct report_suite	*suites;
 	size_t			 nsuites;
 };
@@ -56,11 +62,35 @@ struct report {
 struct report		*report_new(const char *);
 void			 report_free(struct report *);
 
-/* Add a suite; the pointer stays valid until the next report_suite_add. */
+/*
+ * Add a suite at the end, or with report_suite_add_first before all
+ * others (the run's own suite, which a reader should see first).  The
+ * pointer stays valid until the next report_suite_add*.
+ */
 struct report_suite	*report_suite_add(struct report *, const char *,
 			    int64_t);
+struct report_suite	*report_suite_add_first(struct report *,
+			    const char *, int64_t);
+
+/*
+ * Properties.  The run's (ticket, manifest, operator, ...) are set once
+ * per name with report_run_property (a second call replaces the
+ * value) and written once, at the top: JUnit's schema allows
+ * <properties> only inside a <testsuite>, so they go into the first
+ * one.  A suite's own (report_property_add) are written only where they
+ * differ from the run's: one with the name and value of a run property
+ * is left out.
+ */
+void			 report_run_property(struct report *, const char *,
+			    const char *);
 void			 report_property_add(struct report_suite *,
 			    const char *, const char *);
+
+/*
+ * Who runs this: "user@host" (USER, else the password entry, else the
+ * uid; gethostname, else "localhost").  Caller frees.
+ */
+char			*report_operator(void);
 /*
  * Add a test case.  type, message and system_out may be NULL.  A positive
  * time is also added to the suite's time; a caller that knows the

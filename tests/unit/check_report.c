@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
+#include "ensbatch/creds.h"
 #include "ensbatch/report.h"
 #include "ensbatch/xmalloc.h"
 #include "fixture.h"
@@ -245,6 +247,8 @@ schema_check(xmlDocPtr doc)
  * The sample report: every outcome, properties, system-out, and
  * strings with control characters, markup characters, non-ASCII and
  * invalid UTF-8.  Totals: 7 tests, 2 failures, 1 error, 2 skipped.
+ * The run's properties go into the first suite; its own ticket, the
+ * same as the run's, is left out there.
  */
 static struct report *
 sample_report(void)
@@ -254,6 +258,9 @@ sample_report(void)
 
 	r = report_new("nightly-reboot");
 	r->hostname = xstrdup("ci\x01-runner");
+	report_run_property(r, "ticket", "CHG-42\x1b[0m");
+	report_run_property(r, "operator", "ci@runner");
+	report_run_property(r, "access_key_id", "LTAI****1234");
 
 	s = report_suite_add(r, "web", STAMP_20261127);
 	report_property_add(s, "ticket", "CHG-42\x1b[0m");
@@ -419,10 +426,12 @@ START_TEST(test_counts)
 	assert_attr(ts, "package", "nightly-reboot");
 	n = first_elem(ts);
 	ck_assert_str_eq((const char *)n->name, "properties");
-	ck_assert_int_eq(count_elems(n), 4);
+	ck_assert_int_eq(count_elems(n), 6);
 	assert_attr(child(n, "property", 0), "name", "ticket");
 	assert_attr(child(n, "property", 0), "value", "CHG-42[0m");
-	assert_attr(child(n, "property", 3), "value",
+	assert_attr(child(n, "property", 2), "name", "access_key_id");
+	assert_attr(child(n, "property", 3), "name", "manifest.sha256");
+	assert_attr(child(n, "property", 5), "value",
 	    "a&b <c> \"d\" \xc3\xa9" U_FFFD);
 
 	tc = child(ts, "testcase", 0);
@@ -437,7 +446,7 @@ START_TEST(test_counts)
 	n = child(tc, "failure", 0);
 	assert_attr(n, "type", "InvalidParameter");
 	assert_attr(n, "message", "<i-2> & \"friends\"[31m red");
-	assert_text(n, "<i-2> & \"friends\"[31m red");
+	assert_text(n, "<i-2> & \"friends\"[31m red\n\nBatch 1");
 	ck_assert_str_eq((const char *)first_elem(tc)->name, "failure");
 	ck_assert_ptr_nonnull(child(tc, "system-out", 0));
 
@@ -637,6 +646,232 @@ START_TEST(test_hostname)
 }
 END_TEST
 
+/* ------------------------------------------------------- properties */
+
+/* How often needle occurs in the file at path. */
+static int
+file_count(const char *path, const char *needle)
+{
+	char		*data, *p;
+	size_t		 len;
+	int		 n = 0;
+
+	data = file_read(path, &len);
+	for (p = data; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(data);
+	return (n);
+}
+
+/*
+ * The run's properties are written once, in the first suite; a suite
+ * repeats none of them, lists its own, and keeps a value that differs
+ * from the run's.  The access key id is there masked, never whole.
+ */
+START_TEST(test_props_once)
+{
+	static const char	 key[] = "LTAI5tABCDEFGH1234";
+	struct report		*r;
+	struct report_suite	*s;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, n;
+	char			*dir, *path, masked[32];
+	const char		*names[] = { "a", "b", "c" };
+	size_t			 i;
+
+	dir = dir_make();
+	path = xasprintf("%s/report.xml", dir);
+	r = report_new("m");
+	creds_mask_key(key, masked, sizeof(masked));
+	report_run_property(r, "ticket", "CHG-1");
+	report_run_property(r, "operator", "alice@bastion");
+	report_run_property(r, "access_key_id", masked);
+	for (i = 0; i < 3; i++) {
+		s = report_suite_add(r, names[i], STAMP_20261127);
+		ck_assert_ptr_eq(s->report, r);
+		report_property_add(s, "ticket", "CHG-1");
+		report_property_add(s, "operator", "alice@bastion");
+		if (i < 2)
+			report_property_add(s, "policy", names[i]);
+		if (i == 1)
+			report_property_add(s, "ticket", "CHG-2");
+		report_case_add(s, "m.x", names[i], 0, REPORT_PASSED, NULL,
+		    NULL, NULL);
+	}
+	write_ok(r, path);
+
+	ck_assert_int_eq(file_count(path, "name=\"ticket\" value=\"CHG-1\""),
+	    1);
+	ck_assert_int_eq(file_count(path, "name=\"operator\""), 1);
+	ck_assert_int_eq(file_count(path, "name=\"access_key_id\""), 1);
+	ck_assert_int_eq(file_count(path, "value=\"LTAI****1234\""), 1);
+	ck_assert_int_eq(file_count(path, key), 0);
+
+	doc = doc_read(path);
+	root = xmlDocGetRootElement(doc);
+	n = child(child(root, "testsuite", 0), "properties", 0);
+	ck_assert_int_eq(count_elems(n), 4);
+	assert_attr(child(n, "property", 0), "name", "ticket");
+	assert_attr(child(n, "property", 1), "value", "alice@bastion");
+	assert_attr(child(n, "property", 2), "value", "LTAI****1234");
+	assert_attr(child(n, "property", 3), "value", "a");
+	n = child(child(root, "testsuite", 1), "properties", 0);
+	ck_assert_int_eq(count_elems(n), 2);
+	assert_attr(child(n, "property", 0), "name", "policy");
+	assert_attr(child(n, "property", 1), "value", "CHG-2");
+	ck_assert_ptr_null(child(child(root, "testsuite", 2), "properties",
+	    0));
+	ck_assert_int_eq(schema_check(doc), 0);
+	xmlFreeDoc(doc);
+
+	report_free(r);
+	free(path);
+	dir_remove(dir);
+}
+END_TEST
+
+/* A run property set again keeps its place and takes the new value. */
+START_TEST(test_run_property_set)
+{
+	struct report	*r;
+
+	r = report_new("m");
+	report_run_property(r, "mode", "dry-run");
+	report_run_property(r, "endpoint", "e1");
+	report_run_property(r, "mode", "apply");
+	ck_assert_uint_eq(r->nprops, 2);
+	ck_assert_str_eq(r->props[0].name, "mode");
+	ck_assert_str_eq(r->props[0].value, "apply");
+	ck_assert_str_eq(r->props[1].value, "e1");
+	report_free(r);
+}
+END_TEST
+
+/*
+ * The run's own suite, added last but first in the file, takes the
+ * run's properties; the ids follow the order written.
+ */
+START_TEST(test_suite_first)
+{
+	struct report		*r;
+	struct report_suite	*s;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, ts;
+	char			*dir, *path;
+
+	dir = dir_make();
+	path = xasprintf("%s/report.xml", dir);
+	r = report_new("m");
+	report_run_property(r, "ticket", "CHG-1");
+	s = report_suite_add(r, "g1", STAMP_20261127);
+	report_property_add(s, "policy", "p");
+	report_suite_add(r, "g2", STAMP_20261127);
+	s = report_suite_add_first(r, "(run)", STAMP_20261127);
+	ck_assert_str_eq(s->name, "(run)");
+	ck_assert_ptr_eq(s, &r->suites[0]);
+	ck_assert_ptr_eq(r->suites[1].report, r);
+	report_case_add(s, "m.(run)", "run", 0, REPORT_FAILURE, "Stopped",
+	    "why", NULL);
+	write_ok(r, path);
+
+	doc = doc_read(path);
+	root = xmlDocGetRootElement(doc);
+	ts = child(root, "testsuite", 0);
+	assert_attr(ts, "name", "(run)");
+	assert_attr(ts, "id", "0");
+	assert_attr(child(child(ts, "properties", 0), "property", 0),
+	    "value", "CHG-1");
+	ts = child(root, "testsuite", 1);
+	assert_attr(ts, "name", "g1");
+	assert_attr(ts, "id", "1");
+	ck_assert_int_eq(count_elems(child(ts, "properties", 0)), 1);
+	assert_attr(child(root, "testsuite", 2), "name", "g2");
+	ck_assert_int_eq(file_count(path, "CHG-1"), 1);
+	xmlFreeDoc(doc);
+
+	report_free(r);
+	free(path);
+	dir_remove(dir);
+}
+END_TEST
+
+/* user@host: USER first, else the password entry. */
+START_TEST(test_operator)
+{
+	const struct passwd	*pw;
+	char			*who, *want, host[256];
+
+	memset(host, 0, sizeof host);
+	if (gethostname(host, sizeof host - 1) != 0 || *host == '\0')
+		snprintf(host, sizeof host, "localhost");
+
+	ck_assert_int_eq(setenv("USER", "alice", 1), 0);
+	who = report_operator();
+	want = xasprintf("alice@%s", host);
+	ck_assert_str_eq(who, want);
+	free(want);
+	free(who);
+
+	ck_assert_int_eq(unsetenv("USER"), 0);
+	who = report_operator();
+	pw = getpwuid(getuid());
+	if (pw != NULL)
+		want = xasprintf("%s@%s", pw->pw_name, host);
+	else
+		want = xasprintf("uid %ju@%s", (uintmax_t)getuid(), host);
+	ck_assert_str_eq(who, want);
+	free(want);
+	free(who);
+}
+END_TEST
+
+/*
+ * A <failure> or <error> carries its system-out after the message, for
+ * the readers that show nothing else (GitLab, junit-viewer); a skipped
+ * or passed case does not repeat it.
+ */
+START_TEST(test_case_body)
+{
+	struct report		*r;
+	struct report_suite	*s;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 ts;
+	char			*dir, *path;
+
+	dir = dir_make();
+	path = xasprintf("%s/report.xml", dir);
+	r = report_new("m");
+	s = report_suite_add(r, "g", STAMP_20261127);
+	report_case_add(s, "m.g", "1", 0, REPORT_FAILURE, "RebootFailed",
+	    "it failed", "resource i-1\nbatch 1/1\n");
+	report_case_add(s, "m.g", "2", 0, REPORT_ERROR, "NotSettled",
+	    "not settled", NULL);
+	report_case_add(s, "m.g", "3", 0, REPORT_ERROR, NULL, NULL,
+	    "batch 2/2\n");
+	report_case_add(s, "m.g", "4", 0, REPORT_SKIPPED, NULL, "later",
+	    "batch 1/1\n");
+	write_ok(r, path);
+
+	doc = doc_read(path);
+	ts = child(xmlDocGetRootElement(doc), "testsuite", 0);
+	assert_text(child(child(ts, "testcase", 0), "failure", 0),
+	    "it failed\n\nresource i-1\nbatch 1/1\n");
+	assert_text(child(child(ts, "testcase", 1), "error", 0),
+	    "not settled");
+	assert_text(child(child(ts, "testcase", 2), "error", 0),
+	    "batch 2/2\n");
+	assert_text(child(child(ts, "testcase", 3), "skipped", 0), "");
+	assert_text(child(child(ts, "testcase", 3), "system-out", 0),
+	    "batch 1/1\n");
+	ck_assert_int_eq(schema_check(doc), 0);
+	xmlFreeDoc(doc);
+
+	report_free(r);
+	free(path);
+	dir_remove(dir);
+}
+END_TEST
+
 /* --------------------------------------------------------- sanitize */
 
 static const struct {
@@ -673,7 +908,7 @@ START_TEST(test_clean)
 	xmlNodePtr		 tc;
 	const char		*in = clean_cases[_i].in;
 	const char		*want = clean_cases[_i].want;
-	char			*dir, *path;
+	char			*dir, *path, *both;
 
 	dir = dir_make();
 	path = xasprintf("%s/report.xml", dir);
@@ -688,7 +923,10 @@ START_TEST(test_clean)
 	assert_attr(tc, "name", want);
 	assert_attr(child(tc, "error", 0), "type", want);
 	assert_attr(child(tc, "error", 0), "message", want);
-	assert_text(child(tc, "error", 0), want);
+	/* The error's text: its message, then the system-out. */
+	both = xasprintf("%s\n\n%s", want, want);
+	assert_text(child(tc, "error", 0), both);
+	free(both);
 	assert_text(child(tc, "system-out", 0), want);
 
 	xmlFreeDoc(doc);
@@ -1021,6 +1259,17 @@ report_suite(void)
 	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
 	tcase_add_test(tc, test_hostname);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("properties");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_dir_setup, fixture_dir_teardown);
+	tcase_add_test(tc, test_props_once);
+	tcase_add_test(tc, test_run_property_set);
+	tcase_add_test(tc, test_suite_first);
+	tcase_add_test(tc, test_operator);
+	tcase_add_test(tc, test_case_body);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clean");
