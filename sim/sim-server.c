@@ -412,11 +412,15 @@ sim_init_lock(struct sim *s)
 	pthread_condattr_destroy(&attr);
 }
 
-/* The monotonic time ms from now. */
+/* The monotonic time ms after from (NULL: now). */
 static void
-deadline_in(int64_t ms, struct timespec *deadline)
+deadline_after(const struct timespec *from, int64_t ms,
+    struct timespec *deadline)
 {
-	clock_gettime(CLOCK_MONOTONIC, deadline);
+	if (from != NULL)
+		*deadline = *from;
+	else
+		clock_gettime(CLOCK_MONOTONIC, deadline);
 	deadline->tv_sec += (time_t)(ms / 1000);
 	deadline->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (deadline->tv_nsec >= 1000000000L) {
@@ -441,13 +445,16 @@ wait_until(struct sim *s, const struct timespec *deadline)
 	return (s->stopping);
 }
 
-/* Wait out --latency, or less if the simulator is stopping. */
+/*
+ * Wait out --latency from the request's arrival (the time the simulator
+ * spent on it is part of the latency), or less if it is stopping.
+ */
 static void
-latency_wait(struct sim *s)
+latency_wait(struct sim *s, const struct timespec *arrived)
 {
 	struct timespec	deadline;
 
-	deadline_in(s->latency_ms, &deadline);
+	deadline_after(arrived, s->latency_ms, &deadline);
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("cannot lock the simulator");
 	(void)wait_until(s, &deadline);
@@ -470,7 +477,7 @@ ticker_main(void *arg)
 		fatal("cannot lock the simulator");
 	do {
 		fleet_advance(s->fleet, sim_now(s), log_transition, s);
-		deadline_in(TICK_MS, &deadline);
+		deadline_after(NULL, TICK_MS, &deadline);
 	} while (!wait_until(s, &deadline));
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
@@ -526,6 +533,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	struct sim_reply	 reply;
 	struct sim_auth		 auth;
 	struct MHD_Response	*resp;
+	struct timespec		 arrived;
 	enum sim_fault		 fault = SIM_FAULT_NONE;
 	enum corrupt_kind	 corrupt = CORRUPT_HTML_BODY;
 	enum MHD_Result		 ret;
@@ -536,6 +544,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	int64_t			 now;
 	int			 ok;
 
+	clock_gettime(CLOCK_MONOTONIC, &arrived);
 	memset(&req, 0, sizeof req);
 	memset(&reply, 0, sizeof reply);
 	memset(&auth, 0, sizeof auth);
@@ -579,7 +588,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 		fatal("cannot unlock the simulator");
 
 	if (s->latency_ms > 0)
-		latency_wait(s);
+		latency_wait(s, &arrived);
 	if (fault == SIM_FAULT_DROP) {
 		/*
 		 * The whole request has been read, so libmicrohttpd closes

@@ -38,6 +38,7 @@
 #define ENS_RATE_THROTTLED	16	/* /s after throttling, no ceiling */
 #define ENS_RATE_FREE		100	/* /s: back to no limit */
 #define ENS_IDLE_MS		200	/* longest sleep, to see a stop */
+#define ENS_RATE_BURST		16	/* starts a rate window may hold */
 
 struct ens_client {
 	struct ens_config	 cfg;
@@ -45,7 +46,9 @@ struct ens_client {
 	char			*host;		/* Host header value */
 	int			 https;
 	struct http_client	*http;
-	int64_t			 next_slot;	/* monotonic ms */
+	/* The last starts, oldest first (monotonic ms), for the rate. */
+	int64_t			 starts[ENS_RATE_BURST];
+	size_t			 nstarts;
 	int			 rate;		/* current, 0 = none */
 	int			 wins;		/* successes at this rate */
 	int			 answered;	/* a transfer has ended */
@@ -436,20 +439,49 @@ ens_rate_adapt(int rate, int ceiling, int *wins, int throttled)
 	return (rate);
 }
 
+/*
+ * The rate as a window: at most cap = rate/10 starts (1 to
+ * ENS_RATE_BURST) in any window of 1/m s, m = rate/cap windows a
+ * second (the window rounded up), so that no second holds more than
+ * m * cap <= rate starts, and a pool may start its transfers together
+ * instead of one per 1/rate s.  With cap 1 (rate below 20/s) this is a
+ * start every 1/rate s.
+ */
+TESTABLE int64_t
+ens_rate_due(const int64_t *starts, size_t n, int rate)
+{
+	int64_t	cap, windows;
+
+	if (rate <= 0)
+		return (0);
+	cap = rate / 10;
+	if (cap < 1)
+		cap = 1;
+	if (cap > ENS_RATE_BURST)
+		cap = ENS_RATE_BURST;
+	if ((int64_t)n < cap)
+		return (0);
+	windows = rate / cap;
+	return (starts[n - (size_t)cap] + (1000 + windows - 1) / windows);
+}
+
 /* The monotonic time the next request may start at. */
 static int64_t
 ens_rate_next(const struct ens_client *c)
 {
-	return (c->rate > 0 ? c->next_slot : 0);
+	return (ens_rate_due(c->starts, c->nstarts, c->rate));
 }
 
-/* A request starts now: the next one waits 1/rate seconds. */
+/* A request starts now: remember it for the window. */
 static void
 ens_rate_take(struct ens_client *c, int64_t now)
 {
-	if (c->rate > 0)
-		c->next_slot = (c->next_slot > now ? c->next_slot : now) +
-		    1000 / c->rate;
+	if (c->nstarts == ENS_RATE_BURST) {
+		memmove(c->starts, c->starts + 1, (ENS_RATE_BURST - 1) *
+		    sizeof(*c->starts));
+		c->nstarts--;
+	}
+	c->starts[c->nstarts++] = now;
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,25 +611,31 @@ ens_judge(const struct ens_client *c, const struct http_response *h,
 	return (v);
 }
 
+/* One line per attempt with -v, written at once. */
 static void
 ens_verbose(const struct ens_client *c, const char *action,
     const struct ens_reply *r, int64_t ms)
 {
+	struct buf	b;
+
 	if (!c->cfg.verbose)
 		return;
-	fprintf(stderr, "ensbatch: %s attempt %d: ", action, r->attempts);
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: %s attempt %d: ", action, r->attempts);
 	if (r->http_status != 0)
-		fprintf(stderr, "HTTP %ld", r->http_status);
+		buf_addf(&b, "HTTP %ld", r->http_status);
 	else
-		fputs("no answer", stderr);
+		buf_adds(&b, "no answer");
 	if (r->code != NULL)
-		fprintf(stderr, " %s", r->code);
+		buf_addf(&b, " %s", r->code);
 	if (r->request_id != NULL)
-		fprintf(stderr, " RequestId %s", r->request_id);
+		buf_addf(&b, " RequestId %s", r->request_id);
 	if (c->rate > 0)
-		fprintf(stderr, " (%" PRId64 " ms, rate %d/s)\n", ms, c->rate);
+		buf_addf(&b, " (%" PRId64 " ms, rate %d/s)\n", ms, c->rate);
 	else
-		fprintf(stderr, " (%" PRId64 " ms, rate unlimited)\n", ms);
+		buf_addf(&b, " (%" PRId64 " ms, rate unlimited)\n", ms);
+	fwrite(b.data, 1, b.len, stderr);
+	buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -638,7 +676,7 @@ ens_renew(struct ens_client *c)
 }
 
 static void
-ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
+ens_send(struct ens_client *c, struct ens_job *j)
 {
 	struct sign_creds	 sc;
 	struct sign_out		 so;
@@ -646,6 +684,7 @@ ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
 	char			 date[32], *nonce, *url;
 	time_t			 t;
 	struct tm		 tm;
+	int64_t			 now;
 
 	sc.access_key_id = c->cfg.creds->access_key_id;
 	sc.access_key_secret = c->cfg.creds->access_key_secret;
@@ -666,6 +705,8 @@ ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
 	free(url);
 	free(nonce);
 	sign_out_free(&so);
+	/* After the start hook's journal write: the real start. */
+	now = timefmt_mono();
 	ens_rate_take(c, now);
 	j->state = ENS_JOB_FLYING;
 	j->sent = 1;
@@ -769,6 +810,37 @@ ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
 }
 
 /*
+ * Start what may start now: jobs in order while a slot, their backoff
+ * and the rate allow.  *wake gets the earliest time something waiting
+ * could start (INT64_MAX: nothing).
+ */
+static void
+ens_fill(struct ens_client *c, struct ens_job **jobs, size_t n,
+    size_t *first, size_t parallel, int reads, int64_t *wake)
+{
+	struct ens_job	*j;
+	int64_t		 now;
+
+	*wake = INT64_MAX;
+	now = timefmt_mono();
+	while (!ens_halted(c, reads) && http_active(c->http) <
+	    ens_slots(c, parallel) &&
+	    (j = ens_pick(jobs, n, first, now, wake)) != NULL) {
+		if (ens_rate_next(c) > now) {
+			*wake = ens_rate_next(c);
+			break;
+		}
+		if (!j->begun && j->start != NULL && j->start(j) != 0) {
+			j->state = ENS_JOB_DONE;
+			continue;
+		}
+		j->begun = 1;
+		ens_send(c, j);
+		now = timefmt_mono();
+	}
+}
+
+/*
  * Run jobs[0..n) with at most parallel in flight, starting each as
  * soon as a slot, its backoff and the rate allow (all reads, or all
  * reboot calls).  Hooks may run
@@ -782,7 +854,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	struct http_response	 h;
 	struct ens_job		*j;
 	size_t			 first = 0, i;
-	int64_t			 now, wake;
+	int64_t			 wake;
 	int			 reads = n > 0 && jobs[0]->readonly;
 	char			 token;
 
@@ -800,23 +872,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	for (;;) {
 		if (c->stashed > 0)
 			ens_unstash(c, jobs, n, first);
-		now = timefmt_mono();
-		wake = INT64_MAX;
-		while (!ens_halted(c, reads) && http_active(c->http) <
-		    ens_slots(c, parallel) &&
-		    (j = ens_pick(jobs, n, &first, now, &wake)) != NULL) {
-			if (ens_rate_next(c) > now) {
-				wake = ens_rate_next(c);
-				break;
-			}
-			if (!j->begun && j->start != NULL &&
-			    j->start(j) != 0) {
-				j->state = ENS_JOB_DONE;
-				continue;
-			}
-			j->begun = 1;
-			ens_send(c, j, now);
-		}
+		ens_fill(c, jobs, n, &first, parallel, reads, &wake);
 		if (ens_halted(c, reads) && http_active(c->http) == 0) {
 			/* What waits to be sent (again) ends as it stands. */
 			for (i = first; i < n; i++) {
@@ -832,7 +888,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		if (first == n)
 			break;
 		if ((j = ens_wait(c, wake == INT64_MAX ? ENS_IDLE_MS :
-		    wake - now, &h)) == NULL)
+		    wake - timefmt_mono(), &h)) == NULL)
 			continue;
 		if (j->run != &token) {
 			j->stash = h;
@@ -840,6 +896,15 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			c->stashed++;
 			continue;
 		}
+		/*
+		 * A read's slot is refilled before its page is parsed, so
+		 * that parsing overlaps the other reads in flight; with one
+		 * slot, reads stay in order, page after page.  A reboot
+		 * call's answer is judged first: it may stop the calls not
+		 * yet started (the budget).
+		 */
+		if (j->readonly && parallel > 1)
+			ens_fill(c, jobs, n, &first, parallel, reads, &wake);
 		ens_ended(c, j, &h);
 		http_response_clear(&h);
 	}

@@ -236,6 +236,12 @@ char	*ens_sanitize(const char *, const struct creds *);
  * count of successes since the last change (updated).
  */
 int	 ens_rate_adapt(int, int, int *, int);
+
+/*
+ * The earliest monotonic ms a request may start at, after the last n
+ * starts (oldest first) at rate requests per second (0 = any time: 0).
+ */
+int64_t	 ens_rate_due(const int64_t *, size_t, int);
 #endif
 
 #endif
