@@ -24,6 +24,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/http.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
@@ -611,7 +612,7 @@ ens_judge(const struct ens_client *c, const struct http_response *h,
 	return (v);
 }
 
-/* One line per attempt with -v, written at once. */
+/* One line per attempt with -v, above the live line. */
 static void
 ens_verbose(const struct ens_client *c, const char *action,
     const struct ens_reply *r, int64_t ms)
@@ -631,10 +632,10 @@ ens_verbose(const struct ens_client *c, const char *action,
 	if (r->request_id != NULL)
 		buf_addf(&b, " RequestId %s", r->request_id);
 	if (c->rate > 0)
-		buf_addf(&b, " (%" PRId64 " ms, rate %d/s)\n", ms, c->rate);
+		buf_addf(&b, " (%" PRId64 " ms, rate %d/s)", ms, c->rate);
 	else
-		buf_addf(&b, " (%" PRId64 " ms, rate unlimited)\n", ms);
-	fwrite(b.data, 1, b.len, stderr);
+		buf_addf(&b, " (%" PRId64 " ms, rate unlimited)", ms);
+	msg_info("%s", b.data);
 	buf_free(&b);
 }
 
@@ -1181,6 +1182,11 @@ struct ens_pager {
 			    void *, size_t *, int64_t *, char **);
 	/* Free n entries and the array. */
 	void		(*free_entries)(void *, size_t);
+	/* Ids a chunk holds (of nitems); progress(arg, done, nitems). */
+	size_t		 chunk;
+	size_t		 nitems;
+	void		(*progress)(void *, size_t, size_t);
+	void		*progress_arg;
 };
 
 /* One chunk of a read: every page of it, as one job of the engine. */
@@ -1198,6 +1204,8 @@ struct ens_read {
 	int			 tries;		/* garbled answers */
 	int64_t			 begun;		/* first page read, ms */
 	int			 failed;
+	size_t			 items;		/* ids in the chunk */
+	size_t			*done;		/* ids of chunks read */
 };
 
 /* The id of entry i read so far (every entry starts with its id). */
@@ -1276,12 +1284,17 @@ ens_read_final(struct ens_client *c, struct ens_job *j,
 	/* The deadline is the chunk's own: others may wait for a slot. */
 	if (rd->pageno == 1)
 		rd->begun = timefmt_mono();
-	if (rd->n == before || (int64_t)rd->n >= rd->total)
-		return (ENS_NEXT_DONE);
 	/* A server that ignores PageNumber repeats its first page. */
-	if (before > 0 && rd->n - before == before - rd->first &&
-	    strcmp(ens_read_id(rd, before), ens_read_id(rd, rd->first)) == 0)
+	if (rd->n == before || (int64_t)rd->n >= rd->total ||
+	    (before > 0 && rd->n - before == before - rd->first &&
+	    strcmp(ens_read_id(rd, before), ens_read_id(rd, rd->first)) ==
+	    0)) {
+		*rd->done += rd->items;
+		if (rd->pg->progress != NULL)
+			rd->pg->progress(rd->pg->progress_arg, *rd->done,
+			    rd->pg->nitems);
 		return (ENS_NEXT_DONE);
+	}
 	if (timefmt_mono() - rd->begun > c->cfg.read_deadline_ms ||
 	    rd->pageno >= MAX_PAGES)
 		return (ens_read_fail(rd, ENS_UNKNOWN, "PagingDeadline",
@@ -1308,7 +1321,7 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 {
 	struct ens_read	*rd;
 	struct ens_job	**jobs;
-	size_t		 i, chunks = n > 0 ? n : 1, total = 0;
+	size_t		 i, chunks = n > 0 ? n : 1, total = 0, done = 0;
 	int		 rc = 0;
 	char		*p;
 
@@ -1316,6 +1329,10 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 	jobs = xcalloc(chunks, sizeof(*jobs));
 	for (i = 0; i < chunks; i++) {
 		rd[i].pg = pg;
+		rd[i].done = &done;
+		if (pg->nitems > i * pg->chunk)
+			rd[i].items = pg->nitems - i * pg->chunk < pg->chunk ?
+			    pg->nitems - i * pg->chunk : pg->chunk;
 		rd[i].value = n > 0 ? values[i] : NULL;
 		rd[i].pageno = 1;
 		ens_read_params(&rd[i]);
@@ -1488,13 +1505,24 @@ ens_events_free_any(void *list, size_t n)
 
 static const struct ens_pager ens_events_pager = {
 	"DescribeHistoryEvents", "ResourceIds", NULL, "50",
-	sizeof(struct ens_event), ens_parse_events_as, ens_events_free_any
+	sizeof(struct ens_event), ens_parse_events_as, ens_events_free_any,
+	ENS_MAX_RESOURCES, 0, NULL, NULL
 };
 
 int
 ens_describe_events(struct ens_client *c, const char *const *res,
     size_t nres, const char *types, struct ens_event **events,
     size_t *nevents, struct ens_reply *r)
+{
+	return (ens_describe_events_progress(c, res, nres, types, events,
+	    nevents, r, NULL, NULL));
+}
+
+int
+ens_describe_events_progress(struct ens_client *c, const char *const *res,
+    size_t nres, const char *types, struct ens_event **events,
+    size_t *nevents, struct ens_reply *r,
+    void (*progress)(void *, size_t, size_t), void *arg)
 {
 	struct ens_pager	 pg = ens_events_pager;
 	struct buf		 b;
@@ -1505,6 +1533,9 @@ ens_describe_events(struct ens_client *c, const char *const *res,
 
 	ens_reply_clear(r);	/* callers may reuse one reply */
 	pg.types = types;
+	pg.nitems = nres;
+	pg.progress = progress;
+	pg.progress_arg = arg;
 	/* No resources means every event of those types. */
 	chunks = (nres + ENS_MAX_RESOURCES - 1) / ENS_MAX_RESOURCES;
 	values = xcalloc(chunks + 1, sizeof(*values));
@@ -1611,7 +1642,7 @@ ens_instances_free_any(void *list, size_t n)
 static const struct ens_pager ens_instances_pager = {
 	"DescribeInstances", "InstanceIds", NULL, "100",
 	sizeof(struct ens_instance), ens_parse_instances_as,
-	ens_instances_free_any
+	ens_instances_free_any, ENS_MAX_INSTANCES, 0, NULL, NULL
 };
 
 /* InstanceIds: ONE parameter holding a compact JSON array of strings. */
