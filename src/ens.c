@@ -1068,12 +1068,17 @@ struct ens_reboot {
 	void			 *arg;
 };
 
+/* The caller journals the call; then its EventInfos are made. */
 static int
 ens_reboot_start(struct ens_job *j)
 {
 	struct ens_reboot	*rb = j->arg;
 
-	return (rb->start != NULL ? rb->start(rb->arg, rb->call) : 0);
+	if (rb->start != NULL && rb->start(rb->arg, rb->call) != 0)
+		return (-1);
+	rb->infos = ens_event_infos(rb->call->items, rb->call->n);
+	j->params[0].value = rb->infos;
+	return (0);
 }
 
 /*
@@ -1117,13 +1122,11 @@ ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
 	for (i = 0; i < n; i++) {
 		memset(&calls[i].reply, 0, sizeof(calls[i].reply));
 		rb[i].call = &calls[i];
-		rb[i].infos = ens_event_infos(calls[i].items, calls[i].n);
 		rb[i].start = start;
 		rb[i].done = done;
 		rb[i].arg = arg;
 		rb[i].job.action = "BatchEventRebootInstance";
 		rb[i].job.params[0].key = "EventInfos";
-		rb[i].job.params[0].value = rb[i].infos;
 		rb[i].job.nparams = 1;
 		rb[i].job.reply = &calls[i].reply;
 		rb[i].job.start = ens_reboot_start;
