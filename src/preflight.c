@@ -27,7 +27,7 @@ static const char *const final_status[] = {
 	"Executed", "Executing", "Canceled", "Avoided", "Failed"
 };
 
-#define PREFLIGHT_REDRAW_MS	250	/* the live line, at most 4 times a second */
+#define PREFLIGHT_REDRAW_MS	250	/* at most 4 redraws a second */
 
 struct lookup {
 	struct ens_event	*events;
@@ -39,6 +39,7 @@ struct preflight_progress {
 	int64_t			 drawn;		/* monotonic ms, or -1 */
 };
 
+/* n with thousands separators ("1,200") into out, cut to len. */
 TESTABLE void
 preflight_thousands(size_t n, char *out, size_t len)
 {

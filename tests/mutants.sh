@@ -58,6 +58,8 @@ src/journal.c @@ journal @@ s/if (from_result \&\& s == JOURNAL_NOT_SENT/if (s =
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/return (JOURNAL_FAILED);/return (JOURNAL_CONFIRMED);/ @@ a refused item taken as accepted
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\t\treturn (JOURNAL_UNKNOWN);/\t\treturn (JOURNAL_FAILED);/ @@ an unknown item taken as a refusal
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\tcase ENS_UNKNOWN:/\tcase ENS_UNKNOWN: return (JOURNAL_NOT_SENT);/ @@ an unknown outcome taken as not sent
+src/ens.c @@ ens @@ s|return (starts\[n - (size_t)cap\] + (1000 + windows - 1) / windows);|return (starts[n - (size_t)cap] + 1000 / windows);| @@ the rate window rounded down: more than api.rate a second
+src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;/ @@ the rate window twice as large a burst
 '
 
 keep=0
