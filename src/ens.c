@@ -790,9 +790,19 @@ ens_slots(const struct ens_client *c, size_t parallel)
 	return (c->https && !c->answered ? 1 : parallel);
 }
 
+/* Keep an ended transfer's answer for its job, to be judged later. */
+static void
+ens_stash(struct ens_client *c, struct ens_job *j, struct http_response *h)
+{
+	j->stash = *h;
+	j->stashed = 1;
+	c->stashed++;
+}
+
 /*
  * Judge the stashed answers of this run's jobs: they ended while a
- * run nested in a hook (a read made by done()) was waiting.
+ * run nested in a hook (a read made by done()) was waiting, or were
+ * kept while the reads' slots were refilled.
  */
 static void
 ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
@@ -892,20 +902,24 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		    wake - timefmt_mono(), &h)) == NULL)
 			continue;
 		if (j->run != &token) {
-			j->stash = h;
-			j->stashed = 1;
-			c->stashed++;
+			ens_stash(c, j, &h);
 			continue;
 		}
 		/*
-		 * A read's slot is refilled before its page is parsed, so
-		 * that parsing overlaps the other reads in flight; with one
-		 * slot, reads stay in order, page after page.  A reboot
-		 * call's answer is judged first: it may stop the calls not
-		 * yet started (the budget).
+		 * Reads: every slot that has an answer is refilled before
+		 * the answers are parsed (at the top, from the stash), so
+		 * that parsing overlaps the reads in flight; with one slot,
+		 * reads stay in order, page after page.  A reboot call's
+		 * answer is judged first: it may stop the calls not yet
+		 * started (the budget).
 		 */
-		if (j->readonly && parallel > 1)
+		if (j->readonly && parallel > 1) {
+			ens_stash(c, j, &h);
+			while ((j = http_wait(c->http, 0, &h)) != NULL)
+				ens_stash(c, j, &h);
 			ens_fill(c, jobs, n, &first, parallel, reads, &wake);
+			continue;
+		}
 		ens_ended(c, j, &h);
 		http_response_clear(&h);
 	}
