@@ -168,7 +168,7 @@ help(void)
 	    "                         for rehearsals only)\n"
 	    "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate "
 	    "and key\n"
-	    "  --latency MS           delay every answer\n"
+	    "  --latency MS           answer MS after each request arrived\n"
 	    "  --clock-skew DUR       the server's clock is DUR ahead (or "
 	    "behind, -DUR)\n"
 	    "                         when it checks request timestamps\n"

@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "ensbatch/buf.h"
@@ -37,10 +39,34 @@
 #define CORRUPT_HTML		"<html>upstream error</html>"
 #define TICK_MS			50	/* how often transitions apply */
 
+/*
+ * TLS session tickets.  libmicrohttpd offers no option for them, but
+ * it tells when a connection starts, before its handshake: then the
+ * session gets the server's ticket key, so that a client may resume
+ * (a full handshake once, resumed ones after).  The simulator does not
+ * link GnuTLS itself: the three functions are those of the GnuTLS that
+ * libmicrohttpd loaded, looked up when the server starts; without them
+ * every handshake is a full one, as before.
+ */
+struct sim_tls {
+	int	(*key_generate)(gnutls_datum_t *);
+	int	(*enable_server)(gnutls_session_t, const gnutls_datum_t *);
+	int	(*is_resumed)(gnutls_session_t);
+	gnutls_free_function *free_fn;	/* the variable gnutls_free */
+	gnutls_datum_t key;
+	int	 tickets;		/* the key is set */
+};
+
+/* One TLS connection: whether its handshake has been logged. */
+struct sim_tls_conn {
+	int	logged;
+};
+
 struct sim_server {
 	struct sim		*sim;
 	struct MHD_Daemon	*daemon;
 	atomic_int		 log_errors;	/* libmicrohttpd's messages */
+	struct sim_tls		 tls;
 };
 
 /* One request's state across calls of the access handler. */
@@ -303,11 +329,16 @@ log_write(struct sim *s, json_t *o)
 	json_decref(o);
 }
 
-/* One JSON line in the log for a request.  Locked. */
+/*
+ * One JSON line in the log for a request.  handshake is "full" or
+ * "resumed" for the first request of a TLS connection, else NULL.
+ * Locked.
+ */
 static void
 log_request(struct sim *s, uint64_t seq, int64_t now,
     const struct sim_request *req, const struct sim_auth *auth,
-    const struct sim_reply *r, enum sim_fault fault, const char *request_id)
+    const struct sim_reply *r, enum sim_fault fault, const char *request_id,
+    const char *handshake)
 {
 	static const char *const sig_names[] = { NULL, "v3", "v1" };
 	json_t		*o;
@@ -337,6 +368,8 @@ log_request(struct sim *s, uint64_t seq, int64_t now,
 	    json_string(fault_names[fault]));
 	jset(o, "items", r->items != NULL ? json_incref(r->items) :
 	    json_array());
+	jset(o, "handshake", handshake != NULL ? json_string(handshake) :
+	    json_null());
 	log_write(s, o);
 }
 
@@ -412,11 +445,15 @@ sim_init_lock(struct sim *s)
 	pthread_condattr_destroy(&attr);
 }
 
-/* The monotonic time ms from now. */
+/* The monotonic time ms after from (NULL: now). */
 static void
-deadline_in(int64_t ms, struct timespec *deadline)
+deadline_after(const struct timespec *from, int64_t ms,
+    struct timespec *deadline)
 {
-	clock_gettime(CLOCK_MONOTONIC, deadline);
+	if (from != NULL)
+		*deadline = *from;
+	else
+		clock_gettime(CLOCK_MONOTONIC, deadline);
 	deadline->tv_sec += (time_t)(ms / 1000);
 	deadline->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (deadline->tv_nsec >= 1000000000L) {
@@ -441,13 +478,16 @@ wait_until(struct sim *s, const struct timespec *deadline)
 	return (s->stopping);
 }
 
-/* Wait out --latency, or less if the simulator is stopping. */
+/*
+ * Wait out --latency from the request's arrival (the time the simulator
+ * spent on it is part of the latency), or less if it is stopping.
+ */
 static void
-latency_wait(struct sim *s)
+latency_wait(struct sim *s, const struct timespec *arrived)
 {
 	struct timespec	deadline;
 
-	deadline_in(s->latency_ms, &deadline);
+	deadline_after(arrived, s->latency_ms, &deadline);
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("cannot lock the simulator");
 	(void)wait_until(s, &deadline);
@@ -470,7 +510,7 @@ ticker_main(void *arg)
 		fatal("cannot lock the simulator");
 	do {
 		fleet_advance(s->fleet, sim_now(s), log_transition, s);
-		deadline_in(TICK_MS, &deadline);
+		deadline_after(NULL, TICK_MS, &deadline);
 	} while (!wait_until(s, &deadline));
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
@@ -516,6 +556,93 @@ is_form(struct MHD_Connection *c)
 	    "application/x-www-form-urlencoded", 33) == 0);
 }
 
+/* The connection's GnuTLS session, or NULL (plain HTTP). */
+static gnutls_session_t
+tls_session(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return (ci != NULL ? ci->tls_session : NULL);
+}
+
+/*
+ * A connection starts, before its handshake: give its session the
+ * ticket key.  It ends: forget it.
+ */
+static void
+tls_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct sim_server	*srv = cls;
+	gnutls_session_t	 session;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	if ((session = tls_session(c)) == NULL)
+		return;
+	*socket_context = xcalloc(1, sizeof(struct sim_tls_conn));
+	if (srv->tls.tickets &&
+	    srv->tls.enable_server(session, &srv->tls.key) != 0)
+		fatal("cannot enable TLS session tickets");
+}
+
+/*
+ * "full" or "resumed" for the first request of a TLS connection (its
+ * handshake is over by then), NULL for later ones and plain HTTP.
+ */
+static const char *
+tls_handshake(struct sim_server *srv, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct sim_tls_conn		*tc;
+	gnutls_session_t		 session;
+
+	if ((session = tls_session(c)) == NULL ||
+	    (ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT)) == NULL ||
+	    (tc = ci->socket_context) == NULL || tc->logged)
+		return (NULL);
+	tc->logged = 1;
+	if (srv->tls.is_resumed != NULL && srv->tls.is_resumed(session))
+		return ("resumed");
+	return ("full");
+}
+
+/*
+ * Find libmicrohttpd's GnuTLS functions and make a ticket key; without
+ * them the server runs without tickets.
+ */
+static void
+tls_setup(struct sim_tls *t)
+{
+	memset(t, 0, sizeof(*t));
+	*(void **)&t->key_generate = dlsym(RTLD_DEFAULT,
+	    "gnutls_session_ticket_key_generate");
+	*(void **)&t->enable_server = dlsym(RTLD_DEFAULT,
+	    "gnutls_session_ticket_enable_server");
+	*(void **)&t->is_resumed = dlsym(RTLD_DEFAULT,
+	    "gnutls_session_is_resumed");
+	t->free_fn = dlsym(RTLD_DEFAULT, "gnutls_free");
+	if (t->key_generate != NULL && t->enable_server != NULL &&
+	    t->free_fn != NULL && t->key_generate(&t->key) == 0)
+		t->tickets = 1;
+}
+
+/* Wipe and free the ticket key (after the daemon stopped). */
+static void
+tls_free(struct sim_tls *t)
+{
+	if (!t->tickets)
+		return;
+	memset(t->key.data, 0, t->key.size);
+	(*t->free_fn)(t->key.data);
+	t->tickets = 0;
+}
+
 /* Handle a complete request (or one refused early) and queue the answer. */
 static enum MHD_Result
 respond(struct sim_server *srv, struct MHD_Connection *c,
@@ -526,6 +653,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	struct sim_reply	 reply;
 	struct sim_auth		 auth;
 	struct MHD_Response	*resp;
+	struct timespec		 arrived;
 	enum sim_fault		 fault = SIM_FAULT_NONE;
 	enum corrupt_kind	 corrupt = CORRUPT_HTML_BODY;
 	enum MHD_Result		 ret;
@@ -536,6 +664,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	int64_t			 now;
 	int			 ok;
 
+	clock_gettime(CLOCK_MONOTONIC, &arrived);
 	memset(&req, 0, sizeof req);
 	memset(&reply, 0, sizeof reply);
 	memset(&auth, 0, sizeof auth);
@@ -572,14 +701,15 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	fleet_advance(s->fleet, now, log_transition, s);
 	if (ok)
 		process(s, &req, now, &auth, &reply, &fault, &corrupt);
-	log_request(s, seq, now, &req, &auth, &reply, fault, request_id);
+	log_request(s, seq, now, &req, &auth, &reply, fault, request_id,
+	    tls_handshake(srv, c));
 	/* What the request changed, after it. */
 	fleet_advance(s->fleet, now, log_transition, s);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
 
 	if (s->latency_ms > 0)
-		latency_wait(s);
+		latency_wait(s, &arrived);
 	if (fault == SIM_FAULT_DROP) {
 		/*
 		 * The whole request has been read, so libmicrohttpd closes
@@ -727,6 +857,8 @@ server_start(struct sim *s, int fd, const char *cert, const char *key,
 	srv = xcalloc(1, sizeof *srv);
 	srv->sim = s;
 	atomic_init(&srv->log_errors, 1);
+	if (cert != NULL)
+		tls_setup(&srv->tls);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	if (cert != NULL)
@@ -739,6 +871,7 @@ server_start(struct sim *s, int fd, const char *cert, const char *key,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
 	    MHD_OPTION_ARRAY, cert != NULL ? tls : tls + 2,
@@ -747,6 +880,7 @@ server_start(struct sim *s, int fd, const char *cert, const char *key,
 		*cause = xstrdup(cert != NULL ? "cannot start the HTTPS "
 		    "server (check --tls-cert and --tls-key)" :
 		    "cannot start the HTTP server");
+		tls_free(&srv->tls);
 		free(srv);
 		return (NULL);
 	}
@@ -774,5 +908,6 @@ server_stop(struct sim_server *srv)
 		srv->sim->ticker_running = 0;
 	}
 	MHD_stop_daemon(srv->daemon);
+	tls_free(&srv->tls);
 	free(srv);
 }

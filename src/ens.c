@@ -24,6 +24,7 @@
 #include "ensbatch/buf.h"
 #include "ensbatch/ens.h"
 #include "ensbatch/http.h"
+#include "ensbatch/msg.h"
 #include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
@@ -38,6 +39,7 @@
 #define ENS_RATE_THROTTLED	16	/* /s after throttling, no ceiling */
 #define ENS_RATE_FREE		100	/* /s: back to no limit */
 #define ENS_IDLE_MS		200	/* longest sleep, to see a stop */
+#define ENS_RATE_BURST		16	/* starts a rate window may hold */
 
 struct ens_client {
 	struct ens_config	 cfg;
@@ -45,7 +47,9 @@ struct ens_client {
 	char			*host;		/* Host header value */
 	int			 https;
 	struct http_client	*http;
-	int64_t			 next_slot;	/* monotonic ms */
+	/* The last starts, oldest first (monotonic ms), for the rate. */
+	int64_t			 starts[ENS_RATE_BURST];
+	size_t			 nstarts;
 	int			 rate;		/* current, 0 = none */
 	int			 wins;		/* successes at this rate */
 	int			 answered;	/* a transfer has ended */
@@ -436,20 +440,49 @@ ens_rate_adapt(int rate, int ceiling, int *wins, int throttled)
 	return (rate);
 }
 
+/*
+ * The rate as a window: at most cap = rate/10 starts (1 to
+ * ENS_RATE_BURST) in any window of 1/m s, m = rate/cap windows a
+ * second (the window rounded up), so that no second holds more than
+ * m * cap <= rate starts, and a pool may start its transfers together
+ * instead of one per 1/rate s.  With cap 1 (rate below 20/s) this is a
+ * start every 1/rate s.
+ */
+TESTABLE int64_t
+ens_rate_due(const int64_t *starts, size_t n, int rate)
+{
+	int64_t	cap, windows;
+
+	if (rate <= 0)
+		return (0);
+	cap = rate / 10;
+	if (cap < 1)
+		cap = 1;
+	if (cap > ENS_RATE_BURST)
+		cap = ENS_RATE_BURST;
+	if ((int64_t)n < cap)
+		return (0);
+	windows = rate / cap;
+	return (starts[n - (size_t)cap] + (1000 + windows - 1) / windows);
+}
+
 /* The monotonic time the next request may start at. */
 static int64_t
 ens_rate_next(const struct ens_client *c)
 {
-	return (c->rate > 0 ? c->next_slot : 0);
+	return (ens_rate_due(c->starts, c->nstarts, c->rate));
 }
 
-/* A request starts now: the next one waits 1/rate seconds. */
+/* A request starts now: remember it for the window. */
 static void
 ens_rate_take(struct ens_client *c, int64_t now)
 {
-	if (c->rate > 0)
-		c->next_slot = (c->next_slot > now ? c->next_slot : now) +
-		    1000 / c->rate;
+	if (c->nstarts == ENS_RATE_BURST) {
+		memmove(c->starts, c->starts + 1, (ENS_RATE_BURST - 1) *
+		    sizeof(*c->starts));
+		c->nstarts--;
+	}
+	c->starts[c->nstarts++] = now;
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,25 +612,31 @@ ens_judge(const struct ens_client *c, const struct http_response *h,
 	return (v);
 }
 
+/* One line per attempt with -v, above the live line. */
 static void
 ens_verbose(const struct ens_client *c, const char *action,
     const struct ens_reply *r, int64_t ms)
 {
+	struct buf	b;
+
 	if (!c->cfg.verbose)
 		return;
-	fprintf(stderr, "ensbatch: %s attempt %d: ", action, r->attempts);
+	buf_init(&b);
+	buf_addf(&b, "ensbatch: %s attempt %d: ", action, r->attempts);
 	if (r->http_status != 0)
-		fprintf(stderr, "HTTP %ld", r->http_status);
+		buf_addf(&b, "HTTP %ld", r->http_status);
 	else
-		fputs("no answer", stderr);
+		buf_adds(&b, "no answer");
 	if (r->code != NULL)
-		fprintf(stderr, " %s", r->code);
+		buf_addf(&b, " %s", r->code);
 	if (r->request_id != NULL)
-		fprintf(stderr, " RequestId %s", r->request_id);
+		buf_addf(&b, " RequestId %s", r->request_id);
 	if (c->rate > 0)
-		fprintf(stderr, " (%" PRId64 " ms, rate %d/s)\n", ms, c->rate);
+		buf_addf(&b, " (%" PRId64 " ms, rate %d/s)", ms, c->rate);
 	else
-		fprintf(stderr, " (%" PRId64 " ms, rate unlimited)\n", ms);
+		buf_addf(&b, " (%" PRId64 " ms, rate unlimited)", ms);
+	msg_info("%s", b.data);
+	buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -638,7 +677,7 @@ ens_renew(struct ens_client *c)
 }
 
 static void
-ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
+ens_send(struct ens_client *c, struct ens_job *j)
 {
 	struct sign_creds	 sc;
 	struct sign_out		 so;
@@ -646,6 +685,7 @@ ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
 	char			 date[32], *nonce, *url;
 	time_t			 t;
 	struct tm		 tm;
+	int64_t			 now;
 
 	sc.access_key_id = c->cfg.creds->access_key_id;
 	sc.access_key_secret = c->cfg.creds->access_key_secret;
@@ -666,6 +706,8 @@ ens_send(struct ens_client *c, struct ens_job *j, int64_t now)
 	free(url);
 	free(nonce);
 	sign_out_free(&so);
+	/* After the start hook's journal write: the real start. */
+	now = timefmt_mono();
 	ens_rate_take(c, now);
 	j->state = ENS_JOB_FLYING;
 	j->sent = 1;
@@ -748,9 +790,19 @@ ens_slots(const struct ens_client *c, size_t parallel)
 	return (c->https && !c->answered ? 1 : parallel);
 }
 
+/* Keep an ended transfer's answer for its job, to be judged later. */
+static void
+ens_stash(struct ens_client *c, struct ens_job *j, struct http_response *h)
+{
+	j->stash = *h;
+	j->stashed = 1;
+	c->stashed++;
+}
+
 /*
  * Judge the stashed answers of this run's jobs: they ended while a
- * run nested in a hook (a read made by done()) was waiting.
+ * run nested in a hook (a read made by done()) was waiting, or were
+ * kept while the reads' slots were refilled.
  */
 static void
 ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
@@ -769,6 +821,37 @@ ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
 }
 
 /*
+ * Start what may start now: jobs in order while a slot, their backoff
+ * and the rate allow.  *wake gets the earliest time something waiting
+ * could start (INT64_MAX: nothing).
+ */
+static void
+ens_fill(struct ens_client *c, struct ens_job **jobs, size_t n,
+    size_t *first, size_t parallel, int reads, int64_t *wake)
+{
+	struct ens_job	*j;
+	int64_t		 now;
+
+	*wake = INT64_MAX;
+	now = timefmt_mono();
+	while (!ens_halted(c, reads) && http_active(c->http) <
+	    ens_slots(c, parallel) &&
+	    (j = ens_pick(jobs, n, first, now, wake)) != NULL) {
+		if (ens_rate_next(c) > now) {
+			*wake = ens_rate_next(c);
+			break;
+		}
+		if (!j->begun && j->start != NULL && j->start(j) != 0) {
+			j->state = ENS_JOB_DONE;
+			continue;
+		}
+		j->begun = 1;
+		ens_send(c, j);
+		now = timefmt_mono();
+	}
+}
+
+/*
  * Run jobs[0..n) with at most parallel in flight, starting each as
  * soon as a slot, its backoff and the rate allow (all reads, or all
  * reboot calls).  Hooks may run
@@ -782,7 +865,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	struct http_response	 h;
 	struct ens_job		*j;
 	size_t			 first = 0, i;
-	int64_t			 now, wake;
+	int64_t			 wake;
 	int			 reads = n > 0 && jobs[0]->readonly;
 	char			 token;
 
@@ -800,23 +883,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	for (;;) {
 		if (c->stashed > 0)
 			ens_unstash(c, jobs, n, first);
-		now = timefmt_mono();
-		wake = INT64_MAX;
-		while (!ens_halted(c, reads) && http_active(c->http) <
-		    ens_slots(c, parallel) &&
-		    (j = ens_pick(jobs, n, &first, now, &wake)) != NULL) {
-			if (ens_rate_next(c) > now) {
-				wake = ens_rate_next(c);
-				break;
-			}
-			if (!j->begun && j->start != NULL &&
-			    j->start(j) != 0) {
-				j->state = ENS_JOB_DONE;
-				continue;
-			}
-			j->begun = 1;
-			ens_send(c, j, now);
-		}
+		ens_fill(c, jobs, n, &first, parallel, reads, &wake);
 		if (ens_halted(c, reads) && http_active(c->http) == 0) {
 			/* What waits to be sent (again) ends as it stands. */
 			for (i = first; i < n; i++) {
@@ -832,12 +899,25 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		if (first == n)
 			break;
 		if ((j = ens_wait(c, wake == INT64_MAX ? ENS_IDLE_MS :
-		    wake - now, &h)) == NULL)
+		    wake - timefmt_mono(), &h)) == NULL)
 			continue;
 		if (j->run != &token) {
-			j->stash = h;
-			j->stashed = 1;
-			c->stashed++;
+			ens_stash(c, j, &h);
+			continue;
+		}
+		/*
+		 * Reads: every slot that has an answer is refilled before
+		 * the answers are parsed (at the top, from the stash), so
+		 * that parsing overlaps the reads in flight; with one slot,
+		 * reads stay in order, page after page.  A reboot call's
+		 * answer is judged first: it may stop the calls not yet
+		 * started (the budget).
+		 */
+		if (j->readonly && parallel > 1) {
+			ens_stash(c, j, &h);
+			while ((j = http_wait(c->http, 0, &h)) != NULL)
+				ens_stash(c, j, &h);
+			ens_fill(c, jobs, n, &first, parallel, reads, &wake);
 			continue;
 		}
 		ens_ended(c, j, &h);
@@ -1002,12 +1082,17 @@ struct ens_reboot {
 	void			 *arg;
 };
 
+/* The caller journals the call; then its EventInfos are made. */
 static int
 ens_reboot_start(struct ens_job *j)
 {
 	struct ens_reboot	*rb = j->arg;
 
-	return (rb->start != NULL ? rb->start(rb->arg, rb->call) : 0);
+	if (rb->start != NULL && rb->start(rb->arg, rb->call) != 0)
+		return (-1);
+	rb->infos = ens_event_infos(rb->call->items, rb->call->n);
+	j->params[0].value = rb->infos;
+	return (0);
 }
 
 /*
@@ -1051,13 +1136,11 @@ ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
 	for (i = 0; i < n; i++) {
 		memset(&calls[i].reply, 0, sizeof(calls[i].reply));
 		rb[i].call = &calls[i];
-		rb[i].infos = ens_event_infos(calls[i].items, calls[i].n);
 		rb[i].start = start;
 		rb[i].done = done;
 		rb[i].arg = arg;
 		rb[i].job.action = "BatchEventRebootInstance";
 		rb[i].job.params[0].key = "EventInfos";
-		rb[i].job.params[0].value = rb[i].infos;
 		rb[i].job.nparams = 1;
 		rb[i].job.reply = &calls[i].reply;
 		rb[i].job.start = ens_reboot_start;
@@ -1116,6 +1199,11 @@ struct ens_pager {
 			    void *, size_t *, int64_t *, char **);
 	/* Free n entries and the array. */
 	void		(*free_entries)(void *, size_t);
+	/* Ids a chunk holds (of nitems); progress(arg, done, nitems). */
+	size_t		 chunk;
+	size_t		 nitems;
+	void		(*progress)(void *, size_t, size_t);
+	void		*progress_arg;
 };
 
 /* One chunk of a read: every page of it, as one job of the engine. */
@@ -1133,6 +1221,8 @@ struct ens_read {
 	int			 tries;		/* garbled answers */
 	int64_t			 begun;		/* first page read, ms */
 	int			 failed;
+	size_t			 items;		/* ids in the chunk */
+	size_t			*done;		/* ids of chunks read */
 };
 
 /* The id of entry i read so far (every entry starts with its id). */
@@ -1211,12 +1301,17 @@ ens_read_final(struct ens_client *c, struct ens_job *j,
 	/* The deadline is the chunk's own: others may wait for a slot. */
 	if (rd->pageno == 1)
 		rd->begun = timefmt_mono();
-	if (rd->n == before || (int64_t)rd->n >= rd->total)
-		return (ENS_NEXT_DONE);
 	/* A server that ignores PageNumber repeats its first page. */
-	if (before > 0 && rd->n - before == before - rd->first &&
-	    strcmp(ens_read_id(rd, before), ens_read_id(rd, rd->first)) == 0)
+	if (rd->n == before || (int64_t)rd->n >= rd->total ||
+	    (before > 0 && rd->n - before == before - rd->first &&
+	    strcmp(ens_read_id(rd, before), ens_read_id(rd, rd->first)) ==
+	    0)) {
+		*rd->done += rd->items;
+		if (rd->pg->progress != NULL)
+			rd->pg->progress(rd->pg->progress_arg, *rd->done,
+			    rd->pg->nitems);
 		return (ENS_NEXT_DONE);
+	}
 	if (timefmt_mono() - rd->begun > c->cfg.read_deadline_ms ||
 	    rd->pageno >= MAX_PAGES)
 		return (ens_read_fail(rd, ENS_UNKNOWN, "PagingDeadline",
@@ -1243,7 +1338,7 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 {
 	struct ens_read	*rd;
 	struct ens_job	**jobs;
-	size_t		 i, chunks = n > 0 ? n : 1, total = 0;
+	size_t		 i, chunks = n > 0 ? n : 1, total = 0, done = 0;
 	int		 rc = 0;
 	char		*p;
 
@@ -1251,6 +1346,10 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 	jobs = xcalloc(chunks, sizeof(*jobs));
 	for (i = 0; i < chunks; i++) {
 		rd[i].pg = pg;
+		rd[i].done = &done;
+		if (pg->nitems > i * pg->chunk)
+			rd[i].items = pg->nitems - i * pg->chunk < pg->chunk ?
+			    pg->nitems - i * pg->chunk : pg->chunk;
 		rd[i].value = n > 0 ? values[i] : NULL;
 		rd[i].pageno = 1;
 		ens_read_params(&rd[i]);
@@ -1423,13 +1522,24 @@ ens_events_free_any(void *list, size_t n)
 
 static const struct ens_pager ens_events_pager = {
 	"DescribeHistoryEvents", "ResourceIds", NULL, "50",
-	sizeof(struct ens_event), ens_parse_events_as, ens_events_free_any
+	sizeof(struct ens_event), ens_parse_events_as, ens_events_free_any,
+	ENS_MAX_RESOURCES, 0, NULL, NULL
 };
 
 int
 ens_describe_events(struct ens_client *c, const char *const *res,
     size_t nres, const char *types, struct ens_event **events,
     size_t *nevents, struct ens_reply *r)
+{
+	return (ens_describe_events_progress(c, res, nres, types, events,
+	    nevents, r, NULL, NULL));
+}
+
+int
+ens_describe_events_progress(struct ens_client *c, const char *const *res,
+    size_t nres, const char *types, struct ens_event **events,
+    size_t *nevents, struct ens_reply *r,
+    void (*progress)(void *, size_t, size_t), void *arg)
 {
 	struct ens_pager	 pg = ens_events_pager;
 	struct buf		 b;
@@ -1440,6 +1550,9 @@ ens_describe_events(struct ens_client *c, const char *const *res,
 
 	ens_reply_clear(r);	/* callers may reuse one reply */
 	pg.types = types;
+	pg.nitems = nres;
+	pg.progress = progress;
+	pg.progress_arg = arg;
 	/* No resources means every event of those types. */
 	chunks = (nres + ENS_MAX_RESOURCES - 1) / ENS_MAX_RESOURCES;
 	values = xcalloc(chunks + 1, sizeof(*values));
@@ -1546,7 +1659,7 @@ ens_instances_free_any(void *list, size_t n)
 static const struct ens_pager ens_instances_pager = {
 	"DescribeInstances", "InstanceIds", NULL, "100",
 	sizeof(struct ens_instance), ens_parse_instances_as,
-	ens_instances_free_any
+	ens_instances_free_any, ENS_MAX_INSTANCES, 0, NULL, NULL
 };
 
 /* InstanceIds: ONE parameter holding a compact JSON array of strings. */

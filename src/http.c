@@ -325,6 +325,7 @@ http_start(struct http_client *c, const struct http_request *req,
     void *tag)
 {
 	struct http_transfer	*t;
+	int			 running;
 
 	t = xcalloc(1, sizeof(*t));
 	t->tag = tag;
@@ -332,6 +333,12 @@ http_start(struct http_client *c, const struct http_request *req,
 	if (curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
 		fatal("cannot add a libcurl transfer");
 	c->active++;
+	/*
+	 * Connect now, not at the next wait: the caller may have more to
+	 * do first (journal other calls), and each transfer's connect
+	 * would wait for all of it.
+	 */
+	curl_multi_perform(c->multi, &running);
 }
 
 void *

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ensbatch/msg.h"
 #include "ensbatch/preflight.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
 
@@ -25,10 +27,57 @@ static const char *const final_status[] = {
 	"Executed", "Executing", "Canceled", "Avoided", "Failed"
 };
 
+#define PREFLIGHT_REDRAW_MS	250	/* at most 4 redraws a second */
+
 struct lookup {
 	struct ens_event	*events;
 	size_t			 n;
 };
+
+/* The live line's progress: when it was last drawn. */
+struct preflight_progress {
+	int64_t			 drawn;		/* monotonic ms, or -1 */
+};
+
+/* n with thousands separators ("1,200") into out, cut to len. */
+TESTABLE void
+preflight_thousands(size_t n, char *out, size_t len)
+{
+	char	digits[32];
+	size_t	nd, i, o = 0;
+
+	nd = (size_t)snprintf(digits, sizeof(digits), "%zu", n);
+	for (i = 0; i < nd && o + 1 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0 && o + 2 < len)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+/*
+ * "preflight: 1,200 of 2,000 events" on the live line as chunks come
+ * back: the first and the last count always, others at most every
+ * PREFLIGHT_REDRAW_MS.
+ */
+static void
+preflight_progress_cb(void *arg, size_t done, size_t total)
+{
+	struct preflight_progress	*pp = arg;
+	char				 d[32], t[32];
+	int64_t				 now;
+
+	if (!msg_live_on())
+		return;
+	now = timefmt_mono();
+	if (pp->drawn >= 0 && done > 0 && done < total &&
+	    now - pp->drawn < PREFLIGHT_REDRAW_MS)
+		return;
+	pp->drawn = now;
+	preflight_thousands(done, d, sizeof(d));
+	preflight_thousands(total, t, sizeof(t));
+	msg_live("preflight: %s of %s event%s", d, t, total == 1 ? "" : "s");
+}
 
 static int
 preflight_event_cmp(const void *a, const void *b)
@@ -85,12 +134,14 @@ preflight_resources(const struct plan *p, const struct lookup *found, size_t *n)
 
 static int
 preflight_ask(struct ens_client *c, const char *const *res, size_t n,
-    const char *types, struct lookup *l, struct ens_reply *reply)
+    const char *types, struct lookup *l, struct ens_reply *reply,
+    struct preflight_progress *pp)
 {
 	struct ens_event	*ev = NULL;
 	size_t			 nev = 0, i;
 
-	if (ens_describe_events(c, res, n, types, &ev, &nev, reply) != 0)
+	if (ens_describe_events_progress(c, res, n, types, &ev, &nev, reply,
+	    pp != NULL ? preflight_progress_cb : NULL, pp) != 0)
 		return (-1);
 	l->events = xreallocarray(l->events, l->n + nev + 1,
 	    sizeof(*l->events));
@@ -205,8 +256,10 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 	struct preflight	*pf;
 	struct lookup		 mine = { NULL, 0 }, all = { NULL, 0 };
 	struct lookup		 other = { NULL, 0 };
+	struct preflight_progress pp = { -1 };
 	const struct manifest	*m = p->manifest;
 	const char		**res = NULL;
+	char			 count[32];
 	size_t			 nres, i, j;
 	int			 failed = 1;
 
@@ -221,15 +274,24 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 	}
 
 	res = preflight_resources(p, NULL, &nres);
-	if (nres > 0 && preflight_ask(c, res, nres, REBOOT_TYPES, &mine, reply) != 0)
-		goto out;
+	if (nres > 0) {
+		preflight_progress_cb(&pp, 0, nres);
+		if (preflight_ask(c, res, nres, REBOOT_TYPES, &mine, reply,
+		    &pp) != 0)
+			goto out;
+	}
 	free(res);
 	/* Events not found: maybe another instance's, or another type. */
 	res = preflight_resources(p, &mine, &nres);
 	if (nres > 0) {
-		if (preflight_ask(c, NULL, 0, REBOOT_TYPES, &all, reply) != 0)
+		preflight_thousands(nres, count, sizeof(count));
+		msg_live("preflight: looking for %s event%s not found", count,
+		    nres == 1 ? "" : "s");
+		if (preflight_ask(c, NULL, 0, REBOOT_TYPES, &all, reply,
+		    NULL) != 0)
 			goto out;
-		if (preflight_ask(c, res, nres, OTHER_TYPES, &other, reply) != 0)
+		if (preflight_ask(c, res, nres, OTHER_TYPES, &other, reply,
+		    NULL) != 0)
 			goto out;
 	}
 	for (i = 0; i < p->ngroups; i++) {
@@ -239,6 +301,9 @@ preflight_run(const struct plan *p, struct ens_client *c, struct diags *d,
 	}
 	failed = 0;
 out:
+	/* What comes next (findings, a question) starts on a clean line. */
+	if (pp.drawn >= 0)
+		msg_live_end();
 	free(res);
 	ens_events_free(mine.events, mine.n);
 	ens_events_free(all.events, all.n);

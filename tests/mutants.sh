@@ -74,6 +74,8 @@ src/journal.c @@ journal @@ s/e->adopted = adopted \&\& s == JOURNAL_CONFIRMED;/
 src/journal.c @@ journal @@ /^\t\te->adopted = 0;$/d @@ a new request keeps the adoption of the last one
 src/journal.c @@ journal @@ s/if (ad != NULL \&\& (!json_is_boolean(ad) ||/if (ad != NULL \&\& (0 ||/ @@ a reconcile record with a non-boolean adopted accepted
 src/journal.c @@ journal @@ s/^\tjournal_set_detail(e, NULL, status);$/\t;/ @@ a reconcile written and read back disagree on the status
+src/ens.c @@ ens @@ s|return (starts\[n - (size_t)cap\] + (1000 + windows - 1) / windows);|return (starts[n - (size_t)cap] + 1000 / windows);| @@ the rate window rounded down: more than api.rate a second
+src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;/ @@ the rate window twice as large a burst
 '
 
 keep=0

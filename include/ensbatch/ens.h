@@ -155,6 +155,13 @@ void	ens_batch_reboot_many(struct ens_client *, struct ens_call *, size_t,
 int	ens_describe_events(struct ens_client *, const char *const *,
 	    size_t, const char *, struct ens_event **, size_t *,
 	    struct ens_reply *);
+/*
+ * The same, calling progress(arg, done, n) each time a chunk has been
+ * read whole: done of the n resources have their answer.
+ */
+int	ens_describe_events_progress(struct ens_client *, const char *const *,
+	    size_t, const char *, struct ens_event **, size_t *,
+	    struct ens_reply *, void (*)(void *, size_t, size_t), void *);
 void	ens_events_free(struct ens_event *, size_t);
 
 /*
@@ -236,6 +243,12 @@ char	*ens_sanitize(const char *, const struct creds *);
  * count of successes since the last change (updated).
  */
 int	 ens_rate_adapt(int, int, int *, int);
+
+/*
+ * The earliest monotonic ms a request may start at, after the last n
+ * starts (oldest first) at rate requests per second (0 = any time: 0).
+ */
+int64_t	 ens_rate_due(const int64_t *, size_t, int);
 #endif
 
 #endif

@@ -36,10 +36,17 @@ struct preflight {
 
 /*
  * Returns the preflight (free with preflight_free), or NULL when the API
- * could not be asked; then reply says why (caller clears it).
+ * could not be asked; then reply says why (caller clears it).  On a
+ * terminal the live line shows the progress ("preflight: 1,200 of
+ * 2,000 events"); it is cleared before returning.
  */
 struct preflight	*preflight_run(const struct plan *, struct ens_client *,
 			    struct diags *, struct ens_reply *);
 void			 preflight_free(struct preflight *);
+
+#ifdef ENSBATCH_TESTING
+/* n with thousands separators ("1,200") into out[len]. */
+void	preflight_thousands(size_t, char *, size_t);
+#endif
 
 #endif

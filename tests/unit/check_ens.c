@@ -866,6 +866,74 @@ START_TEST(test_rate_adapt)
 }
 END_TEST
 
+/* The last starts (oldest first), rate -> earliest next start. */
+static const struct {
+	int64_t	starts[16];
+	size_t	n;
+	int	rate;
+	int64_t	due;
+} rate_dues[] = {
+	{ { 5 }, 1, 0, 0 },			/* no limit */
+	{ { 0 }, 0, 10, 0 },			/* nothing started yet */
+	{ { 1000 }, 1, 10, 1100 },		/* one per 100 ms */
+	{ { 1000, 1050 }, 2, 10, 1150 },	/* after the last one */
+	{ { 1000 }, 1, 3, 1334 },		/* 1/3 s, rounded up */
+	{ { 1000 }, 1, 19, 1053 },		/* below 20/s: one at a time */
+	{ { 1000 }, 1, 20, 0 },			/* 2 per 100 ms */
+	{ { 1000, 1001 }, 2, 20, 1100 },
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008 }, 9,
+	    100, 0 },				/* 10 per 100 ms */
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009 },
+	    10, 100, 1100 },
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+	    1010, 1011, 1012, 1013, 1014 }, 15, 1000, 0 },
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+	    1010, 1011, 1012, 1013, 1014, 1015 }, 16, 1000, 1017 },
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+	    1010, 1011, 1012, 1013, 1014, 1015 }, 16, 170, 1100 },
+};
+
+START_TEST(test_rate_due)
+{
+	ck_assert_int_eq(ens_rate_due(rate_dues[_i].starts, rate_dues[_i].n,
+	    rate_dues[_i].rate), rate_dues[_i].due);
+}
+END_TEST
+
+/*
+ * Starting as early as the rate allows for 3 s: no 1 s window holds
+ * more than rate starts, and the rate is used (at least 90% of it).
+ */
+static const int rate_ceilings[] = { 1, 3, 10, 19, 20, 55, 100, 170, 1000 };
+
+START_TEST(test_rate_ceiling)
+{
+	int64_t	 last[16], *all, t = 0;
+	size_t	 n = 0, nall = 0, i, k;
+	int	 rate = rate_ceilings[_i];
+
+	all = xcalloc((size_t)rate * 3 + 16, sizeof(*all));
+	while (nall < (size_t)rate * 3) {
+		t = ens_rate_due(last, n, rate);
+		if (nall > 0 && t < all[nall - 1])
+			t = all[nall - 1];
+		all[nall++] = t;
+		if (n == 16) {
+			memmove(last, last + 1, 15 * sizeof(*last));
+			n--;
+		}
+		last[n++] = t;
+	}
+	for (i = 0; i < nall; i++) {
+		for (k = i; k < nall && all[k] < all[i] + 1000; k++)
+			;
+		ck_assert_int_le(k - i, rate);
+	}
+	ck_assert_int_le(all[nall - 1], 3000 * 10 / 9);
+	free(all);
+}
+END_TEST
+
 /* NotBefore as the API may send it: never silently "none". */
 static const struct {
 	const char	*event;
@@ -1066,6 +1134,8 @@ ens_suite(void)
 	tcase_add_loop_test(tc, test_judge_item, 0, NITEMS(entries));
 	tcase_add_test(tc, test_parse_named_twice);
 	tcase_add_loop_test(tc, test_rate_adapt, 0, NITEMS(rates));
+	tcase_add_loop_test(tc, test_rate_due, 0, NITEMS(rate_dues));
+	tcase_add_loop_test(tc, test_rate_ceiling, 0, NITEMS(rate_ceilings));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sanitize");
 	tcase_add_loop_test(tc, test_sanitize, 0, NITEMS(sanitize));
