@@ -647,6 +647,7 @@ int
 plan_print(const struct plan *p, enum plan_format format, FILE *f)
 {
 	json_t	*root;
+	char	*text;
 	int	 rc = 0;
 
 	switch (format) {
@@ -657,10 +658,20 @@ plan_print(const struct plan *p, enum plan_format format, FILE *f)
 		plan_print_markdown(p, f);
 		break;
 	case PLAN_JSON:
+		/* One buffer, one write: json_dumpf writes token by token. */
 		root = plan_json(p);
-		rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', f);
+		text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(root);
+		if (text == NULL)
+			fatal("cannot serialise the plan");
+		rc = fwrite(text, 1, strlen(text), f) == strlen(text) ? 0 : -1;
+		/*
+		 * The newline waits in stdio's buffer: when the write failed,
+		 * main's flush of it fails too, and says why (errno).
+		 */
+		if (fputc('\n', f) == EOF)
+			rc = -1;
+		free(text);
 		break;
 	}
 	return (rc == 0 && !ferror(f) ? 0 : -1);

@@ -820,67 +820,121 @@ rules_order_groups(struct rules *r)
 		m->r_order[done++] = i;
 }
 
-/* An open-addressing set of strings, for duplicate detection. */
+/*
+ * An open-addressing set of target ids, for duplicate detection.  A
+ * slot is the id's hash and the target's ordinal in the manifest (+1;
+ * 0 is empty), 8 bytes: the ids are compared only when hashes match,
+ * and a set of a million targets takes 16 MiB, not 32.
+ */
+struct seen_slot {
+	uint32_t	hash;
+	uint32_t	ord;
+};
+
 struct seen {
-	const char		**keys;
-	const struct target	**vals;
-	size_t			  size;		/* power of two */
+	const struct manifest	*m;
+	size_t			*first;	/* ordinal of each group's first */
+	struct seen_slot	*slots;
+	size_t			 size;	/* power of two */
+	int			 resource; /* keys: 0 events, 1 resources */
 };
 
 static void
-rules_seen_init(struct seen *s, size_t n)
+rules_seen_init(struct seen *s, const struct manifest *m, int resource)
 {
+	size_t	i, n = 0;
+
+	s->m = m;
+	s->resource = resource;
+	s->first = xcalloc(m->ngroups + 1, sizeof(*s->first));
+	for (i = 0; i < m->ngroups; i++) {
+		s->first[i] = n;
+		n += m->groups[i].ntargets;
+	}
+	s->first[m->ngroups] = n;
+	if (n >= UINT32_MAX)
+		fatal("too many targets");
 	s->size = 16;
 	while (s->size < 2 * n)
 		s->size *= 2;
-	s->keys = xcalloc(s->size, sizeof(*s->keys));
-	s->vals = xcalloc(s->size, sizeof(*s->vals));
+	s->slots = xcalloc(s->size, sizeof(*s->slots));
 }
 
 static void
 rules_seen_free(struct seen *s)
 {
-	free(s->keys);
-	free(s->vals);
+	free(s->first);
+	free(s->slots);
 }
 
-/* Insert key; return the earlier target with the same key, if any. */
+/* The target of ordinal ord (0-based): its group by binary search. */
 static const struct target *
-rules_seen_add(struct seen *s, const char *key, const struct target *t)
+rules_seen_target(const struct seen *s, size_t ord)
 {
-	uint64_t	h = 14695981039346656037ULL;
-	const char	*p;
-	size_t		 i;
+	size_t	lo = 0, hi = s->m->ngroups, mid;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (s->first[mid] <= ord)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (&s->m->groups[lo].targets[ord - s->first[lo]]);
+}
+
+static const char *
+rules_seen_key(const struct seen *s, const struct target *t)
+{
+	return (s->resource ? t->resource : t->event);
+}
+
+/*
+ * Insert the target of ordinal ord; return the earlier target with the
+ * same key, if any.
+ */
+static const struct target *
+rules_seen_add(struct seen *s, const struct target *t, size_t ord)
+{
+	const struct target	*prev;
+	const char		*key = rules_seen_key(s, t), *p;
+	uint64_t		 h = 14695981039346656037ULL;
+	uint32_t		 h32;
+	size_t			 i;
 
 	for (p = key; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (i = (size_t)h & (s->size - 1); s->keys[i] != NULL;
+	h32 = (uint32_t)(h ^ (h >> 32));
+	for (i = (size_t)h & (s->size - 1); s->slots[i].ord != 0;
 	    i = (i + 1) & (s->size - 1)) {
-		if (strcmp(s->keys[i], key) == 0)
-			return (s->vals[i]);
+		if (s->slots[i].hash != h32)
+			continue;
+		prev = rules_seen_target(s, s->slots[i].ord - 1);
+		if (strcmp(rules_seen_key(s, prev), key) == 0)
+			return (prev);
 	}
-	s->keys[i] = key;
-	s->vals[i] = t;
+	s->slots[i].hash = h32;
+	s->slots[i].ord = (uint32_t)ord + 1;
 	return (NULL);
 }
 
 /*
  * Target ids and duplicates across the whole manifest: an event twice
  * is an error; a resource under two events is a warning (it would be
- * rebooted twice).
+ * rebooted twice).  Events first, then resources, so that one set at a
+ * time is in memory; diagnostics sort by position all the same.
  */
 static void
 rules_check_targets(struct rules *r)
 {
 	struct manifest		*m = r->m;
-	struct seen		 events, resources;
+	struct seen		 seen;
 	const struct target	*prev;
-	size_t			 i, j;
+	size_t			 i, j, ord;
 
-	rules_seen_init(&events, m->r_ntargets);
-	rules_seen_init(&resources, m->r_ntargets);
-	for (i = 0; i < m->ngroups; i++) {
-		for (j = 0; j < m->groups[i].ntargets; j++) {
+	rules_seen_init(&seen, m, 0);
+	for (i = 0, ord = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
 			struct target	*t = &m->groups[i].targets[j];
 
 			if (!rules_event_id_ok(t->event))
@@ -893,29 +947,34 @@ rules_check_targets(struct rules *r)
 				    "resource-id", "\"%s\" is not an instance "
 				    "id (i- or n- and 8 to 64 of [0-9a-z])",
 				    t->resource));
-			if ((prev = rules_seen_add(&events, t->event, t)) != NULL) {
+			if ((prev = rules_seen_add(&seen, t, ord)) != NULL) {
 				rules_mark(&t->diag, rules_rule_error(r, t->event_pos,
 				    "duplicate-target", "event %s is listed "
 				    "twice", t->event));
 				diags_add(r->diags, DIAG_NOTE, prev->event_pos,
 				    NULL, "first listed here");
 			}
-			/* The same pair twice is already an error above. */
-			if ((prev = rules_seen_add(&resources, t->resource,
-			    t)) != NULL && strcmp(prev->event, t->event) != 0) {
-				diags_add(r->diags, DIAG_WARNING,
-				    t->resource_pos, "duplicate-target",
-				    "instance %s is also the target of event "
-				    "%s: it would be rebooted twice",
-				    t->resource, prev->event);
-				diags_add(r->diags, DIAG_NOTE,
-				    prev->resource_pos, NULL,
-				    "first listed here");
-			}
 		}
 	}
-	rules_seen_free(&events);
-	rules_seen_free(&resources);
+	rules_seen_free(&seen);
+	rules_seen_init(&seen, m, 1);
+	for (i = 0, ord = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
+			const struct target	*t = &m->groups[i].targets[j];
+
+			/* The same pair twice is already an error above. */
+			if ((prev = rules_seen_add(&seen, t, ord)) == NULL ||
+			    strcmp(prev->event, t->event) == 0)
+				continue;
+			diags_add(r->diags, DIAG_WARNING, t->resource_pos,
+			    "duplicate-target", "instance %s is also the "
+			    "target of event %s: it would be rebooted twice",
+			    t->resource, prev->event);
+			diags_add(r->diags, DIAG_NOTE, prev->resource_pos,
+			    NULL, "first listed here");
+		}
+	}
+	rules_seen_free(&seen);
 }
 
 /* The number of batches of a group whose policy is valid. */
