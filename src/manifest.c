@@ -1175,19 +1175,6 @@ manifest_load_policies(struct loader *l, const struct ynode *map)
 	}
 }
 
-/* A target with copies of its ids, at the end of the group's list. */
-static struct target *
-manifest_target_add(struct loader *l, struct manifest_group *g,
-    const char *event, const char *resource)
-{
-	struct target	*t;
-
-	t = manifest_target_push(&g->targets, &g->ntargets, &g->targets_cap);
-	t->event = manifest_strndup(l->m, event, strlen(event));
-	t->resource = manifest_strndup(l->m, resource, strlen(resource));
-	return (t);
-}
-
 /*
  * One item of a targets list: a mapping with "event" and "resource"
  * becomes a target at the end of *v; anything else is reported.
@@ -1298,11 +1285,18 @@ manifest_load_targets(struct loader *l, const struct ynode *seq,
 		    &g->ntargets, &g->targets_cap);
 }
 
-/* Trim spaces and tabs and one pair of double quotes, in place. */
-static char *
-manifest_csv_field(char *s, char *end, uint32_t *skipped)
+/* A field of a CSV line, as its text and length (not terminated). */
+struct csv_field {
+	const char	*s;
+	size_t		 len;
+	uint32_t	 skipped;	/* bytes trimmed before it */
+};
+
+/* Trim spaces and tabs and one pair of double quotes: s..end -> f. */
+static void
+manifest_csv_field(const char *s, const char *end, struct csv_field *f)
 {
-	char	*start = s;
+	const char	*start = s;
 
 	while (s < end && (*s == ' ' || *s == '\t'))
 		s++;
@@ -1312,9 +1306,34 @@ manifest_csv_field(char *s, char *end, uint32_t *skipped)
 		s++;
 		end--;
 	}
-	*end = '\0';
-	*skipped = (uint32_t)(s - start);
-	return (s);
+	f->s = s;
+	f->len = (size_t)(end - s);
+	f->skipped = (uint32_t)(s - start);
+}
+
+/* Is the field, ignoring case, word? */
+static int
+manifest_csv_is(const struct csv_field *f, const char *word)
+{
+	return (f->len == strlen(word) && strncasecmp(f->s, word,
+	    f->len) == 0);
+}
+
+/*
+ * Printable ASCII (and tabs) is text diags may quote; anything else is
+ * left to diags_text_ok, which knows UTF-8 and control characters.
+ */
+static int
+manifest_csv_text_ok(const char *p, const char *end)
+{
+	const unsigned char	*q;
+
+	for (q = (const unsigned char *)p; q < (const unsigned char *)end;
+	    q++) {
+		if ((*q < 0x20 && *q != '\t') || *q >= 0x7f)
+			return (diags_text_ok(p, (size_t)(end - p)));
+	}
+	return (1);
 }
 
 /* Columns count characters, as libyaml's do: p..end in characters. */
@@ -1346,12 +1365,12 @@ manifest_blank_or_comment(const char *p, const char *end)
  * split, the position bookkeeping would be passed around everywhere.
  */
 static void
-manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
-    struct manifest_group *g)
+manifest_load_csv_text(struct loader *l, uint32_t file, const char *text,
+    size_t len, struct manifest_group *g)
 {
-	char		*line = text, *nl, *comma, *end;
-	char		*ev = NULL, *rs = NULL;
-	uint32_t	 lineno = 0, skip_ev = 0, skip_rs = 0;
+	const char	*line = text, *nl, *comma, *end;
+	struct csv_field ev, rs;
+	uint32_t	 lineno = 0;
 	int		 header = 1, fields;
 	struct pos	 pos;
 	struct target	*t;
@@ -1374,7 +1393,7 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		 * accident, or a manifest pointing at some other file):
 		 * one error, nothing more read from it.
 		 */
-		if (!diags_text_ok(line, (size_t)(end - line))) {
+		if (!manifest_csv_text_ok(line, end)) {
 			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 			    "the line has control characters: not CSV text");
 			if (header)
@@ -1387,12 +1406,12 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		fields = comma == NULL ? 1 : memchr(comma + 1, ',',
 		    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
 		if (fields == 2) {
-			ev = manifest_csv_field(line, comma, &skip_ev);
-			rs = manifest_csv_field(comma + 1, end, &skip_rs);
+			manifest_csv_field(line, comma, &ev);
+			manifest_csv_field(comma + 1, end, &rs);
 		}
 		if (header) {
-			if (fields != 2 || strcasecmp(ev, "event") != 0 ||
-			    strcasecmp(rs, "resource") != 0) {
+			if (fields != 2 || !manifest_csv_is(&ev, "event") ||
+			    !manifest_csv_is(&rs, "resource")) {
 				manifest_diag(l, DIAG_ERROR, pos,
 				    "targets-file", "the first line must be "
 				    "the header \"event,resource\": this is "
@@ -1408,18 +1427,22 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 			    fields == 1 ? "one" : "more than two");
 			goto next;
 		}
-		if (*ev == '\0' || *rs == '\0') {
+		if (ev.len == 0 || rs.len == 0) {
 			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
-			    "empty %s field", *ev == '\0' ? "event" :
+			    "empty %s field", ev.len == 0 ? "event" :
 			    "resource");
 			goto next;
 		}
-		t = manifest_target_add(l, g, ev, rs);
+		t = manifest_target_push(&g->targets, &g->ntargets,
+		    &g->targets_cap);
+		t->event = manifest_strndup(l->m, ev.s, ev.len);
+		t->resource = manifest_strndup(l->m, rs.s, rs.len);
 		t->pos = pos;
 		t->event_pos = pos;
-		t->event_pos.col = 1 + skip_ev;
+		t->event_pos.col = 1 + ev.skipped;
 		t->resource_pos = pos;
-		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 + skip_rs;
+		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 +
+		    rs.skipped;
 	next:
 		if (nl == NULL)
 			break;
@@ -1489,7 +1512,6 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
 	char			*path, *real, *text = NULL, *cause = NULL;
-	char			*copy;
 	size_t			 len = 0;
 	uint32_t		 file, line, col;
 	struct pos		 pos;
@@ -1512,19 +1534,16 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 	tf = &m->files[m->nfiles++];
 	tf->path = path;
 	hash_sha256_hex(text, len, tf->sha256);
-	/* diags keeps the pristine text; parsing writes NULs into a copy. */
-	copy = xmalloc(len + 1);
-	memcpy(copy, text, len + 1);
+	/* diags keeps the text; fields are copied out of it, not cut. */
 	file = diags_add_source(l->diags, path, text, len);
-	if (manifest_utf8_check(copy, len, &line, &col) != 0) {
+	if (manifest_utf8_check(text, len, &line, &col) != 0) {
 		pos.file = file;
 		pos.line = line;
 		pos.col = col;
 		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 		    "not valid UTF-8 text");
 	} else
-		manifest_load_csv_text(l, file, copy, len, g);
-	free(copy);
+		manifest_load_csv_text(l, file, text, len, g);
 }
 
 static void

@@ -904,7 +904,11 @@ rules_seen_add(struct seen *s, const struct target *t, size_t ord)
 
 	for (p = key; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h32 = (uint32_t)(h ^ (h >> 32));
+	/* FNV's low bits barely differ for ids that do: mix them. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h32 = (uint32_t)(h >> 32);
 	for (i = (size_t)h & (s->size - 1); s->slots[i].ord != 0;
 	    i = (i + 1) & (s->size - 1)) {
 		if (s->slots[i].hash != h32)
