@@ -12,6 +12,7 @@ Suite	*http_suite(void);
 Suite	*journal_suite(void);
 Suite	*manifest_suite(void);
 Suite	*plan_suite(void);
+Suite	*plan_json_suite(void);
 Suite	*probe_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
