@@ -404,6 +404,32 @@ apply_connect(struct apply *ap)
 }
 
 /*
+ * 4b. An approved plan is for one account: the endpoint and access key
+ * id it pins must be this run's (before any call; exit 2).
+ */
+static int
+apply_plan_account(struct apply *ap)
+{
+	struct plan_account	 run;
+	char			*cause = NULL;
+	int			 pinned, rc = APPLY_GO;
+
+	if (ap->plan_path == NULL)
+		return (APPLY_GO);
+	plan_account_set(&run, ens_client_url(ap->ens), PLAN_KEY_PINNED,
+	    ap->creds.access_key_id);
+	if (plan_verify_account(ap->plan_path, &run, &pinned, &cause) != 0) {
+		msg_error("%s: nothing was sent", cause);
+		rc = EXIT_USAGE;
+	} else if (!pinned)
+		msg_info("the approved plan pins the endpoint only, not the "
+		    "access key: the account is not checked");
+	free(cause);
+	plan_account_clear(&run);
+	return (rc);
+}
+
+/*
  * What the preflight found, without a flood: a few of each kind (all
  * with -v; the report has every target), then one line per kind.
  */
@@ -571,6 +597,7 @@ cmd_apply_exec(struct cmd_args *a)
 	    (rc = apply_journal_check(&ap)) == APPLY_GO &&
 	    (rc = apply_paths_check(&ap)) == APPLY_GO &&
 	    (rc = apply_connect(&ap)) == APPLY_GO &&
+	    (rc = apply_plan_account(&ap)) == APPLY_GO &&
 	    (rc = apply_preflight(&ap)) == APPLY_GO &&
 	    (rc = apply_confirm(&ap)) == APPLY_GO &&
 	    (rc = apply_journal_open(&ap)) == APPLY_GO)

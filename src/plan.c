@@ -9,17 +9,23 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "ensbatch/safefile.h"
 #include "ensbatch/buf.h"
+#include "ensbatch/creds.h"
 #include "ensbatch/diag.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/rules.h"
+#include "ensbatch/testable.h"
 #include "ensbatch/timefmt.h"
 #include "ensbatch/xmalloc.h"
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Estimates saturate here rather than overflow. */
 #define PLAN_FOREVER	(INT64_MAX / 4)
@@ -234,34 +240,123 @@ plan_check_text(const char *cmd)
 	return (s);
 }
 
+/* "1 target", "2 targets": n and the noun in the right number. */
+static const char *
+plan_plural(size_t n, const char *one, const char *many)
+{
+	return (n == 1 ? one : many);
+}
+
 /*
- * The totals, the estimate and when the last scheduled reboot happens
- * (and has settled at the latest), shared by text (prefix "") and
- * Markdown ("- ").
+ * The reboot window (first to last PlanTime, and whether immediate
+ * batches run first), shared by text (prefix "") and Markdown ("- ").
+ */
+static void
+plan_window_line(const struct plan *p, const char *prefix, FILE *f)
+{
+	const char	*zone = p->manifest->r_zone;
+	char		 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char		 t3[TIMEFMT_LEN], t4[TIMEFMT_LEN];
+	int64_t		 first = PLAN_NO_TIME;
+	size_t		 i, k, immediate = 0;
+
+	for (i = 0; i < p->ngroups; i++) {
+		for (k = 0; k < p->groups[i].nbatches; k++) {
+			int64_t	pt = p->groups[i].batches[k].plan_time;
+
+			if (pt == PLAN_NO_TIME)
+				immediate++;
+			else if (first == PLAN_NO_TIME || pt < first)
+				first = pt;
+		}
+	}
+	fprintf(f, "%sReboot window: ", prefix);
+	if (immediate > 0)
+		fprintf(f, "%zu immediate %s from the start of apply%s",
+		    immediate, plan_plural(immediate, "batch", "batches"),
+		    first == PLAN_NO_TIME ? "\n" : "; ");
+	if (first == PLAN_NO_TIME)
+		return;
+	timefmt_local(first, zone, t1, sizeof(t1));
+	timefmt_utc(first, t2, sizeof(t2));
+	timefmt_local(p->last_plan_time, zone, t3, sizeof(t3));
+	timefmt_utc(p->last_plan_time, t4, sizeof(t4));
+	fprintf(f, "PlanTimes from %s (%s) to %s (%s)\n", t1, t2, t3, t4);
+}
+
+/*
+ * The totals, the window, when the last scheduled reboot happens, when
+ * every reboot has settled at the latest (settle timeouts, checks,
+ * pauses and soaks counted), and how long apply itself runs; shared by
+ * text (prefix "") and Markdown ("- ").
  */
 static void
 plan_totals(const struct plan *p, const char *prefix, FILE *f)
 {
 	const char	*zone = p->manifest->r_zone;
 	char		 d[TIMEFMT_LEN], t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
-	char		 t3[TIMEFMT_LEN];
+	int64_t		 end = plan_add(p->now, p->estimate);
 
-	fprintf(f, "%sTotals: %zu group%s, %zu batch%s, %zu target%s\n",
-	    prefix, p->ngroups, p->ngroups == 1 ? "" : "s", p->nbatches,
-	    p->nbatches == 1 ? "" : "es", p->ntargets,
-	    p->ntargets == 1 ? "" : "s");
-	timefmt_duration_str(p->estimate, d, sizeof(d));
-	timefmt_local(plan_add(p->now, p->estimate), zone, t1, sizeof(t1));
-	fprintf(f, "%sEstimated duration: at most %s, until %s (an upper "
-	    "bound: every reboot counted at its full settle_timeout and "
-	    "check timeout)\n", prefix, d, t1);
-	if (p->last_plan_time == PLAN_NO_TIME)
+	fprintf(f, "%sTotals: %zu %s, %zu %s, %zu %s\n", prefix, p->ngroups,
+	    plan_plural(p->ngroups, "group", "groups"), p->nbatches,
+	    plan_plural(p->nbatches, "batch", "batches"), p->ntargets,
+	    plan_plural(p->ntargets, "target", "targets"));
+	if (p->nbatches == 0)
 		return;
-	timefmt_local(p->last_plan_time, zone, t1, sizeof(t1));
-	timefmt_utc(p->last_plan_time, t2, sizeof(t2));
-	timefmt_local(p->settled_by, zone, t3, sizeof(t3));
-	fprintf(f, "%sLast scheduled reboot: PlanTime %s (%s); every reboot "
-	    "settled by %s at the latest\n", prefix, t1, t2, t3);
+	plan_window_line(p, prefix, f);
+	if (p->last_plan_time != PLAN_NO_TIME) {
+		timefmt_local(p->last_plan_time, zone, t1, sizeof(t1));
+		timefmt_utc(p->last_plan_time, t2, sizeof(t2));
+		fprintf(f, "%sLast scheduled reboot: PlanTime %s (%s)\n",
+		    prefix, t1, t2);
+	}
+	timefmt_local(p->settled_by, zone, t1, sizeof(t1));
+	timefmt_utc(p->settled_by, t2, sizeof(t2));
+	timefmt_duration_str(p->settled_by - p->now, d, sizeof(d));
+	fprintf(f, "%sEstimated end: every reboot settled by %s (%s) at the "
+	    "latest, %s after now (an upper bound: every reboot counted at "
+	    "its full settle_timeout and check timeout, with every pause "
+	    "and soak)\n", prefix, t1, t2, d);
+	timefmt_duration_str(p->estimate, d, sizeof(d));
+	timefmt_local(end, zone, t1, sizeof(t1));
+	fprintf(f, "%sEstimated duration of apply: at most %s, until %s%s\n",
+	    prefix, d, t1, p->settled_by > end ? "; the scheduled reboots "
+	    "settle after it returns (ensbatch status follows them)" : "");
+}
+
+/*
+ * The account the plan is for: the endpoint and the access key as the
+ * plan file pins it; shared by text (prefix "") and Markdown ("- ",
+ * code spans).
+ */
+static void
+plan_account_lines(const struct plan_context *ctx, const char *prefix,
+    int md, FILE *f)
+{
+	const struct plan_account	*a = ctx != NULL ? ctx->account : NULL;
+	const char			*q = md ? "`" : "";
+
+	if (a == NULL)
+		return;
+	fprintf(f, "%sEndpoint: %s%s%s\n", prefix, q, a->endpoint, q);
+	switch (a->key) {
+	case PLAN_KEY_NOT_ASKED:
+		break;
+	case PLAN_KEY_NONE:
+		fprintf(f, "%sAccess key: not pinned (no credentials when "
+		    "planned): apply --plan checks the endpoint only\n",
+		    prefix);
+		break;
+	case PLAN_KEY_TEMPORARY:
+		fprintf(f, "%sAccess key: not pinned (temporary credentials "
+		    "have a new id each session): apply --plan checks the "
+		    "endpoint only\n", prefix);
+		break;
+	case PLAN_KEY_PINNED:
+		fprintf(f, "%sAccess key: %s%s%s, pinned: apply --plan "
+		    "refuses any other\n", prefix, q, a->key_masked, q);
+		break;
+	}
 }
 
 /*
@@ -301,24 +396,30 @@ plan_group_lines(const struct plan *p, const struct plan_group *pg,
 		fprintf(f, "%sestimated duration %s (the calls)\n", prefix, d);
 	} else {
 		timefmt_duration_str(pg->estimate, d, sizeof(d));
-		fprintf(f, "%sestimated duration at most %s\n", prefix, d);
+		fprintf(f, "%sestimated duration at most %s (settle_timeout%s "
+		    "and pauses)\n", prefix, d, pol->r_check != NULL ?
+		    ", check timeout" : "");
 	}
 }
 
+/* A group's after list, at most max names (0: all) and a count. */
 static char *
-plan_after_list(const struct manifest_group *g)
+plan_after_list(const struct manifest_group *g, size_t max)
 {
 	struct buf	b;
 	size_t		i;
 
 	buf_init(&b);
-	for (i = 0; i < g->nafter; i++)
+	for (i = 0; i < g->nafter && (max == 0 || i < max); i++)
 		buf_addf(&b, "%s%s", i == 0 ? "" : ", ", g->after[i]);
+	if (i < g->nafter)
+		buf_addf(&b, " and %zu more", g->nafter - i);
 	return (buf_detach(&b));
 }
 
 static void
-plan_print_text(const struct plan *p, FILE *f)
+plan_print_text(const struct plan *p, const struct plan_context *ctx,
+    FILE *f)
 {
 	const struct manifest	*m = p->manifest;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
@@ -329,6 +430,7 @@ plan_print_text(const struct plan *p, FILE *f)
 	if (m->ticket.text != NULL)
 		fprintf(f, " (ticket %s)", m->ticket.text);
 	fprintf(f, "\nManifest: %s\n  sha256 %s\n", m->path, m->sha256);
+	plan_account_lines(ctx, "", 0, f);
 	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
 	timefmt_utc(p->now, t2, sizeof(t2));
 	fprintf(f, "Now: %s (%s)\n", t1, t2);
@@ -340,7 +442,7 @@ plan_print_text(const struct plan *p, FILE *f)
 
 		fprintf(f, "\nGroup %s", g->name);
 		if (g->nafter > 0) {
-			after = plan_after_list(g);
+			after = plan_after_list(g, 0);
 			fprintf(f, " (after %s)", after);
 			free(after);
 		}
@@ -361,8 +463,8 @@ plan_print_text(const struct plan *p, FILE *f)
 		for (k = 0; k < pg->nbatches; k++) {
 			const struct plan_batch	*b = &pg->batches[k];
 
-			snprintf(d, sizeof(d), "%zu target%s", b->count,
-			    b->count == 1 ? "" : "s");
+			snprintf(d, sizeof(d), "%zu %s", b->count,
+			    plan_plural(b->count, "target", "targets"));
 			fprintf(f, "  batch %zu/%zu  %-10s  ", k + 1,
 			    pg->nbatches, d);
 			if (b->plan_time == PLAN_NO_TIME) {
@@ -384,31 +486,326 @@ plan_print_text(const struct plan *p, FILE *f)
 	}
 }
 
-/* Markdown cells must not break the table. */
+/*
+ * Markdown text (a table cell or a line): every ASCII punctuation
+ * character Markdown gives a meaning is escaped, so that a ticket,
+ * path or name is shown as written (no emphasis, links, HTML, broken
+ * tables); control characters become spaces.
+ */
 static void
 plan_md_cell(FILE *f, const char *s)
 {
 	for (; *s != '\0'; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '\n' || *s == '\r')
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			fputc(' ', f);
-		else
+		else if (strchr("\\`*_[]<>|~&", *s) != NULL) {
+			fputc('\\', f);
+			fputc(*s, f);
+		} else
 			fputc(*s, f);
 	}
 }
 
 /*
- * The Markdown plan, top to bottom as a reader sees it; long because it
- * is one document, each part a few lines.
+ * A code span (never in a table): fenced by one backtick more than the
+ * longest run inside, padded when it starts or ends with one; control
+ * characters become spaces.
  */
 static void
-plan_print_markdown(const struct plan *p, FILE *f)
+plan_md_code(FILE *f, const char *s)
+{
+	size_t	run = 0, longest = 0, i, len = strlen(s);
+	int	pad;
+
+	for (i = 0; i < len; i++) {
+		run = s[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	pad = len > 0 && (s[0] == '`' || s[len - 1] == '`');
+	for (i = 0; i <= longest; i++)
+		fputc('`', f);
+	if (pad)
+		fputc(' ', f);
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			fputc(' ', f);
+		else
+			fputc(s[i], f);
+	}
+	if (pad)
+		fputc(' ', f);
+	for (i = 0; i <= longest; i++)
+		fputc('`', f);
+}
+
+/* How many of a list each level of detail shows first and last. */
+static const size_t plan_md_batches[] = { 10, 5, 2, 1 };
+static const size_t plan_md_groups[] = { 20, 8, 3, 1 };
+#define PLAN_MD_LEVELS	(sizeof(plan_md_batches) / sizeof(plan_md_batches[0]))
+
+/* The first *head and last *tail of n items, at most h each. */
+static void
+plan_md_cut(size_t n, size_t h, size_t *head, size_t *tail)
+{
+	if (n <= 2 * h + 1) {
+		*head = n;
+		*tail = 0;
+	} else {
+		*head = h;
+		*tail = h;
+	}
+}
+
+/* See plan.h: the batches of a group. */
+TESTABLE void
+plan_md_shown(size_t n, int level, size_t *head, size_t *tail)
+{
+	plan_md_cut(n, plan_md_batches[level], head, tail);
+}
+
+/* Whether item i of n is shown, given head and tail. */
+static int
+plan_md_is_shown(size_t i, size_t n, size_t head, size_t tail)
+{
+	return (i < head || i >= n - tail);
+}
+
+/* Where the target lists are: the plan file and the CSV, if written. */
+static void
+plan_md_attachments(const struct plan_context *ctx, FILE *f)
+{
+	const char	*out = ctx != NULL ? ctx->out : NULL;
+	const char	*csv = ctx != NULL ? ctx->targets_csv : NULL;
+
+	fputs("- Target lists: ", f);
+	if (out == NULL && csv == NULL) {
+		fputs("summarised below; `ensbatch plan --out PLAN.json` or "
+		    "`--targets-csv FILE` writes every target\n", f);
+		return;
+	}
+	fputs("every target with its batch is in ", f);
+	if (out != NULL) {
+		plan_md_code(f, out);
+		fputs(" (the plan file apply --plan runs)", f);
+	}
+	if (out != NULL && csv != NULL)
+		fputs(" and ", f);
+	if (csv != NULL) {
+		plan_md_code(f, csv);
+		fputs(" (CSV: group, batch, event, instance, plan_time_utc)",
+		    f);
+	}
+	fputc('\n', f);
+}
+
+/* A group's failure budget as the plan shows it: "0", "10% (5)". */
+static void
+plan_md_budget(FILE *f, const struct plan_group *pg)
+{
+	const struct policy	*pol = pg->group->policy;
+
+	if (pol->r_max_fail_pct)
+		fprintf(f, "%" PRId64 "%% (%" PRId64 ")", pol->r_max_failures,
+		    plan_failure_budget(pol, pg->group->ntargets));
+	else
+		fprintf(f, "%" PRId64, pol->r_max_failures);
+}
+
+/* One row of the stop conditions: what ends or holds back a group. */
+static void
+plan_md_stop_row(FILE *f, const struct plan_group *pg, int level)
+{
+	const struct manifest_group	*g = pg->group;
+	const struct policy		*pol = g->policy;
+	char				 d[TIMEFMT_LEN], *after;
+
+	fputs("| ", f);
+	plan_md_cell(f, g->name);
+	fputs(" | ", f);
+	after = plan_after_list(g, plan_md_batches[level]);
+	plan_md_cell(f, g->nafter > 0 ? after : "-");
+	free(after);
+	if (pg->nbatches == 0 || pol == NULL || !pol->ok) {
+		fputs(" | - | 0 | - | - | - | - |\n", f);
+		return;
+	}
+	fprintf(f, " | %s | %zu | ", plan_ops_name(pol->r_ops),
+	    g->ntargets);
+	plan_md_budget(f, pg);
+	timefmt_duration_str(pol->r_settle_timeout, d, sizeof(d));
+	fprintf(f, " | %s | ", d);
+	if (pol->r_check != NULL) {
+		timefmt_duration_str(pol->r_check_timeout, d, sizeof(d));
+		fprintf(f, "%s", d);
+		timefmt_duration_str(pol->r_check_interval, d, sizeof(d));
+		fprintf(f, ", every %s", d);
+	} else
+		fputs("-", f);
+	timefmt_duration_str(pol->r_soak, d, sizeof(d));
+	fprintf(f, " | %s |\n", pol->r_soak > 0 ? d : "-");
+}
+
+/* The stop conditions of every group shown, as one table. */
+static void
+plan_md_stops(const struct plan *p, int level, FILE *f)
+{
+	size_t	i, head, tail;
+
+	plan_md_cut(p->ngroups, plan_md_groups[level], &head, &tail);
+	fputs("\n### Stop conditions\n\n"
+	    "A group stops when more of its targets fail than its "
+	    "max_failures; the groups after it, directly or not, are then "
+	    "not started. A reboot fails when it has not settled (event "
+	    "Executed, instance Running, check passed) by its "
+	    "settle_timeout (and check timeout). Soak: the wait after a "
+	    "group finished before the groups after it start.\n\n"
+	    "| Group | After | Ops | Targets | max_failures | settle_timeout "
+	    "| Check | Soak |\n|---|---|---|---:|---|---|---|---|\n", f);
+	for (i = 0; i < p->ngroups; i++) {
+		if (plan_md_is_shown(i, p->ngroups, head, tail))
+			plan_md_stop_row(f, &p->groups[i], level);
+		else if (i == head)
+			fprintf(f, "| ... %zu more %s ... | | | | | | | |\n",
+			    p->ngroups - head - tail, plan_plural(
+			    p->ngroups - head - tail, "group", "groups"));
+	}
+}
+
+/* The first or last target of a group: "`i-...` (`e-...`)". */
+static void
+plan_md_target(FILE *f, const struct target *tg)
+{
+	plan_md_code(f, tg->resource);
+	fputs(" (", f);
+	plan_md_code(f, tg->event);
+	fputc(')', f);
+}
+
+/* A row for batches [from, to) that are not shown one by one. */
+static void
+plan_md_elided(FILE *f, const struct plan *p, const struct plan_group *pg,
+    size_t from, size_t to)
+{
+	const struct plan_batch	*a = &pg->batches[from];
+	const struct plan_batch	*z = &pg->batches[to - 1];
+	const char		*zone = p->manifest->r_zone;
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	char			 t3[TIMEFMT_LEN], t4[TIMEFMT_LEN];
+	size_t			 n = z->first + z->count - a->first;
+
+	fprintf(f, "| %zu-%zu | %zu | ", from + 1, to, n);
+	if (a->plan_time == PLAN_NO_TIME) {
+		fprintf(f, "... %zu more batches, as above ... |\n",
+		    to - from);
+		return;
+	}
+	timefmt_local(a->plan_time, zone, t1, sizeof(t1));
+	timefmt_local(z->plan_time, zone, t2, sizeof(t2));
+	timefmt_utc(a->plan_time, t3, sizeof(t3));
+	timefmt_utc(z->plan_time, t4, sizeof(t4));
+	fprintf(f, "%s to %s | %s to %s |\n", t1, t2, t3, t4);
+}
+
+/* A group's batch table: the first and last batches, a row between. */
+static void
+plan_md_batches_table(const struct plan *p, const struct plan_group *pg,
+    int level, FILE *f)
+{
+	const struct policy	*pol = pg->group->policy;
+	const char		*zone = p->manifest->r_zone;
+	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
+	size_t			 k, head, tail;
+
+	plan_md_shown(pg->nbatches, level, &head, &tail);
+	if (pol->r_ops == OPS_IMMEDIATE)
+		fputs("| Batch | Targets | Then |\n|---:|---:|---|\n", f);
+	else {
+		fputs("| Batch | Targets | PlanTime (", f);
+		plan_md_cell(f, zone);
+		fputs(") | PlanTime (UTC) |\n|---:|---:|---|---|\n", f);
+	}
+	for (k = 0; k < pg->nbatches; k++) {
+		const struct plan_batch	*b = &pg->batches[k];
+
+		if (!plan_md_is_shown(k, pg->nbatches, head, tail)) {
+			if (k == head)
+				plan_md_elided(f, p, pg, head,
+				    pg->nbatches - tail);
+			continue;
+		}
+		fprintf(f, "| %zu | %zu | ", k + 1, b->count);
+		if (b->plan_time == PLAN_NO_TIME) {
+			if (k + 1 < pg->nbatches && pol->r_pause > 0) {
+				timefmt_duration_str(pol->r_pause, t1,
+				    sizeof(t1));
+				fprintf(f, "settle, pause %s |\n", t1);
+			} else
+				fputs("settle |\n", f);
+			continue;
+		}
+		timefmt_local(b->plan_time, zone, t1, sizeof(t1));
+		timefmt_utc(b->plan_time, t2, sizeof(t2));
+		fprintf(f, "%s | %s |\n", t1, t2);
+	}
+}
+
+/* One group's section: its policy, targets summarised, its batches. */
+static void
+plan_md_group(const struct plan *p, const struct plan_group *pg,
+    int level, FILE *f)
+{
+	const struct manifest_group	*g = pg->group;
+	const struct policy		*pol = g->policy;
+	char				*line;
+
+	fputs("\n### Group ", f);
+	plan_md_cell(f, g->name);
+	fputs("\n\n", f);
+	if (g->nafter > 0) {
+		line = plan_after_list(g, plan_md_batches[level]);
+		fputs("- After: ", f);
+		plan_md_cell(f, line);
+		fputc('\n', f);
+		free(line);
+	}
+	if (pg->nbatches == 0) {
+		fputs("- No targets.\n", f);
+		return;
+	}
+	line = plan_policy_line(pg);
+	fputs("- Policy ", f);
+	plan_md_cell(f, pol->name != NULL ? pol->name : "(inline)");
+	/* Our own words and numbers: nothing to escape. */
+	fprintf(f, ": %s\n", line);
+	free(line);
+	if (pol->r_check != NULL) {
+		fputs("- Check: ", f);
+		plan_md_code(f, pol->r_check);
+		fputc('\n', f);
+	}
+	fprintf(f, "- Targets: %zu in %zu %s, first ", g->ntargets,
+	    pg->nbatches, plan_plural(pg->nbatches, "batch", "batches"));
+	plan_md_target(f, &g->targets[0]);
+	if (g->ntargets > 1) {
+		fputs(", last ", f);
+		plan_md_target(f, &g->targets[g->ntargets - 1]);
+	}
+	fputc('\n', f);
+	plan_wait_line(pg, "- ", f);
+	plan_group_lines(p, pg, "- ", f);
+	fputc('\n', f);
+	plan_md_batches_table(p, pg, level, f);
+}
+
+/* The Markdown plan at one level of detail (see plan_print_markdown). */
+static void
+plan_md_render(const struct plan *p, const struct plan_context *ctx,
+    int level, FILE *f)
 {
 	const struct manifest	*m = p->manifest;
 	char			 t1[TIMEFMT_LEN], t2[TIMEFMT_LEN];
-	char			*line, *after;
-	size_t			 i, k, j;
+	size_t			 i, head, tail, n, t, b;
 
 	fputs("## ensbatch plan: ", f);
 	plan_md_cell(f, m->name.text);
@@ -418,82 +815,72 @@ plan_print_markdown(const struct plan *p, FILE *f)
 		plan_md_cell(f, m->ticket.text);
 		fputc('\n', f);
 	}
-	fputs("- Manifest: `", f);
-	plan_md_cell(f, m->path);
-	fprintf(f, "` (sha256 `%s`)\n", m->sha256);
+	fputs("- Manifest: ", f);
+	plan_md_code(f, m->path);
+	fprintf(f, " (sha256 `%s`)\n", m->sha256);
+	plan_account_lines(ctx, "- ", 1, f);
 	timefmt_local(p->now, m->r_zone, t1, sizeof(t1));
 	timefmt_utc(p->now, t2, sizeof(t2));
 	fprintf(f, "- Planned at: %s (%s)\n", t1, t2);
 	plan_totals(p, "- ", f);
+	plan_md_attachments(ctx, f);
+	plan_md_stops(p, level, f);
+	plan_md_cut(p->ngroups, plan_md_groups[level], &head, &tail);
 	for (i = 0; i < p->ngroups; i++) {
-		const struct plan_group	*pg = &p->groups[i];
-		const struct manifest_group	*g = pg->group;
-		const struct policy	*pol = g->policy;
-
-		fputs("\n### Group ", f);
-		plan_md_cell(f, g->name);
-		fputs("\n\n", f);
-		if (g->nafter > 0) {
-			after = plan_after_list(g);
-			fprintf(f, "After: %s\n\n", after);
-			free(after);
-		}
-		if (pg->nbatches == 0) {
-			fputs("No targets.\n", f);
+		if (plan_md_is_shown(i, p->ngroups, head, tail)) {
+			plan_md_group(p, &p->groups[i], level, f);
 			continue;
 		}
-		line = plan_policy_line(pg);
-		fprintf(f, "Policy %s: %s\n\n", pol->name != NULL ?
-		    pol->name : "(inline)", line);
-		free(line);
-		if (pol->r_check != NULL) {
-			line = plan_check_text(pol->r_check);
-			fputs("Check: `", f);
-			plan_md_cell(f, line);
-			fputs("`\n\n", f);
-			free(line);
+		if (i != head)
+			continue;
+		for (n = i, t = 0, b = 0; n < p->ngroups - tail; n++) {
+			t += p->groups[n].nbatches > 0 ?
+			    p->groups[n].group->ntargets : 0;
+			b += p->groups[n].nbatches;
 		}
-		plan_wait_line(pg, "- ", f);
-		plan_group_lines(p, pg, "- ", f);
-		fputc('\n', f);
-		fputs("| Batch | Targets | Mode | PlanTime (local) | "
-		    "PlanTime (UTC) |\n|---:|---:|---|---|---|\n", f);
-		for (k = 0; k < pg->nbatches; k++) {
-			const struct plan_batch	*b = &pg->batches[k];
-
-			if (b->plan_time == PLAN_NO_TIME) {
-				fprintf(f, "| %zu/%zu | %zu | immediate | - | "
-				    "- |\n", k + 1, pg->nbatches, b->count);
-				continue;
-			}
-			timefmt_local(b->plan_time, m->r_zone, t1, sizeof(t1));
-			timefmt_utc(b->plan_time, t2, sizeof(t2));
-			fprintf(f, "| %zu/%zu | %zu | scheduled | %s | %s |\n",
-			    k + 1, pg->nbatches, b->count, t1, t2);
-		}
-		fprintf(f, "\n<details><summary>%zu targets</summary>\n\n"
-		    "| Batch | Instance | Event |\n|---:|---|---|\n",
-		    g->ntargets);
-		for (k = 0; k < pg->nbatches; k++) {
-			const struct plan_batch	*b = &pg->batches[k];
-
-			for (j = b->first; j < b->first + b->count; j++) {
-				fprintf(f, "| %zu | ", k + 1);
-				plan_md_cell(f, g->targets[j].resource);
-				fputs(" | ", f);
-				plan_md_cell(f, g->targets[j].event);
-				fputs(" |\n", f);
-			}
-		}
-		fputs("\n</details>\n", f);
+		fprintf(f, "\n### %zu more %s\n\nGroups %zu to %zu in run "
+		    "order: %zu %s in %zu %s, not shown here; the target "
+		    "lists have them.\n", n - i, plan_plural(n - i, "group",
+		    "groups"), i + 1, n, t, plan_plural(t, "target",
+		    "targets"), b, plan_plural(b, "batch", "batches"));
 	}
+}
+
+/*
+ * The Markdown plan for a ticket: rendered at the most detailed level
+ * whose size stays within PLAN_MD_BUDGET (the number of batches and
+ * groups shown one by one shrinks, the rest are summarised), so that
+ * it never grows with the number of targets.
+ */
+static void
+plan_print_markdown(const struct plan *p, const struct plan_context *ctx,
+    FILE *f)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*mf;
+	int	 level;
+
+	for (level = 0; level < (int)PLAN_MD_LEVELS; level++) {
+		if ((mf = open_memstream(&text, &len)) == NULL)
+			fatal("open_memstream: %s", strerror(errno));
+		plan_md_render(p, ctx, level, mf);
+		if (fclose(mf) != 0)
+			fatal("cannot render the Markdown plan");
+		if (len <= PLAN_MD_BUDGET || level + 1 == (int)PLAN_MD_LEVELS)
+			break;
+		free(text);
+		text = NULL;
+	}
+	fwrite(text, 1, len, f);
+	free(text);
 }
 
 /*
  * The plan as JSON text, written directly: a jansson tree of a million
  * targets takes half a kilobyte each.  The text is what json_dumps
- * gives with JSON_INDENT(2) | JSON_PRESERVE_ORDER (check_plan compares
- * the two), so that plan --format json and the stored plan agree.
+ * gives with JSON_INDENT(2) | JSON_PRESERVE_ORDER (check_plan_json
+ * compares the two); plan --format json and the stored plan are it.
  */
 #define PLAN_JSON_DEPTH	8
 
@@ -723,9 +1110,32 @@ plan_group_json(struct plan_jw *w, const struct plan *p,
 	plan_json_close(w, '}');
 }
 
-/* The plan's JSON text into b, without a final newline. */
+/* The names of enum plan_key in a plan file. */
+static const char *const plan_key_names[] = {
+	"not_asked", "none", "temporary", "pinned"
+};
+
+/* The account as a plan file stores it: no full access key id. */
 static void
-plan_json_text(const struct plan *p, struct buf *b)
+plan_json_account(struct plan_jw *w, const struct plan_account *a)
+{
+	plan_json_open(w, "account", '{');
+	plan_json_str(w, "endpoint", a->endpoint);
+	plan_json_str(w, "access_key", plan_key_names[a->key]);
+	plan_json_str(w, "access_key_id", a->key == PLAN_KEY_PINNED ?
+	    a->key_masked : NULL);
+	plan_json_str(w, "access_key_id_sha256", a->key == PLAN_KEY_PINNED ?
+	    a->key_sha256 : NULL);
+	plan_json_close(w, '}');
+}
+
+/*
+ * The plan's JSON text into b, without a final newline; the account
+ * last, when a is not NULL.
+ */
+static void
+plan_json_text(const struct plan *p, const struct plan_account *a,
+    struct buf *b)
 {
 	const struct manifest	*m = p->manifest;
 	struct plan_jw		 w;
@@ -766,43 +1176,29 @@ plan_json_text(const struct plan *p, struct buf *b)
 	for (i = 0; i < p->ngroups; i++)
 		plan_group_json(&w, p, &p->groups[i]);
 	plan_json_close(&w, ']');
+	if (a != NULL)
+		plan_json_account(&w, a);
 	plan_json_close(&w, '}');
 }
 
-/* The plan as a jansson tree, read back from its text.  Caller frees. */
-static json_t *
-plan_json(const struct plan *p)
-{
-	struct buf	 b;
-	json_t		*root;
-	json_error_t	 err;
-
-	buf_init(&b);
-	plan_json_text(p, &b);
-	root = json_loadb(b.data, b.len, 0, &err);
-	if (root == NULL)
-		fatal("cannot read the plan back: %s", err.text);
-	buf_free(&b);
-	return (root);
-}
-
 int
-plan_print(const struct plan *p, enum plan_format format, FILE *f)
+plan_print_context(const struct plan *p, enum plan_format format,
+    const struct plan_context *ctx, FILE *f)
 {
 	struct buf	b;
 	int		rc = 0;
 
 	switch (format) {
 	case PLAN_TEXT:
-		plan_print_text(p, f);
+		plan_print_text(p, ctx, f);
 		break;
 	case PLAN_MARKDOWN:
-		plan_print_markdown(p, f);
+		plan_print_markdown(p, ctx, f);
 		break;
 	case PLAN_JSON:
 		/* One buffer, one write: json_dumpf wrote token by token. */
 		buf_init(&b);
-		plan_json_text(p, &b);
+		plan_json_text(p, ctx != NULL ? ctx->account : NULL, &b);
 		rc = fwrite(b.data, 1, b.len, f) == b.len ? 0 : -1;
 		buf_free(&b);
 		/*
@@ -816,39 +1212,73 @@ plan_print(const struct plan *p, enum plan_format format, FILE *f)
 	return (rc == 0 && !ferror(f) ? 0 : -1);
 }
 
-/* jansson's dump callback: collect the text (one write, not many). */
-static int
-plan_dump(const char *text, size_t len, void *arg)
+int
+plan_print(const struct plan *p, enum plan_format format, FILE *f)
 {
-	buf_add(arg, text, len);
-	return (0);
+	return (plan_print_context(p, format, NULL, f));
 }
 
-int
-plan_save(const struct plan *p, const char *path, char **cause)
+/* Write b to path atomically (safefile).  0, or -1 and *cause. */
+static int
+plan_write_file(const char *path, const struct buf *b, char **cause)
 {
-	struct safefile	 a;
-	struct buf	 b;
-	json_t		*root;
-	int		 rc = -1;
+	struct safefile	a;
 
-	buf_init(&b);
-	root = plan_json(p);
-	if (json_dump_callback(root, plan_dump, &b, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER) != 0)
-		fatal("cannot serialise the plan");
-	buf_addc(&b, '\n');
+	*cause = NULL;
 	if (safefile_open(&a, path, cause) != 0)
-		goto out;
-	if (safefile_write_all(a.fd, b.data, b.len) != 0) {
+		return (-1);
+	if (safefile_write_all(a.fd, b->data, b->len) != 0) {
 		*cause = xasprintf("cannot write %s: %s", path,
 		    strerror(errno));
 		safefile_abort(&a);
-		goto out;
+		return (-1);
 	}
-	rc = safefile_commit(&a, cause);
-out:
-	json_decref(root);
+	return (safefile_commit(&a, cause));
+}
+
+int
+plan_save(const struct plan *p, const struct plan_account *acct,
+    const char *path, char **cause)
+{
+	struct buf	 b;
+	int		 rc;
+
+	buf_init(&b);
+	plan_json_text(p, acct, &b);
+	buf_addc(&b, '\n');
+	rc = plan_write_file(path, &b, cause);
+	buf_free(&b);
+	return (rc);
+}
+
+int
+plan_save_targets_csv(const struct plan *p, const char *path, char **cause)
+{
+	struct buf	 b;
+	char		 t[TIMEFMT_LEN];
+	size_t		 i, k, j;
+	int		 rc;
+
+	buf_init(&b);
+	buf_adds(&b, "group,batch,event,instance,plan_time_utc\n");
+	for (i = 0; i < p->ngroups; i++) {
+		const struct plan_group		*pg = &p->groups[i];
+		const struct manifest_group	*g = pg->group;
+
+		for (k = 0; k < pg->nbatches; k++) {
+			const struct plan_batch	*bt = &pg->batches[k];
+
+			t[0] = '\0';
+			if (bt->plan_time != PLAN_NO_TIME)
+				timefmt_utc(bt->plan_time, t, sizeof(t));
+			/* Names and ids were validated: no CSV quoting. */
+			for (j = bt->first; j < bt->first + bt->count; j++)
+				buf_addf(&b, "%s,%zu,%s,%s,%s\n", g->name,
+				    k + 1, g->targets[j].event,
+				    g->targets[j].resource, t);
+		}
+	}
+	rc = plan_write_file(path, &b, cause);
 	buf_free(&b);
 	return (rc);
 }
@@ -1035,8 +1465,9 @@ plan_group_diff(const struct plan_group *pg, json_t *jg)
 	batches = json_object_get(jg, "batches");
 	if (!json_is_array(batches) || json_array_size(batches) !=
 	    pg->nbatches)
-		return (xasprintf("group %s has %zu batches, the approved "
-		    "plan %zu", g->name, pg->nbatches,
+		return (xasprintf("group %s has %zu %s, the approved "
+		    "plan %zu", g->name, pg->nbatches, plan_plural(
+		    pg->nbatches, "batch", "batches"),
 		    json_array_size(batches)));
 	for (k = 0; k < pg->nbatches; k++) {
 		const struct plan_batch	*b = &pg->batches[k];
@@ -1157,6 +1588,137 @@ plan_verify(const struct plan *p, const char *path, int64_t now,
 	}
 	rc = 0;
 out:
+	json_decref(root);
+	return (rc);
+}
+
+void
+plan_account_set(struct plan_account *a, const char *endpoint,
+    enum plan_key key, const char *key_id)
+{
+	memset(a, 0, sizeof(*a));
+	a->endpoint = xstrdup(endpoint);
+	a->key = key;
+	if (key == PLAN_KEY_PINNED) {
+		creds_mask_key(key_id, a->key_masked, sizeof(a->key_masked));
+		hash_sha256_hex(key_id, strlen(key_id), a->key_sha256);
+	}
+}
+
+void
+plan_account_clear(struct plan_account *a)
+{
+	free(a->endpoint);
+	memset(a, 0, sizeof(*a));
+}
+
+/* "ENDPOINT (key LTAI****abcd)", with a hash prefix when asked. */
+static char *
+plan_account_text(const struct plan_account *a, int hash)
+{
+	if (a->key != PLAN_KEY_PINNED)
+		return (xasprintf("%s (no key pinned)", a->endpoint));
+	if (hash)
+		return (xasprintf("%s (key %s, sha256 %.12s...)", a->endpoint,
+		    a->key_masked, a->key_sha256));
+	return (xasprintf("%s (key %s)", a->endpoint, a->key_masked));
+}
+
+/* See plan.h. */
+TESTABLE char *
+plan_account_diff(const struct plan_account *planned,
+    const struct plan_account *run)
+{
+	char	*a, *b, *msg;
+	int	 hash;
+
+	if (strcasecmp(planned->endpoint, run->endpoint) == 0 &&
+	    (planned->key != PLAN_KEY_PINNED || (run->key ==
+	    PLAN_KEY_PINNED && strcmp(planned->key_sha256,
+	    run->key_sha256) == 0)))
+		return (NULL);
+	/* Two keys that only differ where they are masked. */
+	hash = planned->key == PLAN_KEY_PINNED && run->key ==
+	    PLAN_KEY_PINNED && strcmp(planned->key_masked,
+	    run->key_masked) == 0 && strcmp(planned->key_sha256,
+	    run->key_sha256) != 0;
+	a = plan_account_text(planned, hash);
+	b = plan_account_text(run, hash);
+	msg = xasprintf("planned for %s but running against %s", a, b);
+	free(a);
+	free(b);
+	return (msg);
+}
+
+/*
+ * Read the account of a plan file into *a: 0, or -1 when it has none
+ * or a malformed one.
+ */
+static int
+plan_account_read(json_t *ja, struct plan_account *a)
+{
+	const char	*ep, *key, *masked, *sha;
+	size_t		 k;
+
+	ep = json_string_value(json_object_get(ja, "endpoint"));
+	key = json_string_value(json_object_get(ja, "access_key"));
+	masked = json_string_value(json_object_get(ja, "access_key_id"));
+	sha = json_string_value(json_object_get(ja,
+	    "access_key_id_sha256"));
+	if (ep == NULL || key == NULL)
+		return (-1);
+	for (k = 0; k < NITEMS(plan_key_names); k++) {
+		if (strcmp(key, plan_key_names[k]) == 0)
+			break;
+	}
+	if (k == NITEMS(plan_key_names) || (k == PLAN_KEY_PINNED &&
+	    (masked == NULL || sha == NULL || strlen(sha) !=
+	    HASH_HEX_LEN - 1 || strlen(masked) >= sizeof(a->key_masked))))
+		return (-1);
+	plan_account_set(a, ep, PLAN_KEY_NOT_ASKED, NULL);
+	a->key = (enum plan_key)k;
+	if (k == PLAN_KEY_PINNED) {
+		snprintf(a->key_masked, sizeof(a->key_masked), "%s", masked);
+		snprintf(a->key_sha256, sizeof(a->key_sha256), "%s", sha);
+	}
+	return (0);
+}
+
+int
+plan_verify_account(const char *path, const struct plan_account *run,
+    int *pinned, char **cause)
+{
+	struct plan_account	 planned;
+	json_t			*root;
+	json_error_t		 err;
+	char			*diff = NULL;
+	int			 rc = -1;
+
+	*cause = NULL;
+	*pinned = 0;
+	memset(&planned, 0, sizeof(planned));
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL) {
+		*cause = xasprintf("%s is not a plan written by ensbatch plan "
+		    "--out: %s", path, err.text);
+		goto out;
+	}
+	if (plan_account_read(json_object_get(root, "account"),
+	    &planned) != 0) {
+		*cause = xasprintf("stale plan: %s does not say which "
+		    "endpoint and account it was approved for (written by an "
+		    "older ensbatch?): make a new plan", path);
+		goto out;
+	}
+	if ((diff = plan_account_diff(&planned, run)) != NULL) {
+		*cause = xasprintf("stale plan: %s", diff);
+		goto out;
+	}
+	*pinned = planned.key == PLAN_KEY_PINNED;
+	rc = 0;
+out:
+	free(diff);
+	plan_account_clear(&planned);
 	json_decref(root);
 	return (rc);
 }

@@ -58,6 +58,10 @@ src/journal.c @@ journal @@ s/if (from_result \&\& s == JOURNAL_NOT_SENT/if (s =
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/return (JOURNAL_FAILED);/return (JOURNAL_CONFIRMED);/ @@ a refused item taken as accepted
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\t\treturn (JOURNAL_UNKNOWN);/\t\treturn (JOURNAL_FAILED);/ @@ an unknown item taken as a refusal
 src/runner.c @@ runner @@ /^runner_item_state/,/^}/s/\tcase ENS_UNKNOWN:/\tcase ENS_UNKNOWN: return (JOURNAL_NOT_SENT);/ @@ an unknown outcome taken as not sent
+src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/if (strcasecmp(planned->endpoint, run->endpoint) == 0 \&\&/if (1 \&\&/ @@ an approved plan runs against another endpoint
+src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/if (strcasecmp(planned->endpoint,/if (strcmp(planned->endpoint,/ @@ the case of the endpoint host matters
+src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/(planned->key != PLAN_KEY_PINNED || (run->key ==/(1 || (run->key ==/ @@ an approved plan runs with another access key
+src/plan.c @@ plan @@ /^plan_account_diff/,/^}/s/^\t    run->key_sha256) == 0)))/\t    run->key_sha256) == 0 || strcmp(planned->key_masked, run->key_masked) == 0)))/ @@ keys masked alike taken as the same key
 '
 
 keep=0

@@ -69,6 +69,7 @@ enum options_id {
 	OPT_NOT_BEFORE_UNTIL,
 	OPT_LEVEL,
 	OPT_MANIFEST,
+	OPT_TARGETS_CSV,
 	OPT_COUNT
 };
 

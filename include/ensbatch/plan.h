@@ -11,6 +11,8 @@
 #include "ensbatch/manifest.h"
 #include "ensbatch/report.h"
 
+struct plan_account;
+
 #define PLAN_NO_TIME	INT64_MIN	/* immediate batches */
 #define PLAN_CALL_ESTIMATE	2000	/* ms assumed per API call */
 
@@ -92,7 +94,92 @@ int64_t		 plan_failure_budget(const struct policy *, size_t);
 int		 plan_verify(const struct plan *, const char *, int64_t,
 		    char **);
 
-/* Store the plan as JSON (atomically).  0, or -1 and *cause. */
-int		 plan_save(const struct plan *, const char *, char **);
+/*
+ * Store the plan as JSON (atomically), with the account it is approved
+ * for (may be NULL: none known).  0, or -1 and *cause.
+ */
+int		 plan_save(const struct plan *, const struct plan_account *,
+		    const char *, char **);
+
+/*
+ * The account a plan is approved for (plan --out) or a run uses (apply):
+ * the endpoint URL calls go to and, when known, the access key id,
+ * kept masked for people (creds_mask_key) and as the SHA-256 of the
+ * full id for comparison, so that a ticket attachment does not carry
+ * the id itself.
+ */
+enum plan_key {
+	PLAN_KEY_NOT_ASKED,	/* plan without --out: credentials unread */
+	PLAN_KEY_NONE,		/* no credentials when planned */
+	PLAN_KEY_TEMPORARY,	/* STS credentials: a new id per session */
+	PLAN_KEY_PINNED		/* key_masked and key_sha256 are set */
+};
+
+struct plan_account {
+	char		*endpoint;	/* the URL, owned */
+	enum plan_key	 key;
+	char		 key_masked[32];
+	char		 key_sha256[HASH_HEX_LEN];
+};
+
+/*
+ * Fill an account: endpoint is copied; key_id (may be NULL unless key
+ * is PLAN_KEY_PINNED) is masked and hashed, never kept.  Free with
+ * plan_account_clear().
+ */
+void		 plan_account_set(struct plan_account *, const char *,
+		    enum plan_key, const char *);
+void		 plan_account_clear(struct plan_account *);
+
+/*
+ * Check the account of the approved plan at path against the run's
+ * (see plan_account_diff).  Returns 0, *pinned set to whether the plan
+ * pinned a key; or -1 with *cause ("stale plan: ...").
+ */
+int		 plan_verify_account(const char *,
+		    const struct plan_account *, int *, char **);
+
+/*
+ * What a printed plan says besides the plan: where it is pinned and
+ * where its target lists are attached.  Every member may be NULL.
+ */
+struct plan_context {
+	const struct plan_account *account;
+	const char	*out;		/* plan --out */
+	const char	*targets_csv;	/* plan --targets-csv */
+};
+
+/* plan_print with a context (plan_print: none). */
+int		 plan_print_context(const struct plan *, enum plan_format,
+		    const struct plan_context *, FILE *);
+
+/*
+ * Store the targets as CSV (atomically): group, batch, event id,
+ * instance id, PlanTime UTC (empty for immediate batches), with a
+ * header line.  0, or -1 and *cause.
+ */
+int		 plan_save_targets_csv(const struct plan *, const char *,
+		    char **);
+
+/* Bounds of the Markdown plan (see plan_print_markdown). */
+#define PLAN_MD_BUDGET	30000	/* bytes: under Jira's 32 KiB field */
+
+#ifdef ENSBATCH_TESTING
+/*
+ * Whether a run may use an approved plan's account (pure).  The
+ * endpoints must be equal (ignoring case); a plan that pins a key
+ * requires that key; a plan that pins none (no credentials or temporary
+ * ones when planned) accepts any key at its endpoint.  NULL when the
+ * run may go on, else "planned for ENDPOINT (key ...) but running
+ * against ENDPOINT (key ...)" (caller frees).
+ */
+char		*plan_account_diff(const struct plan_account *,
+		    const struct plan_account *);
+/*
+ * Which of n items the Markdown plan shows at its level of detail
+ * (0 = most): the first *head and the last *tail; all when they meet.
+ */
+void		 plan_md_shown(size_t, int, size_t *, size_t *);
+#endif
 
 #endif

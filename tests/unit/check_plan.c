@@ -20,6 +20,7 @@
 
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/plan.h"
 #include "ensbatch/report.h"
@@ -471,12 +472,19 @@ START_TEST(test_print_text)
 	    "  sha256 %s\n"
 	    "Now: 2026-11-01 08:00:00 +08:00 (2026-11-01T00:00:00Z)\n"
 	    "Totals: 3 groups, 7 batches, 13 targets\n"
-	    "Estimated duration: at most 2h20m14s, until 2026-11-01 10:20:14 "
-	    "+08:00 (an upper bound: every reboot counted at its full "
-	    "settle_timeout and check timeout)\n"
+	    "Reboot window: 4 immediate batches from the start of apply; "
+	    "PlanTimes from 2026-12-01 02:00:00 +08:00 (2026-11-30T18:00:00Z) "
+	    "to 2026-12-01 02:30:00 +08:00 (2026-11-30T18:30:00Z)\n"
 	    "Last scheduled reboot: PlanTime 2026-12-01 02:30:00 +08:00 "
-	    "(2026-11-30T18:30:00Z); every reboot settled by 2026-12-01 "
-	    "03:00:00 +08:00 at the latest\n"
+	    "(2026-11-30T18:30:00Z)\n"
+	    /* item 11: the end counts the settling after the last PlanTime */
+	    "Estimated end: every reboot settled by 2026-12-01 03:00:00 "
+	    "+08:00 (2026-11-30T19:00:00Z) at the latest, 715h after now "
+	    "(an upper bound: every reboot counted at its full "
+	    "settle_timeout and check timeout, with every pause and soak)\n"
+	    "Estimated duration of apply: at most 2h20m14s, until 2026-11-01 "
+	    "10:20:14 +08:00; the scheduled reboots settle after it returns "
+	    "(ensbatch status follows them)\n"
 	    "\n"
 	    "Group a: policy fast: immediate, batch_size 3, pause 10m, "
 	    "max_failures 10%% (0), settle_timeout 30m\n"
@@ -484,7 +492,8 @@ START_TEST(test_print_text)
 	    "  batch 1/3  3 targets   immediate, then pause 10m\n"
 	    "  batch 2/3  3 targets   immediate, then pause 10m\n"
 	    "  batch 3/3  1 target    immediate\n"
-	    "  estimated duration at most 1h50m6s\n"
+	    "  estimated duration at most 1h50m6s (settle_timeout and "
+	    "pauses)\n"
 	    "\n"
 	    "Group c (after a): policy night: scheduled, batch_size 2, "
 	    "stagger 15m, max_failures 0, settle_timeout 30m\n"
@@ -501,7 +510,8 @@ START_TEST(test_print_text)
 	    "Group b (after a): policy (inline): immediate, batch_size 20, "
 	    "pause 0s, max_failures 0, settle_timeout 30m\n"
 	    "  batch 1/1  1 target    immediate\n"
-	    "  estimated duration at most 30m2s\n", tm->path, tm->sha256);
+	    "  estimated duration at most 30m2s (settle_timeout and "
+	    "pauses)\n", tm->path, tm->sha256);
 	ck_assert_str_eq(out, want);
 	free(want);
 	free(out);
@@ -636,64 +646,218 @@ END_TEST
 
 START_TEST(test_print_markdown)
 {
-	char		*out, *row, *e, *r, *pa, *pc, *pb;
-	size_t		 k, batch;
+	char		*out, *row, *e, *r, *pa, *pc, *pb, *pstop;
+	size_t		 k;
 	static const char *const rows[] = {
-		"| 1/3 | 3 | immediate | - | - |\n",
-		"| 2/3 | 3 | immediate | - | - |\n",
-		"| 3/3 | 1 | immediate | - | - |\n",
-		"| 1/3 | 2 | scheduled | 2026-12-01 02:00:00 +08:00 | "
+		"| 1 | 3 | settle, pause 10m |\n",
+		"| 2 | 3 | settle, pause 10m |\n",
+		"| 3 | 1 | settle |\n",
+		"| 1 | 2 | 2026-12-01 02:00:00 +08:00 | "
 		"2026-11-30T18:00:00Z |\n",
-		"| 2/3 | 2 | scheduled | 2026-12-01 02:15:00 +08:00 | "
+		"| 2 | 2 | 2026-12-01 02:15:00 +08:00 | "
 		"2026-11-30T18:15:00Z |\n",
-		"| 3/3 | 1 | scheduled | 2026-12-01 02:30:00 +08:00 | "
+		"| 3 | 1 | 2026-12-01 02:30:00 +08:00 | "
 		"2026-11-30T18:30:00Z |\n",
-		"| 1/1 | 1 | immediate | - | - |\n",
+		"| 1 | 1 | settle |\n",
 	};
+	static const char *const stops[] = {
+		"| a | - | immediate | 7 | 10% (0) | 30m | - | - |\n",
+		"| c | a | scheduled | 5 | 0 | 30m | - | - |\n",
+		"| b | a | immediate | 1 | 0 | 30m | - | - |\n",
+	};
+	/* first and last target of a, c, b (b has one: no "last") */
+	static const size_t ends[][2] = { { 6, 12 }, { 1, 5 }, { 13, 0 } };
 
 	build_example();
 	out = print_plan(PLAN_MARKDOWN);
 	ck_assert_ptr_nonnull(strstr(out, "## ensbatch plan: plan-test\n"));
 	ck_assert_ptr_nonnull(strstr(out, "- Totals: 3 groups, 7 batches, "
-	    "13 targets\n- Estimated duration: at most 2h20m14s, until "
-	    "2026-11-01 10:20:14 +08:00 (an upper bound"));
+	    "13 targets\n- Reboot window: 4 immediate batches from the start "
+	    "of apply; PlanTimes from 2026-12-01 02:00:00 +08:00 "
+	    "(2026-11-30T18:00:00Z) to 2026-12-01 02:30:00 +08:00 "
+	    "(2026-11-30T18:30:00Z)\n"));
 	ck_assert_ptr_nonnull(strstr(out, "- Last scheduled reboot: PlanTime "
-	    "2026-12-01 02:30:00 +08:00 (2026-11-30T18:30:00Z); every reboot "
-	    "settled by 2026-12-01 03:00:00 +08:00 at the latest\n"));
+	    "2026-12-01 02:30:00 +08:00 (2026-11-30T18:30:00Z)\n"
+	    "- Estimated end: every reboot settled by 2026-12-01 03:00:00 "
+	    "+08:00 (2026-11-30T19:00:00Z) at the latest, 715h after now"));
+	ck_assert_ptr_nonnull(strstr(out, "- Estimated duration of apply: at "
+	    "most 2h20m14s, until 2026-11-01 10:20:14 +08:00; the scheduled"));
 	ck_assert_ptr_nonnull(strstr(out, "- reboots settled by 2026-12-01 "
 	    "03:00:00 +08:00 at the latest (last PlanTime + "
 	    "settle_timeout)\n"));
+	/* Without a context: no account, the lists are not attached. */
+	ck_assert_ptr_null(strstr(out, "Endpoint"));
+	ck_assert_ptr_nonnull(strstr(out, "- Target lists: summarised below; "
+	    "`ensbatch plan --out PLAN.json` or `--targets-csv FILE` writes "
+	    "every target\n"));
+	pstop = strstr(out, "\n### Stop conditions\n");
 	pa = strstr(out, "\n### Group a\n");
 	pc = strstr(out, "\n### Group c\n");
 	pb = strstr(out, "\n### Group b\n");
+	ck_assert_ptr_nonnull(pstop);
 	ck_assert_ptr_nonnull(pa);
 	ck_assert_ptr_nonnull(pc);
 	ck_assert_ptr_nonnull(pb);
-	ck_assert(pa < pc && pc < pb);
+	ck_assert(pstop < pa && pa < pc && pc < pb);
+	for (k = 0; k < NITEMS(stops); k++) {
+		row = strstr(out, stops[k]);
+		ck_assert_msg(row != NULL && row > pstop && row < pa,
+		    "no row %s", stops[k]);
+	}
 	/* One table row per batch, in its group's section. */
 	for (k = 0; k < NITEMS(rows); k++) {
-		row = strstr(out, rows[k]);
+		row = strstr(k == 6 ? pb : out, rows[k]);
 		ck_assert_msg(row != NULL, "no row %s", rows[k]);
 		if (k < 3)
 			ck_assert(row > pa && row < pc);
 		else if (k < 6)
 			ck_assert(row > pc && row < pb);
-		else
-			ck_assert(row > pb);
 	}
-	/* And one row per target, with its batch number. */
-	for (k = 1; k <= 13; k++) {
-		e = ev(k);
-		r = rs(k);
-		/* c: 1-5 by 2, a: 6-12 by 3, b: 13 */
-		batch = k <= 5 ? (k + 1) / 2 : k <= 12 ? (k - 6) / 3 + 1 : 1;
-		row = xasprintf("| %zu | %s | %s |\n", batch, r, e);
-		ck_assert_msg(strstr(out, row) != NULL, "no row %s", row);
+	/* Targets summarised: first and last of each group, no others. */
+	for (k = 0; k < NITEMS(ends); k++) {
+		e = ev(ends[k][0]);
+		r = rs(ends[k][0]);
+		row = xasprintf("- Targets: %s, first `%s` (`%s`)%s",
+		    k == 0 ? "7 in 3 batches" : k == 1 ? "5 in 3 batches" :
+		    "1 in 1 batch", r, e, ends[k][1] == 0 ? "\n" : ", last `");
+		ck_assert_msg(strstr(out, row) != NULL, "no %s", row);
 		free(row);
 		free(e);
 		free(r);
 	}
+	e = ev(3);
+	ck_assert_ptr_null(strstr(out, e));
+	free(e);
 	free(out);
+}
+END_TEST
+
+/* Long groups show their first and last batches and one row between. */
+START_TEST(test_print_markdown_long)
+{
+	struct buf	 b;
+	char		*out, *row;
+	size_t		 k;
+
+	buf_init(&b);
+	buf_adds(&b, "ensbatch: 1\nname: long\npolicies:\n"
+	    "  p: {ops: scheduled, batch_size: 1, stagger: 1m, "
+	    "start: \"2026-12-01T00:00:00Z\"}\ngroups:\n  - name: g\n"
+	    "    policy: p\n");
+	add_targets(&b, 1, 100);
+	ck_assert_uint_eq(build(b.data, NOW), 0);
+	buf_free(&b);
+	out = print_plan(PLAN_MARKDOWN);
+	ck_assert_uint_le(strlen(out), PLAN_MD_BUDGET);
+	for (k = 1; k <= 100; k++) {
+		row = xasprintf("\n| %zu | 1 | ", k);
+		if (k <= 10 || k > 90)
+			ck_assert_msg(strstr(out, row) != NULL, "no %s", row);
+		else
+			ck_assert_msg(strstr(out, row) == NULL, "%s", row);
+		free(row);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "\n| 11-90 | 80 | 2026-12-01 "
+	    "00:10:00 +00:00 to 2026-12-01 01:29:00 +00:00 | "
+	    "2026-12-01T00:10:00Z to 2026-12-01T01:29:00Z |\n| 91 | 1 | "));
+	free(out);
+}
+END_TEST
+
+static const struct {
+	size_t	n;
+	int	level;
+	size_t	head, tail;
+} shown_cases[] = {
+	{ 0, 0, 0, 0 },
+	{ 1, 0, 1, 0 },
+	{ 21, 0, 21, 0 },	/* eliding one batch saves nothing */
+	{ 22, 0, 10, 10 },
+	{ 100000, 0, 10, 10 },
+	{ 11, 1, 11, 0 },
+	{ 12, 1, 5, 5 },
+	{ 5, 2, 5, 0 },
+	{ 6, 2, 2, 2 },
+	{ 3, 3, 3, 0 },
+	{ 4, 3, 1, 1 },
+};
+
+START_TEST(test_md_shown)
+{
+	size_t	head = 99, tail = 99;
+
+	plan_md_shown(shown_cases[_i].n, shown_cases[_i].level, &head, &tail);
+	ck_assert_uint_eq(head, shown_cases[_i].head);
+	ck_assert_uint_eq(tail, shown_cases[_i].tail);
+}
+END_TEST
+
+/* What the manifest says is shown as written, never as Markdown. */
+START_TEST(test_print_markdown_escaped)
+{
+	const char	*yaml = "ensbatch: 1\nname: esc\n"
+	    "ticket: \"CHG_1 *x* <b>|[l](u) ~y~ & \\\\\"\n"
+	    "policies:\n  p: {ops: immediate, check: {command: "
+	    "\"a `b` | c\"}}\ngroups:\n  - name: g\n    policy: p\n"
+	    "    targets:\n      - {event: e-00000000000000000000000000000001,"
+	    " resource: i-res00001}\n";
+	char		*out;
+
+	ck_assert_uint_eq(build(yaml, NOW), 0);
+	out = print_plan(PLAN_MARKDOWN);
+	ck_assert_ptr_nonnull(strstr(out, "- Ticket: CHG\\_1 \\*x\\* "
+	    "\\<b\\>\\|\\[l\\](u) \\~y\\~ \\& \\\\\n"));
+	/* A longer fence than the backticks inside. */
+	ck_assert_ptr_nonnull(strstr(out, "- Check: ``a `b` | c``\n"));
+	free(out);
+}
+END_TEST
+
+/* A context: the account and where the target lists are. */
+START_TEST(test_print_context)
+{
+	struct plan_account	 acct;
+	struct plan_context	 ctx;
+	char			*out = NULL;
+	size_t			 len = 0;
+	FILE			*f;
+	json_t			*root, *ja;
+
+	build_example();
+	plan_account_set(&acct, "https://ens.aliyuncs.com/", PLAN_KEY_PINNED,
+	    "LTAI5tFullKeyId0000abcd");
+	ctx.account = &acct;
+	ctx.out = "plan.json";
+	ctx.targets_csv = "t.csv";
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(plan_print_context(tp, PLAN_MARKDOWN, &ctx, f), 0);
+	ck_assert_int_eq(plan_print_context(tp, PLAN_TEXT, &ctx, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(strstr(out, "- Endpoint: "
+	    "`https://ens.aliyuncs.com/`\n- Access key: `LTAI****abcd`, "
+	    "pinned: apply --plan refuses any other\n"));
+	ck_assert_ptr_nonnull(strstr(out, "- Target lists: every target with "
+	    "its batch is in `plan.json` (the plan file apply --plan runs) "
+	    "and `t.csv` (CSV: group, batch, event, instance, "
+	    "plan_time_utc)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\nEndpoint: https://ens.aliyuncs."
+	    "com/\nAccess key: LTAI****abcd, pinned"));
+	ck_assert_ptr_null(strstr(out, "LTAI5tFullKeyId0000abcd"));
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(plan_print_context(tp, PLAN_JSON, &ctx, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	root = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	ja = json_object_get(root, "account");
+	ck_assert_str_eq(json_string_value(json_object_get(ja,
+	    "access_key_id")), "LTAI****abcd");
+	ck_assert_str_eq(json_string_value(json_object_get(ja,
+	    "access_key_id_sha256")), acct.key_sha256);
+	json_decref(root);
+	free(out);
+	plan_account_clear(&acct);
 }
 END_TEST
 
@@ -711,7 +875,7 @@ START_TEST(test_save)
 	build_example();
 	path = xasprintf("%s/plan.json", fixture_dir);
 	put("plan.json", "old contents\n");
-	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
 	ck_assert_ptr_null(cause);
 	root = json_load_file(path, 0, &err);
 	ck_assert_msg(root != NULL, "JSON: %s at line %d", err.text,
@@ -737,6 +901,196 @@ START_TEST(test_save)
 }
 END_TEST
 
+/* ---------------------------------------------------------- account */
+
+#define EP	"https://ens.aliyuncs.com/"
+#define KEY_A	"LTAI5tAAAAAAAAAAAAAAabcd"
+#define KEY_B	"LTAI5tBBBBBBBBBBBBBBwxyz"
+#define KEY_A2	"LTAI5tZZZZZZZZZZZZZZabcd"	/* masked as KEY_A */
+
+static const struct {
+	const char	*plan_ep;
+	enum plan_key	 plan_key;
+	const char	*plan_id;
+	const char	*run_ep;
+	enum plan_key	 run_key;
+	const char	*run_id;
+	const char	*want;		/* NULL: the run may go on */
+} account_cases[] = {
+	{ EP, PLAN_KEY_PINNED, KEY_A, EP, PLAN_KEY_PINNED, KEY_A, NULL },
+	/* Host names are case-insensitive. */
+	{ "https://ENS.aliyuncs.com/", PLAN_KEY_PINNED, KEY_A, EP,
+	  PLAN_KEY_PINNED, KEY_A, NULL },
+	{ EP, PLAN_KEY_PINNED, KEY_A, EP, PLAN_KEY_PINNED, KEY_B,
+	  "planned for " EP " (key LTAI****abcd) but running against " EP
+	  " (key LTAI****wxyz)" },
+	{ EP, PLAN_KEY_PINNED, KEY_A,
+	  "https://ens.ap-southeast-1.aliyuncs.com/", PLAN_KEY_PINNED, KEY_A, "planned for " EP " (key LTAI****abcd) but "
+	  "running against https://ens.ap-southeast-1.aliyuncs.com/ (key "
+	  "LTAI****abcd)" },
+	{ EP, PLAN_KEY_PINNED, KEY_A, "http://127.0.0.1:8080/",
+	  PLAN_KEY_PINNED, KEY_B, "planned for " EP " (key LTAI****abcd) but "
+	  "running against http://127.0.0.1:8080/ (key LTAI****wxyz)" },
+	/* A plan that pins no key accepts any key at its endpoint... */
+	{ EP, PLAN_KEY_NONE, NULL, EP, PLAN_KEY_PINNED, KEY_B, NULL },
+	{ EP, PLAN_KEY_TEMPORARY, NULL, EP, PLAN_KEY_PINNED, KEY_B, NULL },
+	{ EP, PLAN_KEY_NOT_ASKED, NULL, EP, PLAN_KEY_PINNED, KEY_A, NULL },
+	/* ...but not another endpoint. */
+	{ EP, PLAN_KEY_NONE, NULL, "https://b.example/", PLAN_KEY_PINNED,
+	  KEY_A, "planned for " EP " (no key pinned) but running against "
+	  "https://b.example/ (key LTAI****abcd)" },
+	/* A pinned key needs a key. */
+	{ EP, PLAN_KEY_PINNED, KEY_A, EP, PLAN_KEY_NONE, NULL,
+	  "planned for " EP " (key LTAI****abcd) but running against " EP
+	  " (no key pinned)" },
+	/* Keys masked alike: the hashes tell them apart (below). */
+	{ EP, PLAN_KEY_PINNED, KEY_A, EP, PLAN_KEY_PINNED, KEY_A2, "" },
+};
+
+START_TEST(test_account_diff)
+{
+	struct plan_account	 planned, run;
+	char			*got, *want;
+	char			 ha[HASH_HEX_LEN], hb[HASH_HEX_LEN];
+
+	plan_account_set(&planned, account_cases[_i].plan_ep,
+	    account_cases[_i].plan_key, account_cases[_i].plan_id);
+	plan_account_set(&run, account_cases[_i].run_ep,
+	    account_cases[_i].run_key, account_cases[_i].run_id);
+	got = plan_account_diff(&planned, &run);
+	if (account_cases[_i].want == NULL)
+		ck_assert_msg(got == NULL, "refused: %s", got);
+	else if (*account_cases[_i].want != '\0')
+		ck_assert_str_eq(got, account_cases[_i].want);
+	else {
+		hash_sha256_hex(KEY_A, strlen(KEY_A), ha);
+		hash_sha256_hex(KEY_A2, strlen(KEY_A2), hb);
+		want = xasprintf("planned for " EP " (key LTAI****abcd, "
+		    "sha256 %.12s...) but running against " EP " (key "
+		    "LTAI****abcd, sha256 %.12s...)", ha, hb);
+		ck_assert_str_eq(got, want);
+		free(want);
+	}
+	free(got);
+	plan_account_clear(&planned);
+	plan_account_clear(&run);
+}
+END_TEST
+
+/* The saved account, read back by apply: the full id is not in it. */
+START_TEST(test_save_account)
+{
+	struct plan_account	 acct, run;
+	char			*path, *cause = NULL, *text;
+	size_t			 len;
+	int			 pinned = -1;
+
+	build_example();
+	path = xasprintf("%s/plan.json", fixture_dir);
+	plan_account_set(&acct, EP, PLAN_KEY_PINNED, KEY_A);
+	ck_assert_int_eq(plan_save(tp, &acct, path, &cause), 0);
+	ck_assert_int_eq(buf_read_file(path, 1 << 20, &text, &len, &cause), 0);
+	ck_assert_ptr_null(strstr(text, KEY_A));
+	ck_assert_ptr_nonnull(strstr(text, "\"access_key_id\": "
+	    "\"LTAI****abcd\""));
+	free(text);
+	ck_assert_int_eq(plan_verify_account(path, &acct, &pinned, &cause), 0);
+	ck_assert_int_eq(pinned, 1);
+	plan_account_set(&run, EP, PLAN_KEY_PINNED, KEY_A2);
+	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "stale plan: planned for " EP
+	    " (key LTAI****abcd, sha256 "));
+	free(cause);
+	/* An endpoint-only plan accepts the key, and says it pinned none. */
+	plan_account_clear(&acct);
+	plan_account_set(&acct, EP, PLAN_KEY_NONE, NULL);
+	ck_assert_int_eq(plan_save(tp, &acct, path, &cause), 0);
+	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), 0);
+	ck_assert_int_eq(pinned, 0);
+	/* A plan file without an account (or a broken one) is stale. */
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
+	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "stale plan: "));
+	ck_assert_ptr_nonnull(strstr(cause, "does not say which endpoint"));
+	free(cause);
+	put("plan.json", "{\"account\": {\"endpoint\": \"" EP "\", "
+	    "\"access_key\": \"pinned\", \"access_key_id\": \"x\"}}\n");
+	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	free(cause);
+	put("plan.json", "{\"account\": {\"endpoint\": \"" EP "\", "
+	    "\"access_key\": \"whatever\"}}\n");
+	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	free(cause);
+	plan_account_clear(&acct);
+	plan_account_clear(&run);
+	free(path);
+}
+END_TEST
+
+/* A stale plan's message counts in the right number ("1 batch"). */
+START_TEST(test_verify_batches_plural)
+{
+	json_t		*root, *batches;
+	char		*path, *cause = NULL;
+
+	build_example();
+	path = xasprintf("%s/plan.json", fixture_dir);
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), 0);
+	root = json_load_file(path, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	/* Run order a, c, b: b has one batch; the file gets a second. */
+	batches = json_object_get(json_array_get(json_object_get(root,
+	    "groups"), 2), "batches");
+	json_array_append(batches, json_array_get(batches, 0));
+	ck_assert_int_eq(json_dump_file(root, path, 0), 0);
+	json_decref(root);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), -1);
+	ck_assert_str_eq(cause, "stale plan: group b has 1 batch, the "
+	    "approved plan 2");
+	free(cause);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_save_targets_csv)
+{
+	static const struct {
+		size_t		 target;
+		const char	*before, *after;	/* the ids */
+	} lines[] = {
+		{ 6, "plan_time_utc\na,1,", ",\n" },
+		{ 5, "\nc,3,", ",2026-11-30T18:30:00Z\nb,1," },
+	};
+	char	*path, *cause = NULL, *text, *line, *e, *r;
+	size_t	 len, k;
+
+	build_example();
+	path = xasprintf("%s/t.csv", fixture_dir);
+	ck_assert_int_eq(plan_save_targets_csv(tp, path, &cause), 0);
+	ck_assert_int_eq(buf_read_file(path, 1 << 20, &text, &len, &cause), 0);
+	ck_assert(strncmp(text, "group,batch,event,instance,"
+	    "plan_time_utc\n", 41) == 0);
+	/* Run order a, c, b: a's first, c's last (batch 3), b's one. */
+	for (k = 0; k < NITEMS(lines); k++) {
+		e = ev(lines[k].target);
+		r = rs(lines[k].target);
+		line = xasprintf("%s%s,%s%s", lines[k].before, e, r,
+		    lines[k].after);
+		ck_assert_msg(strstr(text, line) != NULL, "no %s", line);
+		free(line);
+		free(e);
+		free(r);
+	}
+	len = 0;
+	for (line = text; (line = strchr(line, '\n')) != NULL; line++)
+		len++;
+	ck_assert_uint_eq(len, 14);	/* the header and 13 targets */
+	free(text);
+	free(path);
+}
+END_TEST
+
 /*
  * The saved plan is an ordinary file (0666 & ~umask), as a report is:
  * it is attached to tickets and read by whoever applies it.
@@ -751,7 +1105,7 @@ START_TEST(test_save_mode)
 	build_example();
 	path = xasprintf("%s/plan.json", fixture_dir);
 	mask = umask(022);
-	ck_assert_int_eq(plan_save(tp, path, &cause), 0);
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
 	umask(mask);
 	rc = stat(path, &st);
 	free(path);
@@ -768,7 +1122,7 @@ START_TEST(test_save_no_dir)
 
 	build_example();
 	path = xasprintf("%s/nope/plan.json", fixture_dir);
-	ck_assert_int_eq(plan_save(tp, path, &cause), -1);
+	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), -1);
 	ck_assert_ptr_nonnull(cause);
 	want = xasprintf("cannot write %s: No such file or directory", path);
 	ck_assert_str_eq(cause, want);
@@ -1070,6 +1424,10 @@ plan_suite(void)
 	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_print_markdown);
+	tcase_add_test(tc, test_print_markdown_long);
+	tcase_add_test(tc, test_print_markdown_escaped);
+	tcase_add_test(tc, test_print_context);
+	tcase_add_loop_test(tc, test_md_shown, 0, NITEMS(shown_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("save");
@@ -1079,6 +1437,10 @@ plan_suite(void)
 	tcase_add_test(tc, test_save);
 	tcase_add_test(tc, test_save_mode);
 	tcase_add_test(tc, test_save_no_dir);
+	tcase_add_test(tc, test_save_account);
+	tcase_add_test(tc, test_save_targets_csv);
+	tcase_add_test(tc, test_verify_batches_plural);
+	tcase_add_loop_test(tc, test_account_diff, 0, NITEMS(account_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("report");

@@ -29,14 +29,18 @@
 #define EV(x)	"e-0000000000000000000000000000000" x
 #define RS(x)	"i-res0000" x
 
-/* The JSON plan_print writes for the manifest yaml.  Caller frees. */
+/*
+ * The JSON plan_print_context writes for the manifest yaml, with the
+ * account a (may be NULL).  Caller frees.
+ */
 static char *
-plan_json_of(const char *yaml)
+plan_json_with(const char *yaml, const struct plan_account *a)
 {
-	struct plan	*p;
-	char		*out = NULL;
-	size_t		 len = 0;
-	FILE		*f;
+	struct plan_context	 ctx;
+	struct plan		*p;
+	char			*out = NULL;
+	size_t			 len = 0;
+	FILE			*f;
 
 	ck_assert_ptr_nonnull(fixture_load(yaml, strlen(yaml)));
 	ck_assert_uint_eq(rules_check(fixture_manifest, NOW, fixture_diags),
@@ -44,10 +48,18 @@ plan_json_of(const char *yaml)
 	p = plan_build(fixture_manifest, NOW);
 	f = open_memstream(&out, &len);
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(plan_print(p, PLAN_JSON, f), 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.account = a;
+	ck_assert_int_eq(plan_print_context(p, PLAN_JSON, &ctx, f), 0);
 	ck_assert_int_eq(fclose(f), 0);
 	plan_free(p);
 	return (out);
+}
+
+static char *
+plan_json_of(const char *yaml)
+{
+	return (plan_json_with(yaml, NULL));
 }
 
 /* What jansson writes for the same document, with plan_print's newline. */
@@ -149,6 +161,34 @@ START_TEST(test_plan_json_escapes)
 }
 END_TEST
 
+/* The account goes last, as the stored plan has it. */
+START_TEST(test_plan_json_account)
+{
+	struct plan_account	 a;
+	char			*text, *want;
+
+	plan_account_set(&a, "https://ens.example/\"x\"", PLAN_KEY_PINNED,
+	    "LTAI5tExampleKeyId0001");
+	text = plan_json_with(plan_json_yamls[1], &a);
+	want = plan_json_canonical(text);
+	ck_assert_str_eq(text, want);
+	ck_assert_ptr_nonnull(strstr(text, "  ],\n  \"account\": {\n"
+	    "    \"endpoint\": \"https://ens.example/\\\"x\\\"\",\n"
+	    "    \"access_key\": \"pinned\",\n"));
+	free(want);
+	free(text);
+	plan_account_clear(&a);
+	plan_account_set(&a, "ens.aliyuncs.com", PLAN_KEY_NOT_ASKED, NULL);
+	text = plan_json_with(plan_json_yamls[1], &a);
+	want = plan_json_canonical(text);
+	ck_assert_str_eq(text, want);
+	ck_assert_ptr_nonnull(strstr(text, "\"access_key_id\": null,\n"));
+	free(want);
+	free(text);
+	plan_account_clear(&a);
+}
+END_TEST
+
 Suite *
 plan_json_suite(void)
 {
@@ -163,6 +203,7 @@ plan_json_suite(void)
 	tcase_add_loop_test(tc, test_plan_json_as_jansson, 0,
 	    (int)(sizeof(plan_json_yamls) / sizeof(plan_json_yamls[0])));
 	tcase_add_test(tc, test_plan_json_escapes);
+	tcase_add_test(tc, test_plan_json_account);
 	suite_add_tcase(s, tc);
 	return (s);
 }
