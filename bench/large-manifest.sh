@@ -1,79 +1,126 @@
 #!/bin/sh
-# Benchmark: load, validate and plan a manifest of N targets (default
-# 100,000), RUNS times each (default 5), and print the median wall time
-# and peak RSS of each command, and its ratio to a bare libyaml event
-# scan of the same file (bench/yaml-scan.c, built here with cc and
-# pkg-config) and to the file's size.  Not part of make check: the
-# machines are shared and noisy; compare medians from one machine.
+# Benchmark: validate and plan a manifest of N targets, for each N of a
+# comma-separated list (default 100000,1000000), RUNS times (default 3),
+# and print for each command the median wall time, its median ratio to a
+# bare libyaml event scan of the same files (bench/yaml-scan.c, built
+# here with cc and pkg-config), the median peak RSS and its ratio to the
+# files' size.  Each run times the scan and every command one after the
+# other, and a ratio pairs a command with the scan of the same run, so
+# that the load of a shared machine weighs on both.
 #
-#   bench/large-manifest.sh [N] [RUNS]      (run from a built tree)
+# A manifest is limited to 64 MiB: N targets that do not fit inline
+# (more than about 700,000) go to a targets_file CSV next to it, and the
+# scan then also reads that file.  "RSS-base" subtracts the peak RSS of
+# "ensbatch version" (the shared libraries every run maps).
+#
+# Not part of make check: the machines are shared and noisy; compare
+# medians from one machine.
+#
+#   bench/large-manifest.sh [N[,N...]] [RUNS]      (run from a built tree)
 set -eu
 
-n=${1:-100000}
-runs=${2:-5}
+sizes=${1:-100000,1000000}
+runs=${2:-3}
 ensbatch=${ENSBATCH:-./ensbatch}
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian: time)" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ensbatch-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-
-awk -v n="$n" 'BEGIN {
-	print "ensbatch: 1\nname: bench\npolicies:\n  night:\n    ops: scheduled"
-	print "    batch_size: 50\n    start: 2026-12-01T02:00:00Z\n    stagger: 1m"
-	print "groups:\n  - name: all\n    policy: night\n    targets:"
-	for (i = 0; i < n; i++) {
-		printf "      - event: e-%032x\n", i
-		printf "        resource: i-%020x\n", i
-	}
-}' >"$tmp/m.yaml"
-bytes=$(wc -c <"$tmp/m.yaml")
-echo "manifest: $n targets, $bytes bytes; $runs runs each"
 here=$(dirname "$0")
 # shellcheck disable=SC2046 # pkg-config gives several words on purpose
 ${CC:-cc} -O2 -o "$tmp/yaml-scan" "$here/yaml-scan.c" \
     $(pkg-config --cflags --libs yaml-0.1)
+now=2026-11-27T00:00:00Z
+
+# gen N: $tmp/m.yaml, with the targets inline or in $tmp/t.csv.
+gen() {
+	rm -f "$tmp/t.csv"
+	if [ "$1" -le 700000 ]; then
+		inline=1
+	else
+		inline=0
+	fi
+	awk -v n="$1" -v inline="$inline" -v csv="$tmp/t.csv" 'BEGIN {
+		print "ensbatch: 1\nname: bench\npolicies:\n  night:"
+		print "    ops: scheduled\n    batch_size: 50"
+		print "    start: 2026-12-01T02:00:00Z\n    stagger: 1m"
+		print "groups:\n  - name: all\n    policy: night"
+		if (!inline) {
+			print "    targets_file: t.csv"
+			print "event,resource" >csv
+			for (i = 0; i < n; i++)
+				printf "e-%032x,i-%020x\n", i, i >csv
+			exit
+		}
+		print "    targets:"
+		for (i = 0; i < n; i++) {
+			printf "      - event: e-%032x\n", i
+			printf "        resource: i-%020x\n", i
+		}
+	}' >"$tmp/m.yaml"
+}
 
 # median FILE: the middle value of a column of numbers.
 median() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-bench() {
+# one LABEL CMD...: time one run; append its seconds and KiB to files.
+one() {
 	label=$1
 	shift
-	: >"$tmp/t"
-	: >"$tmp/m"
-	i=0
-	while [ "$i" -lt "$runs" ]; do
-		/usr/bin/time -f "%e %M" -o "$tmp/one" "$@" >/dev/null 2>&1
-		read -r secs kib <"$tmp/one"
-		echo "$secs" >>"$tmp/t"
-		echo "$kib" >>"$tmp/m"
-		i=$((i + 1))
-	done
-	secs=$(median "$tmp/t")
-	kib=$(median "$tmp/m")
-	if [ -z "${scan:-}" ]; then
-		scan=$secs
-		printf '%-28s median %6s s  %8s KiB peak RSS\n' "$label" \
-		    "$secs" "$kib"
-		return
-	fi
-	printf '%-28s median %6s s  %8s KiB peak RSS  %5s x scan  %5s x file\n' \
-	    "$label" "$secs" "$kib" \
-	    "$(awk -v a="$secs" -v b="$scan" 'BEGIN { if (b > 0)
-		printf "%.1f", a / b; else print "-" }')" \
-	    "$(awk -v k="$kib" -v b="$bytes" 'BEGIN {
-		printf "%.1f", k * 1024 / b }')"
+	/usr/bin/time -f "%e %M" -o "$tmp/one" "$@" >/dev/null 2>"$tmp/err" ||
+	    { cat "$tmp/err" >&2; echo "$label failed" >&2; exit 1; }
+	read -r secs kib <"$tmp/one"
+	echo "$secs" >>"$tmp/$label.t"
+	echo "$kib" >>"$tmp/$label.m"
+	awk -v a="$secs" -v b="$scan_secs" 'BEGIN {
+		printf "%.2f\n", (b > 0 ? a / b : 0) }' >>"$tmp/$label.r"
 }
 
-now=2026-11-27T00:00:00Z
-scan=
-bench "bare libyaml scan" "$tmp/yaml-scan" "$tmp/m.yaml"
-bench "validate" "$ensbatch" validate --now "$now" "$tmp/m.yaml"
-bench "plan -q" "$ensbatch" plan -q --now "$now" "$tmp/m.yaml"
-bench "plan --report" "$ensbatch" plan -q --now "$now" \
-    --report "$tmp/r.xml" "$tmp/m.yaml"
-bench "plan --out" "$ensbatch" plan -q --now "$now" \
-    --out "$tmp/p.json" "$tmp/m.yaml"
-bench "plan --format json" "$ensbatch" plan --format json --now "$now" \
-    "$tmp/m.yaml"
+labels="validate plan plan-json plan-report plan-out"
+/usr/bin/time -f "%M" -o "$tmp/base" "$ensbatch" version >/dev/null
+base=$(cat "$tmp/base")
+echo "ensbatch version: $base KiB peak RSS (the base)"
+for n in $(echo "$sizes" | tr ',' ' '); do
+	gen "$n"
+	files="$tmp/m.yaml"
+	[ -f "$tmp/t.csv" ] && files="$files $tmp/t.csv"
+	# shellcheck disable=SC2086 # files is a list on purpose
+	bytes=$(cat $files | wc -c)
+	echo
+	echo "$n targets$([ -f "$tmp/t.csv" ] && echo " (targets_file CSV)"):" \
+	    "$bytes bytes; median of $runs runs"
+	for l in scan $labels; do
+		rm -f "$tmp/$l.t" "$tmp/$l.m" "$tmp/$l.r"
+	done
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		scan_secs=0
+		# shellcheck disable=SC2086
+		one scan "$tmp/yaml-scan" $files
+		scan_secs=$(tail -n 1 "$tmp/scan.t")
+		one validate "$ensbatch" validate --now "$now" "$tmp/m.yaml"
+		one plan "$ensbatch" plan --now "$now" "$tmp/m.yaml"
+		one plan-json "$ensbatch" plan --format json --now "$now" \
+		    "$tmp/m.yaml"
+		one plan-report "$ensbatch" plan -q --now "$now" \
+		    --report "$tmp/r.xml" "$tmp/m.yaml"
+		one plan-out "$ensbatch" plan -q --now "$now" \
+		    --out "$tmp/p.json" "$tmp/m.yaml"
+		i=$((i + 1))
+	done
+	printf '  %-22s %7s %7s %9s %6s %8s\n' "" "s" "x scan" "KiB RSS" \
+	    "x file" "RSS-base"
+	for l in scan $labels; do
+		kib=$(median "$tmp/$l.m")
+		printf '  %-22s %7s %7s %9s %6s %8s\n' \
+		    "$(echo "$l" | sed 's/^plan-/plan --/; s/--json/--format json/')" \
+		    "$(median "$tmp/$l.t")" \
+		    "$([ "$l" = scan ] && echo - || median "$tmp/$l.r")" \
+		    "$kib" \
+		    "$(awk -v k="$kib" -v b="$bytes" 'BEGIN {
+			printf "%.2f", k * 1024 / b }')" \
+		    "$(awk -v k="$kib" -v s="$base" -v b="$bytes" 'BEGIN {
+			printf "%.2f", (k - s) * 1024 / b }')"
+	done
+done

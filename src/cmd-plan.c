@@ -225,13 +225,13 @@ cmd_plan_exec(struct cmd_args *a)
 		goto out;
 	}
 	diags_print(d, stderr, msg_color());
-	if (m != NULL) {
+	if (m != NULL)
 		p = plan_build(m, now);
-		rep = plan_report(p, d, a->o.endpoint);
-	} else
-		rep = plan_unparsed_report(path, now_arg, d);
-	if (report_path != NULL && report_write(rep, report_path,
-	    &cause) != 0) {
+	/* The report model is as large as the manifest: only on demand. */
+	if (report_path != NULL)
+		rep = p != NULL ? plan_report(p, d, a->o.endpoint) :
+		    plan_unparsed_report(path, now_arg, d);
+	if (rep != NULL && report_write(rep, report_path, &cause) != 0) {
 		msg_error("%s", cause);
 		rc = EXIT_ENV;
 		goto out;

@@ -1,6 +1,10 @@
 /*
- * Manifest loader: libyaml events -> a small node tree that keeps every
- * position -> the model of manifest.h.  The loader owns the structural
+ * Manifest loader: libyaml events -> the model of manifest.h.  The small
+ * parts of the document (policies, groups' keys, api) go through a node
+ * tree that keeps every position; the targets lists, the bulk of a large
+ * manifest, are streamed: each item is built as a few nodes, turned into
+ * a struct target whose ids go to the manifest's string arena, and its
+ * nodes are reused for the next item.  The loader owns the structural
  * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
  * type, required, version, targets-file); values are interpreted by
  * rules.c.
@@ -12,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,8 @@
 #include "ensbatch/testable.h"
 #include "ensbatch/xmalloc.h"
 
+#define MANIFEST_CHUNK_SIZE	(256 * 1024)
+
 enum ynode_kind {
 	YN_NULL,
 	YN_SCALAR,
@@ -31,19 +38,68 @@ enum ynode_kind {
 	YN_MAP
 };
 
+struct mstream;
+
 /*
  * A YAML node.  Every node is also kept in the loader's arena, which
- * alone frees them, so that aliases can share subtrees.
+ * alone frees them, so that aliases can share subtrees.  The nodes of
+ * a streamed target are given back (to the spare list) and reused.
  */
 struct ynode {
 	enum ynode_kind	 kind;
 	struct pos	 pos;
 	int		 plain;
-	char		*value;		/* scalars */
+	char		*value;		/* scalars: vbuf, else NULL */
+	char		*vbuf;		/* kept across reuse */
+	size_t		 vcap;
 	struct ynode	**items;	/* sequences; maps: key, value, ... */
 	size_t		 n;
 	size_t		 cap;
 	uint64_t	 weight;	/* nodes in the expanded subtree */
+	struct mstream	*stream;	/* a streamed targets list */
+};
+
+/* One block of the manifest's string arena. */
+struct manifest_chunk {
+	struct manifest_chunk	*next;
+	size_t			 used;
+	size_t			 size;
+	char			 data[];
+};
+
+/* A diagnostic about a streamed target, given to diags at load time. */
+struct mrecord {
+	enum diag_severity	 severity;
+	struct pos		 pos;
+	const char		*rule;		/* static, or NULL */
+	char			*msg;
+	size_t			 item;		/* its item's index */
+};
+
+/* A streamed item kept as nodes (it has anchors or aliases). */
+struct mslow {
+	struct ynode	*node;
+	size_t		 item;		/* its index in the list */
+	size_t		 before;	/* streamed targets before it */
+};
+
+/*
+ * A targets list read as it streams by: the targets of its plain
+ * items, the diagnostics about them, and the items kept as nodes, all
+ * replayed, in the list's order, when a group loads the list.
+ */
+struct mstream {
+	struct target	*targets;
+	size_t		 ntargets;
+	size_t		 cap;
+	struct mrecord	*recs;
+	size_t		 nrecs;
+	size_t		 recs_cap;
+	struct mslow	*slow;
+	size_t		 nslow;
+	size_t		 slow_cap;
+	size_t		 items;
+	struct manifest_group *owner;	/* took targets, or NULL */
 };
 
 struct anchor {
@@ -57,11 +113,26 @@ struct loader {
 	struct ynode	**arena;
 	size_t		 narena;
 	size_t		 arena_cap;
+	struct ynode	**spare;	/* nodes to reuse */
+	size_t		 nspare;
+	size_t		 spare_cap;
 	struct anchor	*anchors;
 	size_t		 nanchors;
 	uint64_t	 expanded;	/* nodes added through aliases */
+	uint64_t	 anchored;	/* anchors defined so far */
+	uint64_t	 aliased;	/* aliases met so far */
 	char		*dir;		/* the manifest's directory */
 	struct manifest	*m;
+
+	struct mstream	**streams;	/* streamed lists, to free */
+	size_t		 nstreams;
+	struct ynode	*sseq;		/* the list streaming now */
+	size_t		 sdepth;	/* depth with sseq on top */
+	size_t		 item_arena;	/* narena when the item began */
+	uint64_t	 item_anchored;
+	uint64_t	 item_aliased;
+	struct mstream	*defer;		/* diagnostics go here, not diags */
+	size_t		 defer_item;
 };
 
 static const char *const top_keys[] = {
@@ -87,6 +158,9 @@ static const char *const target_keys[] = { "event", "resource" };
 
 TESTABLE int	manifest_utf8_check(const char *, size_t, uint32_t *,
 		    uint32_t *);
+static void	manifest_diag(struct loader *, enum diag_severity, struct pos,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
 
 static const char *
 manifest_kind_name(enum ynode_kind kind)
@@ -156,33 +230,42 @@ manifest_suggest(const char *word, const char *const *cands, size_t n)
 /* ------------------------------------------------------------------ */
 /* Reading and checking the bytes. */
 
-/*
- * Check that text is valid UTF-8 (no overlongs, no surrogates, nothing
- * past U+10FFFF) and has no NUL.  On failure set *line and *col of the
- * first bad byte (1-based, in characters) and return -1.
- */
-TESTABLE int
-manifest_utf8_check(const char *text, size_t len, uint32_t *line,
-    uint32_t *col)
+/* Are the 8 bytes at p ASCII without NUL? */
+static int
+manifest_ascii8(const unsigned char *p)
 {
-	const unsigned char	*p = (const unsigned char *)text;
-	size_t			 i = 0, need, k;
-	uint32_t		 cp, min;
+	uint64_t	w;
 
-	*line = 1;
-	*col = 1;
+	memcpy(&w, p, sizeof(w));
+	if ((w & 0x8080808080808080ULL) != 0)
+		return (0);
+	/* A zero byte: (w - 0x01..) & ~w & 0x80.. is not 0. */
+	return (((w - 0x0101010101010101ULL) & ~w &
+	    0x8080808080808080ULL) == 0);
+}
+
+/*
+ * The offset of the first byte of text[0..len) that is not valid UTF-8
+ * (overlongs, surrogates, past U+10FFFF) or is NUL; len if none.  Runs
+ * of ASCII go 8 bytes at a time: this reads every byte of a manifest.
+ */
+static size_t
+manifest_utf8_bad(const unsigned char *p, size_t len)
+{
+	size_t		i = 0, need, k;
+	uint32_t	cp, min;
+
 	while (i < len) {
-		unsigned char	c = p[i];
+		unsigned char	c;
 
-		if (c == 0)
-			return (-1);
+		while (len - i >= 8 && manifest_ascii8(p + i))
+			i += 8;
+		if (i == len)
+			break;
+		if ((c = p[i]) == 0)
+			return (i);
 		if (c < 0x80) {
 			i++;
-			if (c == '\n') {
-				(*line)++;
-				*col = 1;
-			} else
-				(*col)++;
 			continue;
 		}
 		if ((c & 0xe0) == 0xc0) {
@@ -198,21 +281,47 @@ manifest_utf8_check(const char *text, size_t len, uint32_t *line,
 			cp = c & 0x07;
 			min = 0x10000;
 		} else
-			return (-1);
+			return (i);
 		if (len - i <= need)
-			return (-1);
+			return (i);
 		for (k = 1; k <= need; k++) {
 			if ((p[i + k] & 0xc0) != 0x80)
-				return (-1);
+				return (i);
 			cp = (cp << 6) | (p[i + k] & 0x3f);
 		}
 		if (cp < min || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (-1);
+			return (i);
 		i += need + 1;
-		(*col)++;
 	}
-	return (0);
+	return (len);
+}
+
+/*
+ * Check that text is valid UTF-8 (no overlongs, no surrogates, nothing
+ * past U+10FFFF) and has no NUL.  On failure set *line and *col of the
+ * first bad byte (1-based, in characters) and return -1.
+ */
+TESTABLE int
+manifest_utf8_check(const char *text, size_t len, uint32_t *line,
+    uint32_t *col)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	size_t			 bad, i;
+
+	*line = 1;
+	*col = 1;
+	if ((bad = manifest_utf8_bad(p, len)) == len)
+		return (0);
+	/* What comes before it is valid: count lines and characters. */
+	for (i = 0; i < bad; i++) {
+		if (p[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if ((p[i] & 0xc0) != 0x80)
+			(*col)++;
+	}
+	return (-1);
 }
 
 /*
@@ -302,17 +411,119 @@ out:
 /* ------------------------------------------------------------------ */
 /* libyaml events -> node tree. */
 
+/*
+ * Room for one more item after the n of *v (capacity *cap, items of
+ * size bytes), doubling.  Returns the array, perhaps moved.
+ */
+static void *
+manifest_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return (v);
+	*cap = *cap == 0 ? 8 : *cap * 2;
+	return (xreallocarray(v, *cap, size));
+}
+
+/*
+ * Report a problem the loader found: to diags, or, while an item of a
+ * streamed targets list is read, to that list, which gives it to diags
+ * when a group loads the list (so that a syntax error further on still
+ * leaves only that error, as with a tree read whole first).
+ */
+static void
+manifest_diag(struct loader *l, enum diag_severity severity, struct pos pos,
+    const char *rule, const char *fmt, ...)
+{
+	struct mstream	*s = l->defer;
+	struct mrecord	*r;
+	va_list		 ap;
+	char		*msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (s == NULL) {
+		diags_add(l->diags, severity, pos, rule, "%s", msg);
+		free(msg);
+		return;
+	}
+	s->recs = manifest_grow(s->recs, s->nrecs, &s->recs_cap,
+	    sizeof(*s->recs));
+	r = &s->recs[s->nrecs++];
+	r->severity = severity;
+	r->pos = pos;
+	r->rule = rule;
+	r->msg = msg;
+	r->item = l->defer_item;
+}
+
+/*
+ * A copy of s[0..len) in the manifest's string arena, freed with the
+ * manifest: one allocation per MANIFEST_CHUNK_SIZE bytes of ids, not
+ * one per id.  A long string gets a block of its own, behind the one
+ * being filled.
+ */
+static char *
+manifest_strndup(struct manifest *m, const char *s, size_t len)
+{
+	struct manifest_chunk	*c = m->strings;
+	char			*p;
+
+	if (len + 1 > MANIFEST_CHUNK_SIZE / 4) {
+		c = xmalloc(sizeof(*c) + len + 1);
+		c->size = c->used = len + 1;
+		if (m->strings == NULL) {
+			c->next = NULL;
+			m->strings = c;
+		} else {
+			c->next = m->strings->next;
+			m->strings->next = c;
+		}
+		p = c->data;
+	} else {
+		if (c == NULL || c->size - c->used < len + 1) {
+			c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
+			c->size = MANIFEST_CHUNK_SIZE;
+			c->used = 0;
+			c->next = m->strings;
+			m->strings = c;
+		}
+		p = c->data + c->used;
+		c->used += len + 1;
+	}
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* A new zeroed target at the end of *v, grown by doubling. */
+static struct target *
+manifest_target_push(struct target **v, size_t *n, size_t *cap)
+{
+	struct target	*t;
+
+	*v = manifest_grow(*v, *n, cap, sizeof(**v));
+	t = &(*v)[(*n)++];
+	memset(t, 0, sizeof(*t));
+	return (t);
+}
+
 static struct ynode *
-manifest_node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mark)
+manifest_node_new(struct loader *l, enum ynode_kind kind,
+    const yaml_mark_t *mark)
 {
 	struct ynode	*n;
 
-	if (l->narena == l->arena_cap) {
-		l->arena_cap = l->arena_cap == 0 ? 256 : l->arena_cap * 2;
-		l->arena = xreallocarray(l->arena, l->arena_cap,
-		    sizeof(*l->arena));
-	}
-	n = xcalloc(1, sizeof(*n));
+	l->arena = manifest_grow(l->arena, l->narena, &l->arena_cap,
+	    sizeof(*l->arena));
+	if (l->nspare > 0) {
+		n = l->spare[--l->nspare];
+		n->value = NULL;
+		n->plain = 0;
+		n->n = 0;
+		n->stream = NULL;
+	} else
+		n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
 	n->pos.file = l->file;
 	n->pos.line = (uint32_t)mark->line + 1;
@@ -320,6 +531,31 @@ manifest_node_new(struct loader *l, enum ynode_kind kind, const yaml_mark_t *mar
 	n->weight = 1;
 	l->arena[l->narena++] = n;
 	return (n);
+}
+
+/* Give the nodes made since arena index from back, for reuse. */
+static void
+manifest_nodes_release(struct loader *l, size_t from)
+{
+	while (l->narena > from) {
+		l->spare = manifest_grow(l->spare, l->nspare, &l->spare_cap,
+		    sizeof(*l->spare));
+		l->spare[l->nspare++] = l->arena[--l->narena];
+	}
+}
+
+/* A scalar's text, in the node's own buffer (kept across reuse). */
+static void
+manifest_node_set_value(struct ynode *n, const char *v, size_t len)
+{
+	if (n->vcap < len + 1) {
+		n->vcap = len + 1 < 32 ? 32 : len + 1;
+		free(n->vbuf);
+		n->vbuf = xmalloc(n->vcap);
+	}
+	memcpy(n->vbuf, v, len);
+	n->vbuf[len] = '\0';
+	n->value = n->vbuf;
 }
 
 static void
@@ -341,6 +577,7 @@ manifest_anchor_add(struct loader *l, const char *name, struct ynode *node)
 {
 	size_t	i;
 
+	l->anchored++;
 	for (i = 0; i < l->nanchors; i++) {
 		if (strcmp(l->anchors[i].name, name) == 0) {
 			l->anchors[i].node = node;	/* redefinition */
@@ -386,8 +623,17 @@ manifest_scalar_is_null(const yaml_event_t *ev)
 		return (0);
 	if (ev->data.scalar.tag != NULL)
 		return (0);
-	return (*v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0);
+	switch (*v) {
+	case '\0':
+		return (1);
+	case '~':
+		return (v[1] == '\0');
+	case 'n':
+	case 'N':
+		return (strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+		    strcmp(v, "NULL") == 0);
+	}
+	return (0);
 }
 
 /*
@@ -397,7 +643,8 @@ manifest_scalar_is_null(const yaml_event_t *ev)
  * ("tag:yaml.org,2002:" is "!!").
  */
 static void
-manifest_check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *mark)
+manifest_check_tag(struct loader *l, const yaml_char_t *tag,
+    const yaml_mark_t *mark)
 {
 	static const char	 core[] = "tag:yaml.org,2002:";
 	const char		*t = (const char *)tag;
@@ -416,11 +663,98 @@ manifest_check_tag(struct loader *l, const yaml_char_t *tag, const yaml_mark_t *
 }
 
 /*
- * Parse the whole stream into a tree.  Returns the document's root, or
- * NULL after reporting yaml-syntax or yaml-limits.  An empty stream
- * gives a YN_NULL root.  Long on purpose: one loop over libyaml's
- * events whose cases share the node stack and the limits; the streaming
- * loader (issue "Fast at any size") replaces it.
+ * Is the value now being read in map that of key, and is it the first
+ * such key (the one manifest_map_get finds)?
+ */
+static int
+manifest_value_of(const struct ynode *map, const char *key)
+{
+	size_t	i;
+
+	if (map->kind != YN_MAP || map->n % 2 != 1 ||
+	    map->items[map->n - 1]->kind != YN_SCALAR ||
+	    strcmp(map->items[map->n - 1]->value, key) != 0)
+		return (0);
+	for (i = 0; i + 1 < map->n; i += 2) {
+		if (map->items[i]->kind == YN_SCALAR &&
+		    strcmp(map->items[i]->value, key) == 0)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Does the sequence starting now (at stack depth depth) hold a group's
+ * targets, the list manifest_load_group reads: the first "targets" of
+ * an item of the first "groups" of the root?  Such a list is streamed,
+ * unless anchored: an alias could then read it as something else.
+ */
+static int
+manifest_stream_here(const struct loader *l, struct ynode *const *stack,
+    size_t depth, const yaml_event_t *ev)
+{
+	if (depth != 3 || l->sseq != NULL ||
+	    ev->data.sequence_start.anchor != NULL)
+		return (0);
+	return (manifest_value_of(stack[0], "groups") &&
+	    stack[1]->kind == YN_SEQ && stack[1]->stream == NULL &&
+	    manifest_value_of(stack[2], "targets"));
+}
+
+static void	manifest_load_target(struct loader *, const struct ynode *,
+		    struct target **, size_t *, size_t *);
+
+/*
+ * An item of the streamed list is complete: make it a target now (its
+ * problems kept by the list) and reuse its nodes.  An item that defines
+ * anchors or uses aliases may share nodes: it is kept as nodes, read
+ * when a group loads the list.
+ */
+static void
+manifest_stream_item(struct loader *l, struct ynode *item)
+{
+	struct ynode	*seq = l->sseq;
+	struct mstream	*s = seq->stream;
+	struct mslow	*k;
+
+	seq->weight += item->weight;
+	if (seq->weight > UINT32_MAX)
+		seq->weight = UINT32_MAX;	/* saturate */
+	if (l->anchored != l->item_anchored ||
+	    l->aliased != l->item_aliased) {
+		s->slow = manifest_grow(s->slow, s->nslow, &s->slow_cap,
+		    sizeof(*s->slow));
+		k = &s->slow[s->nslow++];
+		k->node = item;
+		k->item = s->items++;
+		k->before = s->ntargets;
+		return;
+	}
+	l->defer = s;
+	l->defer_item = s->items++;
+	manifest_load_target(l, item, &s->targets, &s->ntargets, &s->cap);
+	l->defer = NULL;
+	manifest_nodes_release(l, l->item_arena);
+}
+
+/* Start streaming the list seq, just pushed at stack depth depth. */
+static void
+manifest_stream_start(struct loader *l, struct ynode *seq, size_t depth)
+{
+	seq->stream = xcalloc(1, sizeof(*seq->stream));
+	l->streams = xreallocarray(l->streams, l->nstreams + 1,
+	    sizeof(*l->streams));
+	l->streams[l->nstreams++] = seq->stream;
+	l->sseq = seq;
+	l->sdepth = depth;
+}
+
+/*
+ * Parse the whole stream into a tree, targets lists streamed into
+ * struct target arrays.  Returns the document's root, or NULL after
+ * reporting yaml-syntax or yaml-limits.  An empty stream gives a
+ * YN_NULL root.  Long on purpose: one loop over libyaml's events whose
+ * cases share the node stack and the limits.
  */
 static struct ynode *
 manifest_parse_tree(struct loader *l, const char *text, size_t len)
@@ -439,7 +773,8 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 	    len);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct pos	pos = manifest_mark_pos(l, &parser.problem_mark);
+			struct pos	pos = manifest_mark_pos(l,
+			    &parser.problem_mark);
 
 			if (parser.error == YAML_MEMORY_ERROR)
 				fatal("out of memory in libyaml");
@@ -451,6 +786,16 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 			failed = 1;
 			break;
 		}
+		/* An item of a streamed list begins: note where. */
+		if (l->sseq != NULL && depth == l->sdepth &&
+		    (ev.type == YAML_SCALAR_EVENT ||
+		    ev.type == YAML_ALIAS_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT)) {
+			l->item_arena = l->narena;
+			l->item_anchored = l->anchored;
+			l->item_aliased = l->aliased;
+		}
 		node = NULL;
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
@@ -459,20 +804,22 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
 				diags_add(l->diags, DIAG_ERROR,
-				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
-				    "more than one YAML document: a manifest "
-				    "is exactly one document");
+				    manifest_mark_pos(l, &ev.start_mark),
+				    "yaml-limits", "more than one YAML "
+				    "document: a manifest is exactly one "
+				    "document");
 				failed = 1;
 				done = 1;
 			}
 			break;
 		case YAML_ALIAS_EVENT:
+			l->aliased++;
 			node = manifest_anchor_find(l,
 			    (const char *)ev.data.alias.anchor);
 			if (node == NULL) {
 				diags_add(l->diags, DIAG_ERROR,
-				    manifest_mark_pos(l, &ev.start_mark), "yaml-syntax",
-				    "unknown alias *%s",
+				    manifest_mark_pos(l, &ev.start_mark),
+				    "yaml-syntax", "unknown alias *%s",
 				    (const char *)ev.data.alias.anchor);
 				failed = 1;
 				done = 1;
@@ -481,9 +828,9 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 			l->expanded += node->weight;
 			if (l->expanded > MANIFEST_ALIAS_BUDGET) {
 				diags_add(l->diags, DIAG_ERROR,
-				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
-				    "aliases expand to more than %d nodes",
-				    MANIFEST_ALIAS_BUDGET);
+				    manifest_mark_pos(l, &ev.start_mark),
+				    "yaml-limits", "aliases expand to more "
+				    "than %d nodes", MANIFEST_ALIAS_BUDGET);
 				failed = 1;
 				done = 1;
 				node = NULL;
@@ -492,18 +839,21 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 				/* A copy, so that it has the alias's position. */
 				struct ynode	*copy;
 
-				copy = manifest_node_new(l, node->kind, &ev.start_mark);
-				copy->value = node->value != NULL ?
-				    xstrdup(node->value) : NULL;
+				copy = manifest_node_new(l, node->kind,
+				    &ev.start_mark);
+				if (node->value != NULL)
+					manifest_node_set_value(copy,
+					    node->value, strlen(node->value));
 				copy->plain = node->plain;
 				node = copy;
 			}
 			break;
 		case YAML_SCALAR_EVENT:
-			manifest_check_tag(l, ev.data.scalar.tag, &ev.start_mark);
-			node = manifest_node_new(l, manifest_scalar_is_null(&ev) ? YN_NULL :
-			    YN_SCALAR, &ev.start_mark);
-			node->value = xstrndup(
+			manifest_check_tag(l, ev.data.scalar.tag,
+			    &ev.start_mark);
+			node = manifest_node_new(l, manifest_scalar_is_null(&ev) ?
+			    YN_NULL : YN_SCALAR, &ev.start_mark);
+			manifest_node_set_value(node,
 			    (const char *)ev.data.scalar.value,
 			    ev.data.scalar.length);
 			node->plain = ev.data.scalar.style ==
@@ -524,18 +874,20 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 		case YAML_MAPPING_START_EVENT:
 			if (depth == MANIFEST_MAX_DEPTH) {
 				diags_add(l->diags, DIAG_ERROR,
-				    manifest_mark_pos(l, &ev.start_mark), "yaml-limits",
-				    "nesting deeper than %d levels",
-				    MANIFEST_MAX_DEPTH);
+				    manifest_mark_pos(l, &ev.start_mark),
+				    "yaml-limits", "nesting deeper than %d "
+				    "levels", MANIFEST_MAX_DEPTH);
 				failed = 1;
 				done = 1;
 				break;
 			}
-			manifest_check_tag(l, ev.type == YAML_MAPPING_START_EVENT ?
+			manifest_check_tag(l, ev.type ==
+			    YAML_MAPPING_START_EVENT ?
 			    ev.data.mapping_start.tag :
 			    ev.data.sequence_start.tag, &ev.start_mark);
-			node = manifest_node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
-			    YN_MAP : YN_SEQ, &ev.start_mark);
+			node = manifest_node_new(l, ev.type ==
+			    YAML_MAPPING_START_EVENT ? YN_MAP : YN_SEQ,
+			    &ev.start_mark);
 			if (ev.type == YAML_MAPPING_START_EVENT &&
 			    ev.data.mapping_start.anchor != NULL)
 				manifest_anchor_add(l, (const char *)
@@ -544,23 +896,30 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 			    ev.data.sequence_start.anchor != NULL)
 				manifest_anchor_add(l, (const char *)
 				    ev.data.sequence_start.anchor, node);
+			if (ev.type == YAML_SEQUENCE_START_EVENT &&
+			    manifest_stream_here(l, stack, depth, &ev))
+				manifest_stream_start(l, node, depth + 1);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			node = stack[--depth];
+			if (node == l->sseq)
+				l->sseq = NULL;
 			break;
 		default:
 			break;
 		}
 		/*
 		 * Attach a finished node (scalar, alias, or a collection
-		 * that just ended) to its parent; push collections that
-		 * just started.
+		 * that just ended) to its parent, or to the streamed list;
+		 * push collections that just started.
 		 */
 		if (node != NULL && !done) {
 			if (ev.type == YAML_SEQUENCE_START_EVENT ||
 			    ev.type == YAML_MAPPING_START_EVENT)
 				stack[depth++] = node;
+			else if (depth > 0 && stack[depth - 1] == l->sseq)
+				manifest_stream_item(l, node);
 			else if (depth > 0)
 				manifest_node_append(stack[depth - 1], node);
 			else
@@ -603,15 +962,16 @@ static void
 manifest_check_keys(struct loader *l, const struct ynode *map, const char *what,
     const char *const *known, size_t nknown)
 {
-	size_t		*idx, n = 0, i, k, first;
+	size_t		 small[8], *idx = small, n = 0, i, k, first;
 	const char	*hint;
 
-	idx = xreallocarray(NULL, map->n / 2 + 1, sizeof(*idx));
+	if (map->n / 2 + 1 > nitems(small))
+		idx = xreallocarray(NULL, map->n / 2 + 1, sizeof(*idx));
 	for (i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode	*key = map->items[i];
 
 		if (key->kind != YN_SCALAR) {
-			diags_add(l->diags, DIAG_ERROR, key->pos, "type",
+			manifest_diag(l, DIAG_ERROR, key->pos, "type",
 			    "%s keys must be scalars, found %s", what,
 			    manifest_kind_name(key->kind));
 			continue;
@@ -627,15 +987,16 @@ manifest_check_keys(struct loader *l, const struct ynode *map, const char *what,
 			continue;
 		hint = manifest_suggest(key->value, known, nknown);
 		if (hint != NULL)
-			diags_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			manifest_diag(l, DIAG_ERROR, key->pos, "unknown-key",
 			    "unknown key \"%s\" in %s; did you mean \"%s\"?",
 			    key->value, what, hint);
 		else
-			diags_add(l->diags, DIAG_ERROR, key->pos, "unknown-key",
+			manifest_diag(l, DIAG_ERROR, key->pos, "unknown-key",
 			    "unknown key \"%s\" in %s", key->value, what);
 	}
 	sort_keys = (const struct ynode *const *)map->items;
-	qsort(idx, n, sizeof(*idx), manifest_key_cmp);
+	if (n > 1)
+		qsort(idx, n, sizeof(*idx), manifest_key_cmp);
 	sort_keys = NULL;
 	for (i = 1, first = 0; i < n; i++) {
 		const struct ynode	*a = map->items[idx[first]];
@@ -645,13 +1006,14 @@ manifest_check_keys(struct loader *l, const struct ynode *map, const char *what,
 			first = i;
 			continue;
 		}
-		diags_add(l->diags, DIAG_ERROR, b->pos, "duplicate-key",
+		manifest_diag(l, DIAG_ERROR, b->pos, "duplicate-key",
 		    "key \"%s\" appears more than once in %s", b->value,
 		    what);
-		diags_add(l->diags, DIAG_NOTE, a->pos, NULL,
+		manifest_diag(l, DIAG_NOTE, a->pos, NULL,
 		    "\"%s\" first appears here", a->value);
 	}
-	free(idx);
+	if (idx != small)
+		free(idx);
 }
 
 /* The value of the first occurrence of key in map, or NULL. */
@@ -674,7 +1036,7 @@ manifest_expect_kind(struct loader *l, const struct ynode *n, enum ynode_kind ki
 {
 	if (n->kind == kind)
 		return (0);
-	diags_add(l->diags, DIAG_ERROR, n->pos, "type",
+	manifest_diag(l, DIAG_ERROR, n->pos, "type",
 	    "%s must be %s, found %s", what, manifest_kind_name(kind),
 	    manifest_kind_name(n->kind));
 	return (-1);
@@ -684,7 +1046,7 @@ static void
 manifest_missing(struct loader *l, const struct ynode *map, const char *key,
     const char *what)
 {
-	diags_add(l->diags, DIAG_ERROR, map->pos, "required",
+	manifest_diag(l, DIAG_ERROR, map->pos, "required",
 	    "%s has no \"%s\"", what, key);
 }
 
@@ -732,7 +1094,7 @@ manifest_get_required_at(struct loader *l, const struct ynode *map, struct pos a
     const char *key, const char *what, struct mscalar *out)
 {
 	if (manifest_map_get(map, key) == NULL)
-		diags_add(l->diags, DIAG_ERROR, at, "required",
+		manifest_diag(l, DIAG_ERROR, at, "required",
 		    "%s has no \"%s\"", what, key);
 	else
 		manifest_get_scalar(l, map, key, what, out);
@@ -757,7 +1119,7 @@ manifest_load_check(struct loader *l, const struct ynode *map, struct policy *p)
 		return;
 	}
 	if (v->kind != YN_MAP) {
-		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
+		manifest_diag(l, DIAG_ERROR, v->pos, "type",
 		    "\"check\" must be a command or a mapping with "
 		    "\"command\", found %s", manifest_kind_name(v->kind));
 		return;
@@ -813,64 +1175,128 @@ manifest_load_policies(struct loader *l, const struct ynode *map)
 	}
 }
 
+/*
+ * One item of a targets list: a mapping with "event" and "resource"
+ * becomes a target at the end of *v; anything else is reported.
+ */
 static void
-manifest_target_add(struct manifest_group *g, const char *event, const char *resource)
+manifest_load_target(struct loader *l, const struct ynode *item,
+    struct target **v, size_t *n, size_t *cap)
 {
-	struct target	*t;
+	const struct ynode	*ev, *rs;
+	struct target		*t;
+	int			 bad = 0;
 
-	if (g->ntargets == g->targets_cap) {
-		g->targets_cap = g->targets_cap == 0 ? 8 : g->targets_cap * 2;
-		g->targets = xreallocarray(g->targets, g->targets_cap,
-		    sizeof(*g->targets));
+	if (manifest_expect_kind(l, item, YN_MAP, "a target") != 0)
+		return;
+	manifest_check_keys(l, item, "a target", target_keys,
+	    nitems(target_keys));
+	ev = manifest_map_get(item, "event");
+	rs = manifest_map_get(item, "resource");
+	if (ev == NULL) {
+		manifest_missing(l, item, "event", "target");
+		bad = 1;
+	} else if (manifest_expect_kind(l, ev, YN_SCALAR, "\"event\"") != 0)
+		bad = 1;
+	if (rs == NULL) {
+		manifest_missing(l, item, "resource", "target");
+		bad = 1;
+	} else if (manifest_expect_kind(l, rs, YN_SCALAR,
+	    "\"resource\"") != 0)
+		bad = 1;
+	if (bad)
+		return;
+	t = manifest_target_push(v, n, cap);
+	t->event = manifest_strndup(l->m, ev->value, strlen(ev->value));
+	t->resource = manifest_strndup(l->m, rs->value, strlen(rs->value));
+	t->pos = item->pos;
+	t->event_pos = ev->pos;
+	t->resource_pos = rs->pos;
+}
+
+/* Append targets src[0..n) to the group's list. */
+static void
+manifest_targets_copy(struct manifest_group *g, const struct target *src,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		*manifest_target_push(&g->targets, &g->ntargets,
+		    &g->targets_cap) = src[i];
+}
+
+/*
+ * Give a group the targets of a streamed list, with its diagnostics and
+ * its items kept as nodes, in the list's order: what reading the list's
+ * nodes would have given.  The first group to load a list without kept
+ * items takes its array; a group that is an alias of it copies it.
+ */
+static void
+manifest_load_stream(struct loader *l, struct mstream *s,
+    struct manifest_group *g)
+{
+	const struct target	*src;
+	const struct mrecord	*r;
+	size_t			 k, ri = 0, from = 0, item, upto;
+	int			 moved = 0;
+
+	if (s->owner == NULL && s->nslow == 0 && g->ntargets == 0) {
+		g->targets = s->targets;
+		g->ntargets = s->ntargets;
+		g->targets_cap = s->cap;
+		s->targets = NULL;
+		s->cap = 0;
+		s->owner = g;
+		moved = 1;
 	}
-	t = &g->targets[g->ntargets++];
-	memset(t, 0, sizeof(*t));
-	t->event = xstrdup(event);
-	t->resource = xstrdup(resource);
+	src = s->owner != NULL ? s->owner->targets : s->targets;
+	for (k = 0; k <= s->nslow; k++) {
+		item = k < s->nslow ? s->slow[k].item : SIZE_MAX;
+		upto = k < s->nslow ? s->slow[k].before : s->ntargets;
+		for (; ri < s->nrecs && s->recs[ri].item < item; ri++) {
+			r = &s->recs[ri];
+			diags_add(l->diags, r->severity, r->pos, r->rule, "%s",
+			    r->msg);
+		}
+		if (!moved)
+			manifest_targets_copy(g, src + from, upto - from);
+		from = upto;
+		if (k < s->nslow)
+			manifest_load_target(l, s->slow[k].node, &g->targets,
+			    &g->ntargets, &g->targets_cap);
+	}
 }
 
 static void
-manifest_load_targets(struct loader *l, const struct ynode *seq, struct manifest_group *g)
+manifest_load_targets(struct loader *l, const struct ynode *seq,
+    struct manifest_group *g)
 {
-	const struct ynode	*item, *ev, *rs;
-	size_t			 i;
-	int			 bad;
+	size_t	i;
 
 	if (manifest_expect_kind(l, seq, YN_SEQ, "\"targets\"") != 0)
 		return;
-	for (i = 0; i < seq->n; i++) {
-		item = seq->items[i];
-		if (manifest_expect_kind(l, item, YN_MAP, "a target") != 0)
-			continue;
-		manifest_check_keys(l, item, "a target", target_keys,
-		    nitems(target_keys));
-		ev = manifest_map_get(item, "event");
-		rs = manifest_map_get(item, "resource");
-		bad = 0;
-		if (ev == NULL) {
-			manifest_missing(l, item, "event", "target");
-			bad = 1;
-		} else if (manifest_expect_kind(l, ev, YN_SCALAR, "\"event\"") != 0)
-			bad = 1;
-		if (rs == NULL) {
-			manifest_missing(l, item, "resource", "target");
-			bad = 1;
-		} else if (manifest_expect_kind(l, rs, YN_SCALAR, "\"resource\"") != 0)
-			bad = 1;
-		if (bad)
-			continue;
-		manifest_target_add(g, ev->value, rs->value);
-		g->targets[g->ntargets - 1].pos = item->pos;
-		g->targets[g->ntargets - 1].event_pos = ev->pos;
-		g->targets[g->ntargets - 1].resource_pos = rs->pos;
+	if (seq->stream != NULL) {
+		manifest_load_stream(l, seq->stream, g);
+		return;
 	}
+	for (i = 0; i < seq->n; i++)
+		manifest_load_target(l, seq->items[i], &g->targets,
+		    &g->ntargets, &g->targets_cap);
 }
 
-/* Trim spaces and tabs and one pair of double quotes, in place. */
-static char *
-manifest_csv_field(char *s, char *end, uint32_t *skipped)
+/* A field of a CSV line, as its text and length (not terminated). */
+struct csv_field {
+	const char	*s;
+	size_t		 len;
+	uint32_t	 skipped;	/* bytes trimmed before it */
+};
+
+/* Trim spaces and tabs and one pair of double quotes: s..end -> f. */
+static void
+manifest_csv_field(const char *s, const char *end, struct csv_field *f)
 {
-	char	*start = s;
+	const char	*start = s;
 
 	while (s < end && (*s == ' ' || *s == '\t'))
 		s++;
@@ -880,9 +1306,34 @@ manifest_csv_field(char *s, char *end, uint32_t *skipped)
 		s++;
 		end--;
 	}
-	*end = '\0';
-	*skipped = (uint32_t)(s - start);
-	return (s);
+	f->s = s;
+	f->len = (size_t)(end - s);
+	f->skipped = (uint32_t)(s - start);
+}
+
+/* Is the field, ignoring case, word? */
+static int
+manifest_csv_is(const struct csv_field *f, const char *word)
+{
+	return (f->len == strlen(word) && strncasecmp(f->s, word,
+	    f->len) == 0);
+}
+
+/*
+ * Printable ASCII (and tabs) is text diags may quote; anything else is
+ * left to diags_text_ok, which knows UTF-8 and control characters.
+ */
+static int
+manifest_csv_text_ok(const char *p, const char *end)
+{
+	const unsigned char	*q;
+
+	for (q = (const unsigned char *)p; q < (const unsigned char *)end;
+	    q++) {
+		if ((*q < 0x20 && *q != '\t') || *q >= 0x7f)
+			return (diags_text_ok(p, (size_t)(end - p)));
+	}
+	return (1);
 }
 
 /* Columns count characters, as libyaml's do: p..end in characters. */
@@ -914,12 +1365,12 @@ manifest_blank_or_comment(const char *p, const char *end)
  * split, the position bookkeeping would be passed around everywhere.
  */
 static void
-manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
-    struct manifest_group *g)
+manifest_load_csv_text(struct loader *l, uint32_t file, const char *text,
+    size_t len, struct manifest_group *g)
 {
-	char		*line = text, *nl, *comma, *end;
-	char		*ev = NULL, *rs = NULL;
-	uint32_t	 lineno = 0, skip_ev = 0, skip_rs = 0;
+	const char	*line = text, *nl, *comma, *end;
+	struct csv_field ev, rs;
+	uint32_t	 lineno = 0;
 	int		 header = 1, fields;
 	struct pos	 pos;
 	struct target	*t;
@@ -942,8 +1393,8 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		 * accident, or a manifest pointing at some other file):
 		 * one error, nothing more read from it.
 		 */
-		if (!diags_text_ok(line, (size_t)(end - line))) {
-			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		if (!manifest_csv_text_ok(line, end)) {
+			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 			    "the line has control characters: not CSV text");
 			if (header)
 				return;
@@ -955,13 +1406,13 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 		fields = comma == NULL ? 1 : memchr(comma + 1, ',',
 		    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
 		if (fields == 2) {
-			ev = manifest_csv_field(line, comma, &skip_ev);
-			rs = manifest_csv_field(comma + 1, end, &skip_rs);
+			manifest_csv_field(line, comma, &ev);
+			manifest_csv_field(comma + 1, end, &rs);
 		}
 		if (header) {
-			if (fields != 2 || strcasecmp(ev, "event") != 0 ||
-			    strcasecmp(rs, "resource") != 0) {
-				diags_add(l->diags, DIAG_ERROR, pos,
+			if (fields != 2 || !manifest_csv_is(&ev, "event") ||
+			    !manifest_csv_is(&rs, "resource")) {
+				manifest_diag(l, DIAG_ERROR, pos,
 				    "targets-file", "the first line must be "
 				    "the header \"event,resource\": this is "
 				    "not a targets file");
@@ -971,24 +1422,27 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 			goto next;
 		}
 		if (fields != 2) {
-			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 			    "expected two fields \"event,resource\", found %s",
 			    fields == 1 ? "one" : "more than two");
 			goto next;
 		}
-		if (*ev == '\0' || *rs == '\0') {
-			diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
-			    "empty %s field", *ev == '\0' ? "event" :
+		if (ev.len == 0 || rs.len == 0) {
+			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+			    "empty %s field", ev.len == 0 ? "event" :
 			    "resource");
 			goto next;
 		}
-		manifest_target_add(g, ev, rs);
-		t = &g->targets[g->ntargets - 1];
+		t = manifest_target_push(&g->targets, &g->ntargets,
+		    &g->targets_cap);
+		t->event = manifest_strndup(l->m, ev.s, ev.len);
+		t->resource = manifest_strndup(l->m, rs.s, rs.len);
 		t->pos = pos;
 		t->event_pos = pos;
-		t->event_pos.col = 1 + skip_ev;
+		t->event_pos.col = 1 + ev.skipped;
 		t->resource_pos = pos;
-		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 + skip_rs;
+		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 +
+		    rs.skipped;
 	next:
 		if (nl == NULL)
 			break;
@@ -997,7 +1451,7 @@ manifest_load_csv_text(struct loader *l, uint32_t file, char *text, size_t len,
 	if (header) {
 		pos.line = 1;
 		pos.col = 1;
-		diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 		    "the file is empty: expected the header "
 		    "\"event,resource\"");
 	}
@@ -1058,7 +1512,6 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
 	char			*path, *real, *text = NULL, *cause = NULL;
-	char			*copy;
 	size_t			 len = 0;
 	uint32_t		 file, line, col;
 	struct pos		 pos;
@@ -1069,7 +1522,7 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 	/* realpath resolved every link: one appearing now is refused. */
 	if (real == NULL || manifest_read(real, path, O_NOFOLLOW, &text,
 	    &len, &cause) != 0) {
-		diags_add(l->diags, DIAG_ERROR, g->targets_file.pos,
+		manifest_diag(l, DIAG_ERROR, g->targets_file.pos,
 		    "targets-file", "%s", cause);
 		free(cause);
 		free(real);
@@ -1081,19 +1534,16 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 	tf = &m->files[m->nfiles++];
 	tf->path = path;
 	hash_sha256_hex(text, len, tf->sha256);
-	/* diags keeps the pristine text; parsing writes NULs into a copy. */
-	copy = xmalloc(len + 1);
-	memcpy(copy, text, len + 1);
+	/* diags keeps the text; fields are copied out of it, not cut. */
 	file = diags_add_source(l->diags, path, text, len);
-	if (manifest_utf8_check(copy, len, &line, &col) != 0) {
+	if (manifest_utf8_check(text, len, &line, &col) != 0) {
 		pos.file = file;
 		pos.line = line;
 		pos.col = col;
-		diags_add(l->diags, DIAG_ERROR, pos, "targets-file",
+		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
 		    "not valid UTF-8 text");
 	} else
-		manifest_load_csv_text(l, file, copy, len, g);
-	free(copy);
+		manifest_load_csv_text(l, file, text, len, g);
 }
 
 static void
@@ -1125,7 +1575,7 @@ manifest_load_group(struct loader *l, const struct ynode *map, struct manifest_g
 		g->policy_pos = v->pos;
 		manifest_load_policy(l, v, v->pos, g->inline_policy, "inline policy");
 	} else
-		diags_add(l->diags, DIAG_ERROR, v->pos, "type",
+		manifest_diag(l, DIAG_ERROR, v->pos, "type",
 		    "\"policy\" must be a policy name or a mapping, found %s",
 		    manifest_kind_name(v->kind));
 
@@ -1169,7 +1619,7 @@ manifest_load_root(struct loader *l, const struct ynode *root)
 	const struct ynode	*v;
 
 	if (root->kind == YN_NULL) {
-		diags_add(l->diags, DIAG_ERROR, root->pos, "empty",
+		manifest_diag(l, DIAG_ERROR, root->pos, "empty",
 		    "the manifest is empty");
 		return;
 	}
@@ -1181,7 +1631,7 @@ manifest_load_root(struct loader *l, const struct ynode *root)
 		manifest_missing(l, root, "ensbatch", "the manifest");
 	else if (v->kind != YN_SCALAR || !v->plain ||
 	    strcmp(v->value, "1") != 0)
-		diags_add(l->diags, DIAG_ERROR, v->pos, "version",
+		manifest_diag(l, DIAG_ERROR, v->pos, "version",
 		    "unsupported manifest version \"%s\": this ensbatch "
 		    "reads \"ensbatch: 1\"", v->kind == YN_SCALAR ?
 		    v->value : manifest_kind_name(v->kind));
@@ -1215,16 +1665,35 @@ manifest_load_root(struct loader *l, const struct ynode *root)
 }
 
 static void
+manifest_node_free(struct ynode *n)
+{
+	free(n->vbuf);
+	free(n->items);
+	free(n);
+}
+
+static void
 manifest_loader_clear(struct loader *l)
 {
-	size_t	i;
+	struct mstream	*s;
+	size_t		 i, j;
 
-	for (i = 0; i < l->narena; i++) {
-		free(l->arena[i]->value);
-		free(l->arena[i]->items);
-		free(l->arena[i]);
-	}
+	for (i = 0; i < l->narena; i++)
+		manifest_node_free(l->arena[i]);
 	free(l->arena);
+	for (i = 0; i < l->nspare; i++)
+		manifest_node_free(l->spare[i]);
+	free(l->spare);
+	for (i = 0; i < l->nstreams; i++) {
+		s = l->streams[i];
+		for (j = 0; j < s->nrecs; j++)
+			free(s->recs[j].msg);
+		free(s->recs);
+		free(s->slow);
+		free(s->targets);
+		free(s);
+	}
+	free(l->streams);
 	for (i = 0; i < l->nanchors; i++)
 		free(l->anchors[i].name);
 	free(l->anchors);
@@ -1306,7 +1775,8 @@ manifest_policy_clear(struct policy *p)
 void
 manifest_free(struct manifest *m)
 {
-	size_t	i, j;
+	struct manifest_chunk	*c;
+	size_t			 i, j;
 
 	if (m == NULL)
 		return;
@@ -1324,10 +1794,6 @@ manifest_free(struct manifest *m)
 		free(g->after);
 		free(g->after_pos);
 		manifest_mscalar_free(&g->targets_file);
-		for (j = 0; j < g->ntargets; j++) {
-			free(g->targets[j].event);
-			free(g->targets[j].resource);
-		}
 		free(g->targets);
 		free(g->r_after);
 	}
@@ -1338,6 +1804,10 @@ manifest_free(struct manifest *m)
 	for (i = 0; i < m->nfiles; i++)
 		free(m->files[i].path);
 	free(m->files);
+	while ((c = m->strings) != NULL) {
+		m->strings = c->next;
+		free(c);
+	}
 	manifest_mscalar_free(&m->version);
 	manifest_mscalar_free(&m->name);
 	manifest_mscalar_free(&m->ticket);

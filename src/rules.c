@@ -820,67 +820,184 @@ rules_order_groups(struct rules *r)
 		m->r_order[done++] = i;
 }
 
-/* An open-addressing set of strings, for duplicate detection. */
-struct seen {
-	const char		**keys;
-	const struct target	**vals;
-	size_t			  size;		/* power of two */
+/*
+ * Duplicate detection over every target's event (or resource) id: the
+ * ids' hashes are radix-sorted, so that equal ids meet in a run of equal
+ * hashes, and each target learns the first target with its id.  A hash
+ * table of a million ids misses the cache on every insert; sorting
+ * reads and writes memory in order.
+ */
+struct seen_key {
+	uint32_t	hash;
+	uint32_t	ord;		/* the target's ordinal */
 };
 
-static void
-rules_seen_init(struct seen *s, size_t n)
+#define RULES_SEEN_NONE	UINT32_MAX
+
+struct seen {
+	const struct manifest	*m;
+	size_t			*first;	/* ordinal of each group's first */
+	size_t			 n;
+	uint32_t		*prev;	/* per ordinal: first with its id */
+	int			 resource; /* ids: 0 events, 1 resources */
+};
+
+/* The target of ordinal ord: its group by binary search. */
+static const struct target *
+rules_seen_target(const struct seen *s, size_t ord)
 {
-	s->size = 16;
-	while (s->size < 2 * n)
-		s->size *= 2;
-	s->keys = xcalloc(s->size, sizeof(*s->keys));
-	s->vals = xcalloc(s->size, sizeof(*s->vals));
+	size_t	lo = 0, hi = s->m->ngroups, mid;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (s->first[mid] <= ord)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (&s->m->groups[lo].targets[ord - s->first[lo]]);
+}
+
+static const char *
+rules_seen_id(const struct seen *s, size_t ord)
+{
+	const struct target	*t = rules_seen_target(s, ord);
+
+	return (s->resource ? t->resource : t->event);
+}
+
+/* FNV-1a, its bits mixed: ids that differ only at the end differ. */
+static uint32_t
+rules_seen_hash(const char *key)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return ((uint32_t)(h >> 32));
+}
+
+/* Stable LSD radix sort of keys[0..n) by hash, 11 bits a pass. */
+static void
+rules_seen_sort(struct seen_key *keys, struct seen_key *tmp, size_t n)
+{
+	size_t		 count[2048], i, sum, c;
+	struct seen_key	*from = keys, *to = tmp, *swap;
+	int		 shift;
+
+	for (shift = 0; shift < 32; shift += 11) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(from[i].hash >> shift) & 2047]++;
+		for (i = 0, sum = 0; i < 2048; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(from[i].hash >> shift) & 2047]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != keys)
+		memcpy(keys, from, n * sizeof(*keys));
+}
+
+/*
+ * Learn, for every target, the first earlier target with the same id
+ * (RULES_SEEN_NONE if none).  Within a run of equal hashes, ordinals
+ * ascend (the sort is stable), and each is compared with the first of
+ * each distinct id found so far in the run.
+ */
+static void
+rules_seen_init(struct seen *s, const struct manifest *m, int resource)
+{
+	struct seen_key	*keys, *tmp;
+	size_t		 i, j, k, r, start, n = 0, ord;
+
+	s->m = m;
+	s->resource = resource;
+	s->first = xcalloc(m->ngroups + 1, sizeof(*s->first));
+	for (i = 0; i < m->ngroups; i++) {
+		s->first[i] = n;
+		n += m->groups[i].ntargets;
+	}
+	s->first[m->ngroups] = n;
+	s->n = n;
+	if (n >= RULES_SEEN_NONE)
+		fatal("too many targets");
+	keys = xcalloc(n + 1, sizeof(*keys));
+	tmp = xcalloc(n + 1, sizeof(*tmp));
+	for (i = 0, ord = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
+			keys[ord].hash = rules_seen_hash(resource ?
+			    m->groups[i].targets[j].resource :
+			    m->groups[i].targets[j].event);
+			keys[ord].ord = (uint32_t)ord;
+		}
+	}
+	rules_seen_sort(keys, tmp, n);
+	free(tmp);
+	s->prev = xcalloc(n + 1, sizeof(*s->prev));
+	for (start = 0; start < n; start = r) {
+		for (r = start + 1; r < n && keys[r].hash == keys[start].hash;
+		    r++)
+			;
+		s->prev[keys[start].ord] = RULES_SEEN_NONE;
+		/* keys[start..r): the first of each id keeps ord == prev. */
+		for (k = start + 1; k < r; k++) {
+			s->prev[keys[k].ord] = RULES_SEEN_NONE;
+			for (j = start; j < k; j++) {
+				if (s->prev[keys[j].ord] != RULES_SEEN_NONE)
+					continue;	/* not a first */
+				if (strcmp(rules_seen_id(s, keys[j].ord),
+				    rules_seen_id(s, keys[k].ord)) == 0) {
+					s->prev[keys[k].ord] = keys[j].ord;
+					break;
+				}
+			}
+		}
+	}
+	free(keys);
 }
 
 static void
 rules_seen_free(struct seen *s)
 {
-	free(s->keys);
-	free(s->vals);
+	free(s->first);
+	free(s->prev);
 }
 
-/* Insert key; return the earlier target with the same key, if any. */
+/* The earlier target with the id of the target of ordinal ord, or NULL. */
 static const struct target *
-rules_seen_add(struct seen *s, const char *key, const struct target *t)
+rules_seen_prev(const struct seen *s, size_t ord)
 {
-	uint64_t	h = 14695981039346656037ULL;
-	const char	*p;
-	size_t		 i;
-
-	for (p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (i = (size_t)h & (s->size - 1); s->keys[i] != NULL;
-	    i = (i + 1) & (s->size - 1)) {
-		if (strcmp(s->keys[i], key) == 0)
-			return (s->vals[i]);
-	}
-	s->keys[i] = key;
-	s->vals[i] = t;
-	return (NULL);
+	if (s->prev[ord] == RULES_SEEN_NONE)
+		return (NULL);
+	return (rules_seen_target(s, s->prev[ord]));
 }
 
 /*
  * Target ids and duplicates across the whole manifest: an event twice
  * is an error; a resource under two events is a warning (it would be
- * rebooted twice).
+ * rebooted twice).  Events first, then resources, so that one index at
+ * a time is in memory; diagnostics sort by position all the same.
  */
 static void
 rules_check_targets(struct rules *r)
 {
 	struct manifest		*m = r->m;
-	struct seen		 events, resources;
+	struct seen		 seen;
 	const struct target	*prev;
-	size_t			 i, j;
+	size_t			 i, j, ord;
 
-	rules_seen_init(&events, m->r_ntargets);
-	rules_seen_init(&resources, m->r_ntargets);
-	for (i = 0; i < m->ngroups; i++) {
-		for (j = 0; j < m->groups[i].ntargets; j++) {
+	rules_seen_init(&seen, m, 0);
+	for (i = 0, ord = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
 			struct target	*t = &m->groups[i].targets[j];
 
 			if (!rules_event_id_ok(t->event))
@@ -893,29 +1010,34 @@ rules_check_targets(struct rules *r)
 				    "resource-id", "\"%s\" is not an instance "
 				    "id (i- or n- and 8 to 64 of [0-9a-z])",
 				    t->resource));
-			if ((prev = rules_seen_add(&events, t->event, t)) != NULL) {
+			if ((prev = rules_seen_prev(&seen, ord)) != NULL) {
 				rules_mark(&t->diag, rules_rule_error(r, t->event_pos,
 				    "duplicate-target", "event %s is listed "
 				    "twice", t->event));
 				diags_add(r->diags, DIAG_NOTE, prev->event_pos,
 				    NULL, "first listed here");
 			}
-			/* The same pair twice is already an error above. */
-			if ((prev = rules_seen_add(&resources, t->resource,
-			    t)) != NULL && strcmp(prev->event, t->event) != 0) {
-				diags_add(r->diags, DIAG_WARNING,
-				    t->resource_pos, "duplicate-target",
-				    "instance %s is also the target of event "
-				    "%s: it would be rebooted twice",
-				    t->resource, prev->event);
-				diags_add(r->diags, DIAG_NOTE,
-				    prev->resource_pos, NULL,
-				    "first listed here");
-			}
 		}
 	}
-	rules_seen_free(&events);
-	rules_seen_free(&resources);
+	rules_seen_free(&seen);
+	rules_seen_init(&seen, m, 1);
+	for (i = 0, ord = 0; i < m->ngroups; i++) {
+		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
+			const struct target	*t = &m->groups[i].targets[j];
+
+			/* The same pair twice is already an error above. */
+			if ((prev = rules_seen_prev(&seen, ord)) == NULL ||
+			    strcmp(prev->event, t->event) == 0)
+				continue;
+			diags_add(r->diags, DIAG_WARNING, t->resource_pos,
+			    "duplicate-target", "instance %s is also the "
+			    "target of event %s: it would be rebooted twice",
+			    t->resource, prev->event);
+			diags_add(r->diags, DIAG_NOTE, prev->resource_pos,
+			    NULL, "first listed here");
+		}
+	}
+	rules_seen_free(&seen);
 }
 
 /* The number of batches of a group whose policy is valid. */

@@ -71,6 +71,7 @@ struct policy {
 	int64_t		 r_check_interval; /* ms, default 15s */
 };
 
+/* A target; its ids live in the manifest's string arena. */
 struct target {
 	char		*event;
 	char		*resource;
@@ -123,6 +124,8 @@ struct targets_file {
 	char		 sha256[HASH_HEX_LEN];
 };
 
+struct manifest_chunk;
+
 struct manifest {
 	char		*path;
 	uint32_t	 file;		/* source index in diags */
@@ -143,6 +146,7 @@ struct manifest {
 
 	struct targets_file *files;	/* targets_file CSVs read */
 	size_t		 nfiles;
+	struct manifest_chunk *strings;	/* arena of the targets' ids */
 
 	/* Resolved by rules_check(). */
 	const char	*r_zone;	/* borrowed: timezone text or "UTC" */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/xmalloc.h"
@@ -1331,6 +1332,202 @@ START_TEST(test_suggest_closest)
 }
 END_TEST
 
+/* ---------------------------------------------------------- streamed */
+
+#define STREAM_HEAD							\
+    "ensbatch: 1\n"							\
+    "name: x\n"								\
+    "policies:\n"							\
+    "  p: {ops: immediate, batch_size: 2}\n"				\
+    "groups:\n"
+
+/*
+ * Problems in a streamed targets list wait for the list to be loaded:
+ * a syntax error further on leaves only that error, as when the whole
+ * tree was read first.
+ */
+START_TEST(test_stream_syntax_after)
+{
+	struct manifest	*m;
+
+	m = load(STREAM_HEAD
+	    "  - name: g\n"
+	    "    policy: p\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") "}\n"
+	    "      - just-a-scalar\n"
+	    "  - name: [h\n");
+	ck_assert_ptr_null(m);
+	ck_assert_uint_eq(diags_count(td, DIAG_ERROR), 1);
+	ck_assert_str_eq(diags_rule(td, 1), "yaml-syntax");
+}
+END_TEST
+
+/*
+ * Items with anchors or aliases are kept as nodes and read when the
+ * group loads the list: targets and diagnostics keep the list's order
+ * and their positions (an alias of a collection shares the anchored
+ * item's; an alias of a scalar has its own).
+ */
+START_TEST(test_stream_mixed)
+{
+	struct manifest		*m;
+	struct manifest_group	*g;
+
+	m = load(STREAM_HEAD
+	    "  - name: g\n"					/* 6 */
+	    "    policy: p\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") ", resource: " RS("1") "}\n"
+	    "      - &t {event: " EV("2") ", resource: " RS("2") "}\n"
+	    "      - {event: " EV("3") ", resurce: " RS("3") "}\n"
+	    "      - *t\n"
+	    "      - {event: " EV("4") ", resource: &r " RS("4") "}\n"
+	    "      - {resource: *r, event: " EV("5") "}\n"
+	    "      - [not, a, mapping]\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:11:9: error: target has no \"resource\" [required]\n"
+	    "m.yaml:11:53: error: unknown key \"resurce\" in a target; "
+	    "did you mean \"resource\"? [unknown-key]\n"
+	    "m.yaml:15:9: error: a target must be a mapping, found a "
+	    "sequence [type]\n");
+	g = &m->groups[0];
+	ck_assert_uint_eq(g->ntargets, 5);
+	ck_assert_str_eq(g->targets[0].event, EV("1"));
+	ck_assert_pos(g->targets[0].event_pos, 9, 17);
+	ck_assert_str_eq(g->targets[1].event, EV("2"));
+	ck_assert_pos(g->targets[1].pos, 10, 9);
+	ck_assert_str_eq(g->targets[2].event, EV("2"));
+	ck_assert_pos(g->targets[2].pos, 10, 9);
+	ck_assert_pos(g->targets[2].resource_pos, 10, 66);
+	ck_assert_str_eq(g->targets[3].resource, RS("4"));
+	ck_assert_pos(g->targets[3].resource_pos, 13, 63);
+	ck_assert_str_eq(g->targets[4].resource, RS("4"));
+	ck_assert_pos(g->targets[4].resource_pos, 14, 20);
+	ck_assert_str_eq(g->targets[4].event, EV("5"));
+}
+END_TEST
+
+/*
+ * A group that is an alias of another loads the same streamed list:
+ * its own copy of the targets, and the list's problems once more.
+ */
+START_TEST(test_stream_group_alias)
+{
+	struct manifest	*m;
+
+	m = load(STREAM_HEAD
+	    "  - &g\n"
+	    "    name: g\n"
+	    "    policy: p\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") ", resource: " RS("1") "}\n"
+	    "      - {event: " EV("2") "}\n"
+	    "  - *g\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:11:9: error: target has no \"resource\" [required]\n"
+	    "m.yaml:11:9: error: target has no \"resource\" [required]\n");
+	ck_assert_uint_eq(m->ngroups, 2);
+	ck_assert_uint_eq(m->groups[0].ntargets, 1);
+	ck_assert_uint_eq(m->groups[1].ntargets, 1);
+	ck_assert_ptr_ne(m->groups[0].targets, m->groups[1].targets);
+	ck_assert_str_eq(m->groups[1].targets[0].event, EV("1"));
+	ck_assert_pos(m->groups[1].targets[0].event_pos, 10, 17);
+}
+END_TEST
+
+/* Only the first "targets" of a group counts; a repeated one is not read. */
+START_TEST(test_stream_duplicate_targets)
+{
+	struct manifest	*m;
+
+	m = load(STREAM_HEAD
+	    "  - name: g\n"
+	    "    policy: p\n"
+	    "    targets:\n"
+	    "      - {event: " EV("1") ", resource: " RS("1") "}\n"
+	    "    targets:\n"
+	    "      - {event: " EV("2") "}\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags(
+	    "m.yaml:10:5: error: key \"targets\" appears more than once "
+	    "in group \"g\" [duplicate-key]\n"
+	    "m.yaml:8:5: note: \"targets\" first appears here\n");
+	ck_assert_uint_eq(m->groups[0].ntargets, 1);
+	ck_assert_str_eq(m->groups[0].targets[0].event, EV("1"));
+}
+END_TEST
+
+/*
+ * Ids live in the manifest's arena: thousands of them fill several
+ * blocks, and an id longer than a quarter block gets one of its own
+ * without disturbing the block being filled.
+ */
+START_TEST(test_stream_arena)
+{
+	struct manifest	*m;
+	struct buf	 b;
+	char		*longid, want[64];
+	size_t		 i, n = 6000;
+
+	longid = xcalloc(1, 100001);
+	memset(longid, 'x', 100000);
+	buf_init(&b);
+	buf_addf(&b, "%s  - name: g\n    policy: p\n    targets:\n",
+	    STREAM_HEAD);
+	for (i = 0; i < n; i++) {
+		buf_addf(&b, "      - event: e-%032zx\n", i);
+		buf_addf(&b, "        resource: %s\n", i == 3000 ? longid :
+		    "i-abcdefgh");
+	}
+	buf_addc(&b, '\0');
+	m = load(b.data);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->groups[0].ntargets, n);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "e-%032zx", i);
+		ck_assert_str_eq(m->groups[0].targets[i].event, want);
+		ck_assert_str_eq(m->groups[0].targets[i].resource,
+		    i == 3000 ? longid : "i-abcdefgh");
+	}
+	buf_free(&b);
+	free(longid);
+}
+END_TEST
+
+/*
+ * Fields are copied out of a targets file, not cut in it: the text
+ * diags quotes under a diagnostic is the line as written.
+ */
+START_TEST(test_csv_text_intact)
+{
+	struct manifest	*m;
+	struct pos	 pos;
+	char		*out = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+
+	put("t.csv", "event,resource\n" EV("1") "," RS("1") "\n");
+	m = load(STREAM_HEAD
+	    "  - name: g\n"
+	    "    policy: p\n"
+	    "    targets_file: t.csv\n");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->groups[0].ntargets, 1);
+	ck_assert_str_eq(m->groups[0].targets[0].resource, RS("1"));
+	pos = m->groups[0].targets[0].resource_pos;
+	diags_add(td, DIAG_ERROR, pos, "x", "here");
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	diags_print(td, f, 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\n  " EV("1") "," RS("1") "\n"));
+	free(out);
+}
+END_TEST
+
 Suite *
 manifest_suite(void)
 {
@@ -1364,6 +1561,18 @@ manifest_suite(void)
 	tcase_add_test(tc, test_alias_within_budget);
 	tcase_add_test(tc, test_alias_bomb);
 	tcase_add_test(tc, test_alias_recursive);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("streamed_targets");
+	tcase_add_unchecked_fixture(tc, fixture_base_setup,
+	    fixture_base_teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_add_test(tc, test_stream_syntax_after);
+	tcase_add_test(tc, test_stream_mixed);
+	tcase_add_test(tc, test_stream_group_alias);
+	tcase_add_test(tc, test_stream_duplicate_targets);
+	tcase_add_test(tc, test_stream_arena);
+	tcase_add_test(tc, test_csv_text_intact);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("targets_file");
