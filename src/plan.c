@@ -876,238 +876,158 @@ plan_print_markdown(const struct plan *p, const struct plan_context *ctx,
 	free(text);
 }
 
-/*
- * The plan as JSON text, written directly: a jansson tree of a million
- * targets takes half a kilobyte each.  The text is what json_dumps
- * gives with JSON_INDENT(2) | JSON_PRESERVE_ORDER (check_plan_json
- * compares the two); plan --format json and the stored plan are it.
- */
-#define PLAN_JSON_DEPTH	8
-
-struct plan_jw {
-	struct buf	*b;
-	int		 depth;
-	int		 empty[PLAN_JSON_DEPTH];	/* nothing in it yet */
-};
-
-/*
- * A string, escaped as jansson does.  Text that is not UTF-8 cannot be
- * JSON: fatal, as json_string refusing it was.  Target ids need no
- * check (the manifest and its targets files are UTF-8).
- */
+/* Set a key to a string; jansson rejects invalid UTF-8 with NULL. */
 static void
-plan_json_string(struct buf *b, const char *s, int check)
+plan_json_set_str(json_t *obj, const char *key, const char *value)
 {
-	json_t		*v;
-	const char	*p, *run;
-	char		 seq[8];
+	json_t	*v;
 
-	if (check && (v = json_string(s)) == NULL)
-		fatal("string \"%s\" is not UTF-8", s);
-	else if (check)
-		json_decref(v);
-	buf_addc(b, '"');
-	for (p = run = s; *p != '\0'; p++) {
-		unsigned char	c = (unsigned char)*p;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_add(b, run, (size_t)(p - run));
-		run = p + 1;
-		switch (c) {
-		case '"':
-			buf_adds(b, "\\\"");
-			break;
-		case '\\':
-			buf_adds(b, "\\\\");
-			break;
-		case '\b':
-			buf_adds(b, "\\b");
-			break;
-		case '\f':
-			buf_adds(b, "\\f");
-			break;
-		case '\n':
-			buf_adds(b, "\\n");
-			break;
-		case '\r':
-			buf_adds(b, "\\r");
-			break;
-		case '\t':
-			buf_adds(b, "\\t");
-			break;
-		default:
-			snprintf(seq, sizeof(seq), "\\u%04X", c);
-			buf_adds(b, seq);
-			break;
-		}
-	}
-	buf_add(b, run, (size_t)(p - run));
-	buf_addc(b, '"');
-}
-
-/* Start a member (key, or NULL in an array) of the open container. */
-static void
-plan_json_member(struct plan_jw *w, const char *key)
-{
-	int	i;
-
-	if (w->depth > 0) {
-		buf_adds(w->b, w->empty[w->depth - 1] ? "\n" : ",\n");
-		w->empty[w->depth - 1] = 0;
-		for (i = 0; i < w->depth; i++)
-			buf_adds(w->b, "  ");
-	}
-	if (key != NULL) {
-		plan_json_string(w->b, key, 0);
-		buf_adds(w->b, ": ");
-	}
-}
-
-/* Open an object ('{') or an array ('['), as a member. */
-static void
-plan_json_open(struct plan_jw *w, const char *key, char kind)
-{
-	plan_json_member(w, key);
-	if (w->depth == PLAN_JSON_DEPTH)
-		fatal("plan JSON nested too deep");
-	buf_addc(w->b, kind);
-	w->empty[w->depth++] = 1;
-}
-
-static void
-plan_json_close(struct plan_jw *w, char kind)
-{
-	int	i;
-
-	if (!w->empty[--w->depth]) {
-		buf_addc(w->b, '\n');
-		for (i = 0; i < w->depth; i++)
-			buf_adds(w->b, "  ");
-	}
-	buf_addc(w->b, kind);
-}
-
-/* A string member; NULL is null. */
-static void
-plan_json_str(struct plan_jw *w, const char *key, const char *value)
-{
-	plan_json_member(w, key);
 	if (value == NULL)
-		buf_adds(w->b, "null");
-	else
-		plan_json_string(w->b, value, 1);
+		v = json_null();
+	else if ((v = json_string(value)) == NULL)
+		fatal("string for \"%s\" is not UTF-8", key);
+	json_object_set_new(obj, key, v);
 }
 
 static void
-plan_json_int(struct plan_jw *w, const char *key, int64_t v)
-{
-	plan_json_member(w, key);
-	buf_addf(w->b, "%" PRId64, v);
-}
-
-static void
-plan_json_null(struct plan_jw *w, const char *key)
-{
-	plan_json_member(w, key);
-	buf_adds(w->b, "null");
-}
-
-static void
-plan_json_time(struct plan_jw *w, const char *key, int64_t t,
-    const char *zone)
+plan_json_set_time(json_t *obj, const char *key, int64_t t, const char *zone)
 {
 	char	buf[TIMEFMT_LEN], *k;
 
-	plan_json_int(w, key, t);
+	json_object_set_new(obj, key, json_integer(t));
 	timefmt_utc(t, buf, sizeof(buf));
 	k = xasprintf("%s_utc", key);
-	plan_json_str(w, k, buf);
+	plan_json_set_str(obj, k, buf);
 	free(k);
 	timefmt_local(t, zone, buf, sizeof(buf));
 	k = xasprintf("%s_local", key);
-	plan_json_str(w, k, buf);
+	plan_json_set_str(obj, k, buf);
 	free(k);
 }
 
-/* A group's policy, as its members. */
-static void
-plan_json_policy(struct plan_jw *w, const struct manifest_group *g)
-{
-	const struct policy	*pol = g->policy;
-	char			 pct[32];
-
-	plan_json_str(w, "ops", plan_ops_name(pol->r_ops));
-	plan_json_int(w, "batch_size", pol->r_batch_size);
-	plan_json_int(w, "pause_ms", pol->r_pause);
-	plan_json_int(w, "stagger_ms", pol->r_stagger);
-	if (pol->r_max_fail_pct) {
-		snprintf(pct, sizeof(pct), "%" PRId64 "%%",
-		    pol->r_max_failures);
-		plan_json_str(w, "max_failures", pct);
-	} else
-		plan_json_int(w, "max_failures", pol->r_max_failures);
-	plan_json_int(w, "failure_budget", plan_failure_budget(pol,
-	    g->ntargets));
-	plan_json_int(w, "settle_timeout_ms", pol->r_settle_timeout);
-	plan_json_int(w, "soak_ms", pol->r_soak);
-	if (pol->r_check == NULL)
-		plan_json_null(w, "check");
-	else {
-		plan_json_open(w, "check", '{');
-		plan_json_str(w, "command", pol->r_check);
-		plan_json_int(w, "timeout_ms", pol->r_check_timeout);
-		plan_json_int(w, "interval_ms", pol->r_check_interval);
-		plan_json_close(w, '}');
-	}
-}
-
-static void
-plan_group_json(struct plan_jw *w, const struct plan *p,
-    const struct plan_group *pg)
+static json_t *
+plan_group_json(const struct plan *p, const struct plan_group *pg)
 {
 	const struct manifest_group	*g = pg->group;
 	const struct policy	*pol = g->policy;
-	const char		*zone = p->manifest->r_zone;
+	json_t			*jg, *arr, *jb, *targets, *jt, *jc;
 	size_t			 k, j;
+	char			 pct[32];
 
-	plan_json_open(w, NULL, '{');
-	plan_json_str(w, "name", g->name);
-	plan_json_open(w, "after", '[');
+	jg = json_object();
+	plan_json_set_str(jg, "name", g->name);
+	arr = json_array();
 	for (k = 0; k < g->nafter; k++)
-		plan_json_str(w, NULL, g->after[k]);
-	plan_json_close(w, ']');
-	plan_json_str(w, "policy", pol != NULL ? pol->name : NULL);
-	if (pol != NULL && pol->ok)
-		plan_json_policy(w, g);
-	plan_json_int(w, "wait_ms", pg->wait);
-	plan_json_int(w, "estimate_ms", pg->estimate);
+		json_array_append_new(arr, json_string(g->after[k]));
+	json_object_set_new(jg, "after", arr);
+	plan_json_set_str(jg, "policy", pol != NULL ? pol->name : NULL);
+	if (pol != NULL && pol->ok) {
+		plan_json_set_str(jg, "ops", plan_ops_name(pol->r_ops));
+		json_object_set_new(jg, "batch_size",
+		    json_integer(pol->r_batch_size));
+		json_object_set_new(jg, "pause_ms",
+		    json_integer(pol->r_pause));
+		json_object_set_new(jg, "stagger_ms",
+		    json_integer(pol->r_stagger));
+		if (pol->r_max_fail_pct) {
+			snprintf(pct, sizeof(pct), "%" PRId64 "%%",
+			    pol->r_max_failures);
+			plan_json_set_str(jg, "max_failures", pct);
+		} else
+			json_object_set_new(jg, "max_failures",
+			    json_integer(pol->r_max_failures));
+		json_object_set_new(jg, "failure_budget", json_integer(
+		    plan_failure_budget(pol, g->ntargets)));
+		json_object_set_new(jg, "settle_timeout_ms",
+		    json_integer(pol->r_settle_timeout));
+		json_object_set_new(jg, "soak_ms", json_integer(pol->r_soak));
+		if (pol->r_check == NULL)
+			json_object_set_new(jg, "check", json_null());
+		else {
+			jc = json_object();
+			plan_json_set_str(jc, "command", pol->r_check);
+			json_object_set_new(jc, "timeout_ms",
+			    json_integer(pol->r_check_timeout));
+			json_object_set_new(jc, "interval_ms",
+			    json_integer(pol->r_check_interval));
+			json_object_set_new(jg, "check", jc);
+		}
+	}
+	json_object_set_new(jg, "wait_ms", json_integer(pg->wait));
+	json_object_set_new(jg, "estimate_ms", json_integer(pg->estimate));
 	if (pg->nbatches > 0)
-		plan_json_time(w, "settled_by", pg->settled_by, zone);
-	plan_json_open(w, "batches", '[');
+		plan_json_set_time(jg, "settled_by", pg->settled_by,
+		    p->manifest->r_zone);
+	arr = json_array();
 	for (k = 0; k < pg->nbatches; k++) {
 		const struct plan_batch	*b = &pg->batches[k];
 
-		plan_json_open(w, NULL, '{');
-		plan_json_int(w, "batch", (int64_t)k + 1);
+		jb = json_object();
+		json_object_set_new(jb, "batch", json_integer((json_int_t)k +
+		    1));
 		if (b->plan_time == PLAN_NO_TIME)
-			plan_json_null(w, "plan_time");
+			json_object_set_new(jb, "plan_time", json_null());
 		else
-			plan_json_time(w, "plan_time", b->plan_time, zone);
-		plan_json_open(w, "targets", '[');
+			plan_json_set_time(jb, "plan_time", b->plan_time,
+			    p->manifest->r_zone);
+		targets = json_array();
 		for (j = b->first; j < b->first + b->count; j++) {
-			plan_json_open(w, NULL, '{');
-			plan_json_member(w, "event");
-			plan_json_string(w->b, g->targets[j].event, 0);
-			plan_json_member(w, "resource");
-			plan_json_string(w->b, g->targets[j].resource, 0);
-			plan_json_close(w, '}');
+			jt = json_object();
+			plan_json_set_str(jt, "event", g->targets[j].event);
+			plan_json_set_str(jt, "resource", g->targets[j].resource);
+			json_array_append_new(targets, jt);
 		}
-		plan_json_close(w, ']');
-		plan_json_close(w, '}');
+		json_object_set_new(jb, "targets", targets);
+		json_array_append_new(arr, jb);
 	}
-	plan_json_close(w, ']');
-	plan_json_close(w, '}');
+	json_object_set_new(jg, "batches", arr);
+	return (jg);
+}
+
+static json_t *
+plan_json(const struct plan *p)
+{
+	const struct manifest	*m = p->manifest;
+	json_t			*root, *jm, *arr, *jf;
+	size_t			 i;
+
+	root = json_object();
+	json_object_set_new(root, "ensbatch_plan", json_integer(1));
+	jm = json_object();
+	plan_json_set_str(jm, "path", m->path);
+	plan_json_set_str(jm, "name", m->name.text);
+	plan_json_set_str(jm, "ticket", m->ticket.text);
+	plan_json_set_str(jm, "sha256", m->sha256);
+	plan_json_set_str(jm, "timezone", m->r_zone);
+	arr = json_array();
+	for (i = 0; i < m->nfiles; i++) {
+		jf = json_object();
+		plan_json_set_str(jf, "path", m->files[i].path);
+		plan_json_set_str(jf, "sha256", m->files[i].sha256);
+		json_array_append_new(arr, jf);
+	}
+	json_object_set_new(jm, "targets_files", arr);
+	json_object_set_new(root, "manifest", jm);
+	plan_json_set_time(root, "now", p->now, m->r_zone);
+	json_object_set_new(root, "groups_total", json_integer(
+	    (json_int_t)p->ngroups));
+	json_object_set_new(root, "batches_total", json_integer(
+	    (json_int_t)p->nbatches));
+	json_object_set_new(root, "targets_total", json_integer(
+	    (json_int_t)p->ntargets));
+	json_object_set_new(root, "estimate_ms", json_integer(p->estimate));
+	plan_json_set_time(root, "end", plan_add(p->now, p->estimate), m->r_zone);
+	if (p->last_plan_time == PLAN_NO_TIME)
+		json_object_set_new(root, "last_plan_time", json_null());
+	else
+		plan_json_set_time(root, "last_plan_time", p->last_plan_time,
+		    m->r_zone);
+	plan_json_set_time(root, "settled_by", p->settled_by, m->r_zone);
+	arr = json_array();
+	for (i = 0; i < p->ngroups; i++)
+		json_array_append_new(arr, plan_group_json(p, &p->groups[i]));
+	json_object_set_new(root, "groups", arr);
+	return (root);
 }
 
 /* The names of enum plan_key in a plan file. */
@@ -1116,69 +1036,45 @@ static const char *const plan_key_names[] = {
 };
 
 /* The account as a plan file stores it: no full access key id. */
-static void
-plan_json_account(struct plan_jw *w, const struct plan_account *a)
+static json_t *
+plan_account_json(const struct plan_account *a)
 {
-	plan_json_open(w, "account", '{');
-	plan_json_str(w, "endpoint", a->endpoint);
-	plan_json_str(w, "access_key", plan_key_names[a->key]);
-	plan_json_str(w, "access_key_id", a->key == PLAN_KEY_PINNED ?
+	json_t	*ja = json_object();
+
+	plan_json_set_str(ja, "endpoint", a->endpoint);
+	plan_json_set_str(ja, "access_key", plan_key_names[a->key]);
+	plan_json_set_str(ja, "access_key_id", a->key == PLAN_KEY_PINNED ?
 	    a->key_masked : NULL);
-	plan_json_str(w, "access_key_id_sha256", a->key == PLAN_KEY_PINNED ?
-	    a->key_sha256 : NULL);
-	plan_json_close(w, '}');
+	plan_json_set_str(ja, "access_key_id_sha256", a->key ==
+	    PLAN_KEY_PINNED ? a->key_sha256 : NULL);
+	return (ja);
+}
+
+/* jansson's dump callback: collect the text in one buffer. */
+static int
+plan_dump(const char *text, size_t len, void *arg)
+{
+	buf_add(arg, text, len);
+	return (0);
 }
 
 /*
  * The plan's JSON text into b, without a final newline; the account
- * last, when a is not NULL.
+ * last, when a is not NULL.  jansson writes it into one buffer, which
+ * goes out in one write (json_dumpf wrote token by token).
  */
 static void
 plan_json_text(const struct plan *p, const struct plan_account *a,
     struct buf *b)
 {
-	const struct manifest	*m = p->manifest;
-	struct plan_jw		 w;
-	size_t			 i;
+	json_t	*root = plan_json(p);
 
-	memset(&w, 0, sizeof(w));
-	w.b = b;
-	plan_json_open(&w, NULL, '{');
-	plan_json_int(&w, "ensbatch_plan", 1);
-	plan_json_open(&w, "manifest", '{');
-	plan_json_str(&w, "path", m->path);
-	plan_json_str(&w, "name", m->name.text);
-	plan_json_str(&w, "ticket", m->ticket.text);
-	plan_json_str(&w, "sha256", m->sha256);
-	plan_json_str(&w, "timezone", m->r_zone);
-	plan_json_open(&w, "targets_files", '[');
-	for (i = 0; i < m->nfiles; i++) {
-		plan_json_open(&w, NULL, '{');
-		plan_json_str(&w, "path", m->files[i].path);
-		plan_json_str(&w, "sha256", m->files[i].sha256);
-		plan_json_close(&w, '}');
-	}
-	plan_json_close(&w, ']');
-	plan_json_close(&w, '}');
-	plan_json_time(&w, "now", p->now, m->r_zone);
-	plan_json_int(&w, "groups_total", (int64_t)p->ngroups);
-	plan_json_int(&w, "batches_total", (int64_t)p->nbatches);
-	plan_json_int(&w, "targets_total", (int64_t)p->ntargets);
-	plan_json_int(&w, "estimate_ms", p->estimate);
-	plan_json_time(&w, "end", plan_add(p->now, p->estimate), m->r_zone);
-	if (p->last_plan_time == PLAN_NO_TIME)
-		plan_json_null(&w, "last_plan_time");
-	else
-		plan_json_time(&w, "last_plan_time", p->last_plan_time,
-		    m->r_zone);
-	plan_json_time(&w, "settled_by", p->settled_by, m->r_zone);
-	plan_json_open(&w, "groups", '[');
-	for (i = 0; i < p->ngroups; i++)
-		plan_group_json(&w, p, &p->groups[i]);
-	plan_json_close(&w, ']');
 	if (a != NULL)
-		plan_json_account(&w, a);
-	plan_json_close(&w, '}');
+		json_object_set_new(root, "account", plan_account_json(a));
+	if (json_dump_callback(root, plan_dump, b, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) != 0)
+		fatal("cannot serialise the plan");
+	json_decref(root);
 }
 
 int

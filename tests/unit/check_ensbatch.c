@@ -15,7 +15,6 @@ main(void)
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, preflight_suite());
-	srunner_add_suite(sr, plan_json_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, runner_suite());
 	srunner_add_suite(sr, settle_suite());

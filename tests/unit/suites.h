@@ -14,7 +14,6 @@ Suite	*manifest_suite(void);
 Suite	*msg_suite(void);
 Suite	*plan_suite(void);
 Suite	*preflight_suite(void);
-Suite	*plan_json_suite(void);
 Suite	*probe_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
