@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ensbatch/buf.h"
 #include "ensbatch/cmd.h"
 #include "ensbatch/creds.h"
 #include "ensbatch/ens.h"
@@ -187,34 +186,6 @@ START_TEST(test_parse)
 }
 END_TEST
 
-/* The live line: width counts characters, not escapes or bytes. */
-static const struct {
-	const char	*in;
-	size_t		 width;
-	const char	*out;
-} trunc_cases[] = {
-	{ "hello", 10, "hello" },
-	{ "hello", 5, "hello" },
-	{ "hello", 4, "hell" },
-	{ "hello", 0, "" },
-	{ "\033[32mok\033[0m done", 4, "\033[32mok\033[0m d\033[0m" },
-	{ "\033[32mok\033[0m", 2, "\033[32mok\033[0m" },
-	{ "\033[1mwave-1\033[0m", 3, "\033[1mwav\033[0m" },
-	{ "caf\xc3\xa9 au lait", 4, "caf\xc3\xa9" },
-	{ "a\nb\rc", 10, "abc" },
-};
-
-START_TEST(test_truncate)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	msg_truncate(trunc_cases[_i].in, trunc_cases[_i].width, &b);
-	ck_assert_str_eq(b.data, trunc_cases[_i].out);
-	buf_free(&b);
-}
-END_TEST
-
 /* An API failure's exit code: rejected 1, not asked or unreadable 3. */
 static const struct {
 	enum ens_outcome	outcome;
@@ -319,7 +290,6 @@ cmd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("msg");
-	tcase_add_loop_test(tc, test_truncate, 0, NITEMS(trunc_cases));
 	tcase_add_loop_test(tc, test_api_failure, 0, NITEMS(failure_cases));
 	suite_add_tcase(s, tc);
 

@@ -100,6 +100,11 @@ static const struct {
 	  GREEN "\xc3\xa9t" RESET },
 	/* Plain text stays plain: no reset. */
 	{ "wave-1: batch 1/2 done", 6, "wave-1" },
+	{ "hello", 10, "hello" },
+	{ "hello", 5, "hello" },
+	{ "hello", 0, "" },
+	{ "\033[32mok\033[0m done", 4, "\033[32mok\033[0m d\033[0m" },
+	{ "\033[32mok\033[0m", 2, "\033[32mok\033[0m" },
 };
 
 START_TEST(test_cut)
