@@ -444,8 +444,7 @@ diags_dline_add(struct dline *dl, const char *p, size_t n)
 	}
 	if (n == 0)
 		return;
-	if (dl->text == NULL)
-		dl->text = xmalloc(DIAGS_LINE_WINDOW);
+	dl->text = xreallocarray(dl->text, dl->len + n, 1);
 	memcpy(dl->text + dl->len, p, n);
 	dl->len += n;
 }
@@ -541,8 +540,9 @@ diags_lines_load(struct diags *d, const struct diag *sorted,
     const char *show, size_t n)
 {
 	struct source	*s;
-	size_t		 i, k, j;
+	size_t		 i, k, j, *cap;
 
+	cap = xcalloc(d->nsources + 1, sizeof(*cap));
 	for (i = 0; i < n; i++) {
 		if (!show[i] || sorted[i].pos.file >= d->nsources ||
 		    sorted[i].pos.line == 0)
@@ -550,7 +550,12 @@ diags_lines_load(struct diags *d, const struct diag *sorted,
 		s = &d->sources[sorted[i].pos.file];
 		if (s->file == NULL || s->text != NULL)
 			continue;
-		s->dl = xreallocarray(s->dl, s->ndl + 1, sizeof(*s->dl));
+		if (s->ndl == cap[sorted[i].pos.file]) {
+			cap[sorted[i].pos.file] = s->ndl == 0 ? 16 :
+			    s->ndl * 2;
+			s->dl = xreallocarray(s->dl, cap[sorted[i].pos.file],
+			    sizeof(*s->dl));
+		}
 		memset(&s->dl[s->ndl], 0, sizeof(*s->dl));
 		s->dl[s->ndl++].line = sorted[i].pos.line;
 	}
@@ -566,6 +571,7 @@ diags_lines_load(struct diags *d, const struct diag *sorted,
 		s->ndl = j + 1;
 		diags_source_scan(s, s->dl, s->ndl);
 	}
+	free(cap);
 }
 
 /*
