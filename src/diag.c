@@ -490,8 +490,8 @@ diags_source_scan(struct source *s, struct dline *dl, size_t n)
 		for (q = buf, end = buf + r; k < n && q < end; q = nl + 1) {
 			nl = memchr(q, '\n', (size_t)(end - q));
 			if (cur == dl[k].line)
-				diags_dline_add(&dl[k], q, (size_t)((nl != NULL ?
-				    nl : end) - q));
+				diags_dline_add(&dl[k], q,
+				    (size_t)((nl != NULL ? nl : end) - q));
 			if (nl == NULL)
 				break;
 			if (cur++ == dl[k].line)

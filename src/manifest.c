@@ -7,7 +7,9 @@
  * nodes are reused for the next item.  The loader owns the structural
  * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
  * type, required, version, targets-file); values are interpreted by
- * rules.c.
+ * rules.c.  No file is held whole: a manifest or a targets CSV is read
+ * in chunks, each hashed, checked as UTF-8 and parsed as it comes, and
+ * diags reads a source line back from the file when it prints one.
  */
 #include "config.h"
 

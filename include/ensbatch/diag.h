@@ -32,8 +32,9 @@ void		 diags_free(struct diags *);
 
 /*
  * Register a source file.  The path is copied; the text (may be NULL)
- * becomes owned by diags and is used to print source lines.  Returns
- * the file index for struct pos.
+ * becomes owned by diags and is used to print source lines: give it for
+ * text in memory, else NULL and diags_source_file().  Returns the file
+ * index for struct pos.
  */
 uint32_t	 diags_add_source(struct diags *, const char *, char *, size_t);
 const char	*diags_source_path(const struct diags *, uint32_t);

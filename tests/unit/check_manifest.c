@@ -1700,7 +1700,8 @@ START_TEST(test_utf8_late_rollback)
 	buf_adds(&b, STREAM_HEAD "  - name: g\n    bogus: !!str 1\n"
 	    "    policy: p\n    targets:\n");
 	for (i = 0; i < 20000; i++)
-		buf_addf(&b, "      - {event: " EV("1") ", resource: %zu}\n", i);
+		buf_addf(&b, "      - {event: " EV("1") ", resource: %zu}\n",
+		    i);
 	buf_adds(&b, "      - {event: caf\xc3\xa9\xc0, resource: x}\n");
 	m = fixture_load(b.data, b.len);
 	ck_assert_ptr_null(m);
