@@ -4,23 +4,50 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/xmalloc.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* At most this much of a line read back from a file is kept. */
+#define DIAGS_LINE_WINDOW	4096
+
+/* A source line read back from its file for printing. */
+struct dline {
+	uint32_t	 line;
+	int		 found;		/* the file has that line */
+	int		 cut;		/* longer than DIAGS_LINE_WINDOW */
+	char		*text;
+	size_t		 len;
+};
+
 struct source {
-	char		*path;
-	char		*text;		/* NULL if not kept */
+	char		*path;		/* as printed */
+	char		*text;		/* in memory, or NULL */
 	size_t		 len;
 	size_t		*lines;		/* offsets of line starts, lazily */
 	size_t		 nlines;
+
+	/* A source read from a file: lines are read back as needed. */
+	char		*file;		/* as opened, NULL = none */
+	int		 flags;		/* added to open's */
+	uint64_t	 size;
+	char		 sha256[HASH_HEX_LEN];
+	struct dline	*dl;		/* while printing */
+	size_t		 ndl;
+	int		 changed;	/* not the bytes read first */
 };
 
 struct diag {
@@ -208,6 +235,7 @@ diags_free(struct diags *d)
 		free(d->sources[i].path);
 		free(d->sources[i].text);
 		free(d->sources[i].lines);
+		free(d->sources[i].file);
 	}
 	free(d->sources);
 	for (i = 0; i < d->n; i++) {
@@ -231,6 +259,22 @@ diags_add_source(struct diags *d, const char *path, char *text, size_t len)
 	s->text = text;
 	s->len = len;
 	return ((uint32_t)d->nsources++);
+}
+
+void
+diags_source_file(struct diags *d, uint32_t file, const char *path,
+    int flags, uint64_t size, const char *sha256)
+{
+	struct source	*s;
+
+	if (file >= d->nsources)
+		return;
+	s = &d->sources[file];
+	free(s->file);
+	s->file = xstrdup(path);
+	s->flags = flags;
+	s->size = size;
+	snprintf(s->sha256, sizeof(s->sha256), "%s", sha256);
 }
 
 const char *
@@ -282,14 +326,27 @@ diags_add(struct diags *d, enum diag_severity severity, struct pos pos,
 void
 diags_clear(struct diags *d)
 {
+	diags_rollback(d, 0);
+}
+
+size_t
+diags_mark(const struct diags *d)
+{
+	return (d->n);
+}
+
+void
+diags_rollback(struct diags *d, size_t mark)
+{
 	size_t	i;
 
-	for (i = 0; i < d->n; i++) {
+	for (i = mark; i < d->n; i++) {
+		d->counts[d->list[i].severity]--;
 		free(d->list[i].rule);
 		free(d->list[i].message);
 	}
-	d->n = 0;
-	memset(d->counts, 0, sizeof(d->counts));
+	if (mark < d->n)
+		d->n = mark;
 }
 
 size_t
@@ -375,6 +432,182 @@ diags_source_index(struct source *s)
 	}
 }
 
+/* Keep the bytes p[0..n) of line dl, up to DIAGS_LINE_WINDOW. */
+static void
+diags_dline_add(struct dline *dl, const char *p, size_t n)
+{
+	size_t	room = DIAGS_LINE_WINDOW - dl->len;
+
+	if (n > room) {
+		n = room;
+		dl->cut = 1;
+	}
+	if (n == 0)
+		return;
+	dl->text = xreallocarray(dl->text, dl->len + n, 1);
+	memcpy(dl->text + dl->len, p, n);
+	dl->len += n;
+}
+
+/*
+ * Read the lines dl[0..n) (sorted by line, no two alike) back from s's
+ * file, in one pass that hashes the whole file.  If the file is not
+ * the one read first (size or SHA-256 differ, or it is gone or no
+ * regular file), s->changed is set and no line is kept: never quote
+ * text that is not what was checked.
+ */
+static void
+diags_source_scan(struct source *s, struct dline *dl, size_t n)
+{
+	struct hash_ctx	*h;
+	struct stat	 sb;
+	char		 buf[64 * 1024], sha[HASH_HEX_LEN];
+	const char	*q, *end, *nl;
+	uint64_t	 total = 0;
+	uint32_t	 cur = 1;
+	size_t		 k = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	s->changed = 1;
+	fd = open(s->file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	    s->flags);
+	if (fd == -1)
+		return;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size != s->size) {
+		close(fd);
+		return;
+	}
+	h = hash_sha256_new();
+	for (;;) {
+		do
+			r = read(fd, buf, sizeof(buf));
+		while (r == -1 && errno == EINTR);
+		if (r <= 0 || (total += (uint64_t)r) > s->size)
+			break;
+		hash_update(h, buf, (size_t)r);
+		for (q = buf, end = buf + r; k < n && q < end; q = nl + 1) {
+			nl = memchr(q, '\n', (size_t)(end - q));
+			if (cur == dl[k].line)
+				diags_dline_add(&dl[k], q,
+				    (size_t)((nl != NULL ? nl : end) - q));
+			if (nl == NULL)
+				break;
+			if (cur++ == dl[k].line)
+				dl[k++].found = 1;
+		}
+	}
+	close(fd);
+	/* The last line, without a newline (perhaps empty). */
+	if (r == 0 && k < n && cur == dl[k].line)
+		dl[k].found = 1;
+	hash_final_hex(h, sha);
+	if (r == 0 && total == s->size && strcmp(sha, s->sha256) == 0)
+		s->changed = 0;
+}
+
+static int
+diags_dline_cmp(const void *va, const void *vb)
+{
+	const struct dline	*a = va, *b = vb;
+
+	return (a->line < b->line ? -1 : a->line > b->line);
+}
+
+/* Forget the lines read back for printing. */
+static void
+diags_lines_free(struct diags *d)
+{
+	size_t	i, k;
+
+	for (i = 0; i < d->nsources; i++) {
+		for (k = 0; k < d->sources[i].ndl; k++)
+			free(d->sources[i].dl[k].text);
+		free(d->sources[i].dl);
+		d->sources[i].dl = NULL;
+		d->sources[i].ndl = 0;
+	}
+}
+
+/*
+ * Read back, from the files of sources not kept in memory, the lines
+ * that the diagnostics sorted[i] with show[i] set are printed with:
+ * one pass over each such file.
+ */
+static void
+diags_lines_load(struct diags *d, const struct diag *sorted,
+    const char *show, size_t n)
+{
+	struct source	*s;
+	size_t		 i, k, j, *cap;
+
+	cap = xcalloc(d->nsources + 1, sizeof(*cap));
+	for (i = 0; i < n; i++) {
+		if (!show[i] || sorted[i].pos.file >= d->nsources ||
+		    sorted[i].pos.line == 0)
+			continue;
+		s = &d->sources[sorted[i].pos.file];
+		if (s->file == NULL || s->text != NULL)
+			continue;
+		if (s->ndl == cap[sorted[i].pos.file]) {
+			cap[sorted[i].pos.file] = s->ndl == 0 ? 16 :
+			    s->ndl * 2;
+			s->dl = xreallocarray(s->dl, cap[sorted[i].pos.file],
+			    sizeof(*s->dl));
+		}
+		memset(&s->dl[s->ndl], 0, sizeof(*s->dl));
+		s->dl[s->ndl++].line = sorted[i].pos.line;
+	}
+	for (i = 0; i < d->nsources; i++) {
+		s = &d->sources[i];
+		if (s->ndl == 0)
+			continue;
+		qsort(s->dl, s->ndl, sizeof(*s->dl), diags_dline_cmp);
+		for (j = 0, k = 1; k < s->ndl; k++) {
+			if (s->dl[k].line != s->dl[j].line)
+				s->dl[++j] = s->dl[k];
+		}
+		s->ndl = j + 1;
+		diags_source_scan(s, s->dl, s->ndl);
+	}
+	free(cap);
+}
+
+/*
+ * The text of line pos->line of s, without its newline: *cut when only
+ * its start is known.  Returns NULL if there is no such line.
+ */
+static const char *
+diags_source_line(struct source *s, const struct pos *pos, size_t *len,
+    int *cut)
+{
+	const char	*p, *end;
+	struct dline	 key, *dl;
+	size_t		 start;
+
+	*cut = 0;
+	if (s->text == NULL) {
+		key.line = pos->line;
+		if (s->ndl == 0 || (dl = bsearch(&key, s->dl, s->ndl,
+		    sizeof(*s->dl), diags_dline_cmp)) == NULL || !dl->found)
+			return (NULL);
+		*len = dl->len;
+		*cut = dl->cut;
+		return (dl->text != NULL ? dl->text : "");
+	}
+	diags_source_index(s);
+	if (s->lines == NULL || pos->line > s->nlines)
+		return (NULL);
+	start = s->lines[pos->line - 1];
+	p = s->text + start;
+	end = memchr(p, '\n', s->len - start);
+	if (end == NULL)
+		end = s->text + s->len;
+	*len = (size_t)(end - p);
+	return (p);
+}
+
 /*
  * Print the source line and a caret under the column.  A line that is
  * not printable text (control characters, invalid UTF-8: a binary or
@@ -384,26 +617,37 @@ diags_source_index(struct source *s)
 static void
 diags_source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 {
-	const char	*p, *end;
+	const char	*p;
 	char		*line;
-	size_t		 start, i, shown, len, cl;
+	size_t		 i, shown, len, cl, n;
 	uint32_t	 col;
+	int		 cut;
 
-	diags_source_index(s);
-	if (s->lines == NULL || pos->line == 0 || pos->line > s->nlines)
+	if (pos->line == 0)
 		return;
-	start = s->lines[pos->line - 1];
-	p = s->text + start;
-	end = memchr(p, '\n', s->len - start);
-	if (end == NULL)
-		end = s->text + s->len;
-	if (end > p && end[-1] == '\r')
-		end--;
-	if (!diags_text_ok(p, (size_t)(end - p))) {
+	if (s->text == NULL && s->file != NULL && s->changed) {
+		fputs("  (line not shown: the file changed since it was "
+		    "read)\n", f);
+		return;
+	}
+	if ((p = diags_source_line(s, pos, &len, &cut)) == NULL)
+		return;
+	if (cut) {
+		/* Only whole characters of a line cut short. */
+		for (n = 1; n <= 3 && n <= len; n++) {
+			if (((unsigned char)p[len - n] & 0xc0) != 0x80)
+				break;
+		}
+		if (n <= len && n <= 3 &&
+		    diags_utf8_len((const unsigned char *)p + len - n, n) == 0)
+			len -= n;
+	} else if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (!diags_text_ok(p, len)) {
 		fputs("  (line not shown: it is not printable text)\n", f);
 		return;
 	}
-	line = diags_redact(p, (size_t)(end - p));
+	line = diags_redact(p, len);
 	len = strlen(line);
 	/* At most 200 bytes, cut between characters. */
 	for (shown = 0; shown < len; shown += cl) {
@@ -414,7 +658,7 @@ diags_source_show(struct source *s, const struct pos *pos, FILE *f, int color)
 	}
 	fputs("  ", f);
 	fwrite(line, 1, shown, f);
-	if (len > shown)
+	if (len > shown || cut)
 		fputs("...", f);
 	fputs("\n  ", f);
 	col = pos->col == 0 ? 1 : pos->col;
@@ -504,26 +748,7 @@ diags_summary(const struct diags *d)
 void
 diags_print(struct diags *d, FILE *f, int color)
 {
-	struct diag	*sorted;
-	struct buf	 b;
-	size_t		 i;
-
-	if (d->n == 0)
-		return;
-	sorted = diags_sorted(d);
-	buf_init(&b);
-	for (i = 0; i < d->n; i++) {
-		const struct diag	*g = &sorted[i];
-
-		buf_reset(&b);
-		diags_line(d, g, color, &b);
-		fputs(b.data, f);
-		if (g->pos.file < d->nsources)
-			diags_source_show(&d->sources[g->pos.file], &g->pos, f,
-			    color);
-	}
-	buf_free(&b);
-	free(sorted);
+	diags_print_brief(d, f, color, SIZE_MAX);
 }
 
 size_t
@@ -552,6 +777,7 @@ diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
 	struct diag		*sorted;
 	struct diags_shown	*sh;
 	struct buf		 b;
+	char			*show;
 	size_t			 i, k, nsh = 0;
 	int			 hide = 0;
 
@@ -559,7 +785,8 @@ diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
 		return;
 	sorted = diags_sorted(d);
 	sh = xcalloc(d->n + 1, sizeof(*sh));
-	buf_init(&b);
+	show = xcalloc(d->n, 1);
+	/* Which are shown, first: their lines are read back at once. */
 	for (i = 0; i < d->n; i++) {
 		const struct diag	*g = &sorted[i];
 		const char		*rule = g->rule != NULL ? g->rule : "";
@@ -578,6 +805,15 @@ diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
 			sh[k].shown++;
 		} else if (hide)
 			continue;	/* the note of a hidden diagnostic */
+		show[i] = 1;
+	}
+	diags_lines_load(d, sorted, show, d->n);
+	buf_init(&b);
+	for (i = 0; i < d->n; i++) {
+		const struct diag	*g = &sorted[i];
+
+		if (!show[i])
+			continue;
 		buf_reset(&b);
 		diags_line(d, g, color, &b);
 		fputs(b.data, f);
@@ -590,7 +826,9 @@ diags_print_brief(struct diags *d, FILE *f, int color, size_t per_rule)
 			fprintf(f, "... and %zu more [%s] like these (-v lists "
 			    "them all)\n", sh[k].hidden, sh[k].rule);
 	}
+	diags_lines_free(d);
 	buf_free(&b);
+	free(show);
 	free(sh);
 	free(sorted);
 }

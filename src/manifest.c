@@ -7,7 +7,9 @@
  * nodes are reused for the next item.  The loader owns the structural
  * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
  * type, required, version, targets-file); values are interpreted by
- * rules.c.
+ * rules.c.  No file is held whole: a manifest or a targets CSV is read
+ * in chunks, each hashed, checked as UTF-8 and parsed as it comes, and
+ * diags reads a source line back from the file when it prints one.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include <yaml.h>
 
 #include "ensbatch/buf.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/manifest.h"
 #include "ensbatch/testable.h"
 #include "ensbatch/xmalloc.h"
@@ -156,8 +159,10 @@ static const char *const target_keys[] = { "event", "resource" };
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-TESTABLE int	manifest_utf8_check(const char *, size_t, uint32_t *,
-		    uint32_t *);
+TESTABLE void	manifest_utf8_init(struct manifest_utf8 *);
+TESTABLE int	manifest_utf8_feed(struct manifest_utf8 *, const void *,
+		    size_t);
+TESTABLE int	manifest_utf8_end(struct manifest_utf8 *);
 static void	manifest_diag(struct loader *, enum diag_severity, struct pos,
 		    const char *, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
@@ -297,6 +302,118 @@ manifest_utf8_bad(const unsigned char *p, size_t len)
 	return (len);
 }
 
+/* Advance st's line and column over p[0..n), which is valid. */
+static void
+manifest_utf8_count(struct manifest_utf8 *st, const unsigned char *p,
+    size_t n)
+{
+	const unsigned char	*q = p, *end = p + n, *nl;
+
+	while ((nl = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		st->line++;
+		st->col = 1;
+		q = nl + 1;
+	}
+	for (; q < end; q++) {
+		if ((*q & 0xc0) != 0x80)
+			st->col++;
+	}
+}
+
+/* How many bytes the character led by c has, 0 if c leads none. */
+static size_t
+manifest_utf8_need(unsigned char c)
+{
+	if (c < 0x80)
+		return (1);
+	if ((c & 0xe0) == 0xc0)
+		return (2);
+	if ((c & 0xf0) == 0xe0)
+		return (3);
+	if ((c & 0xf8) == 0xf0)
+		return (4);
+	return (0);
+}
+
+/*
+ * How many bytes at the end of p[0..n) begin a character that goes on
+ * past n (0 to 3): they wait for the next chunk.
+ */
+static size_t
+manifest_utf8_tail(const unsigned char *p, size_t n)
+{
+	size_t	k, need;
+
+	for (k = 1; k <= 3 && k <= n; k++) {
+		if ((p[n - k] & 0xc0) == 0x80)
+			continue;
+		need = manifest_utf8_need(p[n - k]);
+		return (need > k ? k : 0);
+	}
+	return (0);
+}
+
+TESTABLE void
+manifest_utf8_init(struct manifest_utf8 *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->line = 1;
+	st->col = 1;
+}
+
+TESTABLE int
+manifest_utf8_feed(struct manifest_utf8 *st, const void *data, size_t n)
+{
+	const unsigned char	*p = data;
+	size_t			 need, take, tail, bad;
+
+	if (st->bad)
+		return (-1);
+	if (st->npend > 0) {
+		/* Complete the character the last chunk began. */
+		need = manifest_utf8_need(st->pend[0]);
+		take = need - st->npend < n ? need - st->npend : n;
+		memcpy(st->pend + st->npend, p, take);
+		st->npend += take;
+		p += take;
+		n -= take;
+		if (st->npend < need) {
+			/* Still short: bad unless its bytes continue. */
+			if (manifest_utf8_tail(st->pend, st->npend) !=
+			    st->npend) {
+				st->bad = 1;
+				return (-1);
+			}
+			return (0);
+		}
+		if (manifest_utf8_bad(st->pend, st->npend) != st->npend) {
+			st->bad = 1;
+			return (-1);
+		}
+		st->col++;
+		st->npend = 0;
+	}
+	tail = manifest_utf8_tail(p, n);
+	if ((bad = manifest_utf8_bad(p, n - tail)) != n - tail) {
+		manifest_utf8_count(st, p, bad);
+		st->bad = 1;
+		return (-1);
+	}
+	manifest_utf8_count(st, p, n - tail);
+	memcpy(st->pend, p + n - tail, tail);
+	st->npend = tail;
+	return (0);
+}
+
+TESTABLE int
+manifest_utf8_end(struct manifest_utf8 *st)
+{
+	if (st->npend > 0)
+		st->bad = 1;
+	return (st->bad ? -1 : 0);
+}
+
+#ifdef ENSBATCH_TESTING
 /*
  * Check that text is valid UTF-8 (no overlongs, no surrogates, nothing
  * past U+10FFFF) and has no NUL.  On failure set *line and *col of the
@@ -306,51 +423,59 @@ TESTABLE int
 manifest_utf8_check(const char *text, size_t len, uint32_t *line,
     uint32_t *col)
 {
-	const unsigned char	*p = (const unsigned char *)text;
-	size_t			 bad, i;
+	struct manifest_utf8	st;
+	int			rc;
 
-	*line = 1;
-	*col = 1;
-	if ((bad = manifest_utf8_bad(p, len)) == len)
-		return (0);
-	/* What comes before it is valid: count lines and characters. */
-	for (i = 0; i < bad; i++) {
-		if (p[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if ((p[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
-	return (-1);
+	manifest_utf8_init(&st);
+	if ((rc = manifest_utf8_feed(&st, text, len)) == 0)
+		rc = manifest_utf8_end(&st);
+	*line = st.line;
+	*col = st.col;
+	return (rc);
 }
+#endif
 
 /*
- * Read a regular file of at most MANIFEST_MAX_SIZE bytes; messages
- * call it shown.  A FIFO, a device or a directory is refused before the
- * first read, so that none can block or stream without end; flags are
- * added to open's (such as O_NOFOLLOW).  Returns 0; -1 with *cause
- * when the file cannot be opened or read; -2 with *cause when it is no
- * regular file or too large (a limit).
+ * A file read in chunks, never held whole: its size, SHA-256 and UTF-8
+ * check are taken as the bytes go by.
+ */
+struct mfile {
+	int			 fd;
+	const char		*shown;		/* the name messages use */
+	uint64_t		 size;		/* bytes read so far */
+	struct hash_ctx		*hash;
+	struct manifest_utf8	 utf8;
+	int			 err;		/* as manifest_open's */
+	char			*cause;
+	int			 eof;
+};
+
+/*
+ * Open a regular file of at most MANIFEST_MAX_SIZE bytes to be read by
+ * manifest_fill; messages call it shown.  A FIFO, a device or a
+ * directory is refused before the first read, so that none can block or
+ * stream without end; flags are added to open's (such as O_NOFOLLOW).
+ * Returns 0; -1 with *cause when the file cannot be opened; -2 with
+ * *cause when it is no regular file or too large (a limit).
  */
 static int
-manifest_read(const char *path, const char *shown, int flags, char **text,
-    size_t *len, char **cause)
+manifest_open(const char *path, const char *shown, int flags,
+    struct mfile *mf, char **cause)
 {
 	struct stat	 sb;
-	char		*data = NULL;
-	size_t		 cap, n = 0;
-	ssize_t		 r;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
 	*cause = NULL;
-	*text = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
-	if (fd == -1) {
+	memset(mf, 0, sizeof(*mf));
+	mf->shown = shown;
+	mf->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	    flags);
+	if (mf->fd == -1) {
 		*cause = xasprintf("cannot open %s: %s", shown,
 		    strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &sb) != 0) {
+	if (fstat(mf->fd, &sb) != 0) {
 		*cause = xasprintf("cannot read %s: %s", shown,
 		    strerror(errno));
 		goto out;
@@ -369,43 +494,123 @@ manifest_read(const char *path, const char *shown, int flags, char **text,
 		rc = -2;
 		goto out;
 	}
-	/* The file may grow while it is read: one byte more tells. */
-	cap = (size_t)sb.st_size + 1;
-	data = xmalloc(cap + 1);
-	for (;;) {
-		if (n == cap) {
-			if (cap > MANIFEST_MAX_SIZE) {
-				*cause = xasprintf("%s is larger than %lu MiB",
-				    shown, MANIFEST_MAX_SIZE >> 20);
-				rc = -2;
-				goto out;
-			}
-			cap = cap * 2 > MANIFEST_MAX_SIZE + 1 ?
-			    MANIFEST_MAX_SIZE + 1 : cap * 2;
-			data = xreallocarray(data, cap + 1, 1);
-		}
-		r = read(fd, data + n, cap - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			*cause = xasprintf("cannot read %s: %s", shown,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	data[n] = '\0';
-	*text = data;
-	*len = n;
-	data = NULL;
-	rc = 0;
+	mf->hash = hash_sha256_new();
+	manifest_utf8_init(&mf->utf8);
+	return (0);
 out:
-	if (fd != -1)
-		close(fd);
-	free(data);
+	if (mf->fd != -1)
+		close(mf->fd);
+	mf->fd = -1;
 	return (rc);
+}
+
+/*
+ * Read the next bytes of mf into buf[0..size): how many, 0 at the end
+ * of the file, -1 on an error (mf->err and mf->cause set).  The file
+ * may grow while it is read: past MANIFEST_MAX_SIZE it is refused.
+ */
+static ssize_t
+manifest_fill(struct mfile *mf, void *buf, size_t size)
+{
+	ssize_t	r;
+
+	if (mf->err != 0)
+		return (-1);
+	if (mf->eof)
+		return (0);
+	do
+		r = read(mf->fd, buf, size);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		mf->cause = xasprintf("cannot read %s: %s", mf->shown,
+		    strerror(errno));
+		mf->err = -1;
+		return (-1);
+	}
+	if (r == 0) {
+		mf->eof = 1;
+		manifest_utf8_end(&mf->utf8);
+		return (0);
+	}
+	mf->size += (uint64_t)r;
+	if (mf->size > MANIFEST_MAX_SIZE) {
+		mf->cause = xasprintf("%s is larger than %lu MiB", mf->shown,
+		    MANIFEST_MAX_SIZE >> 20);
+		mf->err = -2;
+		return (-1);
+	}
+	hash_update(mf->hash, buf, (size_t)r);
+	manifest_utf8_feed(&mf->utf8, buf, (size_t)r);
+	return (r);
+}
+
+/*
+ * Read what the parser left of mf (its size and hash cover the whole
+ * file), close it and put its SHA-256 in sha.  Returns mf->err: 0, or
+ * -1 or -2 with mf->cause (caller frees).
+ */
+static int
+manifest_finish(struct mfile *mf, char *sha)
+{
+	char	buf[64 * 1024];
+
+	while (manifest_fill(mf, buf, sizeof(buf)) > 0)
+		;
+	if (mf->err == 0)
+		hash_final_hex(mf->hash, sha);
+	else
+		hash_abort(mf->hash);
+	mf->hash = NULL;
+	close(mf->fd);
+	mf->fd = -1;
+	return (mf->err);
+}
+
+/* libyaml's read handler: the manifest's next bytes, checked. */
+static int
+manifest_yaml_read(void *data, unsigned char *buf, size_t size,
+    size_t *got)
+{
+	struct mfile	*mf = data;
+	ssize_t		 r;
+
+	*got = 0;
+	if ((r = manifest_fill(mf, buf, size)) < 0 || mf->utf8.bad)
+		return (0);	/* the caller reports it, not libyaml */
+	*got = (size_t)r;
+	return (1);
+}
+
+/*
+ * The outcome of reading a file whose contents were checked as they
+ * went by: a read error, a file past the size limit or bad UTF-8 drops
+ * every diagnostic found in it since mark (as if it had been read
+ * whole first, nothing else is said about such a file) and reports
+ * that instead, at at (read errors) or at the bad byte.  Returns 0 if
+ * the file was fine.
+ */
+static int
+manifest_read_verdict(struct loader *l, struct mfile *mf, int rc,
+    size_t mark, struct pos at, uint32_t file, const char *read_rule,
+    const char *utf8_rule, const char *utf8_msg)
+{
+	struct pos	pos;
+
+	if (rc == 0 && !mf->utf8.bad)
+		return (0);
+	diags_rollback(l->diags, mark);
+	if (rc != 0) {
+		diags_add(l->diags, DIAG_ERROR, at, read_rule, "%s",
+		    mf->cause);
+		free(mf->cause);
+		mf->cause = NULL;
+		return (-1);
+	}
+	pos.file = file;
+	pos.line = mf->utf8.line;
+	pos.col = mf->utf8.col;
+	diags_add(l->diags, DIAG_ERROR, pos, utf8_rule, "%s", utf8_msg);
+	return (-1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -757,7 +962,7 @@ manifest_stream_start(struct loader *l, struct ynode *seq, size_t depth)
  * cases share the node stack and the limits.
  */
 static struct ynode *
-manifest_parse_tree(struct loader *l, const char *text, size_t len)
+manifest_parse_tree(struct loader *l, struct mfile *mf)
 {
 	yaml_parser_t	 parser;
 	yaml_event_t	 ev;
@@ -769,8 +974,7 @@ manifest_parse_tree(struct loader *l, const char *text, size_t len)
 
 	if (!yaml_parser_initialize(&parser))
 		fatal("cannot initialise libyaml");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-	    len);
+	yaml_parser_set_input(&parser, manifest_yaml_read, mf);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			struct pos	pos = manifest_mark_pos(l,
@@ -1358,100 +1562,150 @@ manifest_blank_or_comment(const char *p, const char *end)
 	return (p == end || *p == '#');
 }
 
+/* Where a targets CSV is read up to, line by line. */
+struct csv_state {
+	struct loader		*l;
+	struct manifest_group	*g;
+	uint32_t		 file;
+	uint32_t		 lineno;
+	int			 header;	/* not seen yet */
+};
+
 /*
- * Read a targets CSV: header "event,resource", then one target per
- * line.  Blank lines and lines starting with '#' are ignored.  One pass
- * over the lines, each checked in the order its problems are reported;
- * split, the position bookkeeping would be passed around everywhere.
+ * One line of a targets CSV, line..end (without its newline): the
+ * header "event,resource", then one target per line.  Blank lines and
+ * lines starting with '#' are ignored.  Returns -1 when nothing more
+ * is to be read from the file.  Each line is checked in the order its
+ * problems are reported; split, the position bookkeeping would be
+ * passed around everywhere.
+ */
+static int
+manifest_csv_line(struct csv_state *cs, const char *line, const char *end)
+{
+	struct loader		*l = cs->l;
+	struct manifest_group	*g = cs->g;
+	const char		*comma;
+	struct csv_field	 ev, rs;
+	int			 fields;
+	struct pos		 pos;
+	struct target		*t;
+
+	cs->lineno++;
+	if (end > line && end[-1] == '\r')
+		end--;
+	pos.file = cs->file;
+	pos.line = cs->lineno;
+	pos.col = 1;
+	if (cs->lineno == 1 && end - line >= 3 &&
+	    memcmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;	/* byte order mark */
+	/*
+	 * A file that does not start with the header, or has control
+	 * characters before it, is no targets file (an accident, or a
+	 * manifest pointing at some other file): one error, nothing more
+	 * read from it.
+	 */
+	if (!manifest_csv_text_ok(line, end)) {
+		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+		    "the line has control characters: not CSV text");
+		return (cs->header ? -1 : 0);
+	}
+	if (manifest_blank_or_comment(line, end))
+		return (0);
+	comma = memchr(line, ',', (size_t)(end - line));
+	fields = comma == NULL ? 1 : memchr(comma + 1, ',',
+	    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
+	if (fields == 2) {
+		manifest_csv_field(line, comma, &ev);
+		manifest_csv_field(comma + 1, end, &rs);
+	}
+	if (cs->header) {
+		if (fields != 2 || !manifest_csv_is(&ev, "event") ||
+		    !manifest_csv_is(&rs, "resource")) {
+			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+			    "the first line must be the header "
+			    "\"event,resource\": this is not a targets file");
+			return (-1);
+		}
+		cs->header = 0;
+		return (0);
+	}
+	if (fields != 2) {
+		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+		    "expected two fields \"event,resource\", found %s",
+		    fields == 1 ? "one" : "more than two");
+		return (0);
+	}
+	if (ev.len == 0 || rs.len == 0) {
+		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+		    "empty %s field", ev.len == 0 ? "event" : "resource");
+		return (0);
+	}
+	t = manifest_target_push(&g->targets, &g->ntargets, &g->targets_cap);
+	t->event = manifest_strndup(l->m, ev.s, ev.len);
+	t->resource = manifest_strndup(l->m, rs.s, rs.len);
+	t->pos = pos;
+	t->event_pos = pos;
+	t->event_pos.col = 1 + ev.skipped;
+	t->resource_pos = pos;
+	t->resource_pos.col = manifest_csv_columns(line, comma) + 2 +
+	    rs.skipped;
+	return (0);
+}
+
+/*
+ * Read a targets CSV from mf line by line: a buffer of whole lines,
+ * grown only for a line longer than it.  Stops at the first read
+ * error or bad byte (the caller reports those).
  */
 static void
-manifest_load_csv_text(struct loader *l, uint32_t file, const char *text,
-    size_t len, struct manifest_group *g)
+manifest_csv_read(struct csv_state *cs, struct mfile *mf)
 {
-	const char	*line = text, *nl, *comma, *end;
-	struct csv_field ev, rs;
-	uint32_t	 lineno = 0;
-	int		 header = 1, fields;
-	struct pos	 pos;
-	struct target	*t;
+	char		*buf, *nl;
+	size_t		 cap = MANIFEST_CHUNK_SIZE, have = 0, start, scanned;
+	ssize_t		 r;
+	int		 stop = 0;
 
-	pos.file = file;
-	while (line < text + len) {
-		lineno++;
-		nl = memchr(line, '\n', (size_t)(text + len - line));
-		end = nl != NULL ? nl : text + len;
-		if (end > line && end[-1] == '\r')
-			end--;
-		pos.line = lineno;
-		pos.col = 1;
-		if (lineno == 1 && end - line >= 3 &&
-		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
-			line += 3;	/* byte order mark */
-		/*
-		 * A file that does not start with the header, or has
-		 * control characters before it, is no targets file (an
-		 * accident, or a manifest pointing at some other file):
-		 * one error, nothing more read from it.
-		 */
-		if (!manifest_csv_text_ok(line, end)) {
-			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
-			    "the line has control characters: not CSV text");
-			if (header)
-				return;
-			goto next;
+	buf = xmalloc(cap);
+	scanned = 0;
+	for (;;) {
+		if (have == cap) {
+			/* A long line; mf refuses a file past the limit. */
+			cap = cap * 2 > MANIFEST_MAX_SIZE + 1 ?
+			    MANIFEST_MAX_SIZE + 1 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
 		}
-		if (manifest_blank_or_comment(line, end))
-			goto next;
-		comma = memchr(line, ',', (size_t)(end - line));
-		fields = comma == NULL ? 1 : memchr(comma + 1, ',',
-		    (size_t)(end - comma - 1)) != NULL ? 3 : 2;
-		if (fields == 2) {
-			manifest_csv_field(line, comma, &ev);
-			manifest_csv_field(comma + 1, end, &rs);
-		}
-		if (header) {
-			if (fields != 2 || !manifest_csv_is(&ev, "event") ||
-			    !manifest_csv_is(&rs, "resource")) {
-				manifest_diag(l, DIAG_ERROR, pos,
-				    "targets-file", "the first line must be "
-				    "the header \"event,resource\": this is "
-				    "not a targets file");
-				return;
-			}
-			header = 0;
-			goto next;
-		}
-		if (fields != 2) {
-			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
-			    "expected two fields \"event,resource\", found %s",
-			    fields == 1 ? "one" : "more than two");
-			goto next;
-		}
-		if (ev.len == 0 || rs.len == 0) {
-			manifest_diag(l, DIAG_ERROR, pos, "targets-file",
-			    "empty %s field", ev.len == 0 ? "event" :
-			    "resource");
-			goto next;
-		}
-		t = manifest_target_push(&g->targets, &g->ntargets,
-		    &g->targets_cap);
-		t->event = manifest_strndup(l->m, ev.s, ev.len);
-		t->resource = manifest_strndup(l->m, rs.s, rs.len);
-		t->pos = pos;
-		t->event_pos = pos;
-		t->event_pos.col = 1 + ev.skipped;
-		t->resource_pos = pos;
-		t->resource_pos.col = manifest_csv_columns(line, comma) + 2 +
-		    rs.skipped;
-	next:
-		if (nl == NULL)
+		if ((r = manifest_fill(mf, buf + have, cap - have)) < 0 ||
+		    mf->utf8.bad)
 			break;
-		line = nl + 1;
+		if (r == 0) {
+			/* The last line, without a newline. */
+			if (have > 0 && manifest_csv_line(cs, buf,
+			    buf + have) != 0)
+				stop = 1;
+			break;
+		}
+		have += (size_t)r;
+		start = 0;
+		while ((nl = memchr(buf + scanned, '\n', have - scanned)) !=
+		    NULL) {
+			if (manifest_csv_line(cs, buf + start, nl) != 0) {
+				stop = 1;
+				break;
+			}
+			start = scanned = (size_t)(nl - buf) + 1;
+		}
+		if (stop)
+			break;
+		memmove(buf, buf + start, have - start);
+		have -= start;
+		scanned = have;
 	}
-	if (header) {
-		pos.line = 1;
-		pos.col = 1;
-		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
+	free(buf);
+	if (!stop && cs->header && mf->err == 0 && !mf->utf8.bad) {
+		struct pos	pos = { cs->file, 1, 1 };
+
+		manifest_diag(cs->l, DIAG_ERROR, pos, "targets-file",
 		    "the file is empty: expected the header "
 		    "\"event,resource\"");
 	}
@@ -1511,17 +1765,19 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 {
 	struct manifest		*m = l->m;
 	struct targets_file	*tf;
-	char			*path, *real, *text = NULL, *cause = NULL;
-	size_t			 len = 0;
-	uint32_t		 file, line, col;
-	struct pos		 pos;
+	struct csv_state	 cs;
+	struct mfile		 mf;
+	char			*path, *real, *cause = NULL;
+	char			 sha[HASH_HEX_LEN];
+	size_t			 mark, before = g->ntargets;
+	int			 rc;
 
 	path = l->dir == NULL ? xstrdup(g->targets_file.text) :
 	    xasprintf("%s/%s", l->dir, g->targets_file.text);
 	real = manifest_load_csv_resolve(l, g->targets_file.text, path, &cause);
 	/* realpath resolved every link: one appearing now is refused. */
-	if (real == NULL || manifest_read(real, path, O_NOFOLLOW, &text,
-	    &len, &cause) != 0) {
+	if (real == NULL || manifest_open(real, path, O_NOFOLLOW, &mf,
+	    &cause) != 0) {
 		manifest_diag(l, DIAG_ERROR, g->targets_file.pos,
 		    "targets-file", "%s", cause);
 		free(cause);
@@ -1529,21 +1785,30 @@ manifest_load_csv(struct loader *l, struct manifest_group *g)
 		free(path);
 		return;
 	}
+	memset(&cs, 0, sizeof(cs));
+	cs.l = l;
+	cs.g = g;
+	cs.header = 1;
+	cs.file = diags_add_source(l->diags, path, NULL, 0);
+	mark = diags_mark(l->diags);
+	manifest_csv_read(&cs, &mf);
+	rc = manifest_finish(&mf, sha);
+	if (rc == 0)
+		diags_source_file(l->diags, cs.file, real, O_NOFOLLOW, mf.size,
+		    sha);
 	free(real);
+	if (manifest_read_verdict(l, &mf, rc, mark, g->targets_file.pos,
+	    cs.file, "targets-file", "targets-file",
+	    "not valid UTF-8 text") != 0)
+		g->ntargets = before;
+	if (rc != 0) {
+		free(path);
+		return;
+	}
 	m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(*m->files));
 	tf = &m->files[m->nfiles++];
 	tf->path = path;
-	hash_sha256_hex(text, len, tf->sha256);
-	/* diags keeps the text; fields are copied out of it, not cut. */
-	file = diags_add_source(l->diags, path, text, len);
-	if (manifest_utf8_check(text, len, &line, &col) != 0) {
-		pos.file = file;
-		pos.line = line;
-		pos.col = col;
-		manifest_diag(l, DIAG_ERROR, pos, "targets-file",
-		    "not valid UTF-8 text");
-	} else
-		manifest_load_csv_text(l, file, text, len, g);
+	memcpy(tf->sha256, sha, sizeof(tf->sha256));
 }
 
 static void
@@ -1705,15 +1970,16 @@ manifest_load(const char *path, struct diags *d)
 {
 	struct loader	 l;
 	struct manifest	*m = NULL;
+	struct mfile	 mf;
 	struct ynode	*root;
-	char		*text = NULL, *cause = NULL, *slash;
-	size_t		 len = 0;
+	char		*cause = NULL, *slash;
 	struct pos	 pos = { 0, 0, 0 };
+	size_t		 mark;
 	int		 rc;
 
 	memset(&l, 0, sizeof(l));
 	l.diags = d;
-	if ((rc = manifest_read(path, path, 0, &text, &len, &cause)) != 0) {
+	if ((rc = manifest_open(path, path, 0, &mf, &cause)) != 0) {
 		pos.file = diags_add_source(d, path, NULL, 0);
 		diags_add(d, DIAG_ERROR, pos, rc == -2 ? "yaml-limits" : NULL,
 		    "%s", cause);
@@ -1722,20 +1988,21 @@ manifest_load(const char *path, struct diags *d)
 	}
 	m = xcalloc(1, sizeof(*m));
 	m->path = xstrdup(path);
-	hash_sha256_hex(text, len, m->sha256);
-	l.file = m->file = diags_add_source(d, path, text, len);
+	l.file = m->file = pos.file = diags_add_source(d, path, NULL, 0);
 	l.m = m;
 	if ((slash = strrchr(path, '/')) != NULL)
 		l.dir = slash == path ? xstrdup("/") :
 		    xstrndup(path, (size_t)(slash - path));
 
-	pos.file = l.file;
-	if (manifest_utf8_check(text, len, &pos.line, &pos.col) != 0) {
-		diags_add(d, DIAG_ERROR, pos, "yaml-limits",
-		    "not valid UTF-8 text (or a NUL byte)");
-		goto fail;
-	}
-	if ((root = manifest_parse_tree(&l, text, len)) == NULL)
+	/* The bytes are parsed as they are read, checked and hashed. */
+	mark = diags_mark(d);
+	root = manifest_parse_tree(&l, &mf);
+	rc = manifest_finish(&mf, m->sha256);
+	if (rc == 0)
+		diags_source_file(d, l.file, path, 0, mf.size, m->sha256);
+	if (manifest_read_verdict(&l, &mf, rc, mark, pos, l.file,
+	    rc == -2 ? "yaml-limits" : NULL, "yaml-limits",
+	    "not valid UTF-8 text (or a NUL byte)") != 0 || root == NULL)
 		goto fail;
 	manifest_load_root(&l, root);
 	goto out;

@@ -76,6 +76,9 @@ src/journal.c @@ journal @@ s/if (ad != NULL \&\& (!json_is_boolean(ad) ||/if (a
 src/journal.c @@ journal @@ s/^\tjournal_set_detail(e, NULL, status);$/\t;/ @@ a reconcile written and read back disagree on the status
 src/ens.c @@ ens @@ s|return (starts\[n - (size_t)cap\] + (1000 + windows - 1) / windows);|return (starts[n - (size_t)cap] + 1000 / windows);| @@ the rate window rounded down: more than api.rate a second
 src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;/ @@ the rate window twice as large a burst
+src/diag.c @@ manifest @@ s/total == s->size \&\& strcmp(sha, s->sha256) == 0)/total == s->size)/ @@ a source line quoted from a file changed since it was checked
+src/manifest.c @@ manifest @@ s/^\tdiags_rollback(l->diags, mark);$/\t;/ @@ diagnostics about bytes before a late bad byte kept
+src/manifest.c @@ manifest @@ s/return (need > k ? k : 0);/return (0);/ @@ a character split between two chunks taken as bad
 '
 
 keep=0

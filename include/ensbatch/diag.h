@@ -32,11 +32,22 @@ void		 diags_free(struct diags *);
 
 /*
  * Register a source file.  The path is copied; the text (may be NULL)
- * becomes owned by diags and is used to print source lines.  Returns
- * the file index for struct pos.
+ * becomes owned by diags and is used to print source lines: give it for
+ * text in memory, else NULL and diags_source_file().  Returns the file
+ * index for struct pos.
  */
 uint32_t	 diags_add_source(struct diags *, const char *, char *, size_t);
 const char	*diags_source_path(const struct diags *, uint32_t);
+
+/*
+ * Say that source file was read from a file: path to open it again
+ * (with flags added to open's, such as O_NOFOLLOW), its size and
+ * SHA-256.  A source without text then has its lines read back from
+ * the file when a diagnostic is printed, if the file is still the
+ * same; if not, the line is left out with a note saying so.
+ */
+void		 diags_source_file(struct diags *, uint32_t, const char *,
+		    int, uint64_t, const char *);
 
 /*
  * Add a diagnostic; returns its id (>= 1), usable with diags_message().
@@ -49,6 +60,13 @@ uint32_t	 diags_add(struct diags *, enum diag_severity, struct pos,
 
 /* Forget every diagnostic (sources stay registered). */
 void		 diags_clear(struct diags *);
+
+/*
+ * diags_mark() tells how many diagnostics there are; diags_rollback()
+ * forgets those added since that mark.
+ */
+size_t		 diags_mark(const struct diags *);
+void		 diags_rollback(struct diags *, size_t);
 
 size_t		 diags_count(const struct diags *, enum diag_severity);
 /* The message and rule of diagnostic id (borrowed until diags_free). */

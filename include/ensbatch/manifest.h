@@ -166,6 +166,20 @@ void		 manifest_free(struct manifest *);
 /* The closest of candidates to word, or NULL if none is close. */
 const char	*manifest_suggest(const char *, const char *const *, size_t);
 
+/*
+ * The UTF-8 check of a file read in chunks: a character split between
+ * two chunks is held in pend until the next one completes it.  line
+ * and col (1-based, characters) are those of the next byte not yet
+ * checked, or of the first bad byte once bad is set.
+ */
+struct manifest_utf8 {
+	uint32_t	 line;
+	uint32_t	 col;
+	unsigned char	 pend[4];
+	size_t		 npend;
+	int		 bad;
+};
+
 #ifdef ENSBATCH_TESTING
 /*
  * Is text[0..len) valid UTF-8 without NUL?  0, or -1 with *line and
@@ -173,6 +187,12 @@ const char	*manifest_suggest(const char *, const char *const *, size_t);
  */
 int		 manifest_utf8_check(const char *, size_t, uint32_t *,
 		    uint32_t *);
+void		 manifest_utf8_init(struct manifest_utf8 *);
+/* Check the next chunk: 0, or -1 once a bad byte was met. */
+int		 manifest_utf8_feed(struct manifest_utf8 *, const void *,
+		    size_t);
+/* The end of the text: a character left incomplete is bad. */
+int		 manifest_utf8_end(struct manifest_utf8 *);
 #endif
 
 #endif

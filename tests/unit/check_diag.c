@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ensbatch/buf.h"
 #include "ensbatch/diag.h"
+#include "ensbatch/hash.h"
 #include "ensbatch/xmalloc.h"
 #include "suites.h"
 
@@ -561,6 +564,80 @@ START_TEST(test_source_path)
 }
 END_TEST
 
+/* Diagnostics added since a mark go; counts follow. */
+START_TEST(test_rollback)
+{
+	struct diags	*d = diags_new();
+	size_t		 mark;
+
+	diags_add_source(d, "m.yaml", NULL, 0);
+	diags_add(d, DIAG_ERROR, mkpos(0, 1, 1), "a", "kept");
+	mark = diags_mark(d);
+	ck_assert_uint_eq(mark, 1);
+	diags_add(d, DIAG_ERROR, mkpos(0, 2, 1), "b", "gone");
+	diags_add(d, DIAG_WARNING, mkpos(0, 3, 1), "c", "gone too");
+	diags_add(d, DIAG_NOTE, mkpos(0, 3, 1), NULL, "and its note");
+	diags_rollback(d, mark);
+	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 1);
+	ck_assert_uint_eq(diags_count(d, DIAG_WARNING), 0);
+	ck_assert_uint_eq(diags_count(d, DIAG_NOTE), 0);
+	ck_assert_ptr_null(diags_message(d, 2));
+	ck_assert_str_eq(diags_message(d, 1), "kept");
+	diags_rollback(d, 5);		/* past the end: nothing */
+	ck_assert_uint_eq(diags_count(d, DIAG_ERROR), 1);
+	diags_free(d);
+}
+END_TEST
+
+/*
+ * A source kept as a file: lines are read back from it, a line longer
+ * than what is kept still shows its start, a line past the end none.
+ */
+START_TEST(test_file_source_lines)
+{
+	struct diags	*d = diags_new();
+	struct buf	 b;
+	char		 path[] = "/tmp/check_diag.XXXXXX", sha[HASH_HEX_LEN];
+	char		*out, *expect;
+	uint32_t	 f;
+	int		 fd;
+
+	buf_init(&b);
+	buf_adds(&b, "short: line\r\nx");
+	while (b.len < 10000)
+		buf_adds(&b, "\xc3\xa9");	/* cut inside a character */
+	buf_adds(&b, "\nlast");
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, b.data, b.len), (ssize_t)b.len);
+	ck_assert_int_eq(close(fd), 0);
+	hash_sha256_hex(b.data, b.len, sha);
+	f = diags_add_source(d, "m.yaml", NULL, 0);
+	diags_source_file(d, f, path, 0, b.len, sha);
+	diags_add(d, DIAG_ERROR, mkpos(f, 1, 8), "r", "one");
+	diags_add(d, DIAG_ERROR, mkpos(f, 2, 2), "r", "two");
+	diags_add(d, DIAG_ERROR, mkpos(f, 3, 5), "r", "three");
+	diags_add(d, DIAG_ERROR, mkpos(f, 9, 1), "r", "past the end");
+	out = print_all(d, 0);
+	expect = xasprintf("m.yaml:1:8: error: one [r]\n"
+	    "  short: line\n"
+	    "         ^\n"
+	    "m.yaml:2:2: error: two [r]\n"
+	    "  %.199s...\n"
+	    "   ^\n"
+	    "m.yaml:3:5: error: three [r]\n"
+	    "  last\n"
+	    "      ^\n"
+	    "m.yaml:9:1: error: past the end [r]\n", b.data + 13);
+	ck_assert_str_eq(out, expect);
+	free(expect);
+	free(out);
+	ck_assert_int_eq(unlink(path), 0);
+	buf_free(&b);
+	diags_free(d);
+}
+END_TEST
+
 START_TEST(test_free_null)
 {
 	diags_free(NULL);
@@ -611,6 +688,8 @@ diag_suite(void)
 	tcase_add_test(tc, test_lookup_many);
 	tcase_add_test(tc, test_source_path);
 	tcase_add_test(tc, test_free_null);
+	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, test_file_source_lines);
 	suite_add_tcase(s, tc);
 
 	return (s);

@@ -1274,6 +1274,60 @@ START_TEST(test_utf8_check_len)
 }
 END_TEST
 
+/* The table's text fed in three chunks, split at every pair of points. */
+START_TEST(test_utf8_stream_splits)
+{
+	const char		*text = utf8_cases[_i].text;
+	size_t			 len = utf8_cases[_i].len, a, b;
+	struct manifest_utf8	 st;
+	int			 ret;
+
+	for (a = 0; a <= len; a++) {
+		for (b = a; b <= len; b++) {
+			manifest_utf8_init(&st);
+			ret = manifest_utf8_feed(&st, text, a);
+			if (ret == 0)
+				ret = manifest_utf8_feed(&st, text + a, b - a);
+			if (ret == 0)
+				ret = manifest_utf8_feed(&st, text + b,
+				    len - b);
+			if (ret == 0)
+				ret = manifest_utf8_end(&st);
+			ck_assert_msg(ret == utf8_cases[_i].ret,
+			    "case %d split %zu,%zu: %d", _i, a, b, ret);
+			if (ret == 0)
+				continue;
+			ck_assert_msg(st.line == utf8_cases[_i].line &&
+			    st.col == utf8_cases[_i].col, "case %d split "
+			    "%zu,%zu: %u:%u", _i, a, b, st.line, st.col);
+		}
+	}
+}
+END_TEST
+
+/* One byte at a time: a character is held across several chunks. */
+START_TEST(test_utf8_stream_bytes)
+{
+	const char		*text = utf8_cases[_i].text;
+	size_t			 len = utf8_cases[_i].len, i;
+	struct manifest_utf8	 st;
+	int			 ret = 0;
+
+	manifest_utf8_init(&st);
+	for (i = 0; i < len && ret == 0; i++)
+		ret = manifest_utf8_feed(&st, text + i, 1);
+	if (ret == 0)
+		ret = manifest_utf8_end(&st);
+	ck_assert_int_eq(ret, utf8_cases[_i].ret);
+	if (ret != 0) {
+		ck_assert_uint_eq(st.line, utf8_cases[_i].line);
+		ck_assert_uint_eq(st.col, utf8_cases[_i].col);
+		/* Once bad, it stays bad. */
+		ck_assert_int_eq(manifest_utf8_feed(&st, "ok", 2), -1);
+	}
+}
+END_TEST
+
 /* ---------------------------------------------------------- suggest */
 
 static const char *const top[] = {
@@ -1528,6 +1582,157 @@ START_TEST(test_csv_text_intact)
 }
 END_TEST
 
+/*
+ * Everything diags_print writes for td, the fixture's directory taken
+ * out of paths; caller frees.
+ */
+static char *
+printed(void)
+{
+	char	*out = NULL, *dir, *p;
+	size_t	 len = 0, n;
+	FILE	*f;
+
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	diags_print(td, f, 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(out);
+	dir = xasprintf("%s/", fixture_dir);
+	n = strlen(dir);
+	while ((p = strstr(out, dir)) != NULL)
+		memmove(p, p + n, strlen(p + n) + 1);
+	free(dir);
+	return (out);
+}
+
+static const char late_yaml[] =
+    STREAM_HEAD
+    "  - name: g\n"
+    "    policy: p\n"
+    "    targets:\n"
+    "      - {event: " EV("1") ", resource: " RS("1") "}\n"
+    "      - event: " EV("2") "\n"
+    "        resource: " RS("2") "\n";
+
+/*
+ * A diagnostic added after loading (as preflight adds them, at a
+ * target's event_pos) is printed with its line, read back from the
+ * file, and a caret under the column.
+ */
+START_TEST(test_late_caret)
+{
+	struct manifest	*m;
+	char		*out;
+
+	m = load(late_yaml);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->groups[0].ntargets, 2);
+	diags_add(td, DIAG_ERROR, m->groups[0].targets[1].event_pos,
+	    "event-not-found", "late");
+	diags_add(td, DIAG_ERROR, m->groups[0].targets[0].resource_pos,
+	    "event-not-found", "later");
+	out = printed();
+	ck_assert_str_eq(out,
+	    "m.yaml:9:63: error: later [event-not-found]\n"
+	    "        - {event: " EV("1") ", resource: " RS("1") "}\n"
+	    "                                                 "
+	    "               ^\n"
+	    "m.yaml:10:16: error: late [event-not-found]\n"
+	    "        - event: " EV("2") "\n"
+	    "                 ^\n");
+	free(out);
+}
+END_TEST
+
+/*
+ * A manifest changed after it was loaded: the diagnostic is printed
+ * without the line, which is no longer what was checked, and a note
+ * says why.  Put back as it was, the line is shown again.
+ */
+START_TEST(test_source_changed)
+{
+	struct manifest	*m;
+	char		*out, *changed, *path;
+
+	m = load(late_yaml);
+	ck_assert_ptr_nonnull(m);
+	diags_add(td, DIAG_ERROR, m->groups[0].targets[1].event_pos,
+	    "x", "late");
+	changed = xstrdup(late_yaml);
+	*strstr(changed, EV("2")) = 'X';	/* same size, other text */
+	put("m.yaml", changed);
+	out = printed();
+	ck_assert_str_eq(out, "m.yaml:10:16: error: late [x]\n"
+	    "  (line not shown: the file changed since it was read)\n");
+	free(out);
+	put("m.yaml", "ensbatch: 1\n");	/* another size */
+	out = printed();
+	ck_assert_ptr_nonnull(strstr(out, "changed since it was read"));
+	ck_assert_ptr_null(strstr(out, "ensbatch: 1"));
+	free(out);
+	path = xasprintf("%s/m.yaml", fixture_dir);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
+	out = printed();
+	ck_assert_ptr_nonnull(strstr(out, "changed since it was read"));
+	free(out);
+	put("m.yaml", late_yaml);
+	out = printed();
+	ck_assert_ptr_nonnull(strstr(out, "\n        - event: " EV("2") "\n"));
+	free(out);
+	free(changed);
+}
+END_TEST
+
+/*
+ * Bad UTF-8 far into a file (chunks after the first) leaves only that
+ * error: what was found in the bytes before it is taken back, as when
+ * the file was checked whole before parsing.
+ */
+START_TEST(test_utf8_late_rollback)
+{
+	struct buf	 b;
+	struct manifest	*m;
+	size_t		 i;
+
+	buf_init(&b);
+	buf_adds(&b, STREAM_HEAD "  - name: g\n    bogus: !!str 1\n"
+	    "    policy: p\n    targets:\n");
+	for (i = 0; i < 20000; i++)
+		buf_addf(&b, "      - {event: " EV("1") ", resource: %zu}\n",
+		    i);
+	buf_adds(&b, "      - {event: caf\xc3\xa9\xc0, resource: x}\n");
+	m = fixture_load(b.data, b.len);
+	ck_assert_ptr_null(m);
+	ck_assert_diags("m.yaml:20010:21: error: not valid UTF-8 text (or a "
+	    "NUL byte) [yaml-limits]\n");
+	buf_free(&b);
+}
+END_TEST
+
+/* Likewise for a targets CSV: its earlier errors and targets go. */
+START_TEST(test_csv_utf8_late_rollback)
+{
+	struct buf	 b;
+	struct manifest	*m;
+	size_t		 i;
+
+	buf_init(&b);
+	buf_adds(&b, "event,resource\nonly-one-field\n");
+	for (i = 0; i < 20000; i++)
+		buf_addf(&b, EV("1") ",i-%zu\n", i);
+	buf_adds(&b, "e-1,\xff\n");
+	free(fixture_put("w.csv", b.data, b.len));
+	m = load(csv_yaml);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags("w.csv:20003:5: error: not valid UTF-8 text "
+	    "[targets-file]\n");
+	ck_assert_uint_eq(m->groups[0].ntargets, 1);
+	buf_free(&b);
+}
+END_TEST
+
 Suite *
 manifest_suite(void)
 {
@@ -1573,6 +1778,10 @@ manifest_suite(void)
 	tcase_add_test(tc, test_stream_duplicate_targets);
 	tcase_add_test(tc, test_stream_arena);
 	tcase_add_test(tc, test_csv_text_intact);
+	tcase_add_test(tc, test_late_caret);
+	tcase_add_test(tc, test_source_changed);
+	tcase_add_test(tc, test_utf8_late_rollback);
+	tcase_add_test(tc, test_csv_utf8_late_rollback);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("targets_file");
@@ -1660,6 +1869,9 @@ manifest_suite(void)
 	tc = tcase_create("manifest_utf8_check");
 	tcase_add_loop_test(tc, test_utf8_check, 0, NITEMS(utf8_cases));
 	tcase_add_test(tc, test_utf8_check_len);
+	tcase_add_loop_test(tc, test_utf8_stream_splits, 0,
+	    NITEMS(utf8_cases));
+	tcase_add_loop_test(tc, test_utf8_stream_bytes, 0, NITEMS(utf8_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("suggest");
