@@ -133,18 +133,23 @@ emit_policy(struct emitter *em, const char *name, const char *batch,
 	emit_map_end(em);
 }
 
+/* pct% of n, rounded up, but no more than is left. */
+static size_t
+emit_share(size_t n, size_t pct, size_t left)
+{
+	size_t	w = (n * pct + 99) / 100;
+
+	return (w < left ? w : left);
+}
+
 void
 emit_waves(size_t n, size_t *w1, size_t *w2, size_t *w3)
 {
 	size_t	left = n > 0 ? n - 1 : 0;
 
-	*w1 = left < 1 ? left : (n * 5 + 99) / 100;	/* 5%, at least 1 */
-	if (*w1 > left)
-		*w1 = left;
+	*w1 = emit_share(n, 5, left);
 	left -= *w1;
-	*w2 = left < 1 ? left : (n * 25 + 99) / 100;	/* 25% */
-	if (*w2 > left)
-		*w2 = left;
+	*w2 = emit_share(n, 25, left);
 	*w3 = left - *w2;
 }
 
