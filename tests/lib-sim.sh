@@ -53,3 +53,14 @@ start_sim() {
 	port=$(cat "$tmp/port")
 	ENDPOINT="http://127.0.0.1:$port"
 }
+
+# wait_file FILE: wait (at most 10 s) until FILE is not empty, e.g. the
+# manifest that --emit-manifest writes once the fleet is made.
+wait_file() {
+	w=0
+	while [ ! -s "$1" ] && [ "$w" -lt 100 ]; do
+		w=$((w + 1))
+		sleep 0.1
+	done
+	[ -s "$1" ]
+}

@@ -99,11 +99,7 @@ draws() {
 
 start_sim --generate 1200 --seed 3 --latency "$LATENCY" \
     --emit-manifest "$tmp/emitted.yaml" --log "$tmp/sim.jsonl" || exit 1
-i=0
-while [ ! -s "$tmp/emitted.yaml" ] && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_file "$tmp/emitted.yaml" || exit 1
 # One scheduled group of every target: 24 calls of 50, nothing settles.
 start=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
 {
