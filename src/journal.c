@@ -604,8 +604,10 @@ journal_parse_text(const char *text, size_t len, const char *path, size_t *good,
 		*good = (size_t)(line - text);
 	}
 	if (j->sha256 == NULL) {
-		*cause = xasprintf("%s: empty journal (no start record)",
-		    path);
+		*cause = xasprintf("%s: empty journal (no start record): it "
+		    "shows no request.  An apply stopped before its first "
+		    "record sent nothing; if that is what happened here, move "
+		    "the file away and apply again without --resume", path);
 		journal_free(j);
 		return (NULL);
 	}
