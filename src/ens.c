@@ -199,6 +199,7 @@ ens_client_new(const struct ens_config *cfg, char **cause)
 	hc.timeout_ms = cfg->timeout_ms;
 	hc.connect_timeout_ms = cfg->timeout_ms < 10000 ? cfg->timeout_ms :
 	    10000;
+	hc.count_handshakes = cfg->verbose;	/* -v says how many */
 	c->http = http_client_new(&hc);
 	return (c);
 }
