@@ -106,11 +106,14 @@ struct ens_run {
 	size_t			  first;	/* jobs before it are done */
 	size_t			  parallel;
 	int			  reads;
-	const struct ens_pipe	 *pipe;		/* its commit; NULL: reads */
+	const struct ens_pipe	 *pipe;		/* its commit, if any */
 	int			  judged;	/* answers since the commit */
 	struct ens_job		**go;		/* picked, [parallel] */
 	int64_t			  wake;		/* next possible start */
 };
+
+/* The hooks of a run that has none (reads). */
+static const struct ens_pipe ens_no_pipe;
 
 static int
 ens_stopping(const struct ens_client *c)
@@ -832,17 +835,38 @@ ens_unstash(struct ens_client *c, struct ens_run *r)
 {
 	struct ens_job	*j;
 	size_t		 i;
+	int		 again;
 
-	for (i = r->first; i < r->n && c->stashed > 0; i++) {
-		j = r->jobs[i];
-		if (!j->stashed)
-			continue;
-		j->stashed = 0;
-		c->stashed--;
-		ens_ended(c, j, &j->stash);
-		http_response_clear(&j->stash);
-		r->judged = 1;
-	}
+	/* A done hook's read may stash an answer of a job already passed. */
+	do {
+		again = 0;
+		for (i = r->first; i < r->n && c->stashed > 0; i++) {
+			j = r->jobs[i];
+			if (!j->stashed)
+				continue;
+			j->stashed = 0;
+			c->stashed--;
+			ens_ended(c, j, &j->stash);
+			http_response_clear(&j->stash);
+			r->judged = 1;
+			again = 1;
+		}
+	} while (again && c->stashed > 0);
+}
+
+/*
+ * A picked job that is not sent after all: its reply says so (outcome
+ * ENS_NOT_SENT), and its final hook hears of it as of a stop.
+ */
+static void
+ens_unsent(struct ens_client *c, struct ens_job *j)
+{
+	ens_set(&j->reply->code, xstrdup("NotSent"));
+	ens_set(&j->reply->message, xstrdup("not sent: stopped before it "
+	    "could be sent"));
+	j->reply->outcome = ENS_NOT_SENT;
+	j->state = ENS_JOB_DONE;
+	(void)j->final(c, j, NULL);
 }
 
 /*
@@ -850,7 +874,8 @@ ens_unstash(struct ens_client *c, struct ens_run *r)
  * and the rate allow.  Group commit: the start hooks of all of them
  * run first (the caller journals each call), then the pipeline's
  * commit makes those records durable at once, then they are sent; a
- * commit that fails sends none of them.  Answers judged since the last
+ * commit that fails, or a stop during it, sends none of them (each
+ * ends as not sent, its done hook told).  Answers judged since the last
  * commit are made durable by the same commit, or by one of their own.
  * r->wake gets the earliest time something waiting could start
  * (INT64_MAX: nothing).
@@ -880,14 +905,21 @@ ens_fill(struct ens_client *c, struct ens_run *r)
 		ens_rate_take(c, now);
 		r->go[ngo++] = j;
 	}
-	if ((ngo > 0 || r->judged) && r->pipe != NULL &&
-	    r->pipe->commit != NULL && r->pipe->commit(r->pipe->arg) != 0) {
-		/* Not durable: nothing of it is sent, nor done. */
-		for (i = 0; i < ngo; i++)
-			r->go[i]->state = ENS_JOB_DONE;
-		ngo = 0;
+	if ((ngo > 0 || r->judged) && r->pipe->commit != NULL) {
+		r->judged = 0;
+		if (r->pipe->commit(r->pipe->arg) != 0 ||
+		    ens_halted(c, r->reads)) {
+			/*
+			 * Not durable, or no longer wanted (a stop or the
+			 * budget came meanwhile): none of them is sent,
+			 * each is ended; their records at the next commit.
+			 */
+			for (i = 0; i < ngo; i++)
+				ens_unsent(c, r->go[i]);
+			r->judged = ngo > 0;
+			ngo = 0;
+		}
 	}
-	r->judged = 0;
 	/* The rate counts from the real starts, after the commit. */
 	ens_rate_restamp(c, ngo, timefmt_mono());
 	for (i = 0; i < ngo; i++)
@@ -934,7 +966,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	r.n = n;
 	r.parallel = parallel == 0 ? 1 : parallel;
 	r.reads = n > 0 && jobs[0]->readonly;
-	r.pipe = pipe;
+	r.pipe = pipe != NULL ? pipe : &ens_no_pipe;
 	r.go = xcalloc(r.parallel, sizeof(*r.go));
 	ens_renew(c);
 	for (i = 0; i < n; i++) {
@@ -950,6 +982,9 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			ens_unstash(c, &r);
 		ens_fill(c, &r);
 		if (ens_halted(c, r.reads) && http_active(c->http) == 0) {
+			/* Answers kept meanwhile are judged, not dropped. */
+			if (c->stashed > 0)
+				ens_unstash(c, &r);
 			/* What waits to be sent (again) ends as it stands. */
 			for (i = r.first; i < n; i++) {
 				if (jobs[i]->state == ENS_JOB_WAITING &&
@@ -988,8 +1023,8 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		ens_judge_ready(c, &r, j, &h);
 	}
 	/* The last answers' records (a failure stops the caller anyway). */
-	if (pipe != NULL && pipe->commit != NULL)
-		(void)pipe->commit(pipe->arg);
+	if (r.pipe->commit != NULL)
+		(void)r.pipe->commit(r.pipe->arg);
 	free(r.go);
 }
 
@@ -1197,6 +1232,8 @@ ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
 	struct ens_job		**jobs;
 	size_t			 i;
 
+	if (pipe == NULL)
+		pipe = &ens_no_pipe;
 	rb = xcalloc(n + 1, sizeof(*rb));
 	jobs = xcalloc(n + 1, sizeof(*jobs));
 	for (i = 0; i < n; i++) {

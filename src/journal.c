@@ -58,6 +58,7 @@ struct journal {
 	/* Group commit: records written since the last fsync, and why. */
 	int			 held;		/* journal_hold */
 	int			 unsynced;
+	int			 broken;	/* an fsync failed: for good */
 	uint64_t		 nsyncs;	/* fsyncs done, for the tests */
 };
 
@@ -640,14 +641,24 @@ journal_read(const char *path, char **cause)
 	return (j);
 }
 
-/* fsync what was written since the last one; 0, or -1 with errno. */
+/*
+ * fsync what was written since the last one; 0, or -1 with errno.  A
+ * failure sticks: Linux reports a lost write-back once, and the next
+ * fsync would succeed over records that never reached the disk.
+ */
 static int
 journal_fsync(struct journal *j)
 {
+	if (j->broken) {
+		errno = EIO;
+		return (-1);
+	}
 	if (!j->unsynced)
 		return (0);
-	if (fsync(j->fd) != 0)
+	if (fsync(j->fd) != 0) {
+		j->broken = 1;
 		return (-1);
+	}
 	j->unsynced = 0;
 	j->nsyncs++;
 	return (0);

@@ -831,6 +831,8 @@ runner_journal_sync(struct run *r)
 {
 	char	*cause = NULL;
 
+	if (r->journal_error)
+		return (-1);	/* said once already */
 	if (journal_sync(r->opts->journal, &cause) == 0)
 		return (0);
 	runner_journal_failed(r, cause);
@@ -1358,13 +1360,20 @@ runner_pipe_start(void *arg, struct ens_call *ec)
 	return (0);
 }
 
-/* Before the calls just started are sent: their records, durable. */
+/*
+ * Before the calls just started are sent: their records, durable.  The
+ * retries of throttled calls come here too, without a start: none goes
+ * out after a stop or once the group is over its budget.
+ */
 static int
 runner_pipe_commit(void *arg)
 {
 	struct runner_pipe	*pp = arg;
 
-	return (runner_journal_sync(pp->r));
+	if (runner_journal_sync(pp->r) != 0 || runner_halted(pp->r) ||
+	    pp->rg->aborted != NULL)
+		return (-1);
+	return (0);
 }
 
 /* A call's reply is final: record it; the budget may stop the rest. */

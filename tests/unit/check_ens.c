@@ -608,9 +608,9 @@ START_TEST(test_pipeline)
 END_TEST
 
 /*
- * A commit that fails sends none of the calls started before it, and
- * done is not called for them; the pipeline goes on with the next.
- * One call in flight, so that each commit covers exactly one call.
+ * A commit that fails sends none of the calls started before it; each
+ * is done as not sent, and the pipeline goes on with the next.  One
+ * call in flight, so that each commit covers exactly one call.
  */
 START_TEST(test_pipeline_commit_fails)
 {
@@ -634,15 +634,65 @@ START_TEST(test_pipeline_commit_fails)
 	ens_batch_reboot_many(c, calls, 4, 1, &hooks);
 	ck_assert_uint_eq(l.nstarted, 4);
 	ck_assert_uint_eq(httpd_count(h), 3);
-	ck_assert_uint_eq(l.ndone, 3);
-	ck_assert_uint_eq(l.done[0], 0);
-	ck_assert_uint_eq(l.done[1], 2);
-	ck_assert_uint_eq(l.done[2], 3);
-	ck_assert_ptr_null(calls[1].reply.results);
-	ck_assert_msg(strncmp(l.trail, "SCDSCSCD", 8) == 0, "trail %s",
+	ck_assert_uint_eq(l.ndone, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(l.done[i], i);
+	ck_assert_int_eq(calls[1].reply.outcome, ENS_NOT_SENT);
+	ck_assert_str_eq(calls[1].reply.code, "NotSent");
+	ck_assert_int_eq(calls[1].reply.attempts, 0);
+	ck_assert_int_eq(calls[2].reply.outcome, ENS_OK);
+	ck_assert_msg(strncmp(l.trail, "SCDSCDSCD", 9) == 0, "trail %s",
 	    l.trail);
 	for (i = 0; i < 4; i++)
 		ens_reply_clear(&calls[i].reply);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* A first stop that comes during the first commit. */
+static int
+pipe_commit_stop(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	if (++l->ncommits == 1)
+		test_stop = 1;
+	return (0);
+}
+
+/*
+ * First signal: no new calls, also none of those whose records the
+ * commit running when it came was making durable; each is done as not
+ * sent.  Plain HTTP, so that the four start together.
+ */
+START_TEST(test_pipeline_stop_in_commit)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+		    "i-aaaaaaaa"), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_call		 calls[4];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit_stop,
+				    pipe_done, &l };
+	size_t			 i;
+
+	pipe_setup(calls, 4, &l);
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	test_stop = 0;
+	ens_batch_reboot_many(c, calls, 4, 4, &hooks);
+	test_stop = 0;
+	ck_assert_uint_eq(l.nstarted, 4);
+	ck_assert_uint_eq(httpd_count(h), 0);
+	ck_assert_uint_eq(l.ndone, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(calls[i].reply.outcome, ENS_NOT_SENT);
+		ens_reply_clear(&calls[i].reply);
+	}
 	ens_client_free(c);
 	httpd_stop(h);
 }
@@ -1245,6 +1295,7 @@ ens_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_pipeline_commit_fails);
+	tcase_add_test(tc, test_pipeline_stop_in_commit);
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
 	tcase_add_test(tc, test_echoed_secrets);
