@@ -25,16 +25,7 @@ trap 'exit 130' INT TERM
 start_sim --generate 48 --seed 11 --latency 20 \
     --emit-manifest "$tmp/emitted.yaml" --log "$tmp/log.jsonl" || exit 1
 wait_file "$tmp/emitted.yaml" || exit 1
-start=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
-{
-	printf 'ensbatch: 1\nname: commit\napi:\n  endpoint: "%s"\n' \
-	    "$ENDPOINT"
-	printf '  rate: 1000\npolicies:\n  night:\n    ops: scheduled\n'
-	printf '    batch_size: 4\n    start: %s\n    stagger: 1m\n' "$start"
-	printf 'groups:\n  - name: all\n    policy: night\n    targets:\n'
-	grep -E '^  - event: |^    resource: ' "$tmp/emitted.yaml" |
-	    sed 's/^/    /'
-} >"$tmp/m.yaml"
+scheduled_manifest commit "$tmp/emitted.yaml" 4 1000 >"$tmp/m.yaml"
 
 (cd "$tmp" && timeout 120 strace -f -y -s 4096 -o "$tmp/trace" \
     -e trace=write,writev,fsync,fdatasync,sendto,sendmsg \

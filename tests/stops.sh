@@ -29,18 +29,7 @@ start_sim --generate 48 --seed 11 --latency 20 --throttle 0.6 \
     --fault-seed 5 --emit-manifest "$tmp/emitted.yaml" \
     --log "$tmp/log.jsonl" || exit 1
 wait_file "$tmp/emitted.yaml" || exit 1
-start=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
-{
-	printf 'ensbatch: 1\nname: stops\napi:\n  endpoint: "%s"\n' \
-	    "$ENDPOINT"
-	printf '  rate: 1000\n  retries: 4\npolicies:\n  night:\n'
-	printf '    ops: scheduled\n    batch_size: 4\n'
-	printf '    start: %s\n' "$start"
-	printf '    stagger: 1m\ngroups:\n  - name: all\n    policy: night\n'
-	printf '    targets:\n'
-	grep -E '^  - event: |^    resource: ' "$tmp/emitted.yaml" |
-	    sed 's/^/    /'
-} >"$tmp/m.yaml"
+scheduled_manifest stops "$tmp/emitted.yaml" 4 1000 >"$tmp/m.yaml"
 
 (cd "$tmp" && timeout 120 strace -f -y -s 4096 -o "$tmp/trace" \
     -e trace=write,writev,fsync,fdatasync,sendto,sendmsg \
@@ -81,19 +70,11 @@ start_sim --generate 48 --seed 11 --latency 20 --throttle 0.6 \
     --fault-seed 5 --emit-manifest "$tmp/emitted2.yaml" \
     --log "$tmp/log2.jsonl" || exit 1
 wait_file "$tmp/emitted2.yaml" || exit 1
-{
-	printf 'ensbatch: 1\nname: budget\napi:\n  endpoint: "%s"\n' \
-	    "$ENDPOINT"
-	printf '  rate: 1000\n  retries: 4\npolicies:\n  night:\n'
-	printf '    ops: scheduled\n    batch_size: 4\n'
-	printf '    start: %s\n' "$start"
-	printf '    stagger: 1m\n    max_failures: 0\n'
-	printf 'groups:\n  - name: all\n    policy: night\n    targets:\n'
-	printf '      - event: e-00000000000000000000000000000bad\n'
-	printf '        resource: i-00000000bad\n'
-	grep -E '^  - event: |^    resource: ' "$tmp/emitted2.yaml" |
-	    sed 's/^/    /'
-} >"$tmp/b.yaml"
+first_targets='      - event: e-00000000000000000000000000000bad
+        resource: i-00000000bad'
+scheduled_manifest budget "$tmp/emitted2.yaml" 4 1000 "max_failures: 0" \
+    >"$tmp/b.yaml"
+first_targets=
 (cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes --no-preflight \
     --parallel 4 --journal jb.jsonl --report b.xml b.yaml) \
     >"$tmp/out2" 2>"$tmp/err2"
