@@ -708,6 +708,15 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("cannot unlock the simulator");
 
+	/* The answer is built inside the latency, not after it. */
+	if (fault == SIM_FAULT_DROP)
+		text = NULL;
+	else if (fault == SIM_FAULT_CORRUPT && corrupt == CORRUPT_HTML_BODY)
+		text = xstrdup(CORRUPT_HTML);
+	else if (fault == SIM_FAULT_CORRUPT)
+		text = xasprintf("{\"RequestId\":\"%s\"}", request_id);
+	else
+		text = render(&reply, request_id);
 	if (s->latency_ms > 0)
 		latency_wait(s, &arrived);
 	if (fault == SIM_FAULT_DROP) {
@@ -719,12 +728,6 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 		ret = MHD_NO;
 		goto out;
 	}
-	if (fault == SIM_FAULT_CORRUPT && corrupt == CORRUPT_HTML_BODY)
-		text = xstrdup(CORRUPT_HTML);
-	else if (fault == SIM_FAULT_CORRUPT)
-		text = xasprintf("{\"RequestId\":\"%s\"}", request_id);
-	else
-		text = render(&reply, request_id);
 	resp = MHD_create_response_from_buffer(strlen(text), text,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)

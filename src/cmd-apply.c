@@ -118,6 +118,7 @@ struct apply {
 	struct diags		*d;
 	struct manifest		*m;
 	struct plan		*p;
+	struct plan_account	 approved;	/* --plan's, once verified */
 	int64_t			 now;
 	char			*jpath;
 	struct journal		*journal;
@@ -284,7 +285,8 @@ apply_validate(struct apply *ap)
 		/* An approved plan is checked first: "stale" says why. */
 		ap->p = plan_build(ap->m, ap->now);
 		if (plan_verify(ap->p, ap->plan_path, ap->resume ?
-		    RULES_NO_DEADLINES : ap->now, &cause) != 0) {
+		    RULES_NO_DEADLINES : ap->now, &ap->approved,
+		    &cause) != 0) {
 			msg_error("%s", cause);
 			rc = EXIT_USAGE;
 			goto out;
@@ -481,7 +483,7 @@ apply_plan_account(struct apply *ap)
 		return (APPLY_GO);
 	plan_account_set(&run, ens_client_url(ap->ens), PLAN_KEY_PINNED,
 	    ap->creds.access_key_id);
-	if (plan_verify_account(ap->plan_path, &run, &pinned, &cause) != 0) {
+	if (plan_check_account(&ap->approved, &run, &pinned, &cause) != 0) {
 		msg_error("%s: nothing was sent", cause);
 		rc = EXIT_USAGE;
 	} else if (!pinned)
@@ -623,6 +625,7 @@ apply_free(struct apply *ap)
 	preflight_free(ap->pf);
 	ens_client_free(ap->ens);
 	creds_free(&ap->creds);
+	plan_account_clear(&ap->approved);
 	plan_free(ap->p);
 	manifest_free(ap->m);
 	diags_free(ap->d);

@@ -66,6 +66,7 @@ enum ens_next {
 
 enum ens_job_state {
 	ENS_JOB_WAITING,
+	ENS_JOB_PICKED,		/* to be sent after the commit */
 	ENS_JOB_FLYING,
 	ENS_JOB_DONE
 };
@@ -92,11 +93,27 @@ struct ens_job {
 	int			 begun;		/* start() said send */
 	int64_t			 ready;		/* monotonic ms */
 	int64_t			 t0;		/* this attempt's start */
-	const void		*run;		/* the ens_run that owns it */
+	const struct ens_run	*run;		/* the run that owns it */
 	/* Ended while a nested ens_run waited: for the owner to judge. */
 	struct http_response	 stash;
 	int			 stashed;
 };
+
+/* One run of the engine over its jobs. */
+struct ens_run {
+	struct ens_job		**jobs;
+	size_t			  n;
+	size_t			  first;	/* jobs before it are done */
+	size_t			  parallel;
+	int			  reads;
+	const struct ens_pipe	 *pipe;		/* its commit, if any */
+	int			  judged;	/* answers since the commit */
+	struct ens_job		**go;		/* picked, [parallel] */
+	int64_t			  wake;		/* next possible start */
+};
+
+/* The hooks of a run that has none (reads). */
+static const struct ens_pipe ens_no_pipe;
 
 static int
 ens_stopping(const struct ens_client *c)
@@ -185,6 +202,7 @@ ens_client_new(const struct ens_config *cfg, char **cause)
 	hc.timeout_ms = cfg->timeout_ms;
 	hc.connect_timeout_ms = cfg->timeout_ms < 10000 ? cfg->timeout_ms :
 	    10000;
+	hc.count_handshakes = cfg->verbose;	/* -v says how many */
 	c->http = http_client_new(&hc);
 	return (c);
 }
@@ -485,6 +503,16 @@ ens_rate_take(struct ens_client *c, int64_t now)
 	c->starts[c->nstarts++] = now;
 }
 
+/* The last n starts taken happen at now (they waited for a commit). */
+static void
+ens_rate_restamp(struct ens_client *c, size_t n, int64_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < n && i < c->nstarts; i++)
+		c->starts[c->nstarts - 1 - i] = now;
+}
+
 /* ------------------------------------------------------------------ */
 /* Judging answers. */
 
@@ -656,7 +684,6 @@ ens_wait(struct ens_client *c, int64_t ms, struct http_response *h)
 	return (NULL);
 }
 
-/* Sign and start one attempt of a job. */
 /*
  * Renew temporary credentials that expire soon, before a run of
  * requests (a settle wait can last hours).  A failure while they are
@@ -676,6 +703,7 @@ ens_renew(struct ens_client *c)
 	free(cause);
 }
 
+/* Sign and start one attempt of a job (its rate start is taken). */
 static void
 ens_send(struct ens_client *c, struct ens_job *j)
 {
@@ -706,9 +734,7 @@ ens_send(struct ens_client *c, struct ens_job *j)
 	free(url);
 	free(nonce);
 	sign_out_free(&so);
-	/* After the start hook's journal write: the real start. */
 	now = timefmt_mono();
-	ens_rate_take(c, now);
 	j->state = ENS_JOB_FLYING;
 	j->sent = 1;
 	j->t0 = now;
@@ -805,40 +831,69 @@ ens_stash(struct ens_client *c, struct ens_job *j, struct http_response *h)
  * kept while the reads' slots were refilled.
  */
 static void
-ens_unstash(struct ens_client *c, struct ens_job **jobs, size_t n,
-    size_t first)
+ens_unstash(struct ens_client *c, struct ens_run *r)
 {
-	size_t	i;
+	struct ens_job	*j;
+	size_t		 i;
+	int		 again;
 
-	for (i = first; i < n && c->stashed > 0; i++) {
-		if (!jobs[i]->stashed)
-			continue;
-		jobs[i]->stashed = 0;
-		c->stashed--;
-		ens_ended(c, jobs[i], &jobs[i]->stash);
-		http_response_clear(&jobs[i]->stash);
-	}
+	/* A done hook's read may stash an answer of a job already passed. */
+	do {
+		again = 0;
+		for (i = r->first; i < r->n && c->stashed > 0; i++) {
+			j = r->jobs[i];
+			if (!j->stashed)
+				continue;
+			j->stashed = 0;
+			c->stashed--;
+			ens_ended(c, j, &j->stash);
+			http_response_clear(&j->stash);
+			r->judged = 1;
+			again = 1;
+		}
+	} while (again && c->stashed > 0);
+}
+
+/*
+ * A picked job that is not sent after all: its reply says so (outcome
+ * ENS_NOT_SENT), and its final hook hears of it as of a stop.
+ */
+static void
+ens_unsent(struct ens_client *c, struct ens_job *j)
+{
+	ens_set(&j->reply->code, xstrdup("NotSent"));
+	ens_set(&j->reply->message, xstrdup("not sent: stopped before it "
+	    "could be sent"));
+	j->reply->outcome = ENS_NOT_SENT;
+	j->state = ENS_JOB_DONE;
+	(void)j->final(c, j, NULL);
 }
 
 /*
  * Start what may start now: jobs in order while a slot, their backoff
- * and the rate allow.  *wake gets the earliest time something waiting
- * could start (INT64_MAX: nothing).
+ * and the rate allow.  Group commit: the start hooks of all of them
+ * run first (the caller journals each call), then the pipeline's
+ * commit makes those records durable at once, then they are sent; a
+ * commit that fails, or a stop during it, sends none of them (each
+ * ends as not sent, its done hook told).  Answers judged since the last
+ * commit are made durable by the same commit, or by one of their own.
+ * r->wake gets the earliest time something waiting could start
+ * (INT64_MAX: nothing).
  */
 static void
-ens_fill(struct ens_client *c, struct ens_job **jobs, size_t n,
-    size_t *first, size_t parallel, int reads, int64_t *wake)
+ens_fill(struct ens_client *c, struct ens_run *r)
 {
 	struct ens_job	*j;
+	size_t		 ngo = 0, i;
 	int64_t		 now;
 
-	*wake = INT64_MAX;
+	r->wake = INT64_MAX;
 	now = timefmt_mono();
-	while (!ens_halted(c, reads) && http_active(c->http) <
-	    ens_slots(c, parallel) &&
-	    (j = ens_pick(jobs, n, first, now, wake)) != NULL) {
+	while (!ens_halted(c, r->reads) && http_active(c->http) + ngo <
+	    ens_slots(c, r->parallel) &&
+	    (j = ens_pick(r->jobs, r->n, &r->first, now, &r->wake)) != NULL) {
 		if (ens_rate_next(c) > now) {
-			*wake = ens_rate_next(c);
+			r->wake = ens_rate_next(c);
 			break;
 		}
 		if (!j->begun && j->start != NULL && j->start(j) != 0) {
@@ -846,47 +901,92 @@ ens_fill(struct ens_client *c, struct ens_job **jobs, size_t n,
 			continue;
 		}
 		j->begun = 1;
-		ens_send(c, j);
-		now = timefmt_mono();
+		j->state = ENS_JOB_PICKED;
+		ens_rate_take(c, now);
+		r->go[ngo++] = j;
 	}
+	if ((ngo > 0 || r->judged) && r->pipe->commit != NULL) {
+		r->judged = 0;
+		if (r->pipe->commit(r->pipe->arg) != 0 ||
+		    ens_halted(c, r->reads)) {
+			/*
+			 * Not durable, or no longer wanted (a stop or the
+			 * budget came meanwhile): none of them is sent,
+			 * each is ended; their records at the next commit.
+			 */
+			for (i = 0; i < ngo; i++)
+				ens_unsent(c, r->go[i]);
+			r->judged = ngo > 0;
+			ngo = 0;
+		}
+	}
+	/* The rate counts from the real starts, after the commit. */
+	ens_rate_restamp(c, ngo, timefmt_mono());
+	for (i = 0; i < ngo; i++)
+		ens_send(c, r->go[i]);
+}
+
+/*
+ * Judge an answer of this run, and every other one already there: the
+ * reboot calls' answers that arrived together are committed together.
+ */
+static void
+ens_judge_ready(struct ens_client *c, struct ens_run *r, struct ens_job *j,
+    struct http_response *h)
+{
+	do {
+		if (j->run != r) {
+			ens_stash(c, j, h);
+			continue;
+		}
+		ens_ended(c, j, h);
+		http_response_clear(h);
+		r->judged = 1;
+	} while ((j = http_wait(c->http, 0, h)) != NULL);
 }
 
 /*
  * Run jobs[0..n) with at most parallel in flight, starting each as
  * soon as a slot, its backoff and the rate allow (all reads, or all
- * reboot calls).  Hooks may run
- * other ens calls on the same client: what ends for the outer run
+ * reboot calls, whose pipe commits the caller's journal).  Hooks may
+ * run other ens calls on the same client: what ends for the outer run
  * meanwhile is kept for it.
  */
 static void
 ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
-    size_t parallel)
+    size_t parallel, const struct ens_pipe *pipe)
 {
 	struct http_response	 h;
+	struct ens_run		 r;
 	struct ens_job		*j;
-	size_t			 first = 0, i;
-	int64_t			 wake;
-	int			 reads = n > 0 && jobs[0]->readonly;
-	char			 token;
+	size_t			 i;
 
-	if (parallel == 0)
-		parallel = 1;
+	memset(&r, 0, sizeof(r));
+	r.jobs = jobs;
+	r.n = n;
+	r.parallel = parallel == 0 ? 1 : parallel;
+	r.reads = n > 0 && jobs[0]->readonly;
+	r.pipe = pipe != NULL ? pipe : &ens_no_pipe;
+	r.go = xcalloc(r.parallel, sizeof(*r.go));
 	ens_renew(c);
 	for (i = 0; i < n; i++) {
 		jobs[i]->state = ENS_JOB_WAITING;
 		jobs[i]->ready = 0;
 		jobs[i]->sent = 0;
 		jobs[i]->begun = 0;
-		jobs[i]->run = &token;
+		jobs[i]->run = &r;
 		jobs[i]->stashed = 0;
 	}
 	for (;;) {
 		if (c->stashed > 0)
-			ens_unstash(c, jobs, n, first);
-		ens_fill(c, jobs, n, &first, parallel, reads, &wake);
-		if (ens_halted(c, reads) && http_active(c->http) == 0) {
+			ens_unstash(c, &r);
+		ens_fill(c, &r);
+		if (ens_halted(c, r.reads) && http_active(c->http) == 0) {
+			/* Answers kept meanwhile are judged, not dropped. */
+			if (c->stashed > 0)
+				ens_unstash(c, &r);
 			/* What waits to be sent (again) ends as it stands. */
-			for (i = first; i < n; i++) {
+			for (i = r.first; i < n; i++) {
 				if (jobs[i]->state == ENS_JOB_WAITING &&
 				    (jobs[i]->begun || jobs[i]->readonly))
 					(void)jobs[i]->final(c, jobs[i], NULL);
@@ -894,14 +994,14 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			}
 			break;
 		}
-		while (first < n && jobs[first]->state == ENS_JOB_DONE)
-			first++;
-		if (first == n)
+		while (r.first < n && jobs[r.first]->state == ENS_JOB_DONE)
+			r.first++;
+		if (r.first == n)
 			break;
-		if ((j = ens_wait(c, wake == INT64_MAX ? ENS_IDLE_MS :
-		    wake - timefmt_mono(), &h)) == NULL)
+		if ((j = ens_wait(c, r.wake == INT64_MAX ? ENS_IDLE_MS :
+		    r.wake - timefmt_mono(), &h)) == NULL)
 			continue;
-		if (j->run != &token) {
+		if (j->run != &r) {
 			ens_stash(c, j, &h);
 			continue;
 		}
@@ -909,20 +1009,23 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		 * Reads: every slot that has an answer is refilled before
 		 * the answers are parsed (at the top, from the stash), so
 		 * that parsing overlaps the reads in flight; with one slot,
-		 * reads stay in order, page after page.  A reboot call's
-		 * answer is judged first: it may stop the calls not yet
-		 * started (the budget).
+		 * reads stay in order, page after page.  Reboot calls'
+		 * answers are judged first: they may stop the calls not
+		 * yet started (the budget).
 		 */
-		if (j->readonly && parallel > 1) {
+		if (j->readonly && r.parallel > 1) {
 			ens_stash(c, j, &h);
 			while ((j = http_wait(c->http, 0, &h)) != NULL)
 				ens_stash(c, j, &h);
-			ens_fill(c, jobs, n, &first, parallel, reads, &wake);
+			ens_fill(c, &r);
 			continue;
 		}
-		ens_ended(c, j, &h);
-		http_response_clear(&h);
+		ens_judge_ready(c, &r, j, &h);
 	}
+	/* The last answers' records (a failure stops the caller anyway). */
+	if (r.pipe->commit != NULL)
+		(void)r.pipe->commit(r.pipe->arg);
+	free(r.go);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1077,9 +1180,7 @@ struct ens_reboot {
 	struct ens_job		  job;
 	struct ens_call		 *call;
 	char			 *infos;
-	int			(*start)(void *, struct ens_call *);
-	void			(*done)(void *, struct ens_call *);
-	void			 *arg;
+	const struct ens_pipe	 *pipe;
 };
 
 /* The caller journals the call; then its EventInfos are made. */
@@ -1088,7 +1189,8 @@ ens_reboot_start(struct ens_job *j)
 {
 	struct ens_reboot	*rb = j->arg;
 
-	if (rb->start != NULL && rb->start(rb->arg, rb->call) != 0)
+	if (rb->pipe->start != NULL &&
+	    rb->pipe->start(rb->pipe->arg, rb->call) != 0)
 		return (-1);
 	rb->infos = ens_event_infos(rb->call->items, rb->call->n);
 	j->params[0].value = rb->infos;
@@ -1117,28 +1219,27 @@ ens_reboot_final(struct ens_client *c, struct ens_job *j,
 		r->results = xcalloc(rb->call->n + 1, sizeof(*r->results));
 		r->nresults = rb->call->n;
 	}
-	if (rb->done != NULL)
-		rb->done(rb->arg, rb->call);
+	if (rb->pipe->done != NULL)
+		rb->pipe->done(rb->pipe->arg, rb->call);
 	return (ENS_NEXT_DONE);
 }
 
 void
 ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
-    size_t n, size_t parallel, int (*start)(void *, struct ens_call *),
-    void (*done)(void *, struct ens_call *), void *arg)
+    size_t n, size_t parallel, const struct ens_pipe *pipe)
 {
 	struct ens_reboot	*rb;
 	struct ens_job		**jobs;
 	size_t			 i;
 
+	if (pipe == NULL)
+		pipe = &ens_no_pipe;
 	rb = xcalloc(n + 1, sizeof(*rb));
 	jobs = xcalloc(n + 1, sizeof(*jobs));
 	for (i = 0; i < n; i++) {
 		memset(&calls[i].reply, 0, sizeof(calls[i].reply));
 		rb[i].call = &calls[i];
-		rb[i].start = start;
-		rb[i].done = done;
-		rb[i].arg = arg;
+		rb[i].pipe = pipe;
 		rb[i].job.action = "BatchEventRebootInstance";
 		rb[i].job.params[0].key = "EventInfos";
 		rb[i].job.nparams = 1;
@@ -1148,7 +1249,7 @@ ens_batch_reboot_many(struct ens_client *c, struct ens_call *calls,
 		rb[i].job.arg = &rb[i];
 		jobs[i] = &rb[i].job;
 	}
-	ens_run(c, jobs, n, parallel);
+	ens_run(c, jobs, n, parallel, pipe);
 	for (i = 0; i < n; i++)
 		free(rb[i].infos);
 	free(jobs);
@@ -1167,13 +1268,14 @@ void
 ens_batch_reboot(struct ens_client *c, const struct ens_item *items,
     size_t n, struct ens_reply *r)
 {
+	struct ens_pipe	pipe = { NULL, NULL, ens_reboot_one_done, r };
 	struct ens_call	call;
 
 	memset(r, 0, sizeof(*r));
 	memset(&call, 0, sizeof(call));
 	call.items = items;
 	call.n = n;
-	ens_batch_reboot_many(c, &call, 1, 1, NULL, ens_reboot_one_done, r);
+	ens_batch_reboot_many(c, &call, 1, 1, &pipe);
 	/* Stopped before it was sent: say so, with a result per item. */
 	if (r->results == NULL) {
 		r->outcome = ENS_NOT_SENT;
@@ -1360,7 +1462,7 @@ ens_read(struct ens_client *c, const struct ens_pager *pg, char **values,
 		rd[i].job.arg = &rd[i];
 		jobs[i] = &rd[i].job;
 	}
-	ens_run(c, jobs, chunks, c->cfg.parallel);
+	ens_run(c, jobs, chunks, c->cfg.parallel, NULL);
 	for (i = 0; i < chunks; i++) {
 		if (rd[i].failed && rc == 0) {
 			*r = rd[i].reply;

@@ -223,7 +223,8 @@ http_setup(struct http_client *c, struct http_transfer *t,
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* libcurl's notes count TLS handshakes; plain HTTP has none. */
-	if (strncmp(req->url, "https://", 8) == 0) {
+	if (c->cfg.count_handshakes &&
+	    strncmp(req->url, "https://", 8) == 0) {
 		curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, http_debug_cb);
 		curl_easy_setopt(easy, CURLOPT_DEBUGDATA, c);
 		curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);

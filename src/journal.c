@@ -55,6 +55,11 @@ struct journal {
 		int64_t		 time;
 	}			*marks;
 	size_t			 nmarks;
+	/* Group commit: records written since the last fsync, and why. */
+	int			 held;		/* journal_hold */
+	int			 unsynced;
+	int			 broken;	/* an fsync failed: for good */
+	uint64_t		 nsyncs;	/* fsyncs done, for the tests */
 };
 
 static const char *const settle_names[] = {
@@ -600,8 +605,10 @@ journal_parse_text(const char *text, size_t len, const char *path, size_t *good,
 		*good = (size_t)(line - text);
 	}
 	if (j->sha256 == NULL) {
-		*cause = xasprintf("%s: empty journal (no start record)",
-		    path);
+		*cause = xasprintf("%s: empty journal (no start record): it "
+		    "shows no request.  An apply stopped before its first "
+		    "record sent nothing; if that is what happened here, move "
+		    "the file away and apply again without --resume", path);
 		journal_free(j);
 		return (NULL);
 	}
@@ -634,6 +641,29 @@ journal_read(const char *path, char **cause)
 	return (j);
 }
 
+/*
+ * fsync what was written since the last one; 0, or -1 with errno.  A
+ * failure sticks: Linux reports a lost write-back once, and the next
+ * fsync would succeed over records that never reached the disk.
+ */
+static int
+journal_fsync(struct journal *j)
+{
+	if (j->broken) {
+		errno = EIO;
+		return (-1);
+	}
+	if (!j->unsynced)
+		return (0);
+	if (fsync(j->fd) != 0) {
+		j->broken = 1;
+		return (-1);
+	}
+	j->unsynced = 0;
+	j->nsyncs++;
+	return (0);
+}
+
 void
 journal_free(struct journal *j)
 {
@@ -641,8 +671,11 @@ journal_free(struct journal *j)
 
 	if (j == NULL)
 		return;
-	if (j->fd != -1)
+	if (j->fd != -1) {
+		/* Records a held journal wrote: best effort, as on exit. */
+		(void)journal_fsync(j);
 		close(j->fd);
+	}
 	for (i = 0; i < j->n; i++) {
 		free(j->events[i].event);
 		free(j->events[i].resource);
@@ -669,7 +702,10 @@ journal_free(struct journal *j)
 /* ------------------------------------------------------------------ */
 /* Writing. */
 
-/* Append one record and make it durable before going on. */
+/*
+ * Append one record and make it durable before going on, or, while
+ * the journal is held, at the next journal_sync.
+ */
 static int
 journal_append(struct journal *j, json_t *o, char **cause)
 {
@@ -683,15 +719,45 @@ journal_append(struct journal *j, json_t *o, char **cause)
 	len = strlen(s);
 	s = xreallocarray(s, len + 2, 1);
 	s[len++] = '\n';
-	if (safefile_write_all(j->fd, s, len) != 0 || fsync(j->fd) != 0) {
+	if (safefile_write_all(j->fd, s, len) != 0)
+		rc = -1;
+	else {
+		j->unsynced = 1;
+		if (!j->held && journal_fsync(j) != 0)
+			rc = -1;
+	}
+	if (rc != 0)
 		*cause = xasprintf("cannot write the journal %s: %s", j->path,
 		    strerror(errno));
-		rc = -1;
-	}
 	free(s);
 	json_decref(o);
 	return (rc);
 }
+
+void
+journal_hold(struct journal *j, int hold)
+{
+	j->held = hold;
+}
+
+int
+journal_sync(struct journal *j, char **cause)
+{
+	*cause = NULL;
+	if (journal_fsync(j) == 0)
+		return (0);
+	*cause = xasprintf("cannot write the journal %s: %s", j->path,
+	    strerror(errno));
+	return (-1);
+}
+
+#ifdef ENSBATCH_TESTING
+uint64_t
+journal_syncs(const struct journal *j)
+{
+	return (j->nsyncs);
+}
+#endif
 
 /*
  * One run per journal: a second apply on the same journal would not

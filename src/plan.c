@@ -1427,12 +1427,46 @@ plan_group_diff(const struct plan_group *pg, json_t *jg)
 }
 
 /*
+ * Read the account of a plan file into *a: 0, or -1 when it has none
+ * or a malformed one.
+ */
+static int
+plan_account_read(json_t *ja, struct plan_account *a)
+{
+	const char	*ep, *key, *masked, *sha;
+	size_t		 k;
+
+	ep = json_string_value(json_object_get(ja, "endpoint"));
+	key = json_string_value(json_object_get(ja, "access_key"));
+	masked = json_string_value(json_object_get(ja, "access_key_id"));
+	sha = json_string_value(json_object_get(ja,
+	    "access_key_id_sha256"));
+	if (ep == NULL || key == NULL)
+		return (-1);
+	for (k = 0; k < NITEMS(plan_key_names); k++) {
+		if (strcmp(key, plan_key_names[k]) == 0)
+			break;
+	}
+	if (k == NITEMS(plan_key_names) || (k == PLAN_KEY_PINNED &&
+	    (masked == NULL || sha == NULL || strlen(sha) !=
+	    HASH_HEX_LEN - 1 || strlen(masked) >= sizeof(a->key_masked))))
+		return (-1);
+	plan_account_set(a, ep, PLAN_KEY_NOT_ASKED, NULL);
+	a->key = (enum plan_key)k;
+	if (k == PLAN_KEY_PINNED) {
+		snprintf(a->key_masked, sizeof(a->key_masked), "%s", masked);
+		snprintf(a->key_sha256, sizeof(a->key_sha256), "%s", sha);
+	}
+	return (0);
+}
+
+/*
  * See plan.h.  The stored plan is checked part by part in the order
  * "stale plan" reports the first difference; each part is short.
  */
 int
 plan_verify(const struct plan *p, const char *path, int64_t now,
-    char **cause)
+    struct plan_account *approved, char **cause)
 {
 	const struct manifest	*m = p->manifest;
 	json_t			*root = NULL, *jm, *files, *groups, *jg;
@@ -1443,6 +1477,7 @@ plan_verify(const struct plan *p, const char *path, int64_t now,
 	int			 rc = -1;
 
 	*cause = NULL;
+	memset(approved, 0, sizeof(*approved));
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL || json_integer_value(json_object_get(root,
 	    "ensbatch_plan")) != 1) {
@@ -1510,6 +1545,13 @@ plan_verify(const struct plan *p, const char *path, int64_t now,
 			goto out;
 		}
 	}
+	if (plan_account_read(json_object_get(root, "account"),
+	    approved) != 0) {
+		*cause = xasprintf("stale plan: %s does not say which "
+		    "endpoint and account it was approved for (written by an "
+		    "older ensbatch?): make a new plan", path);
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(root);
@@ -1574,75 +1616,20 @@ plan_account_diff(const struct plan_account *planned,
 	return (msg);
 }
 
-/*
- * Read the account of a plan file into *a: 0, or -1 when it has none
- * or a malformed one.
- */
-static int
-plan_account_read(json_t *ja, struct plan_account *a)
-{
-	const char	*ep, *key, *masked, *sha;
-	size_t		 k;
-
-	ep = json_string_value(json_object_get(ja, "endpoint"));
-	key = json_string_value(json_object_get(ja, "access_key"));
-	masked = json_string_value(json_object_get(ja, "access_key_id"));
-	sha = json_string_value(json_object_get(ja,
-	    "access_key_id_sha256"));
-	if (ep == NULL || key == NULL)
-		return (-1);
-	for (k = 0; k < NITEMS(plan_key_names); k++) {
-		if (strcmp(key, plan_key_names[k]) == 0)
-			break;
-	}
-	if (k == NITEMS(plan_key_names) || (k == PLAN_KEY_PINNED &&
-	    (masked == NULL || sha == NULL || strlen(sha) !=
-	    HASH_HEX_LEN - 1 || strlen(masked) >= sizeof(a->key_masked))))
-		return (-1);
-	plan_account_set(a, ep, PLAN_KEY_NOT_ASKED, NULL);
-	a->key = (enum plan_key)k;
-	if (k == PLAN_KEY_PINNED) {
-		snprintf(a->key_masked, sizeof(a->key_masked), "%s", masked);
-		snprintf(a->key_sha256, sizeof(a->key_sha256), "%s", sha);
-	}
-	return (0);
-}
 
 int
-plan_verify_account(const char *path, const struct plan_account *run,
-    int *pinned, char **cause)
+plan_check_account(const struct plan_account *approved,
+    const struct plan_account *run, int *pinned, char **cause)
 {
-	struct plan_account	 planned;
-	json_t			*root;
-	json_error_t		 err;
-	char			*diff = NULL;
-	int			 rc = -1;
+	char	*diff;
 
 	*cause = NULL;
 	*pinned = 0;
-	memset(&planned, 0, sizeof(planned));
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL) {
-		*cause = xasprintf("%s is not a plan written by ensbatch plan "
-		    "--out: %s", path, err.text);
-		goto out;
-	}
-	if (plan_account_read(json_object_get(root, "account"),
-	    &planned) != 0) {
-		*cause = xasprintf("stale plan: %s does not say which "
-		    "endpoint and account it was approved for (written by an "
-		    "older ensbatch?): make a new plan", path);
-		goto out;
-	}
-	if ((diff = plan_account_diff(&planned, run)) != NULL) {
+	if ((diff = plan_account_diff(approved, run)) != NULL) {
 		*cause = xasprintf("stale plan: %s", diff);
-		goto out;
+		free(diff);
+		return (-1);
 	}
-	*pinned = planned.key == PLAN_KEY_PINNED;
-	rc = 0;
-out:
-	free(diff);
-	plan_account_clear(&planned);
-	json_decref(root);
-	return (rc);
+	*pinned = approved->key == PLAN_KEY_PINNED;
+	return (0);
 }

@@ -808,7 +808,11 @@ runner_doubt_message(const struct run *r, enum settle_evidence v,
 /* ------------------------------------------------------------------ */
 /* Calls. */
 
-/* Record the call in the journal; -1 stops the run before sending. */
+/*
+ * Record the call in the journal; -1 stops the run before sending.
+ * Durable at once unless the journal is held: a pipeline's commit then
+ * makes it durable before the call is sent.
+ */
 static int
 runner_call_begin(struct run *r, struct run_call *c)
 {
@@ -816,6 +820,20 @@ runner_call_begin(struct run *r, struct run_call *c)
 
 	if (journal_call(r->opts->journal, &c->seq, c->rg->pg->group->name,
 	    c->k, c->items, c->before, c->n, &cause) == 0)
+		return (0);
+	runner_journal_failed(r, cause);
+	return (-1);
+}
+
+/* Make every record written so far durable; -1 stops the run. */
+static int
+runner_journal_sync(struct run *r)
+{
+	char	*cause = NULL;
+
+	if (r->journal_error)
+		return (-1);	/* said once already */
+	if (journal_sync(r->opts->journal, &cause) == 0)
 		return (0);
 	runner_journal_failed(r, cause);
 	return (-1);
@@ -1342,6 +1360,22 @@ runner_pipe_start(void *arg, struct ens_call *ec)
 	return (0);
 }
 
+/*
+ * Before the calls just started are sent: their records, durable.  The
+ * retries of throttled calls come here too, without a start: none goes
+ * out after a stop or once the group is over its budget.
+ */
+static int
+runner_pipe_commit(void *arg)
+{
+	struct runner_pipe	*pp = arg;
+
+	if (runner_journal_sync(pp->r) != 0 || runner_halted(pp->r) ||
+	    pp->rg->aborted != NULL)
+		return (-1);
+	return (0);
+}
+
 /* A call's reply is final: record it; the budget may stop the rest. */
 static void
 runner_pipe_done(void *arg, struct ens_call *ec)
@@ -1369,6 +1403,8 @@ static void
 runner_scheduled(struct run *r, struct run_group *rg)
 {
 	struct runner_pipe	 pp;
+	struct ens_pipe		 hooks = { runner_pipe_start,
+				    runner_pipe_commit, runner_pipe_done, &pp };
 	struct run_call		*calls;
 	struct ens_call		*ec;
 	size_t			 k, n = 0, i;
@@ -1385,10 +1421,14 @@ runner_scheduled(struct run *r, struct run_group *rg)
 	}
 	pp.r = r;
 	pp.rg = rg;
-	if (n > 0 && !runner_halted(r))
+	if (n > 0 && !runner_halted(r)) {
+		/* Group commit: one fsync for the calls starting together. */
+		journal_hold(r->opts->journal, 1);
 		ens_batch_reboot_many(r->ens, ec, n, r->opts->parallel > 0 ?
-		    r->opts->parallel : 1, runner_pipe_start, runner_pipe_done,
-		    &pp);
+		    r->opts->parallel : 1, &hooks);
+		journal_hold(r->opts->journal, 0);
+		(void)runner_journal_sync(r);
+	}
 	for (i = 0; i < n; i++) {
 		if (calls[i].nunknown > 0)
 			runner_call_unknown(r, &calls[i], calls[i].unknown,

@@ -53,3 +53,37 @@ start_sim() {
 	port=$(cat "$tmp/port")
 	ENDPOINT="http://127.0.0.1:$port"
 }
+
+# wait_file FILE: wait (at most 10 s) until FILE is not empty, e.g. the
+# manifest that --emit-manifest writes once the fleet is made.
+wait_file() {
+	w=0
+	while [ ! -s "$1" ] && [ "$w" -lt 100 ]; do
+		w=$((w + 1))
+		sleep 0.1
+	done
+	[ -s "$1" ]
+}
+
+# scheduled_manifest NAME EMITTED BATCH RATE [POLICY_LINE...]: on
+# standard output, a manifest of one scheduled group "all" (policy
+# "night", starting in 3 hours, a minute between batches of BATCH)
+# holding every target of EMITTED (a manifest written by
+# --emit-manifest), after the target lines in $first_targets if set.
+# Each POLICY_LINE ("max_failures: 0") goes into the policy.
+scheduled_manifest() {
+	printf 'ensbatch: 1\nname: %s\napi:\n  endpoint: "%s"\n' "$1" \
+	    "$ENDPOINT"
+	printf '  rate: %s\n  retries: 4\npolicies:\n  night:\n' "$4"
+	printf '    ops: scheduled\n    batch_size: %s\n' "$3"
+	printf '    start: %s\n    stagger: 1m\n' \
+	    "$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)"
+	emitted=$2
+	shift 4
+	for line in "$@"; do
+		printf '    %s\n' "$line"
+	done
+	printf 'groups:\n  - name: all\n    policy: night\n    targets:\n'
+	[ -n "${first_targets:-}" ] && printf '%s\n' "$first_targets"
+	grep -E '^  - event: |^    resource: ' "$emitted" | sed 's/^/    /'
+}

@@ -79,6 +79,14 @@ src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;
 src/diag.c @@ manifest @@ s/total == s->size \&\& strcmp(sha, s->sha256) == 0)/total == s->size)/ @@ a source line quoted from a file changed since it was checked
 src/manifest.c @@ manifest @@ s/^\tdiags_rollback(l->diags, mark);$/\t;/ @@ diagnostics about bytes before a late bad byte kept
 src/manifest.c @@ manifest @@ s/return (need > k ? k : 0);/return (0);/ @@ a character split between two chunks taken as bad
+src/ens.c @@ ens @@ s/if ((ngo > 0 || r->judged) \&\& r->pipe->commit != NULL) {/if (0) {/ @@ reboot calls sent without their commit
+src/ens.c @@ ens @@ s/^\t\t\tngo = 0;$/\t\t\t;/ @@ calls sent although their commit failed
+src/journal.c @@ journal @@ s/if (!j->held \&\& journal_fsync(j) != 0)/if (0)/ @@ a record outside a group commit not fsync-ed
+src/journal.c @@ journal @@ s/\tj->held = hold;/\tj->held = 0;/ @@ the group commit hold ignored
+src/journal.c @@ journal @@ s/if (!j->unsynced)/if (0)/ @@ an fsync for nothing new
+src/ens.c @@ ens @@ s/^\t\t    ens_halted(c, r->reads)) {$/\t\t    0) {/ @@ calls picked before a first signal still sent
+src/ens.c @@ ens @@ /^ens_unsent/,/^}/s/^\t(void)j->final(c, j, NULL);$/\t;/ @@ a call held back at its commit never told to its caller
+src/journal.c @@ journal @@ s/^\t\tj->broken = 1;$/\t\t;/ @@ an fsync that failed forgotten by the next one
 '
 
 keep=0

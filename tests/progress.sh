@@ -99,33 +99,10 @@ draws() {
 
 start_sim --generate 1200 --seed 3 --latency "$LATENCY" \
     --emit-manifest "$tmp/emitted.yaml" --log "$tmp/sim.jsonl" || exit 1
-i=0
-while [ ! -s "$tmp/emitted.yaml" ] && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_file "$tmp/emitted.yaml" || exit 1
 # One scheduled group of every target: 24 calls of 50, nothing settles.
-start=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
-{
-	echo "ensbatch: 1"
-	echo "name: progress"
-	echo "api:"
-	echo "  endpoint: \"$ENDPOINT\""
-	echo "  rate: 100"
-	echo "policies:"
-	echo "  night:"
-	echo "    ops: scheduled"
-	echo "    batch_size: 50"
-	echo "    start: $start"
-	echo "    stagger: 1m"
-	echo "    max_failures: 100%"
-	echo "groups:"
-	echo "  - name: all"
-	echo "    policy: night"
-	echo "    targets:"
-	grep -E '^  - event: |^    resource: ' "$tmp/emitted.yaml" |
-	    sed 's/^/    /'
-} >"$tmp/m.yaml"
+scheduled_manifest progress "$tmp/emitted.yaml" 50 100 \
+    "max_failures: 100%" >"$tmp/m.yaml"
 
 # ------------------------------------------------- the progress itself
 tty "$tmp/tty1" "$ENSBATCH" apply --yes --parallel 4 \

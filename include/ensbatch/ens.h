@@ -126,22 +126,37 @@ struct ens_call {
 };
 
 /*
+ * What the caller of a pipeline does around its calls; any may be
+ * NULL.  start(arg, call) runs right before a call is first sent (the
+ * caller journals it there): 0 = send, -1 = do not send (done is not
+ * called for it).  commit(arg) runs once after the start() of every
+ * call that may start now and before any of them is sent (the caller
+ * makes its journal durable there, one fsync for all): 0 = send them,
+ * -1 = send none of them (nor call done for them).  done(arg, call)
+ * runs as soon as that call's reply is final, after retries, while
+ * others may still be in flight; the reply's results are parallel to
+ * the call's items and the caller clears the reply.  The answers that
+ * arrived together are all done before the next commit, which also
+ * runs once more at the end.
+ */
+struct ens_pipe {
+	int	(*start)(void *, struct ens_call *);
+	int	(*commit)(void *);
+	void	(*done)(void *, struct ens_call *);
+	void	 *arg;
+};
+
+/*
  * Send calls[0..n) in order with at most parallel transfers in flight;
  * a call starts as soon as a slot and the rate allow (the wait is the
- * time to the next possible start, never a fixed one).  start(arg,
- * call) runs right before a call is first sent (the caller journals it
- * there): 0 = send, -1 = do not send (done is not called for it).
- * done(arg, call) runs as soon as that call's reply is final, after
- * retries, while others may still be in flight; the reply's results
- * are parallel to the call's items and the caller clears the reply.
- * Either function may be NULL.  A call is sent again only when the
- * answer proves it was not processed, each time on a fresh connection
- * (libcurl never resends it).  Once stopping, calls not yet started
- * get neither start nor done.
+ * time to the next possible start, never a fixed one), with the hooks
+ * of pipe around it.  A call is sent again only when the answer proves
+ * it was not processed, each time on a fresh connection (libcurl never
+ * resends it).  Once stopping, calls not yet started get neither start
+ * nor done.
  */
 void	ens_batch_reboot_many(struct ens_client *, struct ens_call *, size_t,
-	    size_t, int (*)(void *, struct ens_call *),
-	    void (*)(void *, struct ens_call *), void *);
+	    size_t, const struct ens_pipe *);
 
 /*
  * DescribeHistoryEvents for the given resources (any number; sent in

@@ -20,6 +20,8 @@ struct http_config {
 	volatile sig_atomic_t *stop;
 	long		 timeout_ms;	/* whole transfer */
 	long		 connect_timeout_ms;
+	/* Count TLS handshakes (libcurl's verbose notes cost CPU). */
+	int		 count_handshakes;
 };
 
 enum http_result {
@@ -78,7 +80,8 @@ void	*http_wait(struct http_client *, long, struct http_response *);
 
 /*
  * TLS handshakes done so far, in *full those that did not offer a
- * cached session (libcurl cannot tell whether the server took it).
+ * cached session (libcurl cannot tell whether the server took it);
+ * 0 unless the config asked to count them.
  */
 long	http_handshakes(const struct http_client *, long *);
 

@@ -119,6 +119,7 @@ void		 journal_apply_state(struct journal_event *,
 		    enum journal_state, int);
 void		 journal_apply_reconcile(struct journal_event *,
 		    enum journal_state, const char *, int);
+uint64_t	 journal_syncs(const struct journal *);
 #endif
 
 /*
@@ -159,9 +160,19 @@ size_t		 journal_in_doubt(const struct journal *,
 		    const struct journal_event ***);
 
 /*
- * Records.  Each is fsync'd before returning.  0, or -1 with *cause (a
- * journal that cannot be written stops the run before the next call).
+ * Records.  Each is fsync'd before returning, unless the journal is
+ * held.  0, or -1 with *cause (a journal that cannot be written stops
+ * the run before the next call).
  */
+/*
+ * Group commit.  While held, records are written at once but made
+ * durable only by journal_sync, one fsync for all of them: whoever
+ * holds the journal must journal_sync before it sends any request
+ * that a record written since describes, and when it stops holding.
+ * journal_sync without anything new to sync costs nothing.
+ */
+void		 journal_hold(struct journal *, int);
+int		 journal_sync(struct journal *, char **);
 /*
  * A call: seq out, group name, batch index, items, and for each item
  * the event's status before it (NULL, or entries NULL, when unknown).

@@ -86,15 +86,19 @@ void		 plan_report_properties(struct report_suite *,
 /* Failed targets a group tolerates: max_failures, or its percentage. */
 int64_t		 plan_failure_budget(const struct policy *, size_t);
 
+struct plan_account;
+
 /*
  * Check an approved plan file (plan --out) against this plan: the same
  * manifest and targets files (SHA-256), the same groups, batches,
- * targets and PlanTimes, and no scheduled PlanTime now closer than
- * min_lead (unless now is RULES_NO_DEADLINES: a resumed run).  Returns
- * 0, or -1 with *cause saying which ("stale plan").
+ * targets and PlanTimes, no scheduled PlanTime now closer than
+ * min_lead (unless now is RULES_NO_DEADLINES: a resumed run), and an
+ * account it was approved for, read into *approved (free it with
+ * plan_account_clear; zeroed on failure).  The file is read once.
+ * Returns 0, or -1 with *cause saying which ("stale plan").
  */
 int		 plan_verify(const struct plan *, const char *, int64_t,
-		    char **);
+		    struct plan_account *, char **);
 
 /*
  * Store the plan as JSON (atomically), with the account it is approved
@@ -134,11 +138,11 @@ void		 plan_account_set(struct plan_account *, const char *,
 void		 plan_account_clear(struct plan_account *);
 
 /*
- * Check the account of the approved plan at path against the run's
- * (see plan_account_diff).  Returns 0, *pinned set to whether the plan
- * pinned a key; or -1 with *cause ("stale plan: ...").
+ * Check the account an approved plan was made for (from plan_verify)
+ * against the run's (see plan_account_diff).  Returns 0, *pinned set to
+ * whether the plan pinned a key; or -1 with *cause ("stale plan: ...").
  */
-int		 plan_verify_account(const char *,
+int		 plan_check_account(const struct plan_account *,
 		    const struct plan_account *, int *, char **);
 
 /*

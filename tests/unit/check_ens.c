@@ -469,13 +469,30 @@ START_TEST(test_describe_instances_error)
 }
 END_TEST
 
-/* A pipeline's bookkeeping: which calls started and ended, in order. */
+/*
+ * A pipeline's bookkeeping: which calls started and ended, in order,
+ * and what the server had seen at each commit.
+ */
 struct pipe_log {
 	size_t	started[16], nstarted;
 	size_t	done[16], ndone;
 	size_t	refuse;			/* start() says no to this call */
+	size_t	fail_commit;		/* this commit (1-based) fails */
+	size_t	ncommits;
+	size_t	committed;		/* calls started before a good commit */
+	size_t	done_at_commit;		/* ndone at the last commit */
+	char	trail[64];		/* S(tart) C(ommit) D(one), in order */
+	size_t	ntrail;
+	struct httpd	*h;
 	struct ens_call *calls;
 };
+
+static void
+pipe_trail(struct pipe_log *l, char what)
+{
+	if (l->ntrail + 1 < sizeof(l->trail))
+		l->trail[l->ntrail++] = what;
+}
 
 static int
 pipe_start(void *arg, struct ens_call *call)
@@ -484,7 +501,28 @@ pipe_start(void *arg, struct ens_call *call)
 	size_t		 i = (size_t)(call - l->calls);
 
 	l->started[l->nstarted++] = i;
+	pipe_trail(l, 'S');
 	return (i == l->refuse ? -1 : 0);
+}
+
+/*
+ * Nothing started since the last commit may have reached the server:
+ * it may only have seen calls whose records an earlier commit made
+ * durable.
+ */
+static int
+pipe_commit(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	l->ncommits++;
+	pipe_trail(l, 'C');
+	l->done_at_commit = l->ndone;
+	ck_assert_uint_le(httpd_count(l->h), l->committed);
+	if (l->ncommits == l->fail_commit)
+		return (-1);
+	l->committed = l->nstarted - (l->refuse < l->nstarted ? 1 : 0);
+	return (0);
 }
 
 static void
@@ -493,7 +531,24 @@ pipe_done(void *arg, struct ens_call *call)
 	struct pipe_log	*l = arg;
 
 	l->done[l->ndone++] = (size_t)(call - l->calls);
+	pipe_trail(l, 'D');
 	ck_assert_uint_eq(call->reply.nresults, call->n);
+}
+
+/* n calls of one item each, and a fresh log for them. */
+static void
+pipe_setup(struct ens_call *calls, size_t n, struct pipe_log *l)
+{
+	size_t	i;
+
+	memset(calls, 0, n * sizeof(*calls));
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < n; i++) {
+		calls[i].items = &items[0];
+		calls[i].n = 1;
+	}
+	l->calls = calls;
+	l->refuse = SIZE_MAX;
 }
 
 #define REBOOT_OK(ev, res) \
@@ -515,20 +570,23 @@ START_TEST(test_pipeline)
 	struct ens_client	*c;
 	struct ens_call		 calls[5];
 	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_done,
+				    &l };
 	size_t			 i;
 
-	memset(calls, 0, sizeof(calls));
-	memset(&l, 0, sizeof(l));
-	for (i = 0; i < 5; i++) {
-		calls[i].items = &items[0];
-		calls[i].n = 1;
-	}
-	l.calls = calls;
+	pipe_setup(calls, 5, &l);
 	l.refuse = 2;
 	h = httpd_start(replies, NITEMS(replies));
+	l.h = h;
 	c = ens_test_client(httpd_url(h), 2, 0);
-	ens_batch_reboot_many(c, calls, 5, 3, pipe_start, pipe_done, &l);
+	ens_batch_reboot_many(c, calls, 5, 3, &hooks);
 	ck_assert_uint_eq(l.nstarted, 5);
+	/* Calls 0, 1, 2 (refused) and 3 start together: one commit. */
+	ck_assert_msg(strncmp(l.trail, "SSSSC", 5) == 0, "trail %s",
+	    l.trail);
+	/* The last answers are committed too. */
+	ck_assert_int_eq(l.trail[l.ntrail - 1], 'C');
+	ck_assert_uint_eq(l.done_at_commit, 4);
 	for (i = 0; i < 5; i++)
 		ck_assert_uint_eq(l.started[i], i);
 	ck_assert_uint_eq(l.ndone, 4);
@@ -542,6 +600,97 @@ START_TEST(test_pipeline)
 		ck_assert_int_eq(calls[i].reply.results[0].state,
 		    ENS_ITEM_ACCEPTED);
 		ck_assert_int_eq(calls[i].reply.attempts, 1);
+		ens_reply_clear(&calls[i].reply);
+	}
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/*
+ * A commit that fails sends none of the calls started before it; each
+ * is done as not sent, and the pipeline goes on with the next.  One
+ * call in flight, so that each commit covers exactly one call.
+ */
+START_TEST(test_pipeline_commit_fails)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+		    "i-aaaaaaaa"), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_call		 calls[4];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_done,
+				    &l };
+	size_t			 i;
+
+	pipe_setup(calls, 4, &l);
+	l.fail_commit = 2;		/* the one before call 1 is sent */
+	h = httpd_start(replies, NITEMS(replies));
+	l.h = h;
+	c = ens_test_client(httpd_url(h), 2, 0);
+	ens_batch_reboot_many(c, calls, 4, 1, &hooks);
+	ck_assert_uint_eq(l.nstarted, 4);
+	ck_assert_uint_eq(httpd_count(h), 3);
+	ck_assert_uint_eq(l.ndone, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(l.done[i], i);
+	ck_assert_int_eq(calls[1].reply.outcome, ENS_NOT_SENT);
+	ck_assert_str_eq(calls[1].reply.code, "NotSent");
+	ck_assert_int_eq(calls[1].reply.attempts, 0);
+	ck_assert_int_eq(calls[2].reply.outcome, ENS_OK);
+	ck_assert_msg(strncmp(l.trail, "SCDSCDSCD", 9) == 0, "trail %s",
+	    l.trail);
+	for (i = 0; i < 4; i++)
+		ens_reply_clear(&calls[i].reply);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
+/* A first stop that comes during the first commit. */
+static int
+pipe_commit_stop(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	if (++l->ncommits == 1)
+		test_stop = 1;
+	return (0);
+}
+
+/*
+ * First signal: no new calls, also none of those whose records the
+ * commit running when it came was making durable; each is done as not
+ * sent.  Plain HTTP, so that the four start together.
+ */
+START_TEST(test_pipeline_stop_in_commit)
+{
+	static const struct httpd_reply	replies[] = {
+		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+		    "i-aaaaaaaa"), NULL },
+	};
+	struct httpd		*h;
+	struct ens_client	*c;
+	struct ens_call		 calls[4];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit_stop,
+				    pipe_done, &l };
+	size_t			 i;
+
+	pipe_setup(calls, 4, &l);
+	h = httpd_start(replies, NITEMS(replies));
+	c = ens_test_client(httpd_url(h), 2, 0);
+	test_stop = 0;
+	ens_batch_reboot_many(c, calls, 4, 4, &hooks);
+	test_stop = 0;
+	ck_assert_uint_eq(l.nstarted, 4);
+	ck_assert_uint_eq(httpd_count(h), 0);
+	ck_assert_uint_eq(l.ndone, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(calls[i].reply.outcome, ENS_NOT_SENT);
 		ens_reply_clear(&calls[i].reply);
 	}
 	ens_client_free(c);
@@ -1145,6 +1294,8 @@ ens_suite(void)
 	tc = tcase_create("reboot");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pipeline);
+	tcase_add_test(tc, test_pipeline_commit_fails);
+	tcase_add_test(tc, test_pipeline_stop_in_commit);
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
 	tcase_add_test(tc, test_echoed_secrets);

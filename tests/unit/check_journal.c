@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,131 @@ START_TEST(test_not_regular)
 }
 END_TEST
 
+/* How many lines the file at path has. */
+static size_t
+journal_test_lines(const char *path)
+{
+	FILE	*f;
+	size_t	 n = 0;
+	int	 ch;
+
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((ch = fgetc(f)) != EOF)
+		if (ch == '\n')
+			n++;
+	fclose(f);
+	return (n);
+}
+
+/*
+ * Group commit: unheld, every record is fsync'd on its own; held, the
+ * records are written at once (a reader sees them) and one
+ * journal_sync makes them all durable; a sync with nothing new, or a
+ * second one, costs no fsync; releasing the hold makes the next
+ * record durable on its own again.
+ */
+START_TEST(test_group_commit)
+{
+	struct journal	*j;
+	uint64_t	 seq, base;
+	char		*cause = NULL;
+
+	j = journal_create(tpath, SHA, "m", &cause);
+	ck_assert_ptr_nonnull(j);
+	base = journal_syncs(j);
+	ck_assert_uint_ge(base, 1);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, NULL, 1,
+	    &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 1);
+
+	journal_hold(j, 1);
+	ck_assert_int_eq(journal_result(j, seq, &answer, &cause), 0);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 1, items, NULL, 3,
+	    &cause), 0);
+	ck_assert_int_eq(journal_reconcile(j, E3, JOURNAL_NOT_SENT,
+	    "Inquiring", &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 1);
+	/* Written already: start, call, result, call, reconcile. */
+	ck_assert_uint_eq(journal_test_lines(tpath), 5);
+	ck_assert_int_eq(journal_sync(j, &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 2);
+	ck_assert_int_eq(journal_sync(j, &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 2);
+
+	journal_hold(j, 0);
+	ck_assert_int_eq(journal_batch(j, "g", 0, &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 3);
+	ck_assert_int_eq(journal_sync(j, &cause), 0);
+	ck_assert_uint_eq(journal_syncs(j), base + 3);
+	journal_free(j);
+}
+END_TEST
+
+/* The descriptor this process has open on path, or -1. */
+static int
+journal_test_fd_of(const char *path)
+{
+	char	link[64], target[PATH_MAX], want[PATH_MAX];
+	ssize_t	len;
+	int	fd;
+
+	if (realpath(path, want) == NULL)
+		return (-1);
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if ((len = readlink(link, target, sizeof(target) - 1)) < 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, want) == 0)
+			return (fd);
+	}
+	return (-1);
+}
+
+/*
+ * A failed fsync sticks: Linux reports a lost write-back once, and the
+ * next fsync of the file returns 0 over records that never reached the
+ * disk.  The journal's descriptor is a pipe for one journal_sync
+ * (fsync: EINVAL), then the file again: journal_sync and every record
+ * after it keep failing.
+ */
+START_TEST(test_sync_error_sticks)
+{
+	struct journal	*j;
+	uint64_t	 seq;
+	char		*cause = NULL;
+	int		 jfd, saved, p[2];
+
+	j = journal_create(tpath, SHA, "m", &cause);
+	ck_assert_ptr_nonnull(j);
+	jfd = journal_test_fd_of(tpath);
+	ck_assert_int_ge(jfd, 0);
+	saved = dup(jfd);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(pipe(p), 0);
+
+	journal_hold(j, 1);
+	ck_assert_int_eq(dup2(p[1], jfd), jfd);
+	ck_assert_int_eq(journal_call(j, &seq, "g", 0, items, NULL, 1,
+	    &cause), 0);
+	ck_assert_int_eq(journal_sync(j, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "cannot write the journal"));
+	free(cause);
+
+	ck_assert_int_eq(dup2(saved, jfd), jfd);
+	ck_assert_int_eq(journal_sync(j, &cause), -1);
+	free(cause);
+	journal_hold(j, 0);
+	ck_assert_int_eq(journal_batch(j, "g", 0, &cause), -1);
+	free(cause);
+	journal_free(j);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(test_other_manifest)
 {
 	struct journal	*j;
@@ -443,6 +569,8 @@ journal_suite(void)
 	    fixture_base_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_sync_error_sticks);
 	tcase_add_test(tc, test_other_manifest);
 	tcase_add_test(tc, test_settle_records);
 	tcase_add_test(tc, test_sends_bound);

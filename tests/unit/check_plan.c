@@ -977,6 +977,20 @@ START_TEST(test_account_diff)
 }
 END_TEST
 
+/* What apply --plan does: verify the plan file, then its account. */
+static int
+verify_account(const char *path, const struct plan_account *run,
+    int *pinned, char **cause)
+{
+	struct plan_account	approved;
+	int			rc;
+
+	if ((rc = plan_verify(tp, path, NOW, &approved, cause)) == 0)
+		rc = plan_check_account(&approved, run, pinned, cause);
+	plan_account_clear(&approved);
+	return (rc);
+}
+
 /* The saved account, read back by apply: the full id is not in it. */
 START_TEST(test_save_account)
 {
@@ -994,10 +1008,10 @@ START_TEST(test_save_account)
 	ck_assert_ptr_nonnull(strstr(text, "\"access_key_id\": "
 	    "\"LTAI****abcd\""));
 	free(text);
-	ck_assert_int_eq(plan_verify_account(path, &acct, &pinned, &cause), 0);
+	ck_assert_int_eq(verify_account(path, &acct, &pinned, &cause), 0);
 	ck_assert_int_eq(pinned, 1);
 	plan_account_set(&run, EP, PLAN_KEY_PINNED, KEY_A2);
-	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_int_eq(verify_account(path, &run, &pinned, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "stale plan: planned for " EP
 	    " (key LTAI****abcd, sha256 "));
 	free(cause);
@@ -1005,21 +1019,21 @@ START_TEST(test_save_account)
 	plan_account_clear(&acct);
 	plan_account_set(&acct, EP, PLAN_KEY_NONE, NULL);
 	ck_assert_int_eq(plan_save(tp, &acct, path, &cause), 0);
-	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), 0);
+	ck_assert_int_eq(verify_account(path, &run, &pinned, &cause), 0);
 	ck_assert_int_eq(pinned, 0);
 	/* A plan file without an account (or a broken one) is stale. */
 	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
-	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_int_eq(verify_account(path, &run, &pinned, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "stale plan: "));
 	ck_assert_ptr_nonnull(strstr(cause, "does not say which endpoint"));
 	free(cause);
 	put("plan.json", "{\"account\": {\"endpoint\": \"" EP "\", "
 	    "\"access_key\": \"pinned\", \"access_key_id\": \"x\"}}\n");
-	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_int_eq(verify_account(path, &run, &pinned, &cause), -1);
 	free(cause);
 	put("plan.json", "{\"account\": {\"endpoint\": \"" EP "\", "
 	    "\"access_key\": \"whatever\"}}\n");
-	ck_assert_int_eq(plan_verify_account(path, &run, &pinned, &cause), -1);
+	ck_assert_int_eq(verify_account(path, &run, &pinned, &cause), -1);
 	free(cause);
 	plan_account_clear(&acct);
 	plan_account_clear(&run);
@@ -1030,13 +1044,18 @@ END_TEST
 /* A stale plan's message counts in the right number ("1 batch"). */
 START_TEST(test_verify_batches_plural)
 {
-	json_t		*root, *batches;
-	char		*path, *cause = NULL;
+	struct plan_account	 approved;
+	json_t			*root, *batches;
+	char			*path, *cause = NULL;
 
 	build_example();
 	path = xasprintf("%s/plan.json", fixture_dir);
-	ck_assert_int_eq(plan_save(tp, NULL, path, &cause), 0);
-	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), 0);
+	plan_account_set(&approved, EP, PLAN_KEY_NONE, NULL);
+	ck_assert_int_eq(plan_save(tp, &approved, path, &cause), 0);
+	plan_account_clear(&approved);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &approved, &cause), 0);
+	ck_assert_str_eq(approved.endpoint, EP);
+	plan_account_clear(&approved);
 	root = json_load_file(path, 0, NULL);
 	ck_assert_ptr_nonnull(root);
 	/* Run order a, c, b: b has one batch; the file gets a second. */
@@ -1045,10 +1064,11 @@ START_TEST(test_verify_batches_plural)
 	json_array_append(batches, json_array_get(batches, 0));
 	ck_assert_int_eq(json_dump_file(root, path, 0), 0);
 	json_decref(root);
-	ck_assert_int_eq(plan_verify(tp, path, NOW, &cause), -1);
+	ck_assert_int_eq(plan_verify(tp, path, NOW, &approved, &cause), -1);
 	ck_assert_str_eq(cause, "stale plan: group b has 1 batch, the "
 	    "approved plan 2");
 	free(cause);
+	plan_account_clear(&approved);
 	free(path);
 }
 END_TEST

@@ -1,0 +1,94 @@
+#!/bin/sh
+# What stops the sending of reboot calls, the retries of throttled calls
+# included (they come without a new start):
+# - a journal that cannot be written: apply of a scheduled group (12
+#   calls, 4 in flight) against a simulator that throttles most
+#   requests, under strace with the journal's 3rd fsync failing (EIO).
+#   The run reports "cannot write the journal" and then sends nothing:
+#   a later fsync that returns 0 does not make the records written
+#   before the failure durable (Linux reports a write-back error once);
+# - the failure budget: no target the report calls "skipped: group ...
+#   stopped" may have had its reboot accepted.
+#
+# Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM.
+set -u
+. "${srcdir:-.}/tests/lib.sh"
+
+if ! command -v strace >/dev/null 2>&1; then
+	echo "$0: needs strace; skipped"
+	exit 77
+fi
+AK=stops-key
+SECRET=stops-SENTINEL-secret-7a2d
+. "${srcdir:-.}/tests/lib-sim.sh"
+
+trap 'stop_sim; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+start_sim --generate 48 --seed 11 --latency 20 --throttle 0.6 \
+    --fault-seed 5 --emit-manifest "$tmp/emitted.yaml" \
+    --log "$tmp/log.jsonl" || exit 1
+wait_file "$tmp/emitted.yaml" || exit 1
+scheduled_manifest stops "$tmp/emitted.yaml" 4 1000 >"$tmp/m.yaml"
+
+(cd "$tmp" && timeout 120 strace -f -y -s 4096 -o "$tmp/trace" \
+    -e trace=write,writev,fsync,fdatasync,sendto,sendmsg \
+    -e inject=fsync:error=EIO:when=3 \
+    "$ENSBATCH" apply --yes --parallel 4 --journal j.jsonl \
+    --report r.xml m.yaml) >"$tmp/out" 2>"$tmp/err"
+status=$?
+check "apply with a failing journal exits 1" "$status" 1
+contains "the journal failure is reported" "$tmp/err" \
+    'cannot write the journal j.jsonl: Input/output error'
+
+# Reboot requests sent after the journal's first failed fsync, and
+# before it.  Prints "before after".
+awk '
+/(fsync|fdatasync)\([0-9]+<[^>]*j\.jsonl>\)/ && /= -1 / { broken = 1; next }
+/(sendto|sendmsg|write|writev)\([0-9]+<(socket|TCP)/ &&
+    /BatchEventRebootInstance/ {
+	if (broken)
+		after++
+	else
+		before++
+}
+END { printf "%d %d\n", before, after }
+' "$tmp/trace" >"$tmp/counts"
+read -r before after <"$tmp/counts"
+check "some reboot requests left before the failure" \
+    "$([ "$before" -gt 0 ] && echo yes || echo "no: $before")" yes
+check "no reboot request left after the journal failed" "$after" 0
+[ "$failed" -eq 0 ] || sed 's/^/# /' "$tmp/err" | tail -n 5
+
+# The failure budget: a group over max_failures sends no more calls.
+# The first batch holds an event the API does not know (refused: over
+# max_failures 0) while most other calls are throttled and wait for a
+# retry.  No target the report calls "skipped: group ... stopped" may
+# have had its reboot accepted: the retries of throttled calls must
+# stop with the group, or the report hides registered reboots.
+start_sim --generate 48 --seed 11 --latency 20 --throttle 0.6 \
+    --fault-seed 5 --emit-manifest "$tmp/emitted2.yaml" \
+    --log "$tmp/log2.jsonl" || exit 1
+wait_file "$tmp/emitted2.yaml" || exit 1
+first_targets='      - event: e-00000000000000000000000000000bad
+        resource: i-00000000bad'
+scheduled_manifest budget "$tmp/emitted2.yaml" 4 1000 "max_failures: 0" \
+    >"$tmp/b.yaml"
+first_targets=
+(cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes --no-preflight \
+    --parallel 4 --journal jb.jsonl --report b.xml b.yaml) \
+    >"$tmp/out2" 2>"$tmp/err2"
+check "apply over budget exits 1" "$?" 1
+contains "the group stopped over its budget" "$tmp/err2" \
+    'group all stopped: 1 failed target, more than max_failures 0'
+jq -r 'select(.type == "request" and
+    .action == "BatchEventRebootInstance") | .items[]? |
+    select(.code == 200) | .event' "$tmp/log2.jsonl" | sort -u \
+    >"$tmp/accepted"
+grep -B1 'skipped message="group all stopped' "$tmp/b.xml" |
+    sed -n 's/.* name="[^ ]* \(e-[0-9a-f]*\)".*/\1/p' | sort -u \
+    >"$tmp/skipped"
+check "no accepted reboot is reported as skipped by the budget" \
+    "$(comm -12 "$tmp/accepted" "$tmp/skipped" | wc -l | tr -d ' ')" 0
+stop_sim
+finish
