@@ -53,6 +53,7 @@ struct ynode {
 	struct pos	 pos;
 	int		 plain;
 	char		*value;		/* scalars: vbuf, else NULL */
+	size_t		 vlen;		/* strlen(value) */
 	char		*vbuf;		/* kept across reuse */
 	size_t		 vcap;
 	struct ynode	**items;	/* sequences; maps: key, value, ... */
@@ -724,6 +725,7 @@ manifest_node_new(struct loader *l, enum ynode_kind kind,
 	if (l->nspare > 0) {
 		n = l->spare[--l->nspare];
 		n->value = NULL;
+		n->vlen = 0;
 		n->plain = 0;
 		n->n = 0;
 		n->stream = NULL;
@@ -761,6 +763,7 @@ manifest_node_set_value(struct ynode *n, const char *v, size_t len)
 	memcpy(n->vbuf, v, len);
 	n->vbuf[len] = '\0';
 	n->value = n->vbuf;
+	n->vlen = len;
 }
 
 static void
@@ -1047,7 +1050,7 @@ manifest_parse_tree(struct loader *l, struct mfile *mf)
 				    &ev.start_mark);
 				if (node->value != NULL)
 					manifest_node_set_value(copy,
-					    node->value, strlen(node->value));
+					    node->value, node->vlen);
 				copy->plain = node->plain;
 				node = copy;
 			}
@@ -1063,7 +1066,14 @@ manifest_parse_tree(struct loader *l, struct mfile *mf)
 			node->plain = ev.data.scalar.style ==
 			    YAML_PLAIN_SCALAR_STYLE &&
 			    ev.data.scalar.tag == NULL;
-			if (ev.data.scalar.length != strlen(node->value)) {
+			/*
+			 * Only an escape (\0, \x00, \u0000) can put a NUL in
+			 * a scalar: the UTF-8 check keeps a NUL byte of the
+			 * file from libyaml, and only double quotes escape.
+			 */
+			if (ev.data.scalar.style ==
+			    YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+			    memchr(node->value, '\0', node->vlen) != NULL) {
 				diags_add(l->diags, DIAG_ERROR, node->pos,
 				    "yaml-limits", "NUL character in a "
 				    "scalar");
@@ -1379,6 +1389,43 @@ manifest_load_policies(struct loader *l, const struct ynode *map)
 	}
 }
 
+/* Is node the scalar word (of wlen bytes)? */
+static int
+manifest_scalar_is(const struct ynode *node, const char *word, size_t wlen)
+{
+	return (node->kind == YN_SCALAR && node->vlen == wlen &&
+	    memcmp(node->value, word, wlen) == 0);
+}
+
+/*
+ * The common item, a mapping of exactly "event" and "resource" (either
+ * order) to scalars, about which the checks of manifest_load_target
+ * have nothing to say: *ev and *rs set and 1, or 0 for any other item.
+ */
+static int
+manifest_target_plain(const struct ynode *item, const struct ynode **ev,
+    const struct ynode **rs)
+{
+	struct ynode *const	*it = item->items;
+
+	if (item->kind != YN_MAP || item->n != 4 ||
+	    it[1]->kind != YN_SCALAR || it[3]->kind != YN_SCALAR)
+		return (0);
+	if (manifest_scalar_is(it[0], "event", 5) &&
+	    manifest_scalar_is(it[2], "resource", 8)) {
+		*ev = it[1];
+		*rs = it[3];
+		return (1);
+	}
+	if (manifest_scalar_is(it[0], "resource", 8) &&
+	    manifest_scalar_is(it[2], "event", 5)) {
+		*ev = it[3];
+		*rs = it[1];
+		return (1);
+	}
+	return (0);
+}
+
 /*
  * One item of a targets list: a mapping with "event" and "resource"
  * becomes a target at the end of *v; anything else is reported.
@@ -1391,6 +1438,8 @@ manifest_load_target(struct loader *l, const struct ynode *item,
 	struct target		*t;
 	int			 bad = 0;
 
+	if (manifest_target_plain(item, &ev, &rs))
+		goto push;
 	if (manifest_expect_kind(l, item, YN_MAP, "a target") != 0)
 		return;
 	manifest_check_keys(l, item, "a target", target_keys,
@@ -1410,9 +1459,10 @@ manifest_load_target(struct loader *l, const struct ynode *item,
 		bad = 1;
 	if (bad)
 		return;
+push:
 	t = manifest_target_push(v, n, cap);
-	t->event = manifest_strndup(l->m, ev->value, strlen(ev->value));
-	t->resource = manifest_strndup(l->m, rs->value, strlen(rs->value));
+	t->event = manifest_strndup(l->m, ev->value, ev->vlen);
+	t->resource = manifest_strndup(l->m, rs->value, rs->vlen);
 	t->pos = item->pos;
 	t->event_pos = ev->pos;
 	t->resource_pos = rs->pos;
