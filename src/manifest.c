@@ -688,8 +688,13 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 		p = c->data;
 	} else {
 		if (c == NULL || c->size - c->used < len + 1) {
-			c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
-			c->size = MANIFEST_CHUNK_SIZE;
+			if (c != NULL) {
+				c = xhugealloc(XHUGE_SIZE);
+				c->size = XHUGE_SIZE - sizeof(*c);
+			} else {
+				c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
+				c->size = MANIFEST_CHUNK_SIZE;
+			}
 			c->used = 0;
 			c->next = m->strings;
 			m->strings = c;
@@ -706,8 +711,18 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 static struct target *
 manifest_target_push(struct target **v, size_t *n, size_t *cap)
 {
-	struct target	*t;
+	struct target	*t, *nv;
+	size_t		 bytes;
 
+	if (*n == *cap && *cap * 2 * sizeof(**v) > MANIFEST_CHUNK_SIZE) {
+		bytes = (*cap * 2 * sizeof(**v) + XHUGE_SIZE - 1) &
+		    ~(XHUGE_SIZE - 1);
+		nv = xhugealloc(bytes);
+		memcpy(nv, *v, *n * sizeof(**v));
+		free(*v);
+		*v = nv;
+		*cap = bytes / sizeof(**v);
+	}
 	*v = manifest_grow(*v, *n, cap, sizeof(**v));
 	t = &(*v)[(*n)++];
 	memset(t, 0, sizeof(*t));
@@ -1979,6 +1994,25 @@ manifest_load_root(struct loader *l, const struct ynode *root)
 	}
 }
 
+/*
+ * Loading is done: give back the pages the last huge page of each
+ * large array took past its end.
+ */
+static void
+manifest_trim(struct manifest *m)
+{
+	struct manifest_chunk	*c = m->strings;
+	size_t			 i;
+
+	for (i = 0; i < m->ngroups; i++) {
+		xhugetrim(m->groups[i].targets, m->groups[i].ntargets *
+		    sizeof(struct target), m->groups[i].targets_cap *
+		    sizeof(struct target));
+	}
+	if (c != NULL)
+		xhugetrim(c, sizeof(*c) + c->used, sizeof(*c) + c->size);
+}
+
 static void
 manifest_node_free(struct ynode *n)
 {
@@ -2055,6 +2089,7 @@ manifest_load(const char *path, struct diags *d)
 	    "not valid UTF-8 text (or a NUL byte)") != 0 || root == NULL)
 		goto fail;
 	manifest_load_root(&l, root);
+	manifest_trim(m);
 	goto out;
 fail:
 	manifest_free(m);

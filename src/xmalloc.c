@@ -4,11 +4,14 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ensbatch/xmalloc.h"
 
@@ -36,6 +39,55 @@ xmalloc(size_t size)
 	if ((p = malloc(size)) == NULL)
 		fatal("out of memory allocating %zu bytes", size);
 	return (p);
+}
+
+/*
+ * Memory for a large array or arena block: size bytes aligned on
+ * XHUGE_SIZE and, where the kernel gives them (transparent huge pages
+ * in madvise mode), backed by huge pages, so that filling it takes one
+ * page fault per XHUGE_SIZE rather than one per page.  Freed with
+ * free().
+ */
+void *
+xhugealloc(size_t size)
+{
+	void	*p;
+	int	 error;
+
+	if (size == 0)
+		size = 1;
+	if ((error = posix_memalign(&p, XHUGE_SIZE, size)) != 0)
+		fatal("out of memory allocating %zu bytes", size);
+#ifdef MADV_HUGEPAGE
+	if (size >= XHUGE_SIZE)
+		(void)madvise(p, size & ~(XHUGE_SIZE - 1), MADV_HUGEPAGE);
+#endif
+	return (p);
+}
+
+/*
+ * A block of xhugealloc of size bytes is full at used: give its pages
+ * past used back.  A huge page is filled whole when it is first touched;
+ * this keeps the tail of the last one from counting for nothing.  The
+ * pages given back read as zeros if the block is filled further.
+ */
+void
+xhugetrim(void *p, size_t used, size_t size)
+{
+#ifdef MADV_DONTNEED
+	uintptr_t	from, to, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (size < XHUGE_SIZE || used >= size)
+		return;
+	from = ((uintptr_t)p + used + page - 1) & ~(page - 1);
+	to = ((uintptr_t)p + size) & ~(page - 1);
+	if (from < to)
+		(void)madvise((void *)from, to - from, MADV_DONTNEED);
+#else
+	(void)p;
+	(void)used;
+	(void)size;
+#endif
 }
 
 void *
