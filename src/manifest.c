@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,27 +438,64 @@ manifest_utf8_check(const char *text, size_t len, uint32_t *line,
 #endif
 
 /*
- * A file read in chunks, never held whole: its size, SHA-256 and UTF-8
- * check are taken as the bytes go by.
+ * A file read in blocks, never held whole: its size, SHA-256 and UTF-8
+ * check are taken as the bytes go by.  A reader thread reads, hashes
+ * and checks the blocks while the parser takes the ones before them (2
+ * cores: the hash costs the parser nothing); the parser gets exactly
+ * the bytes hashed, in order, and none of a block with a bad byte.
+ * A small file, or one read where no thread can be made, is read by
+ * the parser itself, block by block.
  */
+#define MANIFEST_BLOCK_SIZE	(256 * 1024)
+#define MANIFEST_BLOCKS		4
+
+struct mblock {
+	size_t		 len;
+	int		 bad;		/* the UTF-8 check failed by its end */
+	unsigned char	 data[MANIFEST_BLOCK_SIZE];
+};
+
 struct mfile {
 	int			 fd;
 	const char		*shown;		/* the name messages use */
+
+	/* The reader's (the thread's until manifest_finish joins it). */
 	uint64_t		 size;		/* bytes read so far */
 	struct hash_ctx		*hash;
 	struct manifest_utf8	 utf8;
-	int			 err;		/* as manifest_open's */
+	int			 rerr;		/* as manifest_open's */
 	char			*cause;
+	size_t			 prod;		/* the block it fills next */
+
+	/* The ring: nfull blocks from cons on, then ended. */
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct mblock		*blocks;
+	size_t			 nfull;
+	int			 ended;		/* EOF or rerr after them */
+	int			 rwait;		/* the reader waits for room */
+	int			 cwait;		/* the parser waits for a block */
+	int			 threaded;
+	pthread_t		 thread;
+
+	/* The parser's. */
+	size_t			 cons;		/* the block it reads */
+	size_t			 off;		/* in it, SIZE_MAX: none held */
+	int			 err;		/* rerr, once reached */
+	int			 bad;		/* a bad byte reached */
 	int			 eof;
 };
+
+static void	*manifest_reader(void *);
 
 /*
  * Open a regular file of at most MANIFEST_MAX_SIZE bytes to be read by
  * manifest_fill; messages call it shown.  A FIFO, a device or a
  * directory is refused before the first read, so that none can block or
  * stream without end; flags are added to open's (such as O_NOFOLLOW).
- * Returns 0; -1 with *cause when the file cannot be opened; -2 with
- * *cause when it is no regular file or too large (a limit).
+ * Returns 0 (the file is then read until manifest_finish); -1 with
+ * *cause when the file cannot be opened; -2 with *cause when it is no
+ * regular file or too large (a limit).
  */
 static int
 manifest_open(const char *path, const char *shown, int flags,
@@ -497,6 +535,15 @@ manifest_open(const char *path, const char *shown, int flags,
 	}
 	mf->hash = hash_sha256_new();
 	manifest_utf8_init(&mf->utf8);
+	mf->blocks = xreallocarray(NULL, MANIFEST_BLOCKS,
+	    sizeof(*mf->blocks));
+	mf->off = SIZE_MAX;
+	if (pthread_mutex_init(&mf->lock, NULL) != 0 ||
+	    pthread_cond_init(&mf->cond, NULL) != 0)
+		fatal("cannot initialise a lock");
+	/* A file of one block is read without a thread. */
+	mf->threaded = sb.st_size > MANIFEST_BLOCK_SIZE &&
+	    pthread_create(&mf->thread, NULL, manifest_reader, mf) == 0;
 	return (0);
 out:
 	if (mf->fd != -1)
@@ -506,62 +553,177 @@ out:
 }
 
 /*
- * Read the next bytes of mf into buf[0..size): how many, 0 at the end
- * of the file, -1 on an error (mf->err and mf->cause set).  The file
- * may grow while it is read: past MANIFEST_MAX_SIZE it is refused.
+ * The reader: read the next block of mf, hash and check it, and add it
+ * to the ring.  Returns 0, or -1 at the end of the file or on an error
+ * (mf->rerr and mf->cause set).  The file may grow while it is read:
+ * past MANIFEST_MAX_SIZE it is refused.
  */
-static ssize_t
-manifest_fill(struct mfile *mf, void *buf, size_t size)
+static int
+manifest_read_block(struct mfile *mf)
 {
-	ssize_t	r;
+	struct mblock	*b = &mf->blocks[mf->prod];
+	ssize_t		 r;
 
-	if (mf->err != 0)
-		return (-1);
-	if (mf->eof)
-		return (0);
 	do
-		r = read(mf->fd, buf, size);
+		r = read(mf->fd, b->data, sizeof(b->data));
 	while (r == -1 && errno == EINTR);
 	if (r == -1) {
 		mf->cause = xasprintf("cannot read %s: %s", mf->shown,
 		    strerror(errno));
-		mf->err = -1;
+		mf->rerr = -1;
 		return (-1);
 	}
 	if (r == 0) {
-		mf->eof = 1;
 		manifest_utf8_end(&mf->utf8);
-		return (0);
+		return (-1);
 	}
 	mf->size += (uint64_t)r;
 	if (mf->size > MANIFEST_MAX_SIZE) {
 		mf->cause = xasprintf("%s is larger than %lu MiB", mf->shown,
 		    MANIFEST_MAX_SIZE >> 20);
-		mf->err = -2;
+		mf->rerr = -2;
 		return (-1);
 	}
-	hash_update(mf->hash, buf, (size_t)r);
-	manifest_utf8_feed(&mf->utf8, buf, (size_t)r);
-	return (r);
+	hash_update(mf->hash, b->data, (size_t)r);
+	manifest_utf8_feed(&mf->utf8, b->data, (size_t)r);
+	b->len = (size_t)r;
+	b->bad = mf->utf8.bad;
+	mf->prod = (mf->prod + 1) % MANIFEST_BLOCKS;
+	pthread_mutex_lock(&mf->lock);
+	mf->nfull++;
+	if (mf->cwait)
+		pthread_cond_broadcast(&mf->cond);
+	pthread_mutex_unlock(&mf->lock);
+	return (0);
 }
 
 /*
- * Read what the parser left of mf (its size and hash cover the whole
- * file), close it and put its SHA-256 in sha.  Returns mf->err: 0, or
- * -1 or -2 with mf->cause (caller frees).
+ * The reader thread: blocks until the end while the ring has room.  A
+ * full ring is woken up half empty, so that the threads wake each other
+ * once every few blocks, not at each.
+ */
+static void *
+manifest_reader(void *arg)
+{
+	struct mfile	*mf = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&mf->lock);
+		mf->rwait = 1;
+		while (mf->nfull == MANIFEST_BLOCKS)
+			pthread_cond_wait(&mf->cond, &mf->lock);
+		mf->rwait = 0;
+		pthread_mutex_unlock(&mf->lock);
+		if (manifest_read_block(mf) != 0)
+			break;
+	}
+	pthread_mutex_lock(&mf->lock);
+	mf->ended = 1;
+	pthread_cond_broadcast(&mf->cond);
+	pthread_mutex_unlock(&mf->lock);
+	return (NULL);
+}
+
+/*
+ * The parser's next block: 1 when one is held, 0 at the end (with
+ * mf->err and mf->bad as the reader left them).  Gives back the one
+ * read to its end.
+ */
+static int
+manifest_next_block(struct mfile *mf)
+{
+	int	have;
+
+	pthread_mutex_lock(&mf->lock);
+	if (mf->off != SIZE_MAX) {
+		mf->nfull--;
+		mf->cons = (mf->cons + 1) % MANIFEST_BLOCKS;
+		mf->off = SIZE_MAX;
+		if (mf->rwait && mf->nfull <= MANIFEST_BLOCKS / 2)
+			pthread_cond_broadcast(&mf->cond);
+	}
+	for (;;) {
+		if (mf->nfull > 0 || mf->ended)
+			break;
+		if (mf->threaded) {
+			mf->cwait = 1;
+			pthread_cond_wait(&mf->cond, &mf->lock);
+			mf->cwait = 0;
+			continue;
+		}
+		pthread_mutex_unlock(&mf->lock);
+		if (manifest_read_block(mf) != 0)
+			mf->ended = 1;
+		pthread_mutex_lock(&mf->lock);
+	}
+	have = mf->nfull > 0;
+	if (have)
+		mf->off = 0;
+	else {
+		mf->err = mf->rerr;
+		mf->bad = mf->utf8.bad;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return (have);
+}
+
+/*
+ * Read the next bytes of mf into buf[0..size): how many; 0 at the end
+ * of the file; -1 on an error (mf->err set, mf->cause once finished) or
+ * at a bad byte (mf->bad set).
+ */
+static ssize_t
+manifest_fill(struct mfile *mf, void *buf, size_t size)
+{
+	struct mblock	*b;
+	size_t		 n;
+
+	if (mf->err != 0 || mf->bad)
+		return (-1);
+	if (mf->eof)
+		return (0);
+	b = &mf->blocks[mf->cons];
+	if (mf->off == SIZE_MAX || mf->off == b->len) {
+		if (!manifest_next_block(mf)) {
+			if (mf->err != 0 || mf->bad)
+				return (-1);
+			mf->eof = 1;
+			return (0);
+		}
+		b = &mf->blocks[mf->cons];
+		if (b->bad) {
+			mf->bad = 1;
+			return (-1);
+		}
+	}
+	n = b->len - mf->off < size ? b->len - mf->off : size;
+	memcpy(buf, b->data + mf->off, n);
+	mf->off += n;
+	return ((ssize_t)n);
+}
+
+/*
+ * Let the reader read what the parser left of mf (its size and hash
+ * cover the whole file), close it and put its SHA-256 in sha.  Returns
+ * 0, or -1 or -2 with mf->cause (caller frees).
  */
 static int
 manifest_finish(struct mfile *mf, char *sha)
 {
-	char	buf[64 * 1024];
-
-	while (manifest_fill(mf, buf, sizeof(buf)) > 0)
+	while (manifest_next_block(mf))
 		;
+	if (mf->threaded && pthread_join(mf->thread, NULL) != 0)
+		fatal("cannot join the reader");
+	mf->err = mf->rerr;
 	if (mf->err == 0)
 		hash_final_hex(mf->hash, sha);
 	else
 		hash_abort(mf->hash);
 	mf->hash = NULL;
+	pthread_cond_destroy(&mf->cond);
+	pthread_mutex_destroy(&mf->lock);
+	free(mf->blocks);
+	mf->blocks = NULL;
 	close(mf->fd);
 	mf->fd = -1;
 	return (mf->err);
@@ -576,7 +738,7 @@ manifest_yaml_read(void *data, unsigned char *buf, size_t size,
 	ssize_t		 r;
 
 	*got = 0;
-	if ((r = manifest_fill(mf, buf, size)) < 0 || mf->utf8.bad)
+	if ((r = manifest_fill(mf, buf, size)) < 0)
 		return (0);	/* the caller reports it, not libyaml */
 	*got = (size_t)r;
 	return (1);
@@ -1740,8 +1902,7 @@ manifest_csv_read(struct csv_state *cs, struct mfile *mf)
 			    MANIFEST_MAX_SIZE + 1 : cap * 2;
 			buf = xreallocarray(buf, cap, 1);
 		}
-		if ((r = manifest_fill(mf, buf + have, cap - have)) < 0 ||
-		    mf->utf8.bad)
+		if ((r = manifest_fill(mf, buf + have, cap - have)) < 0)
 			break;
 		if (r == 0) {
 			/* The last line, without a newline. */
@@ -1767,7 +1928,7 @@ manifest_csv_read(struct csv_state *cs, struct mfile *mf)
 		scanned = have;
 	}
 	free(buf);
-	if (!stop && cs->header && mf->err == 0 && !mf->utf8.bad) {
+	if (!stop && cs->header && mf->err == 0 && !mf->bad) {
 		struct pos	pos = { cs->file, 1, 1 };
 
 		manifest_diag(cs->l, DIAG_ERROR, pos, "targets-file",
