@@ -446,7 +446,7 @@ manifest_utf8_check(const char *text, size_t len, uint32_t *line,
  * A small file, or one read where no thread can be made, is read by
  * the parser itself, block by block.
  */
-#define MANIFEST_BLOCK_SIZE	(256 * 1024)
+#define MANIFEST_BLOCK_SIZE	(64 * 1024)
 #define MANIFEST_BLOCKS		4
 
 struct mblock {
