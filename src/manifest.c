@@ -69,6 +69,7 @@ struct manifest_chunk {
 	struct manifest_chunk	*next;
 	size_t			 used;
 	size_t			 size;
+	int			 huge;		/* from xhugealloc */
 	char			 data[];
 };
 
@@ -840,6 +841,7 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 	if (len + 1 > MANIFEST_CHUNK_SIZE / 4) {
 		c = xmalloc(sizeof(*c) + len + 1);
 		c->size = c->used = len + 1;
+		c->huge = 0;
 		if (m->strings == NULL) {
 			c->next = NULL;
 			m->strings = c;
@@ -853,9 +855,11 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 			if (c != NULL) {
 				c = xhugealloc(XHUGE_SIZE);
 				c->size = XHUGE_SIZE - sizeof(*c);
+				c->huge = 1;
 			} else {
 				c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
 				c->size = MANIFEST_CHUNK_SIZE;
+				c->huge = 0;
 			}
 			c->used = 0;
 			c->next = m->strings;
@@ -869,7 +873,23 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 	return (p);
 }
 
-/* A new zeroed target at the end of *v, grown by doubling. */
+/*
+ * Free an array of targets of capacity cap: one of more than
+ * MANIFEST_CHUNK_SIZE bytes is from xhugealloc.
+ */
+static void
+manifest_targets_free(struct target *v, size_t cap)
+{
+	if (cap * sizeof(*v) > MANIFEST_CHUNK_SIZE)
+		xhugefree(v, cap * sizeof(*v));
+	else
+		free(v);
+}
+
+/*
+ * A new zeroed target at the end of *v, grown by doubling; past
+ * MANIFEST_CHUNK_SIZE bytes on huge pages, by whole ones.
+ */
 static struct target *
 manifest_target_push(struct target **v, size_t *n, size_t *cap)
 {
@@ -881,7 +901,7 @@ manifest_target_push(struct target **v, size_t *n, size_t *cap)
 		    ~(XHUGE_SIZE - 1);
 		nv = xhugealloc(bytes);
 		memcpy(nv, *v, *n * sizeof(**v));
-		free(*v);
+		manifest_targets_free(*v, *cap);
 		*v = nv;
 		*cap = bytes / sizeof(**v);
 	}
@@ -2170,8 +2190,8 @@ manifest_trim(struct manifest *m)
 		    sizeof(struct target), m->groups[i].targets_cap *
 		    sizeof(struct target));
 	}
-	if (c != NULL)
-		xhugetrim(c, sizeof(*c) + c->used, sizeof(*c) + c->size);
+	if (c != NULL && c->huge)
+		xhugetrim(c, sizeof(*c) + c->used, XHUGE_SIZE);
 }
 
 static void
@@ -2200,7 +2220,7 @@ manifest_loader_clear(struct loader *l)
 			free(s->recs[j].msg);
 		free(s->recs);
 		free(s->slow);
-		free(s->targets);
+		manifest_targets_free(s->targets, s->cap);
 		free(s);
 	}
 	free(l->streams);
@@ -2307,7 +2327,7 @@ manifest_free(struct manifest *m)
 		free(g->after);
 		free(g->after_pos);
 		manifest_mscalar_free(&g->targets_file);
-		free(g->targets);
+		manifest_targets_free(g->targets, g->targets_cap);
 		free(g->r_after);
 	}
 	free(m->groups);
@@ -2319,7 +2339,10 @@ manifest_free(struct manifest *m)
 	free(m->files);
 	while ((c = m->strings) != NULL) {
 		m->strings = c->next;
-		free(c);
+		if (c->huge)
+			xhugefree(c, XHUGE_SIZE);
+		else
+			free(c);
 	}
 	manifest_mscalar_free(&m->version);
 	manifest_mscalar_free(&m->name);

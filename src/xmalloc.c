@@ -42,27 +42,50 @@ xmalloc(size_t size)
 }
 
 /*
- * Memory for a large array or arena block: size bytes aligned on
- * XHUGE_SIZE and, where the kernel gives them (transparent huge pages
- * in madvise mode), backed by huge pages, so that filling it takes one
- * page fault per XHUGE_SIZE rather than one per page.  Freed with
- * free().
+ * Memory for a large array or arena block: size bytes, mapped on their
+ * own (malloc never sees them: freeing them moves no malloc threshold),
+ * aligned on XHUGE_SIZE and, where the kernel gives them (transparent
+ * huge pages in madvise mode), backed by huge pages, so that filling it
+ * takes one page fault per XHUGE_SIZE rather than one per page.  Freed
+ * with xhugefree(p, size).
  */
 void *
 xhugealloc(size_t size)
 {
-	void	*p;
-	int	 error;
+	char		*p;
+	uintptr_t	 at;
+	size_t		 len, head;
 
-	if (size == 0)
-		size = 1;
-	if ((error = posix_memalign(&p, XHUGE_SIZE, size)) != 0)
-		fatal("out of memory allocating %zu bytes", size);
+	if (size == 0 || size > SIZE_MAX - 2 * XHUGE_SIZE)
+		fatal("cannot map %zu bytes", size);
+	size = (size + XHUGE_SIZE - 1) & ~(XHUGE_SIZE - 1);
+	len = size + XHUGE_SIZE;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		fatal("out of memory mapping %zu bytes", size);
+	/* Keep the aligned size bytes, unmap the rest. */
+	at = ((uintptr_t)p + XHUGE_SIZE - 1) & ~(XHUGE_SIZE - 1);
+	head = at - (uintptr_t)p;
+	if (head > 0)
+		munmap(p, head);
+	if (len - head > size)
+		munmap((char *)at + size, len - head - size);
 #ifdef MADV_HUGEPAGE
-	if (size >= XHUGE_SIZE)
-		(void)madvise(p, size & ~(XHUGE_SIZE - 1), MADV_HUGEPAGE);
+	(void)madvise((void *)at, size, MADV_HUGEPAGE);
 #endif
-	return (p);
+	return ((void *)at);
+}
+
+/* Unmap a block of xhugealloc of size bytes; NULL is nothing. */
+void
+xhugefree(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	size = (size + XHUGE_SIZE - 1) & ~(XHUGE_SIZE - 1);
+	if (munmap(p, size) != 0)
+		fatal("cannot unmap %zu bytes", size);
 }
 
 /*
@@ -79,8 +102,9 @@ xhugetrim(void *p, size_t used, size_t size)
 
 	if (size < XHUGE_SIZE || used >= size)
 		return;
+	size = (size + XHUGE_SIZE - 1) & ~(XHUGE_SIZE - 1);
 	from = ((uintptr_t)p + used + page - 1) & ~(page - 1);
-	to = ((uintptr_t)p + size) & ~(page - 1);
+	to = (uintptr_t)p + size;
 	if (from < to)
 		(void)madvise((void *)from, to - from, MADV_DONTNEED);
 #else

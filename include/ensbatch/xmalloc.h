@@ -13,6 +13,7 @@
 
 void	*xmalloc(size_t);
 void	*xhugealloc(size_t);
+void	 xhugefree(void *, size_t);
 void	 xhugetrim(void *, size_t, size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
