@@ -534,7 +534,6 @@ manifest_open(const char *path, const char *shown, int flags,
 		rc = -2;
 		goto out;
 	}
-	mf->hash = hash_sha256_new();
 	manifest_utf8_init(&mf->utf8);
 	mf->blocks = xreallocarray(NULL, MANIFEST_BLOCKS,
 	    sizeof(*mf->blocks));
@@ -542,9 +541,14 @@ manifest_open(const char *path, const char *shown, int flags,
 	if (pthread_mutex_init(&mf->lock, NULL) != 0 ||
 	    pthread_cond_init(&mf->cond, NULL) != 0)
 		fatal("cannot initialise a lock");
-	/* A file of one block is read without a thread. */
+	/*
+	 * A file of one block is read without a thread; the thread makes
+	 * the hash (OpenSSL's first one takes some time).
+	 */
 	mf->threaded = sb.st_size > MANIFEST_BLOCK_SIZE &&
 	    pthread_create(&mf->thread, NULL, manifest_reader, mf) == 0;
+	if (!mf->threaded)
+		mf->hash = hash_sha256_new();
 	return (0);
 out:
 	if (mf->fd != -1)
@@ -608,6 +612,7 @@ manifest_reader(void *arg)
 {
 	struct mfile	*mf = arg;
 
+	mf->hash = hash_sha256_new();
 	for (;;) {
 		pthread_mutex_lock(&mf->lock);
 		mf->rwait = 1;
