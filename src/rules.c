@@ -103,13 +103,42 @@ static const unsigned char rules_id_class[256] = {
 	['y'] = RULES_GZ, ['z'] = RULES_GZ
 };
 
-/* Are s[0..len) all of class c? */
+#define RULES_ONES	0x0101010101010101ULL
+#define RULES_HIGHS	0x8080808080808080ULL
+
+/*
+ * The bytes of w within [lo, hi] (both below 0x80): 0x80 in each byte
+ * that is, 0 in the others.  For a byte x below 0x80 neither sum
+ * carries into the next byte: x + 0x80 - lo has its high bit iff x >=
+ * lo, x + 0x7f - hi iff x > hi.
+ */
+static uint64_t
+rules_bytes_in(uint64_t w, unsigned char lo, unsigned char hi)
+{
+	uint64_t	ge = w + RULES_ONES * (uint64_t)(0x80 - lo);
+	uint64_t	gt = w + RULES_ONES * (uint64_t)(0x7f - hi);
+
+	return (ge & ~gt & RULES_HIGHS);
+}
+
+/*
+ * Are s[0..len) all of class c?  Eight bytes at a time (every target's
+ * ids are checked), the rest by the table.
+ */
 static int
 rules_id_chars(const char *s, size_t len, unsigned char c)
 {
-	unsigned char	all = c;
+	unsigned char	all = c, last = c == RULES_HEX ? 'f' : 'z';
+	uint64_t	w;
 	size_t		i;
 
+	for (; len >= sizeof(w); s += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, s, sizeof(w));
+		if ((w & RULES_HIGHS) != 0 ||
+		    (rules_bytes_in(w, '0', '9') |
+		    rules_bytes_in(w, 'a', last)) != RULES_HIGHS)
+			return (0);
+	}
 	for (i = 0; i < len; i++)
 		all &= rules_id_class[(unsigned char)s[i]];
 	return (all == c);

@@ -79,6 +79,12 @@ src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;
 src/diag.c @@ manifest @@ s/total == s->size \&\& strcmp(sha, s->sha256) == 0)/total == s->size)/ @@ a source line quoted from a file changed since it was checked
 src/manifest.c @@ manifest @@ s/^\tdiags_rollback(l->diags, mark);$/\t;/ @@ diagnostics about bytes before a late bad byte kept
 src/manifest.c @@ manifest @@ s/return (need > k ? k : 0);/return (0);/ @@ a character split between two chunks taken as bad
+src/rules.c @@ rules @@ s/rules_bytes_in(w, .0., .9.) |/rules_bytes_in(w, 0x30, 0x3a) |/ @@ a colon taken for a digit in the words of an id
+src/rules.c @@ rules @@ s/rules_bytes_in(w, .a., last)) != RULES_HIGHS)/rules_bytes_in(w, 0x60, last)) != RULES_HIGHS)/ @@ a backquote taken for a letter in the words of an id
+src/rules.c @@ rules @@ s/last = c == RULES_HEX ? .f. : .z.;/last = 0x7a;/ @@ g to z taken for hex digits in the words of an event id
+src/rules.c @@ rules @@ s/(uint64_t)(0x7f - hi);/(uint64_t)(0x80 - hi);/ @@ the last character of a range refused in the words of an id
+src/rules.c @@ rules @@ s/\[.y.\] = RULES_GZ, \[.z.\] = RULES_GZ/[0x79] = RULES_GZ/ @@ z refused past the words of a resource id
+src/manifest.c @@ manifest @@ s/^\thash_update(mf->hash, b->data, (size_t)r);/\tif (mf->size < 1000000) hash_update(mf->hash, b->data, (size_t)r);/ @@ the SHA-256 of a large file missing its later blocks
 '
 
 keep=0
