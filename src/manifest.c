@@ -8,8 +8,10 @@
  * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
  * type, required, version, targets-file); values are interpreted by
  * rules.c.  No file is held whole: a manifest or a targets CSV is read
- * in chunks, each hashed, checked as UTF-8 and parsed as it comes, and
- * diags reads a source line back from the file when it prints one.
+ * in blocks, each hashed and checked as UTF-8 (by a reader thread, for
+ * a large file) and parsed as it comes, and diags reads a source line
+ * back from the file when it prints one.  The bulk (the targets arrays
+ * and the arena of their ids) is on huge pages.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,6 +506,7 @@ manifest_open(const char *path, const char *shown, int flags,
     struct mfile *mf, char **cause)
 {
 	struct stat	 sb;
+	sigset_t	 all, old;
 	int		 rc = -1;
 
 	*cause = NULL;
@@ -545,8 +549,14 @@ manifest_open(const char *path, const char *shown, int flags,
 	 * A file of one block is read without a thread; the thread makes
 	 * the hash (OpenSSL's first one takes some time).
 	 */
-	mf->threaded = sb.st_size > MANIFEST_BLOCK_SIZE &&
-	    pthread_create(&mf->thread, NULL, manifest_reader, mf) == 0;
+	if (sb.st_size > MANIFEST_BLOCK_SIZE) {
+		/* Signals go to the other threads, not to the reader. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		mf->threaded = pthread_create(&mf->thread, NULL,
+		    manifest_reader, mf) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	if (!mf->threaded)
 		mf->hash = hash_sha256_new();
 	return (0);
