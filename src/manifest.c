@@ -8,8 +8,10 @@
  * rules (yaml-syntax, yaml-limits, yaml-tag, duplicate-key, unknown-key,
  * type, required, version, targets-file); values are interpreted by
  * rules.c.  No file is held whole: a manifest or a targets CSV is read
- * in chunks, each hashed, checked as UTF-8 and parsed as it comes, and
- * diags reads a source line back from the file when it prints one.
+ * in blocks, each hashed and checked as UTF-8 (by a reader thread, for
+ * a large file) and parsed as it comes, and diags reads a source line
+ * back from the file when it prints one.  The bulk (the targets arrays
+ * and the arena of their ids) is on huge pages.
  */
 #include "config.h"
 
@@ -18,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +57,7 @@ struct ynode {
 	struct pos	 pos;
 	int		 plain;
 	char		*value;		/* scalars: vbuf, else NULL */
+	size_t		 vlen;		/* strlen(value) */
 	char		*vbuf;		/* kept across reuse */
 	size_t		 vcap;
 	struct ynode	**items;	/* sequences; maps: key, value, ... */
@@ -67,6 +72,7 @@ struct manifest_chunk {
 	struct manifest_chunk	*next;
 	size_t			 used;
 	size_t			 size;
+	int			 huge;		/* from xhugealloc */
 	char			 data[];
 };
 
@@ -436,33 +442,71 @@ manifest_utf8_check(const char *text, size_t len, uint32_t *line,
 #endif
 
 /*
- * A file read in chunks, never held whole: its size, SHA-256 and UTF-8
- * check are taken as the bytes go by.
+ * A file read in blocks, never held whole: its size, SHA-256 and UTF-8
+ * check are taken as the bytes go by.  A reader thread reads, hashes
+ * and checks the blocks while the parser takes the ones before them (2
+ * cores: the hash costs the parser nothing); the parser gets exactly
+ * the bytes hashed, in order, and none of a block with a bad byte.
+ * A small file, or one read where no thread can be made, is read by
+ * the parser itself, block by block.
  */
+#define MANIFEST_BLOCK_SIZE	(64 * 1024)
+#define MANIFEST_BLOCKS		4
+
+struct mblock {
+	size_t		 len;
+	int		 bad;		/* the UTF-8 check failed by its end */
+	unsigned char	 data[MANIFEST_BLOCK_SIZE];
+};
+
 struct mfile {
 	int			 fd;
 	const char		*shown;		/* the name messages use */
+
+	/* The reader's (the thread's until manifest_finish joins it). */
 	uint64_t		 size;		/* bytes read so far */
 	struct hash_ctx		*hash;
 	struct manifest_utf8	 utf8;
-	int			 err;		/* as manifest_open's */
+	int			 rerr;		/* as manifest_open's */
 	char			*cause;
+	size_t			 prod;		/* the block it fills next */
+
+	/* The ring: nfull blocks from cons on, then ended. */
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct mblock		*blocks;
+	size_t			 nfull;
+	int			 ended;		/* EOF or rerr after them */
+	int			 rwait;		/* the reader waits for room */
+	int			 cwait;		/* the parser waits for a block */
+	int			 threaded;
+	pthread_t		 thread;
+
+	/* The parser's. */
+	size_t			 cons;		/* the block it reads */
+	size_t			 off;		/* in it, SIZE_MAX: none held */
+	int			 err;		/* rerr, once reached */
+	int			 bad;		/* a bad byte reached */
 	int			 eof;
 };
+
+static void	*manifest_reader(void *);
 
 /*
  * Open a regular file of at most MANIFEST_MAX_SIZE bytes to be read by
  * manifest_fill; messages call it shown.  A FIFO, a device or a
  * directory is refused before the first read, so that none can block or
  * stream without end; flags are added to open's (such as O_NOFOLLOW).
- * Returns 0; -1 with *cause when the file cannot be opened; -2 with
- * *cause when it is no regular file or too large (a limit).
+ * Returns 0 (the file is then read until manifest_finish); -1 with
+ * *cause when the file cannot be opened; -2 with *cause when it is no
+ * regular file or too large (a limit).
  */
 static int
 manifest_open(const char *path, const char *shown, int flags,
     struct mfile *mf, char **cause)
 {
 	struct stat	 sb;
+	sigset_t	 all, old;
 	int		 rc = -1;
 
 	*cause = NULL;
@@ -494,8 +538,27 @@ manifest_open(const char *path, const char *shown, int flags,
 		rc = -2;
 		goto out;
 	}
-	mf->hash = hash_sha256_new();
 	manifest_utf8_init(&mf->utf8);
+	mf->blocks = xreallocarray(NULL, MANIFEST_BLOCKS,
+	    sizeof(*mf->blocks));
+	mf->off = SIZE_MAX;
+	if (pthread_mutex_init(&mf->lock, NULL) != 0 ||
+	    pthread_cond_init(&mf->cond, NULL) != 0)
+		fatal("cannot initialise a lock");
+	/*
+	 * A file of one block is read without a thread; the thread makes
+	 * the hash (OpenSSL's first one takes some time).
+	 */
+	if (sb.st_size > MANIFEST_BLOCK_SIZE) {
+		/* Signals go to the other threads, not to the reader. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		mf->threaded = pthread_create(&mf->thread, NULL,
+		    manifest_reader, mf) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!mf->threaded)
+		mf->hash = hash_sha256_new();
 	return (0);
 out:
 	if (mf->fd != -1)
@@ -505,62 +568,178 @@ out:
 }
 
 /*
- * Read the next bytes of mf into buf[0..size): how many, 0 at the end
- * of the file, -1 on an error (mf->err and mf->cause set).  The file
- * may grow while it is read: past MANIFEST_MAX_SIZE it is refused.
+ * The reader: read the next block of mf, hash and check it, and add it
+ * to the ring.  Returns 0, or -1 at the end of the file or on an error
+ * (mf->rerr and mf->cause set).  The file may grow while it is read:
+ * past MANIFEST_MAX_SIZE it is refused.
  */
-static ssize_t
-manifest_fill(struct mfile *mf, void *buf, size_t size)
+static int
+manifest_read_block(struct mfile *mf)
 {
-	ssize_t	r;
+	struct mblock	*b = &mf->blocks[mf->prod];
+	ssize_t		 r;
 
-	if (mf->err != 0)
-		return (-1);
-	if (mf->eof)
-		return (0);
 	do
-		r = read(mf->fd, buf, size);
+		r = read(mf->fd, b->data, sizeof(b->data));
 	while (r == -1 && errno == EINTR);
 	if (r == -1) {
 		mf->cause = xasprintf("cannot read %s: %s", mf->shown,
 		    strerror(errno));
-		mf->err = -1;
+		mf->rerr = -1;
 		return (-1);
 	}
 	if (r == 0) {
-		mf->eof = 1;
 		manifest_utf8_end(&mf->utf8);
-		return (0);
+		return (-1);
 	}
 	mf->size += (uint64_t)r;
 	if (mf->size > MANIFEST_MAX_SIZE) {
 		mf->cause = xasprintf("%s is larger than %lu MiB", mf->shown,
 		    MANIFEST_MAX_SIZE >> 20);
-		mf->err = -2;
+		mf->rerr = -2;
 		return (-1);
 	}
-	hash_update(mf->hash, buf, (size_t)r);
-	manifest_utf8_feed(&mf->utf8, buf, (size_t)r);
-	return (r);
+	hash_update(mf->hash, b->data, (size_t)r);
+	manifest_utf8_feed(&mf->utf8, b->data, (size_t)r);
+	b->len = (size_t)r;
+	b->bad = mf->utf8.bad;
+	mf->prod = (mf->prod + 1) % MANIFEST_BLOCKS;
+	pthread_mutex_lock(&mf->lock);
+	mf->nfull++;
+	if (mf->cwait)
+		pthread_cond_broadcast(&mf->cond);
+	pthread_mutex_unlock(&mf->lock);
+	return (0);
 }
 
 /*
- * Read what the parser left of mf (its size and hash cover the whole
- * file), close it and put its SHA-256 in sha.  Returns mf->err: 0, or
- * -1 or -2 with mf->cause (caller frees).
+ * The reader thread: blocks until the end while the ring has room.  A
+ * full ring is woken up half empty, so that the threads wake each other
+ * once every few blocks, not at each.
+ */
+static void *
+manifest_reader(void *arg)
+{
+	struct mfile	*mf = arg;
+
+	mf->hash = hash_sha256_new();
+	for (;;) {
+		pthread_mutex_lock(&mf->lock);
+		mf->rwait = 1;
+		while (mf->nfull == MANIFEST_BLOCKS)
+			pthread_cond_wait(&mf->cond, &mf->lock);
+		mf->rwait = 0;
+		pthread_mutex_unlock(&mf->lock);
+		if (manifest_read_block(mf) != 0)
+			break;
+	}
+	pthread_mutex_lock(&mf->lock);
+	mf->ended = 1;
+	pthread_cond_broadcast(&mf->cond);
+	pthread_mutex_unlock(&mf->lock);
+	return (NULL);
+}
+
+/*
+ * The parser's next block: 1 when one is held, 0 at the end (with
+ * mf->err and mf->bad as the reader left them).  Gives back the one
+ * read to its end.
+ */
+static int
+manifest_next_block(struct mfile *mf)
+{
+	int	have;
+
+	pthread_mutex_lock(&mf->lock);
+	if (mf->off != SIZE_MAX) {
+		mf->nfull--;
+		mf->cons = (mf->cons + 1) % MANIFEST_BLOCKS;
+		mf->off = SIZE_MAX;
+		if (mf->rwait && mf->nfull <= MANIFEST_BLOCKS / 2)
+			pthread_cond_broadcast(&mf->cond);
+	}
+	for (;;) {
+		if (mf->nfull > 0 || mf->ended)
+			break;
+		if (mf->threaded) {
+			mf->cwait = 1;
+			pthread_cond_wait(&mf->cond, &mf->lock);
+			mf->cwait = 0;
+			continue;
+		}
+		pthread_mutex_unlock(&mf->lock);
+		if (manifest_read_block(mf) != 0)
+			mf->ended = 1;
+		pthread_mutex_lock(&mf->lock);
+	}
+	have = mf->nfull > 0;
+	if (have)
+		mf->off = 0;
+	else {
+		mf->err = mf->rerr;
+		mf->bad = mf->utf8.bad;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return (have);
+}
+
+/*
+ * Read the next bytes of mf into buf[0..size): how many; 0 at the end
+ * of the file; -1 on an error (mf->err set, mf->cause once finished) or
+ * at a bad byte (mf->bad set).
+ */
+static ssize_t
+manifest_fill(struct mfile *mf, void *buf, size_t size)
+{
+	struct mblock	*b;
+	size_t		 n;
+
+	if (mf->err != 0 || mf->bad)
+		return (-1);
+	if (mf->eof)
+		return (0);
+	b = &mf->blocks[mf->cons];
+	if (mf->off == SIZE_MAX || mf->off == b->len) {
+		if (!manifest_next_block(mf)) {
+			if (mf->err != 0 || mf->bad)
+				return (-1);
+			mf->eof = 1;
+			return (0);
+		}
+		b = &mf->blocks[mf->cons];
+		if (b->bad) {
+			mf->bad = 1;
+			return (-1);
+		}
+	}
+	n = b->len - mf->off < size ? b->len - mf->off : size;
+	memcpy(buf, b->data + mf->off, n);
+	mf->off += n;
+	return ((ssize_t)n);
+}
+
+/*
+ * Let the reader read what the parser left of mf (its size and hash
+ * cover the whole file), close it and put its SHA-256 in sha.  Returns
+ * 0, or -1 or -2 with mf->cause (caller frees).
  */
 static int
 manifest_finish(struct mfile *mf, char *sha)
 {
-	char	buf[64 * 1024];
-
-	while (manifest_fill(mf, buf, sizeof(buf)) > 0)
+	while (manifest_next_block(mf))
 		;
+	if (mf->threaded && pthread_join(mf->thread, NULL) != 0)
+		fatal("cannot join the reader");
+	mf->err = mf->rerr;
 	if (mf->err == 0)
 		hash_final_hex(mf->hash, sha);
 	else
 		hash_abort(mf->hash);
 	mf->hash = NULL;
+	pthread_cond_destroy(&mf->cond);
+	pthread_mutex_destroy(&mf->lock);
+	free(mf->blocks);
+	mf->blocks = NULL;
 	close(mf->fd);
 	mf->fd = -1;
 	return (mf->err);
@@ -575,7 +754,7 @@ manifest_yaml_read(void *data, unsigned char *buf, size_t size,
 	ssize_t		 r;
 
 	*got = 0;
-	if ((r = manifest_fill(mf, buf, size)) < 0 || mf->utf8.bad)
+	if ((r = manifest_fill(mf, buf, size)) < 0)
 		return (0);	/* the caller reports it, not libyaml */
 	*got = (size_t)r;
 	return (1);
@@ -677,6 +856,7 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 	if (len + 1 > MANIFEST_CHUNK_SIZE / 4) {
 		c = xmalloc(sizeof(*c) + len + 1);
 		c->size = c->used = len + 1;
+		c->huge = 0;
 		if (m->strings == NULL) {
 			c->next = NULL;
 			m->strings = c;
@@ -687,8 +867,15 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 		p = c->data;
 	} else {
 		if (c == NULL || c->size - c->used < len + 1) {
-			c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
-			c->size = MANIFEST_CHUNK_SIZE;
+			if (c != NULL) {
+				c = xhugealloc(XHUGE_SIZE);
+				c->size = XHUGE_SIZE - sizeof(*c);
+				c->huge = 1;
+			} else {
+				c = xmalloc(sizeof(*c) + MANIFEST_CHUNK_SIZE);
+				c->size = MANIFEST_CHUNK_SIZE;
+				c->huge = 0;
+			}
 			c->used = 0;
 			c->next = m->strings;
 			m->strings = c;
@@ -701,12 +888,38 @@ manifest_strndup(struct manifest *m, const char *s, size_t len)
 	return (p);
 }
 
-/* A new zeroed target at the end of *v, grown by doubling. */
+/*
+ * Free an array of targets of capacity cap: one of more than
+ * MANIFEST_CHUNK_SIZE bytes is from xhugealloc.
+ */
+static void
+manifest_targets_free(struct target *v, size_t cap)
+{
+	if (cap * sizeof(*v) > MANIFEST_CHUNK_SIZE)
+		xhugefree(v, cap * sizeof(*v));
+	else
+		free(v);
+}
+
+/*
+ * A new zeroed target at the end of *v, grown by doubling; past
+ * MANIFEST_CHUNK_SIZE bytes on huge pages, by whole ones.
+ */
 static struct target *
 manifest_target_push(struct target **v, size_t *n, size_t *cap)
 {
-	struct target	*t;
+	struct target	*t, *nv;
+	size_t		 bytes;
 
+	if (*n == *cap && *cap * 2 * sizeof(**v) > MANIFEST_CHUNK_SIZE) {
+		bytes = (*cap * 2 * sizeof(**v) + XHUGE_SIZE - 1) &
+		    ~(XHUGE_SIZE - 1);
+		nv = xhugealloc(bytes);
+		memcpy(nv, *v, *n * sizeof(**v));
+		manifest_targets_free(*v, *cap);
+		*v = nv;
+		*cap = bytes / sizeof(**v);
+	}
 	*v = manifest_grow(*v, *n, cap, sizeof(**v));
 	t = &(*v)[(*n)++];
 	memset(t, 0, sizeof(*t));
@@ -724,6 +937,7 @@ manifest_node_new(struct loader *l, enum ynode_kind kind,
 	if (l->nspare > 0) {
 		n = l->spare[--l->nspare];
 		n->value = NULL;
+		n->vlen = 0;
 		n->plain = 0;
 		n->n = 0;
 		n->stream = NULL;
@@ -761,6 +975,7 @@ manifest_node_set_value(struct ynode *n, const char *v, size_t len)
 	memcpy(n->vbuf, v, len);
 	n->vbuf[len] = '\0';
 	n->value = n->vbuf;
+	n->vlen = len;
 }
 
 static void
@@ -1047,7 +1262,7 @@ manifest_parse_tree(struct loader *l, struct mfile *mf)
 				    &ev.start_mark);
 				if (node->value != NULL)
 					manifest_node_set_value(copy,
-					    node->value, strlen(node->value));
+					    node->value, node->vlen);
 				copy->plain = node->plain;
 				node = copy;
 			}
@@ -1063,7 +1278,14 @@ manifest_parse_tree(struct loader *l, struct mfile *mf)
 			node->plain = ev.data.scalar.style ==
 			    YAML_PLAIN_SCALAR_STYLE &&
 			    ev.data.scalar.tag == NULL;
-			if (ev.data.scalar.length != strlen(node->value)) {
+			/*
+			 * Only an escape (\0, \x00, \u0000) can put a NUL in
+			 * a scalar: the UTF-8 check keeps a NUL byte of the
+			 * file from libyaml, and only double quotes escape.
+			 */
+			if (ev.data.scalar.style ==
+			    YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+			    memchr(node->value, '\0', node->vlen) != NULL) {
 				diags_add(l->diags, DIAG_ERROR, node->pos,
 				    "yaml-limits", "NUL character in a "
 				    "scalar");
@@ -1379,6 +1601,43 @@ manifest_load_policies(struct loader *l, const struct ynode *map)
 	}
 }
 
+/* Is node the scalar word (of wlen bytes)? */
+static int
+manifest_scalar_is(const struct ynode *node, const char *word, size_t wlen)
+{
+	return (node->kind == YN_SCALAR && node->vlen == wlen &&
+	    memcmp(node->value, word, wlen) == 0);
+}
+
+/*
+ * The common item, a mapping of exactly "event" and "resource" (either
+ * order) to scalars, about which the checks of manifest_load_target
+ * have nothing to say: *ev and *rs set and 1, or 0 for any other item.
+ */
+static int
+manifest_target_plain(const struct ynode *item, const struct ynode **ev,
+    const struct ynode **rs)
+{
+	struct ynode *const	*it = item->items;
+
+	if (item->kind != YN_MAP || item->n != 4 ||
+	    it[1]->kind != YN_SCALAR || it[3]->kind != YN_SCALAR)
+		return (0);
+	if (manifest_scalar_is(it[0], "event", 5) &&
+	    manifest_scalar_is(it[2], "resource", 8)) {
+		*ev = it[1];
+		*rs = it[3];
+		return (1);
+	}
+	if (manifest_scalar_is(it[0], "resource", 8) &&
+	    manifest_scalar_is(it[2], "event", 5)) {
+		*ev = it[3];
+		*rs = it[1];
+		return (1);
+	}
+	return (0);
+}
+
 /*
  * One item of a targets list: a mapping with "event" and "resource"
  * becomes a target at the end of *v; anything else is reported.
@@ -1391,6 +1650,8 @@ manifest_load_target(struct loader *l, const struct ynode *item,
 	struct target		*t;
 	int			 bad = 0;
 
+	if (manifest_target_plain(item, &ev, &rs))
+		goto push;
 	if (manifest_expect_kind(l, item, YN_MAP, "a target") != 0)
 		return;
 	manifest_check_keys(l, item, "a target", target_keys,
@@ -1410,9 +1671,10 @@ manifest_load_target(struct loader *l, const struct ynode *item,
 		bad = 1;
 	if (bad)
 		return;
+push:
 	t = manifest_target_push(v, n, cap);
-	t->event = manifest_strndup(l->m, ev->value, strlen(ev->value));
-	t->resource = manifest_strndup(l->m, rs->value, strlen(rs->value));
+	t->event = manifest_strndup(l->m, ev->value, ev->vlen);
+	t->resource = manifest_strndup(l->m, rs->value, rs->vlen);
 	t->pos = item->pos;
 	t->event_pos = ev->pos;
 	t->resource_pos = rs->pos;
@@ -1675,8 +1937,7 @@ manifest_csv_read(struct csv_state *cs, struct mfile *mf)
 			    MANIFEST_MAX_SIZE + 1 : cap * 2;
 			buf = xreallocarray(buf, cap, 1);
 		}
-		if ((r = manifest_fill(mf, buf + have, cap - have)) < 0 ||
-		    mf->utf8.bad)
+		if ((r = manifest_fill(mf, buf + have, cap - have)) < 0)
 			break;
 		if (r == 0) {
 			/* The last line, without a newline. */
@@ -1702,7 +1963,7 @@ manifest_csv_read(struct csv_state *cs, struct mfile *mf)
 		scanned = have;
 	}
 	free(buf);
-	if (!stop && cs->header && mf->err == 0 && !mf->utf8.bad) {
+	if (!stop && cs->header && mf->err == 0 && !mf->bad) {
 		struct pos	pos = { cs->file, 1, 1 };
 
 		manifest_diag(cs->l, DIAG_ERROR, pos, "targets-file",
@@ -1929,6 +2190,25 @@ manifest_load_root(struct loader *l, const struct ynode *root)
 	}
 }
 
+/*
+ * Loading is done: give back the pages the last huge page of each
+ * large array took past its end.
+ */
+static void
+manifest_trim(struct manifest *m)
+{
+	struct manifest_chunk	*c = m->strings;
+	size_t			 i;
+
+	for (i = 0; i < m->ngroups; i++) {
+		xhugetrim(m->groups[i].targets, m->groups[i].ntargets *
+		    sizeof(struct target), m->groups[i].targets_cap *
+		    sizeof(struct target));
+	}
+	if (c != NULL && c->huge)
+		xhugetrim(c, sizeof(*c) + c->used, XHUGE_SIZE);
+}
+
 static void
 manifest_node_free(struct ynode *n)
 {
@@ -1955,7 +2235,7 @@ manifest_loader_clear(struct loader *l)
 			free(s->recs[j].msg);
 		free(s->recs);
 		free(s->slow);
-		free(s->targets);
+		manifest_targets_free(s->targets, s->cap);
 		free(s);
 	}
 	free(l->streams);
@@ -2005,6 +2285,7 @@ manifest_load(const char *path, struct diags *d)
 	    "not valid UTF-8 text (or a NUL byte)") != 0 || root == NULL)
 		goto fail;
 	manifest_load_root(&l, root);
+	manifest_trim(m);
 	goto out;
 fail:
 	manifest_free(m);
@@ -2061,7 +2342,7 @@ manifest_free(struct manifest *m)
 		free(g->after);
 		free(g->after_pos);
 		manifest_mscalar_free(&g->targets_file);
-		free(g->targets);
+		manifest_targets_free(g->targets, g->targets_cap);
 		free(g->r_after);
 	}
 	free(m->groups);
@@ -2073,7 +2354,10 @@ manifest_free(struct manifest *m)
 	free(m->files);
 	while ((c = m->strings) != NULL) {
 		m->strings = c->next;
-		free(c);
+		if (c->huge)
+			xhugefree(c, XHUGE_SIZE);
+		else
+			free(c);
 	}
 	manifest_mscalar_free(&m->version);
 	manifest_mscalar_free(&m->name);

@@ -77,37 +77,94 @@ rules_rule_error(struct rules *r, struct pos pos, const char *rule,
 	return (id);
 }
 
+/*
+ * The characters of ids, a bit each: every target's ids are checked,
+ * so a table lookup without a branch per character.
+ */
+#define RULES_HEX	0x1		/* [0-9a-f] */
+#define RULES_ALNUM	0x2		/* [0-9a-z] */
+#define RULES_DIGIT	(RULES_HEX | RULES_ALNUM)
+#define RULES_AF	(RULES_HEX | RULES_ALNUM)
+#define RULES_GZ	RULES_ALNUM
+
+static const unsigned char rules_id_class[256] = {
+	['0'] = RULES_DIGIT, ['1'] = RULES_DIGIT, ['2'] = RULES_DIGIT,
+	['3'] = RULES_DIGIT, ['4'] = RULES_DIGIT, ['5'] = RULES_DIGIT,
+	['6'] = RULES_DIGIT, ['7'] = RULES_DIGIT, ['8'] = RULES_DIGIT,
+	['9'] = RULES_DIGIT,
+	['a'] = RULES_AF, ['b'] = RULES_AF, ['c'] = RULES_AF,
+	['d'] = RULES_AF, ['e'] = RULES_AF, ['f'] = RULES_AF,
+	['g'] = RULES_GZ, ['h'] = RULES_GZ, ['i'] = RULES_GZ,
+	['j'] = RULES_GZ, ['k'] = RULES_GZ, ['l'] = RULES_GZ,
+	['m'] = RULES_GZ, ['n'] = RULES_GZ, ['o'] = RULES_GZ,
+	['p'] = RULES_GZ, ['q'] = RULES_GZ, ['r'] = RULES_GZ,
+	['s'] = RULES_GZ, ['t'] = RULES_GZ, ['u'] = RULES_GZ,
+	['v'] = RULES_GZ, ['w'] = RULES_GZ, ['x'] = RULES_GZ,
+	['y'] = RULES_GZ, ['z'] = RULES_GZ
+};
+
+#define RULES_ONES	0x0101010101010101ULL
+#define RULES_HIGHS	0x8080808080808080ULL
+
+/*
+ * The bytes of w within [lo, hi] (both below 0x80): 0x80 in each byte
+ * that is, 0 in the others.  For a byte x below 0x80 neither sum
+ * carries into the next byte: x + 0x80 - lo has its high bit iff x >=
+ * lo, x + 0x7f - hi iff x > hi.
+ */
+static uint64_t
+rules_bytes_in(uint64_t w, unsigned char lo, unsigned char hi)
+{
+	uint64_t	ge = w + RULES_ONES * (uint64_t)(0x80 - lo);
+	uint64_t	gt = w + RULES_ONES * (uint64_t)(0x7f - hi);
+
+	return (ge & ~gt & RULES_HIGHS);
+}
+
+/*
+ * Are s[0..len) all of class c?  Eight bytes at a time (every target's
+ * ids are checked), the rest by the table.
+ */
+static int
+rules_id_chars(const char *s, size_t len, unsigned char c)
+{
+	unsigned char	all = c, last = c == RULES_HEX ? 'f' : 'z';
+	uint64_t	w;
+	size_t		i;
+
+	for (; len >= sizeof(w); s += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, s, sizeof(w));
+		if ((w & RULES_HIGHS) != 0 ||
+		    (rules_bytes_in(w, '0', '9') |
+		    rules_bytes_in(w, 'a', last)) != RULES_HIGHS)
+			return (0);
+	}
+	for (i = 0; i < len; i++)
+		all &= rules_id_class[(unsigned char)s[i]];
+	return (all == c);
+}
+
 /* ^e-[0-9a-f]{32}$ */
 TESTABLE int
 rules_event_id_ok(const char *s)
 {
-	size_t	i;
-
-	if (strncmp(s, "e-", 2) != 0 || strlen(s) != 34)
+	if (s[0] != 'e' || s[1] != '-' || strlen(s) != 34)
 		return (0);
-	for (i = 2; i < 34; i++) {
-		if (!isdigit((unsigned char)s[i]) &&
-		    (s[i] < 'a' || s[i] > 'f'))
-			return (0);
-	}
-	return (1);
+	return (rules_id_chars(s + 2, 32, RULES_HEX));
 }
 
 /* ^[in]-[0-9a-z]{8,64}$ */
 TESTABLE int
 rules_resource_id_ok(const char *s)
 {
-	size_t	i, len = strlen(s);
+	size_t	len;
 
-	if (len < 10 || len > 66 || (s[0] != 'i' && s[0] != 'n') ||
-	    s[1] != '-')
+	if ((s[0] != 'i' && s[0] != 'n') || s[1] != '-')
 		return (0);
-	for (i = 2; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]) &&
-		    (s[i] < 'a' || s[i] > 'z'))
-			return (0);
-	}
-	return (1);
+	len = strlen(s);
+	if (len < 10 || len > 66)
+		return (0);
+	return (rules_id_chars(s + 2, len - 2, RULES_ALNUM));
 }
 
 /* [A-Za-z0-9._-]{1,64}, and for the manifest name a leading alnum. */
@@ -838,6 +895,8 @@ struct seen {
 	const struct manifest	*m;
 	size_t			*first;	/* ordinal of each group's first */
 	size_t			 n;
+	struct seen_key		*keys;	/* n + 1 */
+	struct seen_key		*tmp;	/* n + 1: the sort's, then prev */
 	uint32_t		*prev;	/* per ordinal: first with its id */
 	int			 resource; /* ids: 0 events, 1 resources */
 };
@@ -866,14 +925,26 @@ rules_seen_id(const struct seen *s, size_t ord)
 	return (s->resource ? t->resource : t->event);
 }
 
-/* FNV-1a, its bits mixed: ids that differ only at the end differ. */
+/*
+ * A hash of key, eight bytes at a time (strlen finds the end faster
+ * than a loop over bytes), its bits mixed at the end: ids that differ
+ * only at the end differ.  Only speed depends on it: equal hashes are
+ * told apart by strcmp.
+ */
 static uint32_t
 rules_seen_hash(const char *key)
 {
-	uint64_t	h = 14695981039346656037ULL;
+	size_t		len = strlen(key);
+	uint64_t	h = 14695981039346656037ULL ^ len, w;
 
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	for (; len >= sizeof(w); key += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, key, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, key, len);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
@@ -908,19 +979,15 @@ rules_seen_sort(struct seen_key *keys, struct seen_key *tmp, size_t n)
 }
 
 /*
- * Learn, for every target, the first earlier target with the same id
- * (RULES_SEEN_NONE if none).  Within a run of equal hashes, ordinals
- * ascend (the sort is stable), and each is compared with the first of
- * each distinct id found so far in the run.
+ * The index's memory, for both kinds of ids in turn: the keys and the
+ * sort's buffer, which then holds prev (it is no longer needed).
  */
 static void
-rules_seen_init(struct seen *s, const struct manifest *m, int resource)
+rules_seen_alloc(struct seen *s, const struct manifest *m)
 {
-	struct seen_key	*keys, *tmp;
-	size_t		 i, j, k, r, start, n = 0, ord;
+	size_t	i, n = 0;
 
 	s->m = m;
-	s->resource = resource;
 	s->first = xcalloc(m->ngroups + 1, sizeof(*s->first));
 	for (i = 0; i < m->ngroups; i++) {
 		s->first[i] = n;
@@ -930,8 +997,25 @@ rules_seen_init(struct seen *s, const struct manifest *m, int resource)
 	s->n = n;
 	if (n >= RULES_SEEN_NONE)
 		fatal("too many targets");
-	keys = xcalloc(n + 1, sizeof(*keys));
-	tmp = xcalloc(n + 1, sizeof(*tmp));
+	s->keys = xreallocarray(NULL, n + 1, sizeof(*s->keys));
+	s->tmp = xreallocarray(NULL, n + 1, sizeof(*s->tmp));
+	s->prev = (uint32_t *)s->tmp;
+}
+
+/*
+ * Learn, for every target, the first earlier target with the same id
+ * (RULES_SEEN_NONE if none).  Within a run of equal hashes, ordinals
+ * ascend (the sort is stable), and each is compared with the first of
+ * each distinct id found so far in the run.
+ */
+static void
+rules_seen_init(struct seen *s, int resource)
+{
+	const struct manifest	*m = s->m;
+	struct seen_key		*keys = s->keys;
+	size_t			 i, j, k, r, start, n = s->n, ord;
+
+	s->resource = resource;
 	for (i = 0, ord = 0; i < m->ngroups; i++) {
 		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
 			keys[ord].hash = rules_seen_hash(resource ?
@@ -940,9 +1024,7 @@ rules_seen_init(struct seen *s, const struct manifest *m, int resource)
 			keys[ord].ord = (uint32_t)ord;
 		}
 	}
-	rules_seen_sort(keys, tmp, n);
-	free(tmp);
-	s->prev = xcalloc(n + 1, sizeof(*s->prev));
+	rules_seen_sort(keys, s->tmp, n);
 	for (start = 0; start < n; start = r) {
 		for (r = start + 1; r < n && keys[r].hash == keys[start].hash;
 		    r++)
@@ -962,14 +1044,14 @@ rules_seen_init(struct seen *s, const struct manifest *m, int resource)
 			}
 		}
 	}
-	free(keys);
 }
 
 static void
 rules_seen_free(struct seen *s)
 {
 	free(s->first);
-	free(s->prev);
+	free(s->keys);
+	free(s->tmp);
 }
 
 /* The earlier target with the id of the target of ordinal ord, or NULL. */
@@ -995,7 +1077,8 @@ rules_check_targets(struct rules *r)
 	const struct target	*prev;
 	size_t			 i, j, ord;
 
-	rules_seen_init(&seen, m, 0);
+	rules_seen_alloc(&seen, m);
+	rules_seen_init(&seen, 0);
 	for (i = 0, ord = 0; i < m->ngroups; i++) {
 		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
 			struct target	*t = &m->groups[i].targets[j];
@@ -1019,8 +1102,7 @@ rules_check_targets(struct rules *r)
 			}
 		}
 	}
-	rules_seen_free(&seen);
-	rules_seen_init(&seen, m, 1);
+	rules_seen_init(&seen, 1);
 	for (i = 0, ord = 0; i < m->ngroups; i++) {
 		for (j = 0; j < m->groups[i].ntargets; j++, ord++) {
 			const struct target	*t = &m->groups[i].targets[j];

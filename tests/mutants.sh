@@ -87,6 +87,12 @@ src/journal.c @@ journal @@ s/if (!j->unsynced)/if (0)/ @@ an fsync for nothing 
 src/ens.c @@ ens @@ s/^\t\t    ens_halted(c, r->reads)) {$/\t\t    0) {/ @@ calls picked before a first signal still sent
 src/ens.c @@ ens @@ /^ens_unsent/,/^}/s/^\t(void)j->final(c, j, NULL);$/\t;/ @@ a call held back at its commit never told to its caller
 src/journal.c @@ journal @@ s/^\t\tj->broken = 1;$/\t\t;/ @@ an fsync that failed forgotten by the next one
+src/rules.c @@ rules @@ s/rules_bytes_in(w, .0., .9.) |/rules_bytes_in(w, 0x30, 0x3a) |/ @@ a colon taken for a digit in the words of an id
+src/rules.c @@ rules @@ s/rules_bytes_in(w, .a., last)) != RULES_HIGHS)/rules_bytes_in(w, 0x60, last)) != RULES_HIGHS)/ @@ a backquote taken for a letter in the words of an id
+src/rules.c @@ rules @@ s/last = c == RULES_HEX ? .f. : .z.;/last = 0x7a;/ @@ g to z taken for hex digits in the words of an event id
+src/rules.c @@ rules @@ s/(uint64_t)(0x7f - hi);/(uint64_t)(0x80 - hi);/ @@ the last character of a range refused in the words of an id
+src/rules.c @@ rules @@ s/\[.y.\] = RULES_GZ, \[.z.\] = RULES_GZ/[0x79] = RULES_GZ/ @@ z refused past the words of a resource id
+src/manifest.c @@ manifest @@ s/^\thash_update(mf->hash, b->data, (size_t)r);/\tif (mf->size < 1000000) hash_update(mf->hash, b->data, (size_t)r);/ @@ the SHA-256 of a large file missing its later blocks
 '
 
 keep=0

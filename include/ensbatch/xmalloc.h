@@ -8,7 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The size of a huge page, the unit of xhugealloc. */
+#define XHUGE_SIZE	(2UL * 1024 * 1024)
+
 void	*xmalloc(size_t);
+void	*xhugealloc(size_t);
+void	 xhugefree(void *, size_t);
+void	 xhugetrim(void *, size_t, size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);

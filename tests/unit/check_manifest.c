@@ -1733,6 +1733,61 @@ START_TEST(test_csv_utf8_late_rollback)
 }
 END_TEST
 
+/*
+ * A manifest and a targets CSV of several times the reader's ring: the
+ * SHA-256 is that of every byte, each target is where the file has it,
+ * and the large arrays (on huge pages, their tails given back) keep
+ * every id.
+ */
+START_TEST(test_large_files)
+{
+	struct buf		 y, c;
+	struct manifest		*m;
+	const struct target	*t;
+	char			 sha[HASH_HEX_LEN];
+	size_t			 i, n = 30000;
+
+	buf_init(&y);
+	buf_init(&c);
+	buf_adds(&y, STREAM_HEAD "  - name: g\n    policy: p\n"
+	    "    targets:\n");
+	buf_adds(&c, "event,resource\n");
+	for (i = 0; i < n; i++) {
+		buf_addf(&y, "      - event: e-%032zx\n"
+		    "        resource: i-%020zx\n", i, i);
+		buf_addf(&c, "e-%032zx,i-%020zx\n", i + n, i + n);
+	}
+	buf_adds(&y, "  - name: h\n    policy: p\n    targets_file: w.csv\n");
+	free(fixture_put("w.csv", c.data, c.len));
+	m = fixture_load(y.data, y.len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_diags("");
+	hash_sha256_hex(y.data, y.len, sha);
+	ck_assert_str_eq(m->sha256, sha);
+	ck_assert_uint_eq(m->nfiles, 1);
+	hash_sha256_hex(c.data, c.len, sha);
+	ck_assert_str_eq(m->files[0].sha256, sha);
+	ck_assert_uint_eq(m->groups[0].ntargets, n);
+	ck_assert_uint_eq(m->groups[1].ntargets, n);
+	for (i = 0; i < n; i += 997) {
+		t = &m->groups[0].targets[i];
+		ck_assert_uint_eq(strtoull(t->event + 2, NULL, 16), i);
+		ck_assert_uint_eq(strtoull(t->resource + 2, NULL, 16), i);
+		ck_assert_pos(t->event_pos, 9 + 2 * i, 16);
+		ck_assert_pos(t->resource_pos, 10 + 2 * i, 19);
+		t = &m->groups[1].targets[i];
+		ck_assert_uint_eq(strtoull(t->event + 2, NULL, 16), i + n);
+		ck_assert_pos(t->resource_pos, 2 + i, 36);
+	}
+	t = &m->groups[0].targets[n - 1];
+	ck_assert_uint_eq(strtoull(t->resource + 2, NULL, 16), n - 1);
+	t = &m->groups[1].targets[n - 1];
+	ck_assert_uint_eq(strtoull(t->resource + 2, NULL, 16), 2 * n - 1);
+	buf_free(&y);
+	buf_free(&c);
+}
+END_TEST
+
 Suite *
 manifest_suite(void)
 {
@@ -1749,6 +1804,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_valid_policies);
 	tcase_add_test(tc, test_valid_groups);
 	tcase_add_test(tc, test_sha256);
+	tcase_add_test(tc, test_large_files);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("inline_policy");
