@@ -72,17 +72,25 @@ buf_addc(struct buf *b, char c)
 	buf_add(b, &c, 1);
 }
 
+/* Formatted straight into the free space; grown once when short. */
 void
 buf_addf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*s;
+	int	 n;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	buf_adds(b, s);
-	free(s);
+	if (n < 0)
+		fatal("cannot format a string");
+	if ((size_t)n >= b->cap - b->len) {
+		buf_grow(b, (size_t)n);
+		va_start(ap, fmt);
+		(void)vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
 }
 
 char *

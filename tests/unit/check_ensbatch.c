@@ -11,6 +11,7 @@ main(void)
 
 	sr = srunner_create(diag_suite());
 	srunner_add_suite(sr, timefmt_suite());
+	srunner_add_suite(sr, buf_suite());
 	srunner_add_suite(sr, manifest_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, plan_suite());

@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+Suite	*buf_suite(void);
 Suite	*cmd_suite(void);
 Suite	*creds_suite(void);
 Suite	*diag_suite(void);
