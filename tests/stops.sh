@@ -81,8 +81,10 @@ first_targets=
     --parallel 4 --journal jb.jsonl --report b.xml b.yaml) \
     >"$tmp/out2" 2>"$tmp/err2"
 check "apply over budget exits 1" "$?" 1
+# The unknown event's refusal or the errors of a call throttled past its
+# retries: either is over the budget.
 contains "the group stopped over its budget" "$tmp/err2" \
-    'group all stopped: 1 failed target, more than max_failures 0'
+    'group all stopped: .*more than max_failures 0'
 jq -r 'select(.type == "request" and
     .action == "BatchEventRebootInstance") | .items[]? |
     select(.code == 200) | .event' "$tmp/log2.jsonl" | sort -u \
