@@ -3,10 +3,12 @@
 # comma-separated list (default 100000,1000000), RUNS times (default 3),
 # and print for each command the median wall time, its median ratio to a
 # bare libyaml event scan of the same files (bench/yaml-scan.c, built
-# here with cc and pkg-config), the median peak RSS and its ratio to the
-# files' size.  Each run times the scan and every command one after the
-# other, and a ratio pairs a command with the scan of the same run, so
-# that the load of a shared machine weighs on both.
+# here with cc and pkg-config), the median CPU time (user + system: the
+# loader reads and hashes a large file on a second thread, so the wall
+# time counts on a second core being free), the median peak RSS and its
+# ratio to the files' size.  Each run times the scan and every command
+# one after the other, and a ratio pairs a command with the scan of the
+# same run, so that the load of a shared machine weighs on both.
 #
 # A manifest is limited to 64 MiB: N targets that do not fit inline
 # (more than about 700,000) go to a targets_file CSV next to it, and the
@@ -80,15 +82,18 @@ one() {
 	label=$1
 	shift
 	t0=$(now_ns)
-	/usr/bin/time -f "%e %M" -o "$tmp/one" "$@" >/dev/null 2>"$tmp/err" ||
+	/usr/bin/time -f "%e %M %U %S" -o "$tmp/one" "$@" >/dev/null \
+	    2>"$tmp/err" ||
 	    { cat "$tmp/err" >&2; echo "$label failed" >&2; exit 1; }
 	t1=$(now_ns)
-	read -r secs kib <"$tmp/one"
+	read -r secs kib user sys <"$tmp/one"
 	if [ -n "$t0" ] && [ -n "$t1" ]; then
 		secs=$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.4f", ns / 1e9 }')
 	fi
 	echo "$secs" >>"$tmp/$label.t"
 	echo "$kib" >>"$tmp/$label.m"
+	awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f\n", u + s }' \
+	    >>"$tmp/$label.c"
 	awk -v a="$secs" -v b="$scan_secs" 'BEGIN {
 		printf "%.2f\n", (b > 0 ? a / b : 0) }' >>"$tmp/$label.r"
 }
@@ -107,7 +112,7 @@ for n in $(echo "$sizes" | tr ',' ' '); do
 	echo "$n targets$([ -f "$tmp/t.csv" ] && echo " (targets_file CSV)"):" \
 	    "$bytes bytes; median of $runs runs"
 	for l in scan $labels; do
-		rm -f "$tmp/$l.t" "$tmp/$l.m" "$tmp/$l.r"
+		rm -f "$tmp/$l.t" "$tmp/$l.m" "$tmp/$l.r" "$tmp/$l.c"
 	done
 	i=0
 	while [ "$i" -lt "$runs" ]; do
@@ -125,14 +130,15 @@ for n in $(echo "$sizes" | tr ',' ' '); do
 		    --out "$tmp/p.json" "$tmp/m.yaml"
 		i=$((i + 1))
 	done
-	printf '  %-22s %7s %7s %9s %6s %8s\n' "" "s" "x scan" "KiB RSS" \
-	    "x file" "RSS-base"
+	printf '  %-22s %7s %7s %6s %9s %6s %8s\n' "" "s" "x scan" "cpu s" \
+	    "KiB RSS" "x file" "RSS-base"
 	for l in scan $labels; do
 		kib=$(median "$tmp/$l.m")
-		printf '  %-22s %7s %7s %9s %6s %8s\n' \
+		printf '  %-22s %7s %7s %6s %9s %6s %8s\n' \
 		    "$(echo "$l" | sed 's/^plan-/plan --/; s/--json/--format json/')" \
 		    "$(median "$tmp/$l.t")" \
 		    "$([ "$l" = scan ] && echo - || median "$tmp/$l.r")" \
+		    "$(median "$tmp/$l.c")" \
 		    "$kib" \
 		    "$(awk -v k="$kib" -v b="$bytes" 'BEGIN {
 			printf "%.2f", k * 1024 / b }')" \

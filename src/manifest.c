@@ -2201,6 +2201,10 @@ manifest_trim(struct manifest *m)
 	size_t			 i;
 
 	for (i = 0; i < m->ngroups; i++) {
+		/* Only an array from xhugealloc, as manifest_targets_free. */
+		if (m->groups[i].targets_cap * sizeof(struct target) <=
+		    MANIFEST_CHUNK_SIZE)
+			continue;
 		xhugetrim(m->groups[i].targets, m->groups[i].ntargets *
 		    sizeof(struct target), m->groups[i].targets_cap *
 		    sizeof(struct target));

@@ -100,13 +100,18 @@ xhugetrim(void *p, size_t used, size_t size)
 #ifdef MADV_DONTNEED
 	uintptr_t	from, to, page = (uintptr_t)sysconf(_SC_PAGESIZE);
 
-	if (size < XHUGE_SIZE || used >= size)
+	if (used >= size)
 		return;
 	size = (size + XHUGE_SIZE - 1) & ~(XHUGE_SIZE - 1);
 	from = ((uintptr_t)p + used + page - 1) & ~(page - 1);
 	to = (uintptr_t)p + size;
-	if (from < to)
+	if (from < to) {
+#ifdef MADV_NOHUGEPAGE
+		/* Else khugepaged soon fills the range again, with zeros. */
+		(void)madvise((void *)from, to - from, MADV_NOHUGEPAGE);
+#endif
 		(void)madvise((void *)from, to - from, MADV_DONTNEED);
+	}
 #else
 	(void)p;
 	(void)used;

@@ -12,6 +12,7 @@ main(void)
 	sr = srunner_create(diag_suite());
 	srunner_add_suite(sr, timefmt_suite());
 	srunner_add_suite(sr, buf_suite());
+	srunner_add_suite(sr, xmalloc_suite());
 	srunner_add_suite(sr, manifest_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, plan_suite());

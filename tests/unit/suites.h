@@ -22,5 +22,6 @@ Suite	*runner_suite(void);
 Suite	*settle_suite(void);
 Suite	*sign_suite(void);
 Suite	*timefmt_suite(void);
+Suite	*xmalloc_suite(void);
 
 #endif
