@@ -130,14 +130,17 @@ struct ens_call {
  * NULL.  start(arg, call) runs right before a call is first sent (the
  * caller journals it there): 0 = send, -1 = do not send (done is not
  * called for it).  commit(arg) runs once after the start() of every
- * call that may start now and before any of them is sent (the caller
- * makes its journal durable there, one fsync for all): 0 = send them,
- * -1 = send none of them (nor call done for them).  done(arg, call)
- * runs as soon as that call's reply is final, after retries, while
- * others may still be in flight; the reply's results are parallel to
- * the call's items and the caller clears the reply.  The answers that
- * arrived together are all done before the next commit, which also
- * runs once more at the end.
+ * call that may start now, a retry's too, and before any of them is
+ * sent (the caller makes its journal durable there, one fsync for
+ * all): 0 = send them, -1 = send none of them; a first stop during it
+ * sends none either.  Each call held back so ends with the reply
+ * ENS_NOT_SENT ("NotSent") and its done.  done(arg, call) runs as soon
+ * as that call's reply is final, after retries, while others may
+ * still be in flight; the reply's results are parallel to the call's
+ * items and the caller clears the reply.  The answers that arrived
+ * together are all done before the next commit, which also runs once
+ * more at the end.  start and commit must not make ens calls on the
+ * same client (the rate counts the starts they are between).
  */
 struct ens_pipe {
 	int	(*start)(void *, struct ens_call *);
@@ -153,7 +156,7 @@ struct ens_pipe {
  * of pipe around it.  A call is sent again only when the answer proves
  * it was not processed, each time on a fresh connection (libcurl never
  * resends it).  Once stopping, calls not yet started get neither start
- * nor done.
+ * nor done.  pipe may be NULL: no hooks.
  */
 void	ens_batch_reboot_many(struct ens_client *, struct ens_call *, size_t,
 	    size_t, const struct ens_pipe *);
