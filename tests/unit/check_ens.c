@@ -555,6 +555,12 @@ pipe_setup(struct ens_call *calls, size_t n, struct pipe_log *l)
 	"{\"RequestId\":\"R\",\"Results\":[{\"Code\":200,\"EventId\":\"" \
 	ev "\",\"ResourceId\":\"" res "\",\"Message\":\"success\"}]}"
 
+/* Every call of the pipeline tests is accepted. */
+static const struct httpd_reply	pipe_replies[] = {
+	{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL },
+};
+
 /*
  * Five calls, three in flight: each call starts in order, right before
  * it is sent; a call its start() refuses is never sent nor done; every
@@ -562,10 +568,6 @@ pipe_setup(struct ens_call *calls, size_t n, struct pipe_log *l)
  */
 START_TEST(test_pipeline)
 {
-	static const struct httpd_reply	replies[] = {
-		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
-		    "i-aaaaaaaa"), NULL },
-	};
 	struct httpd		*h;
 	struct ens_client	*c;
 	struct ens_call		 calls[5];
@@ -576,7 +578,7 @@ START_TEST(test_pipeline)
 
 	pipe_setup(calls, 5, &l);
 	l.refuse = 2;
-	h = httpd_start(replies, NITEMS(replies));
+	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
 	l.h = h;
 	c = ens_test_client(httpd_url(h), 2, 0);
 	ens_batch_reboot_many(c, calls, 5, 3, &hooks);
@@ -614,10 +616,6 @@ END_TEST
  */
 START_TEST(test_pipeline_commit_fails)
 {
-	static const struct httpd_reply	replies[] = {
-		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
-		    "i-aaaaaaaa"), NULL },
-	};
 	struct httpd		*h;
 	struct ens_client	*c;
 	struct ens_call		 calls[4];
@@ -628,7 +626,7 @@ START_TEST(test_pipeline_commit_fails)
 
 	pipe_setup(calls, 4, &l);
 	l.fail_commit = 2;		/* the one before call 1 is sent */
-	h = httpd_start(replies, NITEMS(replies));
+	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
 	l.h = h;
 	c = ens_test_client(httpd_url(h), 2, 0);
 	ens_batch_reboot_many(c, calls, 4, 1, &hooks);
@@ -668,10 +666,6 @@ pipe_commit_stop(void *arg)
  */
 START_TEST(test_pipeline_stop_in_commit)
 {
-	static const struct httpd_reply	replies[] = {
-		{ 200, REBOOT_OK("e-00000000000000000000000000000001",
-		    "i-aaaaaaaa"), NULL },
-	};
 	struct httpd		*h;
 	struct ens_client	*c;
 	struct ens_call		 calls[4];
@@ -681,7 +675,7 @@ START_TEST(test_pipeline_stop_in_commit)
 	size_t			 i;
 
 	pipe_setup(calls, 4, &l);
-	h = httpd_start(replies, NITEMS(replies));
+	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
 	c = ens_test_client(httpd_url(h), 2, 0);
 	test_stop = 0;
 	ens_batch_reboot_many(c, calls, 4, 4, &hooks);
