@@ -66,7 +66,8 @@ enum ens_next {
 
 enum ens_job_state {
 	ENS_JOB_WAITING,
-	ENS_JOB_PICKED,		/* to be sent after the commit */
+	ENS_JOB_PICKED,		/* started, its record not yet durable */
+	ENS_JOB_READY,		/* committed, to be sent when a slot frees */
 	ENS_JOB_FLYING,
 	ENS_JOB_DONE
 };
@@ -108,7 +109,11 @@ struct ens_run {
 	int			  reads;
 	const struct ens_pipe	 *pipe;		/* its commit, if any */
 	int			  judged;	/* answers since the commit */
-	struct ens_job		**go;		/* picked, [parallel] */
+	size_t			  ahead;	/* calls committed ahead */
+	struct ens_job		**go;		/* picked, uncommitted */
+	size_t			  ngo;
+	struct ens_job		**ready;	/* committed, in order */
+	size_t			  nready;
 	int64_t			  wake;		/* next possible start */
 };
 
@@ -503,16 +508,6 @@ ens_rate_take(struct ens_client *c, int64_t now)
 	c->starts[c->nstarts++] = now;
 }
 
-/* The last n starts taken happen at now (they waited for a commit). */
-static void
-ens_rate_restamp(struct ens_client *c, size_t n, int64_t now)
-{
-	size_t	i;
-
-	for (i = 0; i < n && i < c->nstarts; i++)
-		c->starts[c->nstarts - 1 - i] = now;
-}
-
 /* ------------------------------------------------------------------ */
 /* Judging answers. */
 
@@ -828,14 +823,16 @@ ens_stash(struct ens_client *c, struct ens_job *j, struct http_response *h)
 /*
  * Judge the stashed answers of this run's jobs: they ended while a
  * run nested in a hook (a read made by done()) was waiting, or were
- * kept while the reads' slots were refilled.
+ * kept while the reads' slots were refilled.  With one, only the
+ * first: the slots of answers that arrive meanwhile are refilled
+ * before the next is parsed.  1 if one was judged.
  */
-static void
-ens_unstash(struct ens_client *c, struct ens_run *r)
+static int
+ens_unstash(struct ens_client *c, struct ens_run *r, int one)
 {
 	struct ens_job	*j;
 	size_t		 i;
-	int		 again;
+	int		 again, judged = 0;
 
 	/* A done hook's read may stash an answer of a job already passed. */
 	do {
@@ -848,10 +845,13 @@ ens_unstash(struct ens_client *c, struct ens_run *r)
 			c->stashed--;
 			ens_ended(c, j, &j->stash);
 			http_response_clear(&j->stash);
-			r->judged = 1;
+			r->judged = judged = 1;
+			if (one)
+				return (1);
 			again = 1;
 		}
 	} while (again && c->stashed > 0);
+	return (judged);
 }
 
 /*
@@ -869,31 +869,88 @@ ens_unsent(struct ens_client *c, struct ens_job *j)
 	(void)j->final(c, j, NULL);
 }
 
+/* Every call committed but not sent ends as not sent. */
+static void
+ens_unsend_ready(struct ens_client *c, struct ens_run *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nready; i++)
+		ens_unsent(c, r->ready[i]);
+	if (r->nready > 0)
+		r->judged = 1;		/* their records, at the next commit */
+	r->nready = 0;
+}
+
 /*
- * Start what may start now: jobs in order while a slot, their backoff
- * and the rate allow.  Group commit: the start hooks of all of them
- * run first (the caller journals each call), then the pipeline's
- * commit makes those records durable at once, then they are sent; a
- * commit that fails, or a stop during it, sends none of them (each
- * ends as not sent, its done hook told).  Answers judged since the last
- * commit are made durable by the same commit, or by one of their own.
- * r->wake gets the earliest time something waiting could start
- * (INT64_MAX: nothing).
+ * Send committed jobs, in order, while a slot and the rate allow, and
+ * while the pipeline's go says they may still go: a stop, the budget
+ * or a journal failure since their commit ends them all unsent.  No
+ * commit here: the records they need are durable, and the answers
+ * judged since the last commit are not theirs to wait for.
  */
 static void
-ens_fill(struct ens_client *c, struct ens_run *r)
+ens_send_ready(struct ens_client *c, struct ens_run *r)
+{
+	int64_t	now;
+	size_t	i = 0;
+
+	if (r->nready == 0 || http_active(c->http) >= ens_slots(c,
+	    r->parallel))
+		return;
+	if (ens_halted(c, r->reads) ||
+	    (r->pipe->go != NULL && r->pipe->go(r->pipe->arg) != 0)) {
+		ens_unsend_ready(c, r);
+		return;
+	}
+	while (i < r->nready && http_active(c->http) < ens_slots(c,
+	    r->parallel)) {
+		now = timefmt_mono();
+		if (ens_rate_next(c) > now) {
+			if (ens_rate_next(c) < r->wake)
+				r->wake = ens_rate_next(c);
+			break;
+		}
+		ens_rate_take(c, now);
+		ens_send(c, r->ready[i++]);
+	}
+	r->nready -= i;
+	memmove(r->ready, r->ready + i, r->nready * sizeof(*r->ready));
+}
+
+/*
+ * Start what may start: jobs in order while their backoff allows, as
+ * many as the free slots and ahead more, while the rate would let them
+ * go now.  Group commit: the start hooks of all of them run first (the
+ * caller journals each call), then the pipeline's commit makes those
+ * records durable at once, and they are ready to be sent; a commit
+ * that fails readies none of them (each ends as not sent, its done
+ * hook told).  What is ready is sent only if no stop came since, and
+ * the go hook agrees.  Answers judged since the last commit are made
+ * durable by the same commit, or by one of their own once the free
+ * slots are filled.  Committing ahead takes the fsync out of the path
+ * from an answer to the next call; a crash loses nothing by it (a
+ * record without an answer is a call in doubt, which a resume
+ * reconciles before it sends anything).
+ */
+static void
+ens_prepare(struct ens_client *c, struct ens_run *r, size_t ahead)
 {
 	struct ens_job	*j;
-	size_t		 ngo = 0, i;
+	size_t		 active, room, i;
 	int64_t		 now;
 
-	r->wake = INT64_MAX;
+	active = http_active(c->http);
+	room = ens_slots(c, r->parallel);
+	room = (active < room ? room - active : 0) + ahead;
 	now = timefmt_mono();
-	while (!ens_halted(c, r->reads) && http_active(c->http) + ngo <
-	    ens_slots(c, r->parallel) &&
+	r->ngo = 0;
+	while (!ens_halted(c, r->reads) && r->nready + r->ngo < room &&
 	    (j = ens_pick(r->jobs, r->n, &r->first, now, &r->wake)) != NULL) {
+		/* Nothing is started that the rate would hold back. */
 		if (ens_rate_next(c) > now) {
-			r->wake = ens_rate_next(c);
+			if (ens_rate_next(c) < r->wake)
+				r->wake = ens_rate_next(c);
 			break;
 		}
 		if (!j->begun && j->start != NULL && j->start(j) != 0) {
@@ -902,28 +959,44 @@ ens_fill(struct ens_client *c, struct ens_run *r)
 		}
 		j->begun = 1;
 		j->state = ENS_JOB_PICKED;
-		ens_rate_take(c, now);
-		r->go[ngo++] = j;
+		r->go[r->ngo++] = j;
 	}
-	if ((ngo > 0 || r->judged) && r->pipe->commit != NULL) {
+	if ((r->ngo > 0 || (r->judged && ahead == r->ahead)) &&
+	    r->pipe->commit != NULL) {
 		r->judged = 0;
-		if (r->pipe->commit(r->pipe->arg) != 0 ||
-		    ens_halted(c, r->reads)) {
-			/*
-			 * Not durable, or no longer wanted (a stop or the
-			 * budget came meanwhile): none of them is sent,
-			 * each is ended; their records at the next commit.
-			 */
-			for (i = 0; i < ngo; i++)
+		if (r->pipe->commit(r->pipe->arg) != 0) {
+			/* Not durable, or no longer wanted: none goes. */
+			for (i = 0; i < r->ngo; i++)
 				ens_unsent(c, r->go[i]);
-			r->judged = ngo > 0;
-			ngo = 0;
+			r->judged = r->ngo > 0;
+			r->ngo = 0;
+			return;
 		}
 	}
-	/* The rate counts from the real starts, after the commit. */
-	ens_rate_restamp(c, ngo, timefmt_mono());
-	for (i = 0; i < ngo; i++)
-		ens_send(c, r->go[i]);
+	for (i = 0; i < r->ngo; i++) {
+		r->go[i]->state = ENS_JOB_READY;
+		r->ready[r->nready++] = r->go[i];
+	}
+	r->ngo = 0;
+}
+
+/*
+ * Send what is ready; if slots are still free, ready and send what
+ * they take; then commit r->ahead more, after the sends.  r->wake gets
+ * the earliest time something waiting could start (INT64_MAX:
+ * nothing).
+ */
+static void
+ens_fill(struct ens_client *c, struct ens_run *r)
+{
+	r->wake = INT64_MAX;
+	ens_send_ready(c, r);
+	if (r->ahead > 0) {
+		ens_prepare(c, r, 0);
+		ens_send_ready(c, r);
+	}
+	ens_prepare(c, r, r->ahead);
+	ens_send_ready(c, r);
 }
 
 /*
@@ -960,6 +1033,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	struct ens_run		 r;
 	struct ens_job		*j;
 	size_t			 i;
+	int			 more;
 
 	memset(&r, 0, sizeof(r));
 	r.jobs = jobs;
@@ -967,7 +1041,9 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	r.parallel = parallel == 0 ? 1 : parallel;
 	r.reads = n > 0 && jobs[0]->readonly;
 	r.pipe = pipe != NULL ? pipe : &ens_no_pipe;
-	r.go = xcalloc(r.parallel, sizeof(*r.go));
+	r.ahead = r.pipe->commit != NULL ? r.parallel : 0;
+	r.go = xcalloc(r.parallel + r.ahead, sizeof(*r.go));
+	r.ready = xcalloc(r.parallel + r.ahead, sizeof(*r.ready));
 	ens_renew(c);
 	for (i = 0; i < n; i++) {
 		jobs[i]->state = ENS_JOB_WAITING;
@@ -978,13 +1054,13 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 		jobs[i]->stashed = 0;
 	}
 	for (;;) {
-		if (c->stashed > 0)
-			ens_unstash(c, &r);
+		/* Reads: one answer parsed, then the slots refilled. */
+		more = c->stashed > 0 && ens_unstash(c, &r, r.reads);
 		ens_fill(c, &r);
 		if (ens_halted(c, r.reads) && http_active(c->http) == 0) {
 			/* Answers kept meanwhile are judged, not dropped. */
 			if (c->stashed > 0)
-				ens_unstash(c, &r);
+				(void)ens_unstash(c, &r, 0);
 			/* What waits to be sent (again) ends as it stands. */
 			for (i = r.first; i < n; i++) {
 				if (jobs[i]->state == ENS_JOB_WAITING &&
@@ -998,8 +1074,8 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			r.first++;
 		if (r.first == n)
 			break;
-		if ((j = ens_wait(c, r.wake == INT64_MAX ? ENS_IDLE_MS :
-		    r.wake - timefmt_mono(), &h)) == NULL)
+		if ((j = ens_wait(c, more ? 0 : r.wake == INT64_MAX ?
+		    ENS_IDLE_MS : r.wake - timefmt_mono(), &h)) == NULL)
 			continue;
 		if (j->run != &r) {
 			ens_stash(c, j, &h);
@@ -1026,6 +1102,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	if (r.pipe->commit != NULL)
 		(void)r.pipe->commit(r.pipe->arg);
 	free(r.go);
+	free(r.ready);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1268,7 +1345,7 @@ void
 ens_batch_reboot(struct ens_client *c, const struct ens_item *items,
     size_t n, struct ens_reply *r)
 {
-	struct ens_pipe	pipe = { NULL, NULL, ens_reboot_one_done, r };
+	struct ens_pipe	pipe = { NULL, NULL, NULL, ens_reboot_one_done, r };
 	struct ens_call	call;
 
 	memset(r, 0, sizeof(*r));

@@ -39,6 +39,7 @@
 
 enum run_phase {
 	RUN_IDLE,		/* not requested (yet) */
+	RUN_REQUESTED,		/* in a call of the pipeline: its answer due */
 	RUN_SETTLING,		/* accepted: waiting for the reboot */
 	RUN_CHECKING,		/* settled: its health check runs */
 	RUN_DONE		/* decided */
@@ -209,7 +210,7 @@ runner_accept(struct run_target *t, int64_t requested_at)
 {
 	const struct policy	*pol = t->rg->pg->group->policy;
 
-	if (t->phase != RUN_IDLE)
+	if (t->phase != RUN_IDLE && t->phase != RUN_REQUESTED)
 		return;
 	t->phase = RUN_SETTLING;
 	t->requested_at = t->scheduled ? t->plan_time : requested_at;
@@ -226,7 +227,10 @@ runner_journal_failed(struct run *r, char *cause)
 	r->journal_error = 1;
 }
 
-/* Skip every undecided target of a group. */
+/*
+ * Skip every target of a group not requested: those of calls in flight
+ * are decided by their answers.
+ */
 static void
 runner_skip_group(struct run *r, struct run_group *rg, const char *why)
 {
@@ -1092,6 +1096,9 @@ runner_call_end(struct run *r, struct run_call *c, int defer)
 			if (runner_stopping(r))
 				runner_decide(r, t, REPORT_SKIPPED, NULL,
 				    "not attempted: interrupted");
+			else if (c->rg->aborted != NULL)
+				runner_decide(r, t, REPORT_SKIPPED, NULL,
+				    c->rg->aborted);
 			else
 				runner_decide(r, t, REPORT_ERROR, c->rep.code,
 				    c->rep.message);
@@ -1111,13 +1118,17 @@ runner_call_end(struct run *r, struct run_call *c, int defer)
 		runner_call_unknown(r, c, unknown, nu);
 }
 
-/* An unreachable endpoint before anything reached the API: stop all. */
+/*
+ * An unreachable endpoint before anything reached the API: stop all.
+ * Not for calls held back because the run was stopping or halted
+ * already (a journal failure), nor said twice.
+ */
 static void
 runner_check_env(struct run *r, const struct ens_reply *rep)
 {
 	char	*msg;
 
-	if (r->reached || rep->outcome != ENS_NOT_SENT || runner_stopping(r))
+	if (r->reached || rep->outcome != ENS_NOT_SENT || runner_halted(r))
 		return;
 	r->env_error = 1;
 	msg = xasprintf("cannot reach the API: %s", rep->message);
@@ -1346,16 +1357,23 @@ struct runner_pipe {
 	struct run_group	*rg;
 };
 
-/* Right before a call is sent: journal it, unless the group stopped. */
+/*
+ * Before a call is sent: journal it, unless the group stopped; its
+ * targets are requested from now on (a budget stop leaves them to the
+ * answer).
+ */
 static int
 runner_pipe_start(void *arg, struct ens_call *ec)
 {
 	struct runner_pipe	*pp = arg;
 	struct run_call		*c = ec->arg;
+	size_t			 i;
 
 	if (runner_halted(pp->r) || pp->rg->aborted != NULL ||
 	    runner_call_begin(pp->r, c) != 0)
 		return (-1);
+	for (i = 0; i < c->n; i++)
+		c->who[i]->phase = RUN_REQUESTED;
 	c->sent_at = timefmt_now();
 	return (0);
 }
@@ -1374,6 +1392,19 @@ runner_pipe_commit(void *arg)
 	    pp->rg->aborted != NULL)
 		return (-1);
 	return (0);
+}
+
+/*
+ * Before committed calls are sent: none goes after a stop, an
+ * environment or journal failure, or once the group is over its budget
+ * (the answers judged since their commit may have put it there).
+ */
+static int
+runner_pipe_go(void *arg)
+{
+	struct runner_pipe	*pp = arg;
+
+	return (runner_halted(pp->r) || pp->rg->aborted != NULL ? -1 : 0);
 }
 
 /* A call's reply is final: record it; the budget may stop the rest. */
@@ -1404,7 +1435,8 @@ runner_scheduled(struct run *r, struct run_group *rg)
 {
 	struct runner_pipe	 pp;
 	struct ens_pipe		 hooks = { runner_pipe_start,
-				    runner_pipe_commit, runner_pipe_done, &pp };
+				    runner_pipe_commit, runner_pipe_go,
+				    runner_pipe_done, &pp };
 	struct run_call		*calls;
 	struct ens_call		*ec;
 	size_t			 k, n = 0, i;

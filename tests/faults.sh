@@ -474,8 +474,10 @@ check_empty "first SIGINT: passed targets were applied" \
 check "first SIGINT: every journal call has a result" \
     "$(jq -s -c '([.[] | select(.type == "call") | .seq] -
     [.[] | select(.type == "result") | .seq])' "$S1J" 2>&1)" "[]"
+last=$(tail -n 1 "$S1J" | jq -r .type)
 check "first SIGINT: the journal does not end with a call" \
-    "$(tail -n 1 "$S1J" | jq -r .type)" result
+    "$([ "$last" = result ] || [ "$last" = settle ] && echo yes ||
+    echo "no: $last")" yes
 run "$tmp/sig1" apply --yes --resume --report "$S1R" "$tmp/sig1.yaml"
 check "first SIGINT: --resume exits 0" "$status" 0
 check "first SIGINT: --resume: no failures or errors" \

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Group commit, seen from the system calls: ensbatch apply of a
 # scheduled group (12 calls, 4 in flight) under strace.  The journal's
-# promise is that no BatchEventRebootInstance request leaves while a
-# record written before it is not yet fsync'd; the group commit keeps
-# it with fewer fsyncs than records (calls that start together share
-# one).  Every reboot request is checked against the journal's state
-# at the moment it is sent.
+# promise is that no BatchEventRebootInstance request leaves while the
+# record of a call (its own, or an earlier one's) is not yet fsync'd,
+# and that every record is fsync'd before the run ends; the group
+# commit keeps it with fewer fsyncs than records (calls that start
+# together share one, and a result's record shares the fsync of the
+# calls committed after the send its answer allowed).  Every reboot
+# request is checked against the journal's state at the moment it is
+# sent.
 #
 # Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM.
 set -u
@@ -38,21 +41,34 @@ check "apply under strace exits 0" "$status" 0
 check "the simulator saw 12 reboot calls" \
     "$(grep -c '"BatchEventRebootInstance"' "$tmp/log.jsonl")" 12
 
-# For each send of a reboot request: was every journal write before it
-# fsync'd?  Prints "sends writes fsyncs unsafe".
+# For each send of a reboot request: was every call record written
+# before it fsync'd?  And is the journal clean at the end?  Prints
+# "sends writes fsyncs unsafe dirty_at_end".
 awk '
-/j\.jsonl>/ && /(^|[ \t])(write|writev)\(/ { dirty = 1; writes++; next }
-/(fsync|fdatasync)\([0-9]+<[^>]*j\.jsonl>\) += 0$/ { dirty = 0; syncs++; next }
+/j\.jsonl>/ && /(^|[ \t])(write|writev)\(/ {
+	writes++
+	dirty = 1
+	if ($0 ~ /type\\":\\"call\\"/)
+		calls = 1
+	next
+}
+/(fsync|fdatasync)\([0-9]+<[^>]*j\.jsonl>\) += 0$/ {
+	dirty = calls = 0
+	syncs++
+	next
+}
 /(sendto|sendmsg|write|writev)\([0-9]+<(socket|TCP)/ && /BatchEventRebootInstance/ {
 	sends++
-	if (dirty)
+	if (calls)
 		unsafe++
 }
-END { printf "%d %d %d %d\n", sends, writes, syncs, unsafe }
+END { printf "%d %d %d %d %d\n", sends, writes, syncs, unsafe, dirty }
 ' "$tmp/trace" >"$tmp/counts"
-read -r sends writes syncs unsafe <"$tmp/counts"
+read -r sends writes syncs unsafe dirty <"$tmp/counts"
 check "strace saw the 12 reboot requests leave" "$sends" 12
-check "no reboot request left before the journal was fsync'd" "$unsafe" 0
+check "no reboot request left before the call records were fsync'd" \
+    "$unsafe" 0
+check "every journal record was fsync'd by the end" "$dirty" 0
 check "the journal got a write per record (start, 12 calls, 12 results)" \
     "$([ "$writes" -ge 25 ] && echo yes || echo "no: $writes")" yes
 check "calls that start together share an fsync" \

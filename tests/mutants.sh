@@ -79,12 +79,13 @@ src/ens.c @@ ens @@ /^ens_rate_due/,/^}/s/\tcap = rate \/ 10;/\tcap = rate \/ 5;
 src/diag.c @@ manifest @@ s/total == s->size \&\& strcmp(sha, s->sha256) == 0)/total == s->size)/ @@ a source line quoted from a file changed since it was checked
 src/manifest.c @@ manifest @@ s/^\tdiags_rollback(l->diags, mark);$/\t;/ @@ diagnostics about bytes before a late bad byte kept
 src/manifest.c @@ manifest @@ s/return (need > k ? k : 0);/return (0);/ @@ a character split between two chunks taken as bad
-src/ens.c @@ ens @@ s/if ((ngo > 0 || r->judged) \&\& r->pipe->commit != NULL) {/if (0) {/ @@ reboot calls sent without their commit
-src/ens.c @@ ens @@ s/^\t\t\tngo = 0;$/\t\t\t;/ @@ calls sent although their commit failed
+src/ens.c @@ ens @@ s/^\tif ((r->ngo > 0 || (r->judged \&\& ahead == r->ahead)) \&\&$/\tif (0 \&\&/ @@ reboot calls sent without their commit
+src/ens.c @@ ens @@ s/^\t\tif (r->pipe->commit(r->pipe->arg) != 0) {$/\t\tif (r->pipe->commit(r->pipe->arg) < -1) {/ @@ calls sent although their commit failed
+src/ens.c @@ ens @@ s/(r->pipe->go != NULL \&\& r->pipe->go(r->pipe->arg) != 0)) {/0) {/ @@ committed calls sent although go said no (the budget stopped the group)
 src/journal.c @@ journal @@ s/if (!j->held \&\& journal_fsync(j) != 0)/if (0)/ @@ a record outside a group commit not fsync-ed
 src/journal.c @@ journal @@ s/\tj->held = hold;/\tj->held = 0;/ @@ the group commit hold ignored
 src/journal.c @@ journal @@ s/if (!j->unsynced)/if (0)/ @@ an fsync for nothing new
-src/ens.c @@ ens @@ s/^\t\t    ens_halted(c, r->reads)) {$/\t\t    0) {/ @@ calls picked before a first signal still sent
+src/ens.c @@ ens @@ /^ens_send_ready/,/^}/s/^\tif (ens_halted(c, r->reads) ||$/\tif (0 ||/ @@ calls committed before a first signal still sent
 src/ens.c @@ ens @@ /^ens_unsent/,/^}/s/^\t(void)j->final(c, j, NULL);$/\t;/ @@ a call held back at its commit never told to its caller
 src/journal.c @@ journal @@ s/^\t\tj->broken = 1;$/\t\t;/ @@ an fsync that failed forgotten by the next one
 src/rules.c @@ rules @@ s/rules_bytes_in(w, .0., .9.) |/rules_bytes_in(w, 0x30, 0x3a) |/ @@ a colon taken for a digit in the words of an id

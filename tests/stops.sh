@@ -34,7 +34,7 @@ scheduled_manifest stops "$tmp/emitted.yaml" 4 1000 >"$tmp/m.yaml"
 # LeakSanitizer cannot run under ptrace: without it in a sanitizer build.
 (cd "$tmp" && ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
     timeout 120 strace -f -y -s 4096 -o "$tmp/trace" \
-    -e trace=write,writev,fsync,fdatasync,sendto,sendmsg \
+    -e trace=write,writev,fsync,fdatasync,sendto,sendmsg,connect \
     -e inject=fsync:error=EIO:when=3 \
     "$ENSBATCH" apply --yes --parallel 4 --journal j.jsonl \
     --report r.xml m.yaml) >"$tmp/out" 2>"$tmp/err"
@@ -43,13 +43,21 @@ check "apply with a failing journal exits 1" "$status" 1
 contains "the journal failure is reported" "$tmp/err" \
     'cannot write the journal j.jsonl: Input/output error'
 
-# Reboot requests sent after the journal's first failed fsync, and
-# before it.  Prints "before after".
+# Reboot requests started after the journal's first failed fsync, and
+# before it: a request counts from the connect of its fresh connection
+# (one committed before the failure may still be on its way).  Prints
+# "before after".
 awk '
 /(fsync|fdatasync)\([0-9]+<[^>]*j\.jsonl>\)/ && /= -1 / { broken = 1; next }
+/connect\([0-9]+<(socket|TCP)/ {
+	match($0, /<(socket|TCP)[^>]*>/)
+	late[substr($0, RSTART, RLENGTH)] = broken
+	next
+}
 /(sendto|sendmsg|write|writev)\([0-9]+<(socket|TCP)/ &&
     /BatchEventRebootInstance/ {
-	if (broken)
+	match($0, /<(socket|TCP)[^>]*>/)
+	if (late[substr($0, RSTART, RLENGTH)])
 		after++
 	else
 		before++
@@ -68,31 +76,50 @@ check "no reboot request left after the journal failed" "$after" 0
 # retry.  No target the report calls "skipped: group ... stopped" may
 # have had its reboot accepted: the retries of throttled calls must
 # stop with the group, or the report hides registered reboots.
-start_sim --generate 48 --seed 11 --latency 20 --throttle 0.6 \
-    --fault-seed 5 --emit-manifest "$tmp/emitted2.yaml" \
-    --log "$tmp/log2.jsonl" || exit 1
-wait_file "$tmp/emitted2.yaml" || exit 1
-first_targets='      - event: e-00000000000000000000000000000bad
+# budget_run NAME [SIM_OPTION...]: apply the budget manifest against a
+# simulator with those options; "no accepted reboot is reported as
+# skipped" for it.
+budget_run() {
+	name=$1
+	shift
+	start_sim --generate 48 --seed 11 --latency 20 "$@" \
+	    --emit-manifest "$tmp/emitted-$name.yaml" \
+	    --log "$tmp/log-$name.jsonl" || exit 1
+	wait_file "$tmp/emitted-$name.yaml" || exit 1
+	first_targets='      - event: e-00000000000000000000000000000bad
         resource: i-00000000bad'
-scheduled_manifest budget "$tmp/emitted2.yaml" 4 1000 "max_failures: 0" \
-    >"$tmp/b.yaml"
-first_targets=
-(cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes --no-preflight \
-    --parallel 4 --journal jb.jsonl --report b.xml b.yaml) \
-    >"$tmp/out2" 2>"$tmp/err2"
-check "apply over budget exits 1" "$?" 1
-# The unknown event's refusal or the errors of a call throttled past its
-# retries: either is over the budget.
-contains "the group stopped over its budget" "$tmp/err2" \
-    'group all stopped: .*more than max_failures 0'
-jq -r 'select(.type == "request" and
-    .action == "BatchEventRebootInstance") | .items[]? |
-    select(.code == 200) | .event' "$tmp/log2.jsonl" | sort -u \
-    >"$tmp/accepted"
-grep -B1 'skipped message="group all stopped' "$tmp/b.xml" |
-    sed -n 's/.* name="[^ ]* \(e-[0-9a-f]*\)".*/\1/p' | sort -u \
-    >"$tmp/skipped"
-check "no accepted reboot is reported as skipped by the budget" \
-    "$(comm -12 "$tmp/accepted" "$tmp/skipped" | wc -l | tr -d ' ')" 0
-stop_sim
+	scheduled_manifest budget "$tmp/emitted-$name.yaml" 4 1000 \
+	    "max_failures: 0" >"$tmp/$name.yaml"
+	first_targets=
+	(cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes --no-preflight \
+	    --parallel 4 --journal "j-$name.jsonl" --report "$name.xml" \
+	    "$name.yaml") >"$tmp/out-$name" 2>"$tmp/err-$name"
+	check "$name: apply over budget exits 1" "$?" 1
+	# The unknown event's refusal or the errors of a call throttled
+	# past its retries: either is over the budget.
+	contains "$name: the group stopped over its budget" \
+	    "$tmp/err-$name" 'group all stopped: .*more than max_failures 0'
+	jq -r 'select(.type == "request" and
+	    .action == "BatchEventRebootInstance") | .items[]? |
+	    select(.code == 200) | .event' "$tmp/log-$name.jsonl" |
+	    sort -u >"$tmp/accepted-$name"
+	grep -B1 'skipped message="group all stopped' "$tmp/$name.xml" |
+	    sed -n 's/.* name="[^ ]* \(e-[0-9a-f]*\)".*/\1/p' | sort -u \
+	    >"$tmp/skipped-$name"
+	check "$name: no accepted reboot is reported as skipped by the budget" \
+	    "$(comm -12 "$tmp/accepted-$name" "$tmp/skipped-$name" |
+	    wc -l | tr -d ' ')" 0
+	stop_sim
+}
+budget_run throttled --throttle 0.6 --fault-seed 5
+# Without throttling the refusal comes in the first answers, while the
+# calls committed ahead of a free slot wait: none of them may go.
+budget_run plain
+check "plain: the calls committed ahead were held back" \
+    "$(grep -c '"outcome":"not_sent"' "$tmp/j-plain.jsonl")" 4
+check "plain: the calls in flight were accepted" \
+    "$([ -s "$tmp/accepted-plain" ] && echo yes || echo no)" yes
+check "plain: the accepted reboots of the calls in flight are reported" \
+    "$(grep -c 'skipped message="scheduled for ' "$tmp/plain.xml")" \
+    "$(wc -l <"$tmp/accepted-plain" | tr -d ' ')"
 finish

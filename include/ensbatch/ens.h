@@ -127,24 +127,31 @@ struct ens_call {
 
 /*
  * What the caller of a pipeline does around its calls; any may be
- * NULL.  start(arg, call) runs right before a call is first sent (the
- * caller journals it there): 0 = send, -1 = do not send (done is not
- * called for it).  commit(arg) runs once after the start() of every
- * call that may start now, a retry's too, and before any of them is
- * sent (the caller makes its journal durable there, one fsync for
- * all): 0 = send them, -1 = send none of them; a first stop during it
- * sends none either.  Each call held back so ends with the reply
- * ENS_NOT_SENT ("NotSent") and its done.  done(arg, call) runs as soon
- * as that call's reply is final, after retries, while others may
- * still be in flight; the reply's results are parallel to the call's
- * items and the caller clears the reply.  The answers that arrived
- * together are all done before the next commit, which also runs once
- * more at the end.  start and commit must not make ens calls on the
- * same client (the rate counts the starts they are between).
+ * NULL.  start(arg, call) runs before a call is first sent (the caller
+ * journals it there): 0 = send, -1 = do not send (done is not called
+ * for it).  commit(arg) runs once after the start() of every call that
+ * may start, a retry's too, and before any of them is sent (the caller
+ * makes its journal durable there, one fsync for all): 0 = they may
+ * go, -1 = none of them goes.  Calls are started and committed up to
+ * parallel ahead of a free slot, so that an answer's slot is refilled
+ * without waiting for an fsync; go(arg) runs before committed calls
+ * are sent: 0 = send them, -1 = send none of them any more (the budget
+ * came since their commit); none is sent after a first stop either.
+ * Each call held back so ends with the reply ENS_NOT_SENT ("NotSent")
+ * and its done.  done(arg, call) runs as soon as that call's reply is
+ * final, after retries, while others may still be in flight; the
+ * reply's results are parallel to the call's items and the caller
+ * clears the reply.  The answers that arrived together are all done
+ * before the next call is sent and before the next commit, which also
+ * runs once more at the end; an answer's record need not be durable
+ * before the next call goes (a crash leaves that call in doubt, as one
+ * in flight).  start, commit and go must not make ens calls on the
+ * same client.
  */
 struct ens_pipe {
 	int	(*start)(void *, struct ens_call *);
 	int	(*commit)(void *);
+	int	(*go)(void *);
 	void	(*done)(void *, struct ens_call *);
 	void	 *arg;
 };

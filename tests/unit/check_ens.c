@@ -471,7 +471,7 @@ END_TEST
 
 /*
  * A pipeline's bookkeeping: which calls started and ended, in order,
- * and what the server had seen at each commit.
+ * and what the server had seen at each commit and go.
  */
 struct pipe_log {
 	size_t	started[16], nstarted;
@@ -481,8 +481,12 @@ struct pipe_log {
 	size_t	ncommits;
 	size_t	committed;		/* calls started before a good commit */
 	size_t	done_at_commit;		/* ndone at the last commit */
-	char	trail[64];		/* S(tart) C(ommit) D(one), in order */
+	size_t	refuse_go;		/* this go (1-based) says no */
+	size_t	ngos;
+	size_t	stop_at_done;		/* a first stop with this done */
+	char	trail[64];		/* S(tart) C(ommit) G(o) D(one) */
 	size_t	ntrail;
+	size_t	served;			/* requests the server answered */
 	struct httpd	*h;
 	struct ens_call *calls;
 };
@@ -525,6 +529,17 @@ pipe_commit(void *arg)
 	return (0);
 }
 
+/* Committed calls are about to go: none uncommitted has gone. */
+static int
+pipe_go(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	pipe_trail(l, 'G');
+	ck_assert_uint_le(httpd_count(l->h), l->committed);
+	return (++l->ngos == l->refuse_go ? -1 : 0);
+}
+
 static void
 pipe_done(void *arg, struct ens_call *call)
 {
@@ -533,6 +548,8 @@ pipe_done(void *arg, struct ens_call *call)
 	l->done[l->ndone++] = (size_t)(call - l->calls);
 	pipe_trail(l, 'D');
 	ck_assert_uint_eq(call->reply.nresults, call->n);
+	if (l->ndone == l->stop_at_done)
+		test_stop = 1;
 }
 
 /* n calls of one item each, and a fresh log for them. */
@@ -549,6 +566,33 @@ pipe_setup(struct ens_call *calls, size_t n, struct pipe_log *l)
 	}
 	l->calls = calls;
 	l->refuse = SIZE_MAX;
+	test_stop = 0;
+}
+
+/*
+ * Every call accepted once, but call not_sent done as not sent and
+ * call refused never sent nor done; the replies cleared.
+ */
+static void
+pipe_check(struct ens_call *calls, size_t n, size_t not_sent,
+    size_t refused)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (i == refused)
+			ck_assert_ptr_null(calls[i].reply.results);
+		else if (i == not_sent) {
+			ck_assert_int_eq(calls[i].reply.outcome,
+			    ENS_NOT_SENT);
+			ck_assert_str_eq(calls[i].reply.code, "NotSent");
+			ck_assert_int_eq(calls[i].reply.attempts, 0);
+		} else {
+			ck_assert_int_eq(calls[i].reply.outcome, ENS_OK);
+			ck_assert_int_eq(calls[i].reply.attempts, 1);
+		}
+		ens_reply_clear(&calls[i].reply);
+	}
 }
 
 #define REBOOT_OK(ev, res) \
@@ -562,89 +606,115 @@ static const struct httpd_reply	pipe_replies[] = {
 };
 
 /*
- * Five calls, three in flight: each call starts in order, right before
- * it is sent; a call its start() refuses is never sent nor done; every
- * other call is done once with its own results.
+ * Run the pipeline of calls[0..n) with hooks against a server that
+ * accepts every call; l->served gets the requests it answered.
  */
-START_TEST(test_pipeline)
+static void
+pipe_run(struct ens_call *calls, size_t n, size_t parallel,
+    struct pipe_log *l, const struct ens_pipe *hooks)
 {
 	struct httpd		*h;
 	struct ens_client	*c;
+
+	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
+	l->h = h;
+	c = ens_test_client(httpd_url(h), 2, 0);
+	ens_batch_reboot_many(c, calls, n, parallel, hooks);
+	test_stop = 0;
+	l->served = httpd_count(h);
+	l->h = NULL;
+	ens_client_free(c);
+	httpd_stop(h);
+}
+
+/*
+ * Five calls, three in flight: each call starts in order, before it is
+ * sent; a call its start() refuses is never sent nor done; every other
+ * call is done once with its own results.  The calls the free slots
+ * take are committed and sent first, then one more is committed ahead
+ * (its fsync after the sends), before any answer is judged.
+ */
+START_TEST(test_pipeline)
+{
 	struct ens_call		 calls[5];
 	struct pipe_log		 l;
-	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_done,
-				    &l };
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_go,
+				    pipe_done, &l };
 	size_t			 i;
 
 	pipe_setup(calls, 5, &l);
 	l.refuse = 2;
-	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
-	l.h = h;
-	c = ens_test_client(httpd_url(h), 2, 0);
-	ens_batch_reboot_many(c, calls, 5, 3, &hooks);
+	pipe_run(calls, 5, 3, &l, &hooks);
 	ck_assert_uint_eq(l.nstarted, 5);
-	/* Calls 0, 1, 2 (refused) and 3 start together: one commit. */
-	ck_assert_msg(strncmp(l.trail, "SSSSC", 5) == 0, "trail %s",
+	/* 0, 1, 2 (refused), 3 start together: one commit; 4 ahead. */
+	ck_assert_msg(strncmp(l.trail, "SSSSCGSC", 8) == 0, "trail %s",
 	    l.trail);
+	/* 4 goes after an answer, without a commit of its own first. */
+	ck_assert_msg(strstr(l.trail, "DG") != NULL, "trail %s", l.trail);
 	/* The last answers are committed too. */
 	ck_assert_int_eq(l.trail[l.ntrail - 1], 'C');
 	ck_assert_uint_eq(l.done_at_commit, 4);
 	for (i = 0; i < 5; i++)
 		ck_assert_uint_eq(l.started[i], i);
 	ck_assert_uint_eq(l.ndone, 4);
-	ck_assert_uint_eq(httpd_count(h), 4);
-	for (i = 0; i < 5; i++) {
-		if (i == 2) {
-			ck_assert_ptr_null(calls[i].reply.results);
-			continue;
-		}
-		ck_assert_int_eq(calls[i].reply.outcome, ENS_OK);
-		ck_assert_int_eq(calls[i].reply.results[0].state,
-		    ENS_ITEM_ACCEPTED);
-		ck_assert_int_eq(calls[i].reply.attempts, 1);
-		ens_reply_clear(&calls[i].reply);
-	}
-	ens_client_free(c);
-	httpd_stop(h);
+	ck_assert_uint_eq(l.served, 4);
+	ck_assert_int_eq(calls[4].reply.results[0].state, ENS_ITEM_ACCEPTED);
+	pipe_check(calls, 5, SIZE_MAX, 2);
 }
 END_TEST
 
 /*
- * A commit that fails sends none of the calls started before it; each
- * is done as not sent, and the pipeline goes on with the next.  One
- * call in flight, so that each commit covers exactly one call.
+ * A commit that fails readies none of the calls started before it;
+ * each is done as not sent at once, and the pipeline goes on with the
+ * next.  One call in flight, one committed ahead: the second commit is
+ * call 1's, while call 0 is in flight.
  */
 START_TEST(test_pipeline_commit_fails)
 {
-	struct httpd		*h;
-	struct ens_client	*c;
 	struct ens_call		 calls[4];
 	struct pipe_log		 l;
-	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_done,
-				    &l };
-	size_t			 i;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_go,
+				    pipe_done, &l };
 
 	pipe_setup(calls, 4, &l);
-	l.fail_commit = 2;		/* the one before call 1 is sent */
-	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
-	l.h = h;
-	c = ens_test_client(httpd_url(h), 2, 0);
-	ens_batch_reboot_many(c, calls, 4, 1, &hooks);
+	l.fail_commit = 2;
+	pipe_run(calls, 4, 1, &l, &hooks);
 	ck_assert_uint_eq(l.nstarted, 4);
-	ck_assert_uint_eq(httpd_count(h), 3);
+	ck_assert_uint_eq(l.served, 3);
 	ck_assert_uint_eq(l.ndone, 4);
-	for (i = 0; i < 4; i++)
-		ck_assert_uint_eq(l.done[i], i);
-	ck_assert_int_eq(calls[1].reply.outcome, ENS_NOT_SENT);
-	ck_assert_str_eq(calls[1].reply.code, "NotSent");
-	ck_assert_int_eq(calls[1].reply.attempts, 0);
-	ck_assert_int_eq(calls[2].reply.outcome, ENS_OK);
-	ck_assert_msg(strncmp(l.trail, "SCDSCDSCD", 9) == 0, "trail %s",
+	ck_assert_msg(strncmp(l.trail, "SCGSCD", 6) == 0, "trail %s",
 	    l.trail);
-	for (i = 0; i < 4; i++)
-		ens_reply_clear(&calls[i].reply);
-	ens_client_free(c);
-	httpd_stop(h);
+	ck_assert_uint_eq(l.done[0], 1);
+	ck_assert_uint_eq(l.done[1], 0);
+	ck_assert_uint_eq(l.done[2], 2);
+	ck_assert_uint_eq(l.done[3], 3);
+	pipe_check(calls, 4, 1, SIZE_MAX);
+}
+END_TEST
+
+/*
+ * A go that says no (the budget or a stop came after their commit):
+ * the committed calls waiting for a slot are not sent, each is done as
+ * not sent, and the pipeline goes on when go says yes again.
+ */
+START_TEST(test_pipeline_go_refuses)
+{
+	struct ens_call		 calls[4];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_go,
+				    pipe_done, &l };
+
+	pipe_setup(calls, 4, &l);
+	l.refuse_go = 2;		/* call 1's, after call 0's answer */
+	pipe_run(calls, 4, 1, &l, &hooks);
+	ck_assert_uint_eq(l.nstarted, 4);
+	ck_assert_uint_eq(l.served, 3);
+	ck_assert_uint_eq(l.ndone, 4);
+	ck_assert_msg(strncmp(l.trail, "SCGSCDGD", 8) == 0, "trail %s",
+	    l.trail);
+	ck_assert_uint_eq(l.done[0], 0);
+	ck_assert_uint_eq(l.done[1], 1);
+	pipe_check(calls, 4, 1, SIZE_MAX);
 }
 END_TEST
 
@@ -666,29 +736,47 @@ pipe_commit_stop(void *arg)
  */
 START_TEST(test_pipeline_stop_in_commit)
 {
-	struct httpd		*h;
-	struct ens_client	*c;
 	struct ens_call		 calls[4];
 	struct pipe_log		 l;
 	struct ens_pipe		 hooks = { pipe_start, pipe_commit_stop,
-				    pipe_done, &l };
+				    pipe_go, pipe_done, &l };
 	size_t			 i;
 
 	pipe_setup(calls, 4, &l);
-	h = httpd_start(pipe_replies, NITEMS(pipe_replies));
-	c = ens_test_client(httpd_url(h), 2, 0);
-	test_stop = 0;
-	ens_batch_reboot_many(c, calls, 4, 4, &hooks);
-	test_stop = 0;
+	pipe_run(calls, 4, 4, &l, &hooks);
 	ck_assert_uint_eq(l.nstarted, 4);
-	ck_assert_uint_eq(httpd_count(h), 0);
+	ck_assert_uint_eq(l.served, 0);
 	ck_assert_uint_eq(l.ndone, 4);
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(calls[i].reply.outcome, ENS_NOT_SENT);
 		ens_reply_clear(&calls[i].reply);
 	}
-	ens_client_free(c);
-	httpd_stop(h);
+}
+END_TEST
+
+/*
+ * First signal while a call is committed and waits for its slot: it is
+ * not sent but done as not sent; a call not yet started gets neither
+ * start nor done.
+ */
+START_TEST(test_pipeline_stop_ready)
+{
+	struct ens_call		 calls[3];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit, pipe_go,
+				    pipe_done, &l };
+
+	pipe_setup(calls, 3, &l);
+	l.stop_at_done = 1;
+	pipe_run(calls, 3, 1, &l, &hooks);
+	ck_assert_uint_eq(l.served, 1);
+	ck_assert_uint_eq(l.nstarted, 2);
+	ck_assert_uint_eq(l.ndone, 2);
+	ck_assert_int_eq(calls[0].reply.outcome, ENS_OK);
+	ck_assert_int_eq(calls[1].reply.outcome, ENS_NOT_SENT);
+	ck_assert_ptr_null(calls[2].reply.results);
+	ens_reply_clear(&calls[0].reply);
+	ens_reply_clear(&calls[1].reply);
 }
 END_TEST
 
@@ -1289,7 +1377,9 @@ ens_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_pipeline_commit_fails);
+	tcase_add_test(tc, test_pipeline_go_refuses);
 	tcase_add_test(tc, test_pipeline_stop_in_commit);
+	tcase_add_test(tc, test_pipeline_stop_ready);
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
 	tcase_add_test(tc, test_echoed_secrets);
