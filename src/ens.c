@@ -95,6 +95,10 @@ struct ens_job {
 	int64_t			 ready;		/* monotonic ms */
 	int64_t			 t0;		/* this attempt's start */
 	const struct ens_run	*run;		/* the run that owns it */
+	/* Signed ahead of its send (signed set), or at it. */
+	struct sign_out		 so;
+	char			*url;
+	int			 signed_ahead;
 	/* Ended while a nested ens_run waited: for the owner to judge. */
 	struct http_response	 stash;
 	int			 stashed;
@@ -489,6 +493,33 @@ ens_rate_due(const int64_t *starts, size_t n, int rate)
 	return (starts[n - (size_t)cap] + (1000 + windows - 1) / windows);
 }
 
+/*
+ * How many requests, up to limit, the rate lets start at now after
+ * the last n starts (at most ENS_RATE_BURST, oldest first); when fewer
+ * than limit, *next gets the time one more could start.
+ */
+TESTABLE size_t
+ens_rate_room(const int64_t *starts, size_t n, int rate, int64_t now,
+    size_t limit, int64_t *next)
+{
+	int64_t	s[ENS_RATE_BURST];
+	size_t	k;
+
+	if (n > ENS_RATE_BURST)
+		n = ENS_RATE_BURST;
+	memcpy(s, starts, n * sizeof(*s));
+	for (k = 0; k < limit; k++) {
+		if ((*next = ens_rate_due(s, n, rate)) > now)
+			break;
+		if (n == ENS_RATE_BURST) {
+			memmove(s, s + 1, (n - 1) * sizeof(*s));
+			n--;
+		}
+		s[n++] = now;
+	}
+	return (k);
+}
+
 /* The monotonic time the next request may start at. */
 static int64_t
 ens_rate_next(const struct ens_client *c)
@@ -698,17 +729,17 @@ ens_renew(struct ens_client *c)
 	free(cause);
 }
 
-/* Sign and start one attempt of a job (its rate start is taken). */
+/*
+ * Sign the next attempt of a job, ahead of its send (a call committed
+ * ahead, so that its send costs only the transfer's start).
+ */
 static void
-ens_send(struct ens_client *c, struct ens_job *j)
+ens_sign(struct ens_client *c, struct ens_job *j)
 {
 	struct sign_creds	 sc;
-	struct sign_out		 so;
-	struct http_request	 req;
-	char			 date[32], *nonce, *url;
+	char			 date[32], *nonce;
 	time_t			 t;
 	struct tm		 tm;
-	int64_t			 now;
 
 	sc.access_key_id = c->cfg.creds->access_key_id;
 	sc.access_key_secret = c->cfg.creds->access_key_secret;
@@ -718,17 +749,40 @@ ens_send(struct ens_client *c, struct ens_job *j)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	nonce = sign_nonce();
 	sign_request(c->cfg.signature, &sc, "POST", c->host, j->action,
-	    ENS_API_VERSION, j->params, j->nparams, date, nonce, &so);
-	url = xasprintf("%s?%s", c->url, so.query);
-	req.url = url;
-	req.headers = so.headers;
-	req.nheaders = so.nheaders;
+	    ENS_API_VERSION, j->params, j->nparams, date, nonce, &j->so);
+	j->url = xasprintf("%s?%s", c->url, j->so.query);
+	j->signed_ahead = 1;
+	free(nonce);
+}
+
+/* Forget a signature made ahead (the job was not sent after all). */
+static void
+ens_unsign(struct ens_job *j)
+{
+	if (!j->signed_ahead)
+		return;
+	sign_out_free(&j->so);
+	free(j->url);
+	j->url = NULL;
+	j->signed_ahead = 0;
+}
+
+/* Start one attempt of a job (its rate start is taken). */
+static void
+ens_send(struct ens_client *c, struct ens_job *j)
+{
+	struct http_request	 req;
+	int64_t			 now;
+
+	if (!j->signed_ahead)
+		ens_sign(c, j);
+	req.url = j->url;
+	req.headers = j->so.headers;
+	req.nheaders = j->so.nheaders;
 	/* libcurl resends on a reused connection that died: not reboots. */
 	req.fresh = !j->readonly;
 	http_start(c->http, &req, j);
-	free(url);
-	free(nonce);
-	sign_out_free(&so);
+	ens_unsign(j);
 	now = timefmt_mono();
 	j->state = ENS_JOB_FLYING;
 	j->sent = 1;
@@ -861,6 +915,7 @@ ens_unstash(struct ens_client *c, struct ens_run *r, int one)
 static void
 ens_unsent(struct ens_client *c, struct ens_job *j)
 {
+	ens_unsign(j);
 	ens_set(&j->reply->code, xstrdup("NotSent"));
 	ens_set(&j->reply->message, xstrdup("not sent: stopped before it "
 	    "could be sent"));
@@ -937,20 +992,22 @@ static void
 ens_prepare(struct ens_client *c, struct ens_run *r, size_t ahead)
 {
 	struct ens_job	*j;
-	size_t		 active, room, i;
-	int64_t		 now;
+	size_t		 active, want, room, i;
+	int64_t		 now, next = INT64_MAX;
 
 	active = http_active(c->http);
-	room = ens_slots(c, r->parallel);
-	room = (active < room ? room - active : 0) + ahead;
+	want = ens_slots(c, r->parallel);
+	want = (active < want ? want - active : 0) + ahead;
 	now = timefmt_mono();
+	/* Nothing is started that the rate would hold back. */
+	room = ens_rate_room(c->starts, c->nstarts, c->rate, now, want,
+	    &next);
 	r->ngo = 0;
-	while (!ens_halted(c, r->reads) && r->nready + r->ngo < room &&
+	while (!ens_halted(c, r->reads) && r->nready + r->ngo < want &&
 	    (j = ens_pick(r->jobs, r->n, &r->first, now, &r->wake)) != NULL) {
-		/* Nothing is started that the rate would hold back. */
-		if (ens_rate_next(c) > now) {
-			if (ens_rate_next(c) < r->wake)
-				r->wake = ens_rate_next(c);
+		if (r->nready + r->ngo >= room) {
+			if (next < r->wake)
+				r->wake = next;
 			break;
 		}
 		if (!j->begun && j->start != NULL && j->start(j) != 0) {
@@ -975,6 +1032,10 @@ ens_prepare(struct ens_client *c, struct ens_run *r, size_t ahead)
 	}
 	for (i = 0; i < r->ngo; i++) {
 		r->go[i]->state = ENS_JOB_READY;
+		/* Committed ahead: signed now, off the answer's path. */
+		if (http_active(c->http) + r->nready >= ens_slots(c,
+		    r->parallel))
+			ens_sign(c, r->go[i]);
 		r->ready[r->nready++] = r->go[i];
 	}
 	r->ngo = 0;
@@ -1000,8 +1061,10 @@ ens_fill(struct ens_client *c, struct ens_run *r)
 }
 
 /*
- * Judge an answer of this run, and every other one already there: the
- * reboot calls' answers that arrived together are committed together.
+ * Judge an answer of this run, and every other one already there; the
+ * slot of each is refilled from the calls ready as soon as it is
+ * judged (it may have stopped them: the budget).  The reboot calls'
+ * answers that arrived together are committed together, after.
  */
 static void
 ens_judge_ready(struct ens_client *c, struct ens_run *r, struct ens_job *j,
@@ -1015,6 +1078,7 @@ ens_judge_ready(struct ens_client *c, struct ens_run *r, struct ens_job *j,
 		ens_ended(c, j, h);
 		http_response_clear(h);
 		r->judged = 1;
+		ens_send_ready(c, r);
 	} while ((j = http_wait(c->http, 0, h)) != NULL);
 }
 
@@ -1101,6 +1165,8 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 	/* The last answers' records (a failure stops the caller anyway). */
 	if (r.pipe->commit != NULL)
 		(void)r.pipe->commit(r.pipe->arg);
+	for (i = 0; i < n; i++)
+		ens_unsign(jobs[i]);	/* signed ahead, never sent: none */
 	free(r.go);
 	free(r.ready);
 }

@@ -141,11 +141,11 @@ struct ens_call {
  * and its done.  done(arg, call) runs as soon as that call's reply is
  * final, after retries, while others may still be in flight; the
  * reply's results are parallel to the call's items and the caller
- * clears the reply.  The answers that arrived together are all done
- * before the next call is sent and before the next commit, which also
- * runs once more at the end; an answer's record need not be durable
- * before the next call goes (a crash leaves that call in doubt, as one
- * in flight).  start, commit and go must not make ens calls on the
+ * clears the reply.  An answer is done before the call that takes its
+ * slot is sent, and the answers that arrived together are all done
+ * before the next commit, which also runs once more at the end; an
+ * answer's record need not be durable before the next call goes (a
+ * crash leaves that call in doubt, as one in flight).  start, commit and go must not make ens calls on the
  * same client.
  */
 struct ens_pipe {
@@ -274,6 +274,13 @@ int	 ens_rate_adapt(int, int, int *, int);
  * starts (oldest first) at rate requests per second (0 = any time: 0).
  */
 int64_t	 ens_rate_due(const int64_t *, size_t, int);
+/*
+ * How many requests, up to limit, may start at now (the same starts
+ * and rate) without waiting for the rate; when fewer than limit, the
+ * last argument gets the time one more could start.
+ */
+size_t	 ens_rate_room(const int64_t *, size_t, int, int64_t, size_t,
+	    int64_t *);
 #endif
 
 #endif

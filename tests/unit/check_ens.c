@@ -1131,6 +1131,44 @@ START_TEST(test_rate_due)
 }
 END_TEST
 
+/* The last starts (oldest first), rate, now -> how many may start. */
+static const struct {
+	int64_t	starts[16];
+	size_t	n;
+	int	rate;
+	int64_t	now;
+	size_t	limit, room;
+	int64_t	next;			/* -1: not set */
+} rate_rooms[] = {
+	{ { 0 }, 0, 0, 5, 16, 16, -1 },		/* no limit */
+	{ { 0 }, 0, 5, 5, 16, 1, 205 },		/* one per 200 ms */
+	{ { 1000 }, 1, 5, 1100, 16, 0, 1200 },	/* not yet */
+	{ { 1000 }, 1, 5, 1200, 16, 1, 1400 },
+	{ { 1000 }, 1, 20, 1000, 16, 1, 1100 },	/* 2 per 100 ms */
+	{ { 0 }, 0, 1000, 7, 32, 16, 24 },	/* the burst, whatever limit */
+	{ { 0 }, 0, 1000, 7, 3, 3, -1 },	/* the limit */
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007 }, 8, 1000,
+	    1010, 16, 8, 1017 },		/* 8 of 16 in the window */
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+	    1010, 1011, 1012, 1013, 1014, 1015 }, 16, 1000, 1017, 16, 1,
+	    1018 },
+	{ { 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+	    1010, 1011, 1012, 1013, 1014, 1015 }, 16, 1000, 1040, 16, 16,
+	    -1 },
+};
+
+START_TEST(test_rate_room)
+{
+	int64_t	next = -1;
+
+	ck_assert_uint_eq(ens_rate_room(rate_rooms[_i].starts,
+	    rate_rooms[_i].n, rate_rooms[_i].rate, rate_rooms[_i].now,
+	    rate_rooms[_i].limit, &next), rate_rooms[_i].room);
+	if (rate_rooms[_i].next >= 0)
+		ck_assert_int_eq(next, rate_rooms[_i].next);
+}
+END_TEST
+
 /*
  * Starting as early as the rate allows for 3 s: no 1 s window holds
  * more than rate starts, and the rate is used (at least 90% of it).
@@ -1366,6 +1404,7 @@ ens_suite(void)
 	tcase_add_test(tc, test_parse_named_twice);
 	tcase_add_loop_test(tc, test_rate_adapt, 0, NITEMS(rates));
 	tcase_add_loop_test(tc, test_rate_due, 0, NITEMS(rate_dues));
+	tcase_add_loop_test(tc, test_rate_room, 0, NITEMS(rate_rooms));
 	tcase_add_loop_test(tc, test_rate_ceiling, 0, NITEMS(rate_ceilings));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sanitize");
