@@ -235,6 +235,8 @@ http_setup(struct http_client *c, struct http_transfer *t,
 	if (c->cfg.cacert != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->cfg.cacert);
 	curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, req->fresh ? 1L : 0L);
+	/* Nor kept open for nothing: it would never be used again. */
+	curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, req->fresh ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, http_progress_cb);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
