@@ -36,16 +36,21 @@
 /* "YYYY-MM-DDTHH:MM:SS" and "<seconds>.<ms>" fit comfortably. */
 #define REPORT_NUMLEN	64
 
+/* Bytes gathered before one write(2): libxml2 hands over 4 KB pieces. */
+#define REPORT_CHUNK	(64 * 1024)
+
 /*
- * One streamed write: the writer, the temporary file it feeds, and
- * scratch buffers reused for every string.  failed is sticky: once a
- * writer call fails, the rest of the document is skipped.
+ * One streamed write: the writer, the temporary file it feeds, what is
+ * not written to it yet, and scratch buffers reused for every string.
+ * failed is sticky: once a writer call fails, the rest of the document
+ * is skipped.
  */
 struct report_out {
 	xmlTextWriterPtr	 w;
 	int			 fd;
 	int			 errnum;	/* first write(2) failure */
 	int			 failed;
+	struct buf		 pending;	/* up to REPORT_CHUNK */
 	struct buf		 clean;
 	struct buf		 text;
 };
@@ -78,6 +83,7 @@ static void	 report_put_case(struct report_out *,
 static void	 report_put_suite(struct report_out *,
 		    const struct report *, size_t, const char *);
 static void	 report_put(struct report_out *, const struct report *);
+static void	 report_out_flush(struct report_out *);
 static int	 report_out_write(void *, const char *, int);
 
 /* xstrdup that maps NULL to "" for strings the report must have. */
@@ -712,18 +718,34 @@ report_put(struct report_out *o, const struct report *r)
 }
 
 /*
- * libxml2's output callback: write to the temporary file.  A failure
- * is kept in o->errnum and hidden from libxml2, which would otherwise
- * print its own message; everything after it is dropped.
+ * Write what is pending to the temporary file.  A failure is kept in
+ * o->errnum; everything after it is dropped.
+ */
+static void
+report_out_flush(struct report_out *o)
+{
+	if (o->errnum == 0 && o->pending.len > 0 &&
+	    safefile_write_all(o->fd, o->pending.data, o->pending.len) == -1)
+		o->errnum = errno != 0 ? errno : EIO;
+	buf_reset(&o->pending);
+}
+
+/*
+ * libxml2's output callback: gather its pieces and write them to the
+ * temporary file a chunk at a time (a report of thousands of targets
+ * took hundreds of write calls).  A failure is hidden from libxml2,
+ * which would otherwise print its own message.
  */
 static int
 report_out_write(void *ctx, const char *data, int len)
 {
 	struct report_out	*o = ctx;
 
-	if (o->errnum == 0 && len > 0 &&
-	    safefile_write_all(o->fd, data, (size_t)len) == -1)
-		o->errnum = errno != 0 ? errno : EIO;
+	if (o->errnum == 0 && len > 0) {
+		buf_add(&o->pending, data, (size_t)len);
+		if (o->pending.len >= REPORT_CHUNK)
+			report_out_flush(o);
+	}
 	return (len);
 }
 
@@ -744,6 +766,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	*cause = NULL;
 	memset(&o, 0, sizeof o);
 	o.fd = -1;
+	buf_init(&o.pending);
 	buf_init(&o.clean);
 	buf_init(&o.text);
 	if (safefile_open(&a, path, cause) != 0)
@@ -763,6 +786,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	report_put(&o, r);
 	xmlFreeTextWriter(o.w);		/* flushes anything left */
 	o.w = NULL;
+	report_out_flush(&o);
 	if (o.errnum != 0 || o.failed) {
 		*cause = o.errnum != 0 ? xasprintf("cannot write %s: %s",
 		    path, strerror(o.errnum)) : xasprintf("cannot write %s: "
@@ -772,6 +796,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	}
 	rv = safefile_commit(&a, cause);
 out:
+	buf_free(&o.pending);
 	buf_free(&o.clean);
 	buf_free(&o.text);
 	return (rv);
