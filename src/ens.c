@@ -1153,6 +1153,10 @@ ens_code_text(json_t *v, const struct creds *cr)
 		return (xstrdup("(none)"));
 	if (json_is_string(v))
 		return (ens_sanitize(json_string_value(v), cr));
+	/* What json_dumps makes of an integer, without its machinery. */
+	if (json_is_integer(v))
+		return (xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v)));
 	if ((dump = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
 		return (xstrdup("(unprintable)"));
 	s = ens_sanitize(dump, cr);

@@ -200,6 +200,44 @@ START_TEST(test_sanitize_same)
 }
 END_TEST
 
+/* A result's Code as it came -> its text in messages. */
+static const struct {
+	const char	*code;
+	const char	*text;
+} sp_codes[] = {
+	{ "200", "200" },
+	{ "0", "0" },
+	{ "-1", "-1" },
+	{ "9223372036854775807", "9223372036854775807" },
+	{ "-9223372036854775808", "-9223372036854775808" },
+	{ "\"200\"", "200" },
+	{ "\"S3cr3tS3cr3t\"", "S3cr3tS3cr3t" },
+	{ "200.5", "200.5" },
+	{ "true", "true" },
+	{ "null", "null" },
+	{ "[200]", "[200]" },
+	{ "{\"a\":\"b\\tc\"}", "{\"a\":\"b\\tc\"}" },
+};
+
+START_TEST(test_sanitize_code_text)
+{
+	static const struct ens_item	 item = { "e-1", "i-1", 0, 0 };
+	struct ens_reply		 r;
+	char				*body;
+
+	body = xasprintf("{\"RequestId\":\"R\",\"Results\":[{\"Code\":%s,"
+	    "\"EventId\":\"e-1\",\"ResourceId\":\"i-1\"}]}",
+	    sp_codes[_i].code);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(ens_parse_reboot(body, strlen(body), &item, 1, &r),
+	    0);
+	ck_assert_uint_eq(r.nresults, 1);
+	ck_assert_str_eq(r.results[0].code_text, sp_codes[_i].text);
+	ens_reply_clear(&r);
+	free(body);
+}
+END_TEST
+
 Suite *
 sanitize_suite(void)
 {
@@ -211,6 +249,9 @@ sanitize_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("same");
 	tcase_add_test(tc, test_sanitize_same);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("code_text");
+	tcase_add_loop_test(tc, test_sanitize_code_text, 0, NITEMS(sp_codes));
 	suite_add_tcase(s, tc);
 	return (s);
 }
