@@ -56,6 +56,8 @@ struct report_out {
 };
 
 static char	*report_strdup(const char *);
+static size_t	 report_room(const char *);
+static char	*report_copy_into(char **, const char *);
 static void	 report_props_free(struct report_property *, size_t);
 static int	 report_prop_is_run(const struct report *,
 		    const struct report_property *);
@@ -128,13 +130,10 @@ report_free(struct report *r)
 	for (i = 0; i < r->nsuites; i++) {
 		s = &r->suites[i];
 		report_props_free(s->props, s->nprops);
+		/* A case's strings are one block, classname first. */
 		for (j = 0; j < s->ncases; j++) {
 			c = &s->cases[j];
 			free(c->classname);
-			free(c->name);
-			free(c->type);
-			free(c->message);
-			free(c->system_out);
 		}
 		free(s->cases);
 		free(s->name);
@@ -243,10 +242,34 @@ report_property_add(struct report_suite *s, const char *name,
 	p->value = report_strdup(value);
 }
 
+/* The room s takes in a block of strings: none for NULL. */
+static size_t
+report_room(const char *s)
+{
+	return (s != NULL ? strlen(s) + 1 : 0);
+}
+
+/* Copy s (may be NULL) to *p, moving *p past it; returns the copy. */
+static char *
+report_copy_into(char **p, const char *s)
+{
+	char	*copy = *p;
+	size_t	 n = report_room(s);
+
+	if (s == NULL)
+		return (NULL);
+	memcpy(copy, s, n);
+	*p += n;
+	return (copy);
+}
+
 /*
- * Add a test case.  Its time (when positive) is added to the suite's
- * time; a caller that knows the group's wall-clock time may overwrite
- * s->time after adding the cases.
+ * Add a test case.  Its strings are copied into one block that
+ * classname heads (report_free frees that alone): a report of
+ * thousands of targets costs one allocation per case, not five.  Its
+ * time (when positive) is added to the suite's time; a caller that
+ * knows the group's wall-clock time may overwrite s->time after adding
+ * the cases.
  */
 void
 report_case_add(struct report_suite *s, const char *classname,
@@ -254,6 +277,7 @@ report_case_add(struct report_suite *s, const char *classname,
     const char *type, const char *message, const char *system_out)
 {
 	struct report_case	*c;
+	char			*p;
 
 	if (s->ncases == s->cases_cap) {
 		s->cases_cap = s->cases_cap == 0 ? 8 : 2 * s->cases_cap;
@@ -262,16 +286,20 @@ report_case_add(struct report_suite *s, const char *classname,
 	}
 	c = &s->cases[s->ncases++];
 	memset(c, 0, sizeof *c);
-	c->classname = report_strdup(classname);
-	c->name = report_strdup(name);
+	if (classname == NULL)
+		classname = "";
+	if (name == NULL)
+		name = "";
+	p = xmalloc(report_room(classname) + report_room(name) +
+	    report_room(type) + report_room(message) +
+	    report_room(system_out));
+	c->classname = report_copy_into(&p, classname);
+	c->name = report_copy_into(&p, name);
+	c->type = report_copy_into(&p, type);
+	c->message = report_copy_into(&p, message);
+	c->system_out = report_copy_into(&p, system_out);
 	c->time = time;
 	c->outcome = outcome;
-	if (type != NULL)
-		c->type = xstrdup(type);
-	if (message != NULL)
-		c->message = xstrdup(message);
-	if (system_out != NULL)
-		c->system_out = xstrdup(system_out);
 	if (time > 0.0)
 		s->time += time;
 }
