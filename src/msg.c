@@ -153,21 +153,31 @@ msg_draw(void)
 	msg_state.shown = 1;
 }
 
-/* One line above the live line: prefix (may be NULL), text, newline. */
+/*
+ * One line above the live line: prefix (may be NULL), text, newline,
+ * in one write (stderr is unbuffered: a write per piece otherwise).
+ */
 static void
 msg_line(const char *prefix, const char *fmt, va_list ap)
 {
+	struct buf	 b;
+	char		*text;
+
 	msg_clear();
+	buf_init(&b);
 	if (prefix != NULL) {
 		if (msg_state.cmd != NULL)
-			fprintf(stderr, "ensbatch %s: %s", msg_state.cmd,
-			    prefix);
+			buf_addf(&b, "ensbatch %s: %s", msg_state.cmd, prefix);
 		else
-			fprintf(stderr, "ensbatch: %s", prefix);
+			buf_addf(&b, "ensbatch: %s", prefix);
 	}
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	text = xvasprintf(fmt, ap);
+	buf_adds(&b, text);
+	buf_addc(&b, '\n');
+	fwrite(b.data, 1, b.len, stderr);
 	fflush(stderr);
+	free(text);
+	buf_free(&b);
 	if (msg_state.live_on)
 		msg_draw();
 }

@@ -36,21 +36,28 @@
 /* "YYYY-MM-DDTHH:MM:SS" and "<seconds>.<ms>" fit comfortably. */
 #define REPORT_NUMLEN	64
 
+/* Bytes gathered before one write(2): libxml2 hands over 4 KB pieces. */
+#define REPORT_CHUNK	(64 * 1024)
+
 /*
- * One streamed write: the writer, the temporary file it feeds, and
- * scratch buffers reused for every string.  failed is sticky: once a
- * writer call fails, the rest of the document is skipped.
+ * One streamed write: the writer, the temporary file it feeds, what is
+ * not written to it yet, and scratch buffers reused for every string.
+ * failed is sticky: once a writer call fails, the rest of the document
+ * is skipped.
  */
 struct report_out {
 	xmlTextWriterPtr	 w;
 	int			 fd;
 	int			 errnum;	/* first write(2) failure */
 	int			 failed;
+	struct buf		 pending;	/* up to REPORT_CHUNK */
 	struct buf		 clean;
 	struct buf		 text;
 };
 
 static char	*report_strdup(const char *);
+static size_t	 report_room(const char *);
+static char	*report_copy_into(char **, const char *);
 static void	 report_props_free(struct report_property *, size_t);
 static int	 report_prop_is_run(const struct report *,
 		    const struct report_property *);
@@ -78,6 +85,7 @@ static void	 report_put_case(struct report_out *,
 static void	 report_put_suite(struct report_out *,
 		    const struct report *, size_t, const char *);
 static void	 report_put(struct report_out *, const struct report *);
+static void	 report_out_flush(struct report_out *);
 static int	 report_out_write(void *, const char *, int);
 
 /* xstrdup that maps NULL to "" for strings the report must have. */
@@ -122,13 +130,10 @@ report_free(struct report *r)
 	for (i = 0; i < r->nsuites; i++) {
 		s = &r->suites[i];
 		report_props_free(s->props, s->nprops);
+		/* A case's strings are one block, classname first. */
 		for (j = 0; j < s->ncases; j++) {
 			c = &s->cases[j];
 			free(c->classname);
-			free(c->name);
-			free(c->type);
-			free(c->message);
-			free(c->system_out);
 		}
 		free(s->cases);
 		free(s->name);
@@ -237,10 +242,34 @@ report_property_add(struct report_suite *s, const char *name,
 	p->value = report_strdup(value);
 }
 
+/* The room s takes in a block of strings: none for NULL. */
+static size_t
+report_room(const char *s)
+{
+	return (s != NULL ? strlen(s) + 1 : 0);
+}
+
+/* Copy s (may be NULL) to *p, moving *p past it; returns the copy. */
+static char *
+report_copy_into(char **p, const char *s)
+{
+	char	*copy = *p;
+	size_t	 n = report_room(s);
+
+	if (s == NULL)
+		return (NULL);
+	memcpy(copy, s, n);
+	*p += n;
+	return (copy);
+}
+
 /*
- * Add a test case.  Its time (when positive) is added to the suite's
- * time; a caller that knows the group's wall-clock time may overwrite
- * s->time after adding the cases.
+ * Add a test case.  Its strings are copied into one block that
+ * classname heads (report_free frees that alone): a report of
+ * thousands of targets costs one allocation per case, not five.  Its
+ * time (when positive) is added to the suite's time; a caller that
+ * knows the group's wall-clock time may overwrite s->time after adding
+ * the cases.
  */
 void
 report_case_add(struct report_suite *s, const char *classname,
@@ -248,6 +277,7 @@ report_case_add(struct report_suite *s, const char *classname,
     const char *type, const char *message, const char *system_out)
 {
 	struct report_case	*c;
+	char			*p;
 
 	if (s->ncases == s->cases_cap) {
 		s->cases_cap = s->cases_cap == 0 ? 8 : 2 * s->cases_cap;
@@ -256,16 +286,20 @@ report_case_add(struct report_suite *s, const char *classname,
 	}
 	c = &s->cases[s->ncases++];
 	memset(c, 0, sizeof *c);
-	c->classname = report_strdup(classname);
-	c->name = report_strdup(name);
+	if (classname == NULL)
+		classname = "";
+	if (name == NULL)
+		name = "";
+	p = xmalloc(report_room(classname) + report_room(name) +
+	    report_room(type) + report_room(message) +
+	    report_room(system_out));
+	c->classname = report_copy_into(&p, classname);
+	c->name = report_copy_into(&p, name);
+	c->type = report_copy_into(&p, type);
+	c->message = report_copy_into(&p, message);
+	c->system_out = report_copy_into(&p, system_out);
 	c->time = time;
 	c->outcome = outcome;
-	if (type != NULL)
-		c->type = xstrdup(type);
-	if (message != NULL)
-		c->message = xstrdup(message);
-	if (system_out != NULL)
-		c->system_out = xstrdup(system_out);
 	if (time > 0.0)
 		s->time += time;
 }
@@ -712,18 +746,34 @@ report_put(struct report_out *o, const struct report *r)
 }
 
 /*
- * libxml2's output callback: write to the temporary file.  A failure
- * is kept in o->errnum and hidden from libxml2, which would otherwise
- * print its own message; everything after it is dropped.
+ * Write what is pending to the temporary file.  A failure is kept in
+ * o->errnum; everything after it is dropped.
+ */
+static void
+report_out_flush(struct report_out *o)
+{
+	if (o->errnum == 0 && o->pending.len > 0 &&
+	    safefile_write_all(o->fd, o->pending.data, o->pending.len) == -1)
+		o->errnum = errno != 0 ? errno : EIO;
+	buf_reset(&o->pending);
+}
+
+/*
+ * libxml2's output callback: gather its pieces and write them to the
+ * temporary file a chunk at a time (a report of thousands of targets
+ * took hundreds of write calls).  A failure is hidden from libxml2,
+ * which would otherwise print its own message.
  */
 static int
 report_out_write(void *ctx, const char *data, int len)
 {
 	struct report_out	*o = ctx;
 
-	if (o->errnum == 0 && len > 0 &&
-	    safefile_write_all(o->fd, data, (size_t)len) == -1)
-		o->errnum = errno != 0 ? errno : EIO;
+	if (o->errnum == 0 && len > 0) {
+		buf_add(&o->pending, data, (size_t)len);
+		if (o->pending.len >= REPORT_CHUNK)
+			report_out_flush(o);
+	}
 	return (len);
 }
 
@@ -744,6 +794,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	*cause = NULL;
 	memset(&o, 0, sizeof o);
 	o.fd = -1;
+	buf_init(&o.pending);
 	buf_init(&o.clean);
 	buf_init(&o.text);
 	if (safefile_open(&a, path, cause) != 0)
@@ -763,6 +814,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	report_put(&o, r);
 	xmlFreeTextWriter(o.w);		/* flushes anything left */
 	o.w = NULL;
+	report_out_flush(&o);
 	if (o.errnum != 0 || o.failed) {
 		*cause = o.errnum != 0 ? xasprintf("cannot write %s: %s",
 		    path, strerror(o.errnum)) : xasprintf("cannot write %s: "
@@ -772,6 +824,7 @@ report_write(const struct report *r, const char *path, char **cause)
 	}
 	rv = safefile_commit(&a, cause);
 out:
+	buf_free(&o.pending);
 	buf_free(&o.clean);
 	buf_free(&o.text);
 	return (rv);

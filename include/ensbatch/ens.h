@@ -262,6 +262,12 @@ enum ens_item_state ens_judge_item(json_t *, const struct ens_item *,
  */
 char	*ens_sanitize(const char *, const struct creds *);
 
+/* Whether ens_sanitize gives s back as it is (*len: its length). */
+int	 ens_sanitize_plain(const char *, const struct creds *, size_t *);
+
+/* ens_sanitize without the shortcut for plain strings.  Caller frees. */
+char	*ens_sanitize_full(const char *, const struct creds *);
+
 /*
  * The adaptive rate: the next rate (requests per second, 0 = none)
  * after an answer, from the current one, the ceiling (0 = none) and a

@@ -23,6 +23,7 @@ main(void)
 	srunner_add_suite(sr, sign_suite());
 	srunner_add_suite(sr, creds_suite());
 	srunner_add_suite(sr, ens_suite());
+	srunner_add_suite(sr, sanitize_suite());
 	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, journal_suite());
 	srunner_add_suite(sr, probe_suite());

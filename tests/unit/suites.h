@@ -18,6 +18,7 @@ Suite	*preflight_suite(void);
 Suite	*probe_suite(void);
 Suite	*report_suite(void);
 Suite	*rules_suite(void);
+Suite	*sanitize_suite(void);
 Suite	*runner_suite(void);
 Suite	*settle_suite(void);
 Suite	*sign_suite(void);
