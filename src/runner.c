@@ -1675,15 +1675,37 @@ runner_resume(struct run *r)
 
 static const char	*runner_halt_reason(const struct run *);
 
+/*
+ * The last times formatted for the testcases' system-out: the targets
+ * of a batch share their PlanTime and request time.
+ */
+#define RUNNER_TIMES	4
+struct runner_times {
+	int64_t	ms[RUNNER_TIMES];
+	char	text[RUNNER_TIMES][TIMEFMT_LEN];
+	size_t	next;			/* the slot to reuse */
+};
+
 static void
-runner_time_line(struct buf *out, const char *what, int64_t ms)
+runner_time_line(struct buf *out, const char *what, int64_t ms,
+    struct runner_times *tc)
 {
-	char	t[TIMEFMT_LEN];
+	size_t	i;
 
 	if (ms == 0 || ms == PLAN_NO_TIME)
 		return;
-	timefmt_utc(ms, t, sizeof(t));
-	buf_addf(out, "%s %s\n", what, t);
+	for (i = 0; i < RUNNER_TIMES && tc->ms[i] != ms; i++)
+		;
+	if (i == RUNNER_TIMES) {
+		i = tc->next;
+		tc->next = (tc->next + 1) % RUNNER_TIMES;
+		tc->ms[i] = ms;
+		timefmt_utc(ms, tc->text[i], sizeof(tc->text[i]));
+	}
+	buf_adds(out, what);
+	buf_addc(out, ' ');
+	buf_adds(out, tc->text[i]);
+	buf_addc(out, '\n');
 }
 
 /*
@@ -1693,26 +1715,32 @@ runner_time_line(struct buf *out, const char *what, int64_t ms)
  * every outcome.  Caller frees.
  */
 static char *
-runner_case_out(const struct run_target *t, int64_t end)
+runner_case_out(const struct run_target *t, int64_t end,
+    struct runner_times *tc)
 {
 	struct buf	out;
 
 	buf_init(&out);
-	buf_addf(&out, "resource %s event %s\n", t->tg->resource,
-	    t->tg->event);
-	buf_addf(&out, "batch %zu/%zu\n", t->batch + 1, t->rg->pg->nbatches);
+	buf_adds(&out, "resource ");
+	buf_adds(&out, t->tg->resource);
+	buf_adds(&out, " event ");
+	buf_adds(&out, t->tg->event);
+	buf_addf(&out, "\nbatch %zu/%zu\n", t->batch + 1, t->rg->pg->nbatches);
 	if (t->scheduled)
-		runner_time_line(&out, "PlanTime", t->plan_time);
-	if (t->request_id != NULL)
-		buf_addf(&out, "RequestId %s\n", t->request_id);
+		runner_time_line(&out, "PlanTime", t->plan_time, tc);
+	if (t->request_id != NULL) {
+		buf_adds(&out, "RequestId ");
+		buf_adds(&out, t->request_id);
+		buf_addc(&out, '\n');
+	}
 	if (t->attempts > 0)
 		buf_addf(&out, "attempts %d\n", t->attempts);
 	if (t->requested_at == 0 && t->request_id == NULL)
 		runner_time_line(&out, "not requested; the run ended at",
-		    end);
-	runner_time_line(&out, "requested at", t->requested_at);
-	runner_time_line(&out, "executed at", t->executed_at);
-	runner_time_line(&out, "settled at", t->settled_at);
+		    end, tc);
+	runner_time_line(&out, "requested at", t->requested_at, tc);
+	runner_time_line(&out, "executed at", t->executed_at, tc);
+	runner_time_line(&out, "settled at", t->settled_at, tc);
 	if (t->event_status != NULL || t->instance_status != NULL)
 		buf_addf(&out, "event %s, instance %s\n", t->event_status !=
 		    NULL ? t->event_status : "unknown", t->instance_status !=
@@ -1765,10 +1793,12 @@ runner_fill_report(struct run *r, struct report *rep)
 {
 	const struct plan	*p = r->plan;
 	const char		*mname = p->manifest->name.text;
+	struct runner_times	 times;
 	size_t			 i, j;
 	char			*cls, *name, *out;
 	int64_t			 end = timefmt_now();
 
+	memset(&times, 0, sizeof(times));
 	for (i = 0; i < p->ngroups; i++) {
 		struct run_group		*rg = &r->groups[p->groups[i].index];
 		const struct manifest_group	*g = rg->pg->group;
@@ -1785,7 +1815,7 @@ runner_fill_report(struct run *r, struct report *rep)
 
 			name = xasprintf("%s %s", t->tg->resource,
 			    t->tg->event);
-			out = runner_case_out(t, end);
+			out = runner_case_out(t, end, &times);
 			/* Undecided would be a bug: never let it pass. */
 			report_case_add(rs, cls, name, runner_case_time(t),
 			    t->phase == RUN_DONE ? t->outcome : REPORT_ERROR,
