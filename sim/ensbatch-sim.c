@@ -684,8 +684,7 @@ out:
 		rc = SIM_EXIT_ENV;
 	}
 	if (locked) {
-		pthread_cond_destroy(&s.wake);
-		pthread_mutex_destroy(&s.lock);
+		sim_destroy_lock(&s);
 	}
 	nonces_free(s.nonces);
 	fleet_free(s.fleet);
