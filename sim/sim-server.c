@@ -313,12 +313,13 @@ draw_faults(struct sim *s, int first, int last, double *scaled)
 
 /*
  * After auth_verify: record the nonce, route, maybe throttle or fail,
- * run the action, then maybe drop or corrupt its answer (respond() does
- * that; *corrupt says how).  Nothing if auth_verify failed (its error
- * is in r).  Locked.
+ * run the action (call, as api_prepare read it: not NULL when auth
+ * passed and the action is known), then maybe drop or corrupt its
+ * answer (respond() does that; *corrupt says how).  Nothing if
+ * auth_verify failed (its error is in r).  Locked.
  */
 static void
-process(struct sim *s, const struct sim_request *req, int64_t now,
+process(struct sim *s, const struct api_call *call, int64_t now,
     struct sim_auth *auth, struct sim_reply *r, enum sim_fault *fault,
     enum corrupt_kind *corrupt)
 {
@@ -352,7 +353,7 @@ process(struct sim *s, const struct sim_request *req, int64_t now,
 		    "failed due to a temporary failure of the server.");
 		break;
 	default:
-		api_dispatch(s, auth->action, &req->all, now, r);
+		api_dispatch(s, call, now, r);
 		break;
 	}
 
@@ -805,6 +806,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	struct sim_reply	 reply;
 	struct sim_auth		 auth;
 	struct log_batch	 batch;
+	struct api_call		*call = NULL;
 	struct MHD_Response	*resp;
 	struct timespec		 arrived;
 	enum sim_fault		 fault = SIM_FAULT_NONE;
@@ -849,9 +851,10 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 		params_add(&req.all, xstrdup(req.form.v[i].key),
 		    xstrdup(req.form.v[i].value));
 
-	/* The signature is the request's own business: not locked. */
-	if (ok)
-		(void)auth_verify(s, &req, sim_now(s), &auth, &reply);
+	/* The signature and the parameters are the request's: not locked. */
+	if (ok && auth_verify(s, &req, sim_now(s), &auth, &reply) == 0 &&
+	    auth.action != NULL)
+		call = api_prepare(auth.action, &req.all);
 
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("cannot lock the simulator");
@@ -861,7 +864,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	fleet_advance(s->fleet, now, log_transition_fn(s), &batch);
 	batch.before = batch.nchanges;
 	if (ok)
-		process(s, &req, now, &auth, &reply, &fault, &corrupt);
+		process(s, call, now, &auth, &reply, &fault, &corrupt);
 	/* What the request changed, after it. */
 	fleet_advance(s->fleet, now, log_transition_fn(s), &batch);
 	if (pthread_mutex_unlock(&s->lock) != 0)
@@ -906,7 +909,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	    MHD_HTTP_OK : reply.status, resp);
 	MHD_destroy_response(resp);
 out:
-
+	api_call_free(call);
 	auth_clear(&auth);
 	reply_clear(&reply);
 	params_free(&req.query);

@@ -320,12 +320,23 @@ void	auth_clear(struct sim_auth *);
 
 /* ----------------------------------------------------------------- api */
 
+/* An action's request as api_prepare read it. */
+struct api_call;
+
 /*
- * Run an authenticated action at now.  Fills reply.  Call with the
- * simulator locked.
+ * Read what an action's parameters (borrowed until api_call_free) say
+ * on their own, before the simulator is locked: the call, or NULL if
+ * the action is not one the simulator implements.
  */
-void	api_dispatch(struct sim *, const char *, const struct sim_params *,
-	    int64_t, struct sim_reply *);
+struct api_call	*api_prepare(const char *, const struct sim_params *);
+void		 api_call_free(struct api_call *);
+
+/*
+ * Run an authenticated, prepared action at now.  Fills reply.  Call
+ * with the simulator locked.
+ */
+void	api_dispatch(struct sim *, const struct api_call *, int64_t,
+	    struct sim_reply *);
 
 /* Is action one the simulator implements? */
 int	api_known(const char *);
