@@ -574,6 +574,7 @@ main(int argc, char **argv)
 	unsigned int		 port = 0;
 	int64_t			 now;
 	int			 rc = SIM_EXIT_USAGE, fd = -1, sig, locked = 0;
+	int			 emitted;
 
 	memset(&s, 0, sizeof s);
 	switch (parse_options(argc, argv, &cfg)) {
@@ -657,9 +658,17 @@ main(int argc, char **argv)
 	fd = -1;
 	endpoint = xasprintf("%s://%s:%u", cert != NULL ? "https" : "http",
 	    la.host, port);
-	if (cfg.emit_manifest != NULL && fleet_emit_manifest(s.fleet,
-	    cfg.emit_manifest, endpoint, &cause) != 0)
-		goto out;
+	/* The server runs: its connections may change the fleet already. */
+	if (cfg.emit_manifest != NULL) {
+		if (pthread_mutex_lock(&s.lock) != 0)
+			fatal("cannot lock the simulator");
+		emitted = fleet_emit_manifest(s.fleet, cfg.emit_manifest,
+		    endpoint, &cause);
+		if (pthread_mutex_unlock(&s.lock) != 0)
+			fatal("cannot unlock the simulator");
+		if (emitted != 0)
+			goto out;
+	}
 	if (cfg.port_file != NULL &&
 	    write_port_file(cfg.port_file, port, &cause) != 0)
 		goto out;
@@ -684,8 +693,7 @@ out:
 		rc = SIM_EXIT_ENV;
 	}
 	if (locked) {
-		pthread_cond_destroy(&s.wake);
-		pthread_mutex_destroy(&s.lock);
+		sim_destroy_lock(&s);
 	}
 	nonces_free(s.nonces);
 	fleet_free(s.fleet);

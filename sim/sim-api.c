@@ -3,8 +3,9 @@
  * BatchEventRebootInstance (per-target results), EventRebootInstance
  * (one event, errors at the top level), DescribeHistoryEvents and
  * DescribeInstances.  Describe calls look events up by resource, so
- * they cost what they return.  Everything here runs with the simulator
- * locked.
+ * they cost what they return.  api_prepare reads what depends on the
+ * request alone (the EventInfos JSON) before the simulator is locked;
+ * everything else here runs with it locked.
  */
 #include "config.h"
 
@@ -41,26 +42,39 @@ struct reboot_result {
 	const char	*resource_id;	/* of the event, if it exists */
 };
 
-typedef void (*api_fn)(struct sim *, const struct sim_params *, int64_t,
-    struct sim_reply *);
+/* One action's request, read by api_prepare. */
+struct api_call {
+	const struct sim_params	*params;
+	size_t			 action;	/* in api_table */
+	struct sim_reply	 error;		/* code set: a bad parameter */
+	json_t			*infos;		/* EventInfos, parsed */
+	struct reboot_item	*items;		/* borrowing from infos */
+	size_t			 nitems;
+};
 
-static void	api_batch_reboot(struct sim *, const struct sim_params *,
+typedef void (*api_fn)(struct sim *, const struct api_call *, int64_t,
+    struct sim_reply *);
+typedef void (*api_prepare_fn)(struct api_call *);
+
+static void	api_batch_prepare(struct api_call *);
+static void	api_batch_reboot(struct sim *, const struct api_call *,
 		    int64_t, struct sim_reply *);
-static void	api_reboot(struct sim *, const struct sim_params *, int64_t,
+static void	api_reboot(struct sim *, const struct api_call *, int64_t,
 		    struct sim_reply *);
-static void	api_describe(struct sim *, const struct sim_params *,
+static void	api_describe(struct sim *, const struct api_call *,
 		    int64_t, struct sim_reply *);
-static void	api_instances(struct sim *, const struct sim_params *,
+static void	api_instances(struct sim *, const struct api_call *,
 		    int64_t, struct sim_reply *);
 
 static const struct {
 	const char	*name;
+	api_prepare_fn	 prepare;	/* NULL: nothing to read early */
 	api_fn		 fn;
 } api_table[] = {
-	{ "BatchEventRebootInstance", api_batch_reboot },
-	{ "EventRebootInstance", api_reboot },
-	{ "DescribeHistoryEvents", api_describe },
-	{ "DescribeInstances", api_instances }
+	{ "BatchEventRebootInstance", api_batch_prepare, api_batch_reboot },
+	{ "EventRebootInstance", NULL, api_reboot },
+	{ "DescribeHistoryEvents", NULL, api_describe },
+	{ "DescribeInstances", NULL, api_instances }
 };
 #define NACTIONS	(sizeof api_table / sizeof api_table[0])
 
@@ -163,20 +177,46 @@ api_known(const char *action)
 	return (0);
 }
 
-void
-api_dispatch(struct sim *s, const char *action, const struct sim_params *p,
-    int64_t now, struct sim_reply *r)
+struct api_call *
+api_prepare(const char *action, const struct sim_params *p)
 {
-	size_t	i;
+	struct api_call	*call;
+	size_t		 i;
 
 	for (i = 0; i < NACTIONS; i++) {
-		if (strcmp(action, api_table[i].name) == 0) {
-			api_table[i].fn(s, p, now, r);
-			return;
-		}
+		if (strcmp(action, api_table[i].name) == 0)
+			break;
 	}
-	reply_error(r, 400, "InvalidAction.NotFound", "Specified api is not "
-	    "found, please check your url and method.");
+	if (i == NACTIONS)
+		return (NULL);
+	call = xcalloc(1, sizeof *call);
+	call->params = p;
+	call->action = i;
+	if (api_table[i].prepare != NULL)
+		api_table[i].prepare(call);
+	return (call);
+}
+
+void
+api_call_free(struct api_call *call)
+{
+	if (call == NULL)
+		return;
+	reply_clear(&call->error);
+	free(call->items);
+	json_decref(call->infos);
+	free(call);
+}
+
+void
+api_dispatch(struct sim *s, const struct api_call *call, int64_t now,
+    struct sim_reply *r)
+{
+	if (call->error.code != NULL)
+		reply_error(r, call->error.status, call->error.code, "%s",
+		    call->error.message);
+	else
+		api_table[call->action].fn(s, call, now, r);
 }
 
 static void
@@ -354,75 +394,89 @@ bad:
 	return (-1);
 }
 
+/*
+ * BatchEventRebootInstance, before the lock: EventInfos parsed into
+ * call->items, or the problem in call->error.
+ */
 static void
-api_batch_reboot(struct sim *s, const struct sim_params *p, int64_t now,
-    struct sim_reply *r)
+api_batch_prepare(struct api_call *call)
 {
-	struct reboot_item	*items = NULL;
-	struct reboot_result	 res;
-	json_t			*infos = NULL, *results, *o;
+	struct sim_reply	*r = &call->error;
 	json_error_t		 jerr;
 	const char		*text;
 	size_t			 i, n;
 
-	if ((text = params_get(p, "EventInfos")) == NULL || *text == '\0') {
+	if ((text = params_get(call->params, "EventInfos")) == NULL ||
+	    *text == '\0') {
 		reply_error(r, 400, "MissingParameter", "The input parameter "
 		    "\"EventInfos\" that is mandatory for processing this "
 		    "request is not supplied.");
-		goto out;
+		return;
 	}
-	if ((infos = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL) {
+	if ((call->infos = json_loads(text, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
 		reply_error(r, 400, "InvalidParameter.EventInfos", "The "
 		    "parameter EventInfos is not valid JSON: %s (column %d).",
 		    jerr.text, jerr.column);
-		goto out;
+		return;
 	}
-	if (!json_is_array(infos) || (n = json_array_size(infos)) == 0) {
+	if (!json_is_array(call->infos) ||
+	    (n = json_array_size(call->infos)) == 0) {
 		reply_error(r, 400, "InvalidParameter.EventInfos", "The "
 		    "parameter EventInfos must be a non-empty JSON array.");
-		goto out;
+		return;
 	}
-	items = xcalloc(n, sizeof *items);
+	call->items = xcalloc(n, sizeof *call->items);
 	for (i = 0; i < n; i++) {
-		if (read_event_info(json_array_get(infos, i), i, &items[i],
-		    r) != 0)
-			goto out;
+		if (read_event_info(json_array_get(call->infos, i), i,
+		    &call->items[i], r) != 0)
+			return;
 	}
+	call->nitems = n;
+}
+
+/* BatchEventRebootInstance of the items api_batch_prepare read. */
+static void
+api_batch_reboot(struct sim *s, const struct api_call *call, int64_t now,
+    struct sim_reply *r)
+{
+	const struct reboot_item	*it;
+	struct reboot_result		 res;
+	json_t				*results, *o;
+	size_t				 i;
 
 	r->status = 200;
 	r->body = jnew_object();
 	r->items = jnew_array();
 	results = jnew_array();
-	for (i = 0; i < n; i++) {
-		reboot_one(s, &items[i], now, &res);
+	for (i = 0; i < call->nitems; i++) {
+		it = &call->items[i];
+		reboot_one(s, it, now, &res);
 		o = jnew_object();
 		jset(o, "Code", json_integer(res.code));
-		jset(o, "EventId", json_string(items[i].event_id));
-		jset(o, "ResourceId", jstring_or_null(items[i].resource_id !=
-		    NULL ? items[i].resource_id : res.resource_id));
+		jset(o, "EventId", json_string(it->event_id));
+		jset(o, "ResourceId", jstring_or_null(it->resource_id !=
+		    NULL ? it->resource_id : res.resource_id));
 		if (res.code == 200)
 			jset(o, "Message", json_string("success"));
 		else
 			jset(o, "Message", json_sprintf("%s: %s", res.name,
 			    res.detail));
 		jappend(results, o);
-		jappend(r->items, log_item(&items[i], &res));
+		jappend(r->items, log_item(it, &res));
 		free(res.detail);
 	}
 	jset(r->body, "Results", results);
-out:
-	free(items);
-	json_decref(infos);
 }
 
 static void
-api_reboot(struct sim *s, const struct sim_params *p, int64_t now,
+api_reboot(struct sim *s, const struct api_call *call, int64_t now,
     struct sim_reply *r)
 {
 	struct reboot_item	 it;
 	struct reboot_result	 res;
 	const char		*t;
+	const struct sim_params	*p = call->params;
 
 	memset(&it, 0, sizeof it);
 	memset(&res, 0, sizeof res);
@@ -615,7 +669,7 @@ one_type(char **types, size_t n)
 }
 
 static void
-api_describe(struct sim *s, const struct sim_params *p, int64_t now,
+api_describe(struct sim *s, const struct api_call *call, int64_t now,
     struct sim_reply *r)
 {
 	struct sim_fleet		*f = s->fleet;
@@ -631,6 +685,7 @@ api_describe(struct sim *s, const struct sim_params *p, int64_t now,
 	size_t				 nresources = 0, i, j, n, total = 0;
 	int64_t				 page, size, first;
 	int				 match;
+	const struct sim_params		*p = call->params;
 
 	if ((t = params_get(p, "EventTypes")) != NULL)
 		types = split_list(t, &ntypes);
@@ -802,7 +857,7 @@ out:
  * InstanceIds, InstanceId and Status, one page of them.
  */
 static void
-api_instances(struct sim *s, const struct sim_params *p, int64_t now,
+api_instances(struct sim *s, const struct api_call *call, int64_t now,
     struct sim_reply *r)
 {
 	struct sim_fleet		*f = s->fleet;
@@ -814,6 +869,7 @@ api_instances(struct sim *s, const struct sim_params *p, int64_t now,
 	size_t				 total = 0;
 	int64_t				 page, size, first;
 	int				 by_ids = 0, none = 0;
+	const struct sim_params		*p = call->params;
 
 	if ((t = params_get(p, "InstanceIds")) != NULL && *t != '\0') {
 		if (read_instance_ids(f, t, &subset, &nsubset, r) != 0)

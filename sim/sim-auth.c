@@ -2,7 +2,9 @@
  * Signature verification as the ENS endpoint does it: V3
  * (ACS3-HMAC-SHA256, Authorization header) or V1 (HMAC-SHA1, Signature
  * parameter), recomputed with the same sign.c the client uses; the
- * access key id, the clock skew and nonce reuse are checked too.
+ * access key id, the clock skew and nonce reuse are checked too (the
+ * nonce last and apart, as the only check that needs the simulator
+ * locked).
  */
 #include "config.h"
 
@@ -153,7 +155,7 @@ incomplete(struct sim_reply *r, const char *why)
 
 /* The key id, the date (skew) and, last, the nonce.  0 or -1. */
 static int
-check_key_and_date(struct sim *s, const char *akid, const char *date,
+check_key_and_date(const struct sim *s, const char *akid, const char *date,
     int64_t now, struct sim_reply *r)
 {
 	int64_t	 t;
@@ -184,11 +186,11 @@ out:
 	return (rc);
 }
 
-static int
-check_nonce(struct sim *s, const char *nonce, int64_t now,
+int
+auth_use_nonce(struct sim *s, const struct sim_auth *a, int64_t now,
     struct sim_reply *r)
 {
-	if (nonces_use(s->nonces, nonce, now)) {
+	if (nonces_use(s->nonces, a->nonce, now)) {
 		reply_error(r, 400, "SignatureNonceUsed", "Specified "
 		    "signature nonce was used already.");
 		return (-1);
@@ -264,8 +266,8 @@ list_has(const char *list, const char *name)
 }
 
 static int
-verify_v3(struct sim *s, const struct sim_request *req, const char *authz,
-    int64_t now, struct sim_auth *a, struct sim_reply *r)
+verify_v3(const struct sim *s, const struct sim_request *req,
+    const char *authz, int64_t now, struct sim_auth *a, struct sim_reply *r)
 {
 	struct sign_header	*hdrs = NULL;
 	struct sign_param	*qp = NULL;
@@ -349,9 +351,7 @@ verify_v3(struct sim *s, const struct sim_request *req, const char *authz,
 		    "signature does not match our calculation.");
 		goto out;
 	}
-	if (check_nonce(s, req->header(req->header_arg,
-	    "x-acs-signature-nonce"), now, r) != 0)
-		goto out;
+	a->nonce = req->header(req->header_arg, "x-acs-signature-nonce");
 	rc = 0;
 out:
 	for (i = 0; i < nhdrs; i++)
@@ -369,7 +369,7 @@ out:
 }
 
 static int
-verify_v1(struct sim *s, const struct sim_request *req, int64_t now,
+verify_v1(const struct sim *s, const struct sim_request *req, int64_t now,
     struct sim_auth *a, struct sim_reply *r)
 {
 	const struct sim_params	*all = &req->all;
@@ -416,8 +416,7 @@ verify_v1(struct sim *s, const struct sim_request *req, int64_t now,
 		    "signature does not match our calculation.");
 		goto out;
 	}
-	if (check_nonce(s, params_get(all, "SignatureNonce"), now, r) != 0)
-		goto out;
+	a->nonce = params_get(all, "SignatureNonce");
 	rc = 0;
 out:
 	free(sp);
@@ -426,7 +425,7 @@ out:
 }
 
 int
-auth_verify(struct sim *s, const struct sim_request *req, int64_t now,
+auth_verify(const struct sim *s, const struct sim_request *req, int64_t now,
     struct sim_auth *a, struct sim_reply *r)
 {
 	const char	*authz;

@@ -289,34 +289,54 @@ void			 nonces_free(struct sim_nonces *);
 
 /*
  * What authentication found out, filled as far as it got even when it
- * failed (for the log).  action and version are borrowed from the
- * request; access_key_id is owned (auth_clear frees it).
+ * failed (for the log).  action, version and nonce are borrowed from
+ * the request; access_key_id is owned (auth_clear frees it).
  */
 struct sim_auth {
 	enum sim_sig	 sig;
 	char		*access_key_id;
 	const char	*action;
 	const char	*version;
+	const char	*nonce;		/* set when the rest passed */
 };
 
 struct sim;
 
 /*
- * Verify a request's signature (V3 or V1) at now.  Returns 0, or -1
- * with the error in reply.  Call with the simulator locked (nonces).
+ * Verify a request's signature (V3 or V1) at now, all but its nonce:
+ * pure, no lock needed.  Returns 0 with auth->nonce set, or -1 with the
+ * error in reply.
  */
-int	auth_verify(struct sim *, const struct sim_request *, int64_t,
+int	auth_verify(const struct sim *, const struct sim_request *, int64_t,
 	    struct sim_auth *, struct sim_reply *);
+
+/*
+ * Then record the nonce of a verified request at now: 0, or -1 with
+ * SignatureNonceUsed in reply.  Call with the simulator locked.
+ */
+int	auth_use_nonce(struct sim *, const struct sim_auth *, int64_t,
+	    struct sim_reply *);
 void	auth_clear(struct sim_auth *);
 
 /* ----------------------------------------------------------------- api */
 
+/* An action's request as api_prepare read it. */
+struct api_call;
+
 /*
- * Run an authenticated action at now.  Fills reply.  Call with the
- * simulator locked.
+ * Read what an action's parameters (borrowed until api_call_free) say
+ * on their own, before the simulator is locked: the call, or NULL if
+ * the action is not one the simulator implements.
  */
-void	api_dispatch(struct sim *, const char *, const struct sim_params *,
-	    int64_t, struct sim_reply *);
+struct api_call	*api_prepare(const char *, const struct sim_params *);
+void		 api_call_free(struct api_call *);
+
+/*
+ * Run an authenticated, prepared action at now.  Fills reply.  Call
+ * with the simulator locked.
+ */
+void	api_dispatch(struct sim *, const struct api_call *, int64_t,
+	    struct sim_reply *);
 
 /* Is action one the simulator implements? */
 int	api_known(const char *);
@@ -340,15 +360,29 @@ enum sim_fault {
 	SIM_FAULT_NONE = SIM_FAULT_COUNT
 };
 
+/*
+ * Three locks, never two at once: lock for the fleet and what requests
+ * change; stop_lock for stopping, so that waiting out --latency does not
+ * wait for the fleet; log_lock for the log file, written outside lock in
+ * the order of the tickets that lock hands out.
+ */
 struct sim {
-	pthread_mutex_t		 lock;		/* everything below */
-	pthread_cond_t		 wake;		/* stopping was set */
-	int			 stopping;
+	pthread_mutex_t		 lock;		/* the block below */
 	struct sim_fleet	*fleet;
 	struct sim_nonces	*nonces;
 	uint64_t		 fault_rng;
 	uint64_t		 seq;
-	FILE			*log;
+	uint64_t		 log_tickets;	/* handed out */
+
+	pthread_mutex_t		 stop_lock;	/* stopping */
+	pthread_cond_t		 wake;		/* stopping was set */
+	int			 stopping;
+
+	pthread_mutex_t		 log_lock;	/* log_written */
+	pthread_cond_t		 log_turn;	/* log_written moved */
+	uint64_t		 log_written;	/* tickets written */
+
+	FILE			*log;		/* set before start */
 	pthread_t		 ticker;	/* logs transitions */
 	int			 ticker_running;
 
@@ -366,9 +400,11 @@ struct sim_server;
 int64_t			 sim_now(const struct sim *);
 
 /*
- * Initialise the lock and the condition of s (monotonic clock).
+ * Initialise the locks and the conditions of s (wake on the monotonic
+ * clock); sim_destroy_lock undoes it.
  */
 void			 sim_init_lock(struct sim *);
+void			 sim_destroy_lock(struct sim *);
 
 /*
  * Serve on the listening socket fd (bound and listening, IPv6 when ipv6
