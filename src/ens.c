@@ -1071,6 +1071,8 @@ ens_prepare(struct ens_client *c, struct ens_run *r, size_t ahead)
 	}
 	if ((r->ngo > 0 || (r->judged && ahead == r->ahead)) &&
 	    r->pipe->commit != NULL) {
+		/* The requests just started leave before the fsync. */
+		http_kick(c->http);
 		r->judged = 0;
 		if (r->pipe->commit(r->pipe->arg) != 0) {
 			/* Not durable, or no longer wanted: none goes. */

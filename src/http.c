@@ -344,6 +344,15 @@ http_start(struct http_client *c, const struct http_request *req,
 	curl_multi_perform(c->multi, &running);
 }
 
+void
+http_kick(struct http_client *c)
+{
+	int	running;
+
+	if (c->active > 0)
+		curl_multi_perform(c->multi, &running);
+}
+
 void *
 http_wait(struct http_client *c, long timeout_ms, struct http_response *out)
 {

@@ -72,6 +72,11 @@ void	http_start(struct http_client *, const struct http_request *,
 /* Transfers started and not yet returned by http_wait. */
 size_t	http_active(const struct http_client *);
 /*
+ * Move the transfers in flight on without waiting: a connection that
+ * is up sends its request now, not at the next http_wait.
+ */
+void	http_kick(struct http_client *);
+/*
  * Run the transfers in flight until one ends or timeout_ms (>= 0)
  * passes.  Returns the tag of one ended transfer, its answer in *out,
  * or NULL when none ended in time or none is in flight.
