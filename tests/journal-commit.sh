@@ -1,14 +1,13 @@
 #!/bin/sh
 # Group commit, seen from the system calls: ensbatch apply of a
 # scheduled group (12 calls, 4 in flight) under strace.  The journal's
-# promise is that no BatchEventRebootInstance request leaves while the
-# record of a call (its own, or an earlier one's) is not yet fsync'd,
-# and that every record is fsync'd before the run ends; the group
-# commit keeps it with fewer fsyncs than records (calls that start
-# together share one, and a result's record shares the fsync of the
-# calls committed after the send its answer allowed).  Every reboot
-# request is checked against the journal's state at the moment it is
-# sent.
+# promise is that no BatchEventRebootInstance request leaves before the
+# record of its call is fsync'd, and that every record is fsync'd before
+# the run ends; the group commit keeps it with fewer fsyncs than records
+# (calls that start together share one, and so do the calls committed
+# ahead of a free slot and the results that came meanwhile).  Every
+# reboot request is checked against the journal's state at the moment
+# it is sent.
 #
 # Environment (set by make check): srcdir, ENSBATCH, ENSBATCH_SIM.
 set -u
@@ -41,32 +40,42 @@ check "apply under strace exits 0" "$status" 0
 check "the simulator saw 12 reboot calls" \
     "$(grep -c '"BatchEventRebootInstance"' "$tmp/log.jsonl")" 12
 
-# For each send of a reboot request: was every call record written
-# before it fsync'd?  And is the journal clean at the end?  Prints
-# "sends writes fsyncs unsafe dirty_at_end".
+# For each send of a reboot request: was the record of its call (the
+# call record naming its first event) written and fsync'd before it?
+# And is the journal clean at the end?  Prints "sends writes fsyncs
+# unsafe dirty_at_end".
 awk '
 /j\.jsonl>/ && /(^|[ \t])(write|writev)\(/ {
 	writes++
 	dirty = 1
-	if ($0 ~ /type\\":\\"call\\"/)
-		calls = 1
+	if ($0 !~ /type\\":\\"call\\"/)
+		next
+	rest = $0
+	while (match(rest, /event\\":\\"e-[0-9a-f]+/)) {
+		ev = substr(rest, RSTART + 10, RLENGTH - 10)
+		state[ev] = "written"
+		rest = substr(rest, RSTART + RLENGTH)
+	}
 	next
 }
 /(fsync|fdatasync)\([0-9]+<[^>]*j\.jsonl>\) += 0$/ {
-	dirty = calls = 0
+	dirty = 0
 	syncs++
+	for (ev in state)
+		state[ev] = "durable"
 	next
 }
 /(sendto|sendmsg|write|writev)\([0-9]+<(socket|TCP)/ && /BatchEventRebootInstance/ {
 	sends++
-	if (calls)
+	if (!match($0, /EventId%22%3A%22e-[0-9a-f]+/) ||
+	    state[substr($0, RSTART + 16, RLENGTH - 16)] != "durable")
 		unsafe++
 }
 END { printf "%d %d %d %d %d\n", sends, writes, syncs, unsafe, dirty }
 ' "$tmp/trace" >"$tmp/counts"
 read -r sends writes syncs unsafe dirty <"$tmp/counts"
 check "strace saw the 12 reboot requests leave" "$sends" 12
-check "no reboot request left before the call records were fsync'd" \
+check "no reboot request left before its call record was fsync'd" \
     "$unsafe" 0
 check "every journal record was fsync'd by the end" "$dirty" 0
 check "the journal got a write per record (start, 12 calls, 12 results)" \
