@@ -1096,9 +1096,12 @@ ens_prepare(struct ens_client *c, struct ens_run *r, size_t ahead)
 
 /*
  * Send what is ready; if slots are still free, ready and send what
- * they take; then commit r->ahead more, after the sends.  r->wake gets
- * the earliest time something waiting could start (INT64_MAX:
- * nothing).
+ * they take; then, once half of the calls committed ahead have gone,
+ * commit up to r->ahead more, after the sends: an fsync blocks the
+ * loop, and an answer that comes during it waits, so they are made in
+ * batches (the answers judged meanwhile are made durable by the same
+ * fsync).  r->wake gets the earliest time something waiting could
+ * start (INT64_MAX: nothing).
  */
 static void
 ens_fill(struct ens_client *c, struct ens_run *r)
@@ -1108,6 +1111,8 @@ ens_fill(struct ens_client *c, struct ens_run *r)
 	if (r->ahead > 0) {
 		ens_prepare(c, r, 0);
 		ens_send_ready(c, r);
+		if (r->nready > r->ahead / 2 && http_active(c->http) > 0)
+			return;
 	}
 	ens_prepare(c, r, r->ahead);
 	ens_send_ready(c, r);
