@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "ensbatch/buf.h"
 #include "ensbatch/http.h"
@@ -30,6 +32,25 @@ struct http_client {
 	long			 resumed;	/* a cached session offered */
 };
 
+/*
+ * The OpenSSL calls of http_tls_info_cb, found at run time in the
+ * libssl that libcurl brought (the program itself links libcrypto
+ * only); ok = all of them were found, tried = looked for.
+ */
+struct http_ossl {
+	void		 (*set_info_callback)(SSL_CTX *,
+			    void (*)(const SSL *, int, int));
+	int		 (*in_before)(const SSL *);
+	SSL_SESSION	*(*get_session)(const SSL *);
+	int		 (*is_resumable)(const SSL_SESSION *);
+	SSL_SESSION	*(*dup)(const SSL_SESSION *);
+	int		 (*set_session)(SSL *, SSL_SESSION *);
+	void		 (*free)(SSL_SESSION *);
+	int		 ok;
+	int		 tried;
+};
+static struct http_ossl	http_ossl;
+
 /* One transfer's state, from http_start to http_wait. */
 struct http_transfer {
 	struct http_client	*client;
@@ -41,6 +62,82 @@ struct http_transfer {
 	void			*tag;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
+
+/*
+ * Find the OpenSSL calls, if libcurl runs on OpenSSL: with another TLS
+ * library they are missing and connections resume as libcurl does it.
+ * Returns whether all were found.
+ */
+TESTABLE int
+http_ossl_setup(void)
+{
+	struct http_ossl		*o = &http_ossl;
+	const curl_version_info_data	*v;
+
+	memset(o, 0, sizeof(*o));
+	o->tried = 1;
+	v = curl_version_info(CURLVERSION_NOW);
+	if (v->ssl_version == NULL ||
+	    strncmp(v->ssl_version, "OpenSSL/", 8) != 0)
+		return (0);
+	*(void **)&o->set_info_callback = dlsym(RTLD_DEFAULT,
+	    "SSL_CTX_set_info_callback");
+	*(void **)&o->in_before = dlsym(RTLD_DEFAULT, "SSL_in_before");
+	/* SSL_get0_session is a macro of it. */
+	*(void **)&o->get_session = dlsym(RTLD_DEFAULT, "SSL_get_session");
+	*(void **)&o->is_resumable = dlsym(RTLD_DEFAULT,
+	    "SSL_SESSION_is_resumable");
+	*(void **)&o->dup = dlsym(RTLD_DEFAULT, "SSL_SESSION_dup");
+	*(void **)&o->set_session = dlsym(RTLD_DEFAULT, "SSL_set_session");
+	*(void **)&o->free = dlsym(RTLD_DEFAULT, "SSL_SESSION_free");
+	o->ok = o->set_info_callback != NULL && o->in_before != NULL &&
+	    o->get_session != NULL && o->is_resumable != NULL &&
+	    o->dup != NULL && o->set_session != NULL && o->free != NULL;
+	return (o->ok);
+}
+
+/*
+ * A TLS handshake starts: resume from a copy of the session libcurl
+ * took from its cache, not from the cached session itself.  OpenSSL
+ * makes a TLS 1.3 session single-use: the moment a handshake resuming
+ * it ends, it marks the session not resumable (SSL_CTX_remove_session
+ * in tls_finish_handshake), and libcurl (7.88) hands that dead session
+ * to every connection it starts until the server's next ticket
+ * replaces it, so that each of them makes a full handshake.  Under
+ * load that window grows from a fraction of a millisecond to tens, and
+ * parallel reboot calls on fresh connections fall into it.  Reusing a
+ * ticket links the connections to one client, which the AccessKeyId
+ * of every call does anyway; no early data is sent, so nothing can be
+ * replayed.
+ */
+static void
+http_tls_info_cb(const SSL *cssl, int where, int ret)
+{
+	SSL		*ssl = (SSL *)(uintptr_t)cssl;	/* not const */
+	SSL_SESSION	*sess, *copy;
+
+	(void)ret;
+	if (where != SSL_CB_HANDSHAKE_START || !http_ossl.in_before(ssl))
+		return;
+	if ((sess = http_ossl.get_session(ssl)) == NULL ||
+	    !http_ossl.is_resumable(sess))
+		return;
+	/* Without a copy it resumes the cached one, as before. */
+	if ((copy = http_ossl.dup(sess)) == NULL)
+		return;
+	http_ossl.set_session(ssl, copy);
+	http_ossl.free(copy);
+}
+
+/* libcurl made a connection's SSL_CTX: watch its handshakes. */
+static CURLcode
+http_ssl_ctx_cb(CURL *easy, void *ctx, void *arg)
+{
+	(void)easy;
+	(void)arg;
+	http_ossl.set_info_callback(ctx, http_tls_info_cb);
+	return (CURLE_OK);
+}
 
 struct http_client *
 http_client_new(const struct http_config *cfg)
@@ -222,6 +319,12 @@ http_setup(struct http_client *c, struct http_transfer *t,
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Each TLS connection resumes from a copy of the cached session. */
+	if (!http_ossl.tried)
+		http_ossl_setup();
+	if (http_ossl.ok)
+		curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION,
+		    http_ssl_ctx_cb);
 	/* libcurl's notes count TLS handshakes; plain HTTP has none. */
 	if (c->cfg.count_handshakes &&
 	    strncmp(req->url, "https://", 8) == 0) {

@@ -102,6 +102,12 @@ void	http_response_clear(struct http_response *);
  * answer was cut off by HTTP_MAX_BODY.
  */
 enum http_result http_classify(CURLcode, long, int, int *);
+/*
+ * Find the OpenSSL calls that let each TLS connection resume from a
+ * copy of the cached session; 1 when all were found (libcurl on
+ * OpenSSL), else 0.
+ */
+int	http_ossl_setup(void);
 #endif
 
 #endif

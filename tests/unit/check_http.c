@@ -2,8 +2,12 @@
  * http: how a transfer error is judged.  Whether the request may have
  * reached the server decides between "not sent" (safe to send again)
  * and "unknown" (reconcile): a one-line change here can double-reboot.
+ * And whether the OpenSSL calls that keep TLS sessions resumable are
+ * found (tests/tls-resume.sh shows what they do).
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "ensbatch/http.h"
 #include "suites.h"
@@ -72,6 +76,23 @@ START_TEST(test_classify)
 }
 END_TEST
 
+/*
+ * On OpenSSL every call must be found: one missing (a name that is a
+ * macro, say SSL_get0_session) would silently bring back the full
+ * handshakes.
+ */
+START_TEST(test_ossl_setup)
+{
+	const curl_version_info_data	*v;
+	int				 openssl;
+
+	v = curl_version_info(CURLVERSION_NOW);
+	openssl = v->ssl_version != NULL &&
+	    strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
+	ck_assert_int_eq(http_ossl_setup(), openssl);
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -80,6 +101,9 @@ http_suite(void)
 
 	tc = tcase_create("classify");
 	tcase_add_loop_test(tc, test_classify, 0, NITEMS(classify));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ossl_setup");
+	tcase_add_test(tc, test_ossl_setup);
 	suite_add_tcase(s, tc);
 	return (s);
 }
