@@ -1184,6 +1184,7 @@ ens_run(struct ens_client *c, struct ens_job **jobs, size_t n,
 			if (c->stashed > 0)
 				(void)ens_unstash(c, &r, 0);
 			/* What waits to be sent (again) ends as it stands. */
+			ens_unsend_ready(c, &r);
 			for (i = r.first; i < n; i++) {
 				if (jobs[i]->state == ENS_JOB_WAITING &&
 				    (jobs[i]->begun || jobs[i]->readonly))

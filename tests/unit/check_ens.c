@@ -780,6 +780,69 @@ START_TEST(test_pipeline_stop_ready)
 }
 END_TEST
 
+/* A first signal that comes while go runs (the go-th one): go says yes. */
+static int
+pipe_go_stop(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	pipe_trail(l, 'G');
+	if (++l->ngos == l->refuse_go)
+		test_stop = 1;
+	return (0);
+}
+
+/* A commit that always succeeds (the requests count retries too). */
+static int
+pipe_commit_ok(void *arg)
+{
+	struct pipe_log	*l = arg;
+
+	l->ncommits++;
+	pipe_trail(l, 'C');
+	return (0);
+}
+
+/* A throttled first answer: the rate then holds the calls ready. */
+static const struct httpd_reply	pipe_throttled[] = {
+	{ 400, "{\"Code\":\"Throttling.User\",\"Message\":\"slow\"}",
+	    "x-acs-retry-after: 0\r\n" },
+	{ 200, REBOOT_OK("e-00000000000000000000000000000001",
+	    "i-aaaaaaaa"), NULL },
+};
+
+/*
+ * Whichever go a first stop comes with, every call started is done
+ * (sent and answered, or not sent): none committed is left without its
+ * done, while the rate holds it back with nothing in flight.
+ */
+START_TEST(test_pipeline_stop_any_go)
+{
+	struct ens_call		 calls[3];
+	struct pipe_log		 l;
+	struct ens_pipe		 hooks = { pipe_start, pipe_commit_ok,
+				    pipe_go_stop, pipe_done, &l };
+	struct httpd		*h;
+	struct ens_client	*c;
+	size_t			 i;
+
+	pipe_setup(calls, 3, &l);
+	l.refuse_go = (size_t)_i + 1;
+	h = httpd_start(pipe_throttled, NITEMS(pipe_throttled));
+	l.h = h;
+	c = ens_test_client(httpd_url(h), 2, 0);
+	ens_batch_reboot_many(c, calls, 3, 1, &hooks);
+	test_stop = 0;
+	l.h = NULL;
+	ck_assert_msg(l.ndone == l.nstarted, "stop at go %zu: %zu started, "
+	    "%zu done (trail %s)", l.refuse_go, l.nstarted, l.ndone, l.trail);
+	for (i = 0; i < 3; i++)
+		ens_reply_clear(&calls[i].reply);
+	ens_client_free(c);
+	httpd_stop(h);
+}
+END_TEST
+
 /* The whole path of one reboot call over answers of every kind. */
 static const struct {
 	const char		*name;
@@ -1419,6 +1482,7 @@ ens_suite(void)
 	tcase_add_test(tc, test_pipeline_go_refuses);
 	tcase_add_test(tc, test_pipeline_stop_in_commit);
 	tcase_add_test(tc, test_pipeline_stop_ready);
+	tcase_add_loop_test(tc, test_pipeline_stop_any_go, 0, 8);
 	tcase_add_loop_test(tc, test_reboot_path, 0, NITEMS(reboot_paths));
 	tcase_add_test(tc, test_reboot_not_sent);
 	tcase_add_test(tc, test_echoed_secrets);
