@@ -843,6 +843,8 @@ runner_journal_sync(struct run *r)
 	return (-1);
 }
 
+static const char	*runner_halt_reason(const struct run *);
+
 /*
  * The journal state of item i after the reply: only an answer that
  * accepted the item confirms it, only one that refused it readably
@@ -940,6 +942,14 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 			runner_accept(t, c->sent_at);
 			break;
 		case SETTLE_UNCHANGED:
+			if (!c->resend && c->rg->aborted != NULL) {
+				/* Untouched, but its group stopped: not now. */
+				runner_journal_reconcile(r, items[i].event,
+				    JOURNAL_NOT_SENT, st[i]);
+				runner_decide(r, t, REPORT_SKIPPED, NULL,
+				    c->rg->aborted);
+				break;
+			}
 			if (!c->resend && !runner_halted(r) && je != NULL &&
 			    settle_may_resend(je->sends)) {
 				runner_journal_reconcile(r, items[i].event,
@@ -1099,6 +1109,11 @@ runner_call_end(struct run *r, struct run_call *c, int defer)
 			else if (c->rg->aborted != NULL)
 				runner_decide(r, t, REPORT_SKIPPED, NULL,
 				    c->rg->aborted);
+			else if (runner_halted(r) && c->rep.code != NULL &&
+			    strcmp(c->rep.code, "NotSent") == 0)
+				/* Held back by the failure that halted it. */
+				runner_decide(r, t, REPORT_SKIPPED, NULL,
+				    runner_halt_reason(r));
 			else
 				runner_decide(r, t, REPORT_ERROR, c->rep.code,
 				    c->rep.message);
@@ -1672,8 +1687,6 @@ runner_resume(struct run *r)
 
 /* ------------------------------------------------------------------ */
 /* The report. */
-
-static const char	*runner_halt_reason(const struct run *);
 
 /*
  * The last times formatted for the testcases' system-out: the targets

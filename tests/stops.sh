@@ -68,6 +68,11 @@ read -r before after <"$tmp/counts"
 check "some reboot requests left before the failure" \
     "$([ "$before" -gt 0 ] && echo yes || echo "no: $before")" yes
 check "no reboot request left after the journal failed" "$after" 0
+check "the calls held back are not errors that count against the budget" \
+    "$(grep -c 'type="NotSent"' "$tmp/r.xml")" 0
+contains "the targets held back say why" "$tmp/r.xml" \
+    'not attempted: the journal could not be written'
+
 [ "$failed" -eq 0 ] || sed 's/^/# /' "$tmp/err" | tail -n 5
 
 # The failure budget: a group over max_failures sends no more calls.
