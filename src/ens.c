@@ -95,7 +95,7 @@ struct ens_job {
 	int64_t			 ready;		/* monotonic ms */
 	int64_t			 t0;		/* this attempt's start */
 	const struct ens_run	*run;		/* the run that owns it */
-	/* Signed ahead of its send (signed set), or at it. */
+	/* Signed ahead of its send (signed_ahead), or at it. */
 	struct sign_out		 so;
 	char			*url;
 	int			 signed_ahead;

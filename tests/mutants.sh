@@ -86,6 +86,7 @@ src/journal.c @@ journal @@ s/if (!j->held \&\& journal_fsync(j) != 0)/if (0)/ @
 src/journal.c @@ journal @@ s/\tj->held = hold;/\tj->held = 0;/ @@ the group commit hold ignored
 src/journal.c @@ journal @@ s/if (!j->unsynced)/if (0)/ @@ an fsync for nothing new
 src/ens.c @@ ens @@ /^ens_send_ready/,/^}/s/^\tif (ens_halted(c, r->reads) ||$/\tif (0 ||/ @@ calls committed before a first signal still sent
+src/ens.c @@ ens @@ /^ens_run(/,/^}/s/^\t\t\tens_unsend_ready(c, \&r);$/\t\t\t;/ @@ a committed call left neither sent nor ended when the run halts
 src/ens.c @@ ens @@ /^ens_unsent/,/^}/s/^\t(void)j->final(c, j, NULL);$/\t;/ @@ a call held back at its commit never told to its caller
 src/journal.c @@ journal @@ s/^\t\tj->broken = 1;$/\t\t;/ @@ an fsync that failed forgotten by the next one
 src/rules.c @@ rules @@ s/rules_bytes_in(w, .0., .9.) |/rules_bytes_in(w, 0x30, 0x3a) |/ @@ a colon taken for a digit in the words of an id
