@@ -56,7 +56,7 @@ for i in 1 2 3; do
 	(while :; do :; done) &
 	hogs="$hogs $!"
 done
-"$ENSBATCH" apply --yes --parallel 8 --cacert "$tmp/cert.pem" \
+timeout 120 "$ENSBATCH" apply --yes --parallel 8 --cacert "$tmp/cert.pem" \
     --journal "$tmp/j.jsonl" --report "$tmp/r.xml" "$tmp/m.yaml" \
     >"$tmp/out" 2>"$tmp/err"
 status=$?
