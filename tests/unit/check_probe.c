@@ -619,12 +619,17 @@ START_TEST(test_fail_timeout)
 }
 END_TEST
 
-/* A command that does not exist fails with the shell's message. */
+/*
+ * A command that does not exist fails with the shell's message.  One
+ * attempt (the next would come after the deadline), with time to spare:
+ * a slow start (a sanitizer build on a busy machine) must not turn the
+ * shell's answer into a timeout.
+ */
 START_TEST(test_not_found)
 {
 	struct probe	*p;
 
-	p = start("nosuch-check-xyz --now", 300, 100, 0, 0);
+	p = start("nosuch-check-xyz --now", 10000, 20000, 0, 0);
 	ck_assert_int_eq(run(p), PROBE_FAILED);
 	ck_assert(starts_with(probe_reason(p), "exit 127: "));
 	ck_assert_ptr_nonnull(strstr(probe_reason(p), "nosuch-check-xyz"));
