@@ -1725,7 +1725,7 @@ manifest_load_stream(struct loader *l, struct mstream *s,
 			diags_add(l->diags, r->severity, r->pos, r->rule, "%s",
 			    r->msg);
 		}
-		if (!moved)
+		if (!moved && upto > from)
 			manifest_targets_copy(g, src + from, upto - from);
 		from = upto;
 		if (k < s->nslow)
