@@ -53,6 +53,7 @@ enum {
 	OPT_FAIL,
 	OPT_DROP,
 	OPT_CORRUPT,
+	OPT_LOSE,
 	OPT_REBOOT_SECONDS,
 	OPT_REBOOT_FAIL,
 	OPT_STUCK,
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
 	{ "fail", required_argument, NULL, OPT_FAIL },
 	{ "drop", required_argument, NULL, OPT_DROP },
 	{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+	{ "lose", required_argument, NULL, OPT_LOSE },
 	{ "reboot-seconds", required_argument, NULL, OPT_REBOOT_SECONDS },
 	{ "reboot-fail", required_argument, NULL, OPT_REBOOT_FAIL },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
@@ -115,6 +117,7 @@ struct config {
 	double		 fail;
 	double		 drop;
 	double		 corrupt;
+	double		 lose;
 	int		 help;
 	int		 version;
 };
@@ -138,7 +141,7 @@ usage(FILE *f)
 	    "                    [--tls-cert CERT.pem --tls-key KEY.pem] "
 	    "[--latency MS]\n"
 	    "                    [--clock-skew DUR] [--throttle P] [--fail P]\n"
-	    "                    [--drop P] [--corrupt P]\n"
+	    "                    [--drop P] [--corrupt P] [--lose P]\n"
 	    "                    [--reboot-seconds S] [--reboot-fail P] "
 	    "[--stuck P]\n"
 	    "                    [--lag DUR] [--fault-seed S] "
@@ -181,6 +184,9 @@ help(void)
 	    "                         with probability P\n"
 	    "  --corrupt P            apply, then answer 200 with an "
 	    "unusable body,\n"
+	    "                         with probability P\n"
+	    "  --lose P               close the connection without applying "
+	    "or answering,\n"
 	    "                         with probability P\n"
 	    "  --reboot-seconds S     a reboot takes S seconds, such as 1.5 "
 	    "(default 5)\n"
@@ -396,6 +402,11 @@ parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_DROP:
 			if (parse_probability(optarg, &cfg->drop) != 0)
 				what = "--drop must be a probability from 0 "
+				    "to 1";
+			break;
+		case OPT_LOSE:
+			if (parse_probability(optarg, &cfg->lose) != 0)
+				what = "--lose must be a probability from 0 "
 				    "to 1";
 			break;
 		case OPT_CORRUPT:
@@ -625,6 +636,7 @@ main(int argc, char **argv)
 	s.fault_p[SIM_FAULT_FAIL] = cfg.fail;
 	s.fault_p[SIM_FAULT_DROP] = cfg.drop;
 	s.fault_p[SIM_FAULT_CORRUPT] = cfg.corrupt;
+	s.fault_p[SIM_FAULT_LOSE] = cfg.lose;
 	s.fault_rng = cfg.fault_seed ^ FAULT_STREAM;
 	s.nonces = nonces_new(NONCE_MEMORY, NONCE_KEEP_MS);
 	sim_init_lock(&s);

@@ -110,7 +110,7 @@ struct conn_req {
 
 /* The names of the faults in the log, by enum sim_fault. */
 static const char *const fault_names[SIM_FAULT_COUNT] = {
-	"throttle", "fail", "drop", "corrupt"
+	"throttle", "fail", "drop", "corrupt", "lose"
 };
 
 /* How a --corrupt answer is spoiled. */
@@ -312,8 +312,8 @@ draw_faults(struct sim *s, int first, int last, double *scaled)
 }
 
 /*
- * After auth_verify: record the nonce, route, maybe throttle or fail,
- * run the action (call, as api_prepare read it: not NULL when auth
+ * After auth_verify: record the nonce, route, maybe throttle, fail or
+ * lose, run the action (call, as api_prepare read it: not NULL when auth
  * passed and the action is known), then maybe drop or corrupt its
  * answer (respond() does that; *corrupt says how).  Nothing if
  * auth_verify failed (its error is in r).  Locked.
@@ -342,8 +342,13 @@ process(struct sim *s, const struct api_call *call, int64_t now,
 		    "is not found, please check your url and method.");
 		return;
 	}
-	switch ((*fault = draw_faults(s, SIM_FAULT_THROTTLE, SIM_FAULT_DROP,
-	    &scaled))) {
+	*fault = draw_faults(s, SIM_FAULT_THROTTLE, SIM_FAULT_DROP, &scaled);
+	/* Not drawn at all without --lose, so that older seeds stay. */
+	if (s->fault_p[SIM_FAULT_LOSE] > 0 && draw_faults(s, SIM_FAULT_LOSE,
+	    SIM_FAULT_LOSE + 1, &scaled) == SIM_FAULT_LOSE &&
+	    *fault == SIM_FAULT_NONE)
+		*fault = SIM_FAULT_LOSE;
+	switch (*fault) {
 	case SIM_FAULT_THROTTLE:
 		reply_error(r, 400, "Throttling.User", "Request was denied "
 		    "due to user flow control.");
@@ -352,13 +357,15 @@ process(struct sim *s, const struct api_call *call, int64_t now,
 		reply_error(r, 503, "ServiceUnavailable", "The request has "
 		    "failed due to a temporary failure of the server.");
 		break;
+	case SIM_FAULT_LOSE:
+		break;		/* the action does not run */
 	default:
 		api_dispatch(s, call, now, r);
 		break;
 	}
 
 	/* Drawn even after a throttle or fail, to keep the stream fixed. */
-	after = draw_faults(s, SIM_FAULT_DROP, SIM_FAULT_COUNT, &scaled);
+	after = draw_faults(s, SIM_FAULT_DROP, SIM_FAULT_CORRUPT + 1, &scaled);
 	if (*fault != SIM_FAULT_NONE)
 		return;
 	*fault = after;
@@ -873,7 +880,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 	    now, &req, &auth, &reply, fault, request_id, handshake));
 
 	/* The answer is built inside the latency, not after it. */
-	if (fault == SIM_FAULT_DROP)
+	if (fault == SIM_FAULT_DROP || fault == SIM_FAULT_LOSE)
 		text = NULL;
 	else if (fault == SIM_FAULT_CORRUPT && corrupt == CORRUPT_HTML_BODY)
 		text = xstrdup(CORRUPT_HTML);
@@ -883,7 +890,7 @@ respond(struct sim_server *srv, struct MHD_Connection *c,
 		text = render(&reply, request_id);
 	if (s->latency_ms > 0)
 		latency_wait(s, &arrived);
-	if (fault == SIM_FAULT_DROP) {
+	if (fault == SIM_FAULT_DROP || fault == SIM_FAULT_LOSE) {
 		/*
 		 * The whole request has been read, so libmicrohttpd closes
 		 * the connection (FIN, no response): the client sees an

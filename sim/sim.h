@@ -345,17 +345,19 @@ int	api_known(const char *);
 
 /*
  * Faults drawn for each authenticated request, in this order: throttle
- * and fail before the action runs (they replace it), drop and corrupt
- * after it ran (they spoil its answer).  Each kind draws a number
- * whatever the others decide, so the stream advances by SIM_FAULT_COUNT
- * per authenticated request and a seed gives the same faults for the
- * same sequence of requests.
+ * and fail before the action runs (they replace it), lose instead of
+ * running it, drop and corrupt after it ran (they spoil its answer).
+ * Each kind draws a number whatever the others decide (lose only when
+ * its probability is not 0, so that older seeds keep their faults), so
+ * the stream advances by 4 or 5 per authenticated request and a seed
+ * gives the same faults for the same sequence of requests.
  */
 enum sim_fault {
 	SIM_FAULT_THROTTLE,
 	SIM_FAULT_FAIL,
 	SIM_FAULT_DROP,		/* apply, then close without answering */
 	SIM_FAULT_CORRUPT,	/* apply, then answer 200 with junk */
+	SIM_FAULT_LOSE,		/* close without applying or answering */
 	SIM_FAULT_COUNT,
 	SIM_FAULT_NONE = SIM_FAULT_COUNT
 };

@@ -879,6 +879,7 @@ static const char *const runner_outcome_names[] = {
 };
 
 static void	runner_call_send(struct run *, struct run_call *);
+static int	runner_over_budget(struct run *, struct run_group *);
 
 /* Journal the result of a reconciliation; its state and status. */
 static void
@@ -942,14 +943,6 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 			runner_accept(t, c->sent_at);
 			break;
 		case SETTLE_UNCHANGED:
-			if (!c->resend && c->rg->aborted != NULL) {
-				/* Untouched, but its group stopped: not now. */
-				runner_journal_reconcile(r, items[i].event,
-				    JOURNAL_NOT_SENT, st[i]);
-				runner_decide(r, t, REPORT_SKIPPED, NULL,
-				    c->rg->aborted);
-				break;
-			}
 			if (!c->resend && !runner_halted(r) && je != NULL &&
 			    settle_may_resend(je->sends)) {
 				runner_journal_reconcile(r, items[i].event,
@@ -983,7 +976,16 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 		}
 	}
 	ens_events_free(ev, nev);
-	if (again->n > 0 && !runner_halted(r) &&
+	/*
+	 * The budget first: a group over it (by earlier calls, or by this
+	 * one's errors just now) sends nothing more, not even the targets
+	 * proven untouched.  Their journal says not sent: a resume may.
+	 */
+	if (again->n > 0 && runner_over_budget(r, c->rg))
+		for (i = 0; i < again->n; i++)
+			runner_decide(r, again->who[i], REPORT_SKIPPED, NULL,
+			    c->rg->aborted);
+	else if (again->n > 0 && !runner_halted(r) &&
 	    runner_call_begin(r, again) == 0)
 		runner_call_send(r, again);
 	free(again);

@@ -82,8 +82,8 @@ contains "the targets held back say why" "$tmp/r.xml" \
 # have had its reboot accepted: the retries of throttled calls must
 # stop with the group, or the report hides registered reboots.
 # budget_run NAME [SIM_OPTION...]: apply the budget manifest against a
-# simulator with those options; "no accepted reboot is reported as
-# skipped" for it.
+# simulator with those options (and apply with $apply_opts); "no
+# accepted reboot is reported as skipped" for it.
 budget_run() {
 	name=$1
 	shift
@@ -96,9 +96,11 @@ budget_run() {
 	scheduled_manifest budget "$tmp/emitted-$name.yaml" 4 1000 \
 	    "max_failures: 0" >"$tmp/$name.yaml"
 	first_targets=
+	# shellcheck disable=SC2086
 	(cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes --no-preflight \
-	    --parallel 4 --journal "j-$name.jsonl" --report "$name.xml" \
-	    "$name.yaml") >"$tmp/out-$name" 2>"$tmp/err-$name"
+	    --parallel 4 ${apply_opts:-} --journal "j-$name.jsonl" \
+	    --report "$name.xml" "$name.yaml") >"$tmp/out-$name" \
+	    2>"$tmp/err-$name"
 	check "$name: apply over budget exits 1" "$?" 1
 	# The unknown event's refusal or the errors of a call throttled
 	# past its retries: either is over the budget.
@@ -132,4 +134,27 @@ check "plain: the calls in flight were accepted" \
 check "plain: the accepted reboots of the calls in flight are reported" \
     "$(grep -c 'skipped message="scheduled for ' "$tmp/plain.xml")" \
     "$(wc -l <"$tmp/accepted-plain" | tr -d ' ')"
+
+# A lost request (--lose: the connection closes and nothing was
+# applied) leaves its targets untouched, which normally allows sending
+# them once more after the reconciliation window.  Not once the group
+# is over its budget, whether the refusal came in the pipeline or the
+# errors of an earlier unknown outcome (the unknown event's call lost
+# too) decided it after: seed 7 loses the second request, which is one
+# of the first four calls in flight.
+apply_opts='--reconcile-window 1s'
+budget_run lost --lose 0.5 --fault-seed 7
+apply_opts=
+check "lost: a reboot request was lost" \
+    "$(jq -r 'select(.type == "request" and .fault == "lose" and
+    .action == "BatchEventRebootInstance") | .seq' "$tmp/log-lost.jsonl" |
+    wc -l | tr -d ' ' | sed 's/^0$/none/; s/^[1-9][0-9]*$/yes/')" yes
+check "lost: its targets were proven untouched, and journaled not sent" \
+    "$(grep -c '"type":"reconcile".*"state":"not_sent"' \
+    "$tmp/j-lost.jsonl" | sed 's/^[1-9][0-9]*$/yes/')" yes
+check "lost: no event was sent again after the group stopped" \
+    "$(jq -r 'select(.type == "call") | .items[].event' \
+    "$tmp/j-lost.jsonl" | sort | uniq -d | wc -l | tr -d ' ')" 0
+check "lost: the report says no second send" \
+    "$(grep -c 'sent a second time' "$tmp/lost.xml")" 0
 finish
