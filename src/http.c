@@ -29,7 +29,7 @@ struct http_client {
 	CURLSH			*share;
 	size_t			 active;
 	long			 handshakes;
-	long			 resumed;	/* a cached session offered */
+	long			 resumed;	/* that resumed a session */
 };
 
 /*
@@ -46,6 +46,7 @@ struct http_ossl {
 	SSL_SESSION	*(*dup)(const SSL_SESSION *);
 	int		 (*set_session)(SSL *, SSL_SESSION *);
 	void		 (*free)(SSL_SESSION *);
+	int		 (*reused)(const SSL *);	/* for counting */
 	int		 ok;
 	int		 tried;
 };
@@ -90,9 +91,11 @@ http_ossl_setup(void)
 	*(void **)&o->dup = dlsym(RTLD_DEFAULT, "SSL_SESSION_dup");
 	*(void **)&o->set_session = dlsym(RTLD_DEFAULT, "SSL_set_session");
 	*(void **)&o->free = dlsym(RTLD_DEFAULT, "SSL_SESSION_free");
+	*(void **)&o->reused = dlsym(RTLD_DEFAULT, "SSL_session_reused");
 	o->ok = o->set_info_callback != NULL && o->in_before != NULL &&
 	    o->get_session != NULL && o->is_resumable != NULL &&
-	    o->dup != NULL && o->set_session != NULL && o->free != NULL;
+	    o->dup != NULL && o->set_session != NULL && o->free != NULL &&
+	    o->reused != NULL;
 	return (o->ok);
 }
 
@@ -258,22 +261,30 @@ http_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 /*
  * Count TLS handshakes from libcurl's own notes: "SSL connection
- * using" ends each handshake, "SSL re-using session ID" means a
- * cached session was offered.  Nothing else of the notes is kept.
+ * using" ends each handshake; whether it resumed a session, OpenSSL
+ * says (SSL_session_reused: the server took the session offered).
+ * With another TLS library "SSL re-using session ID" counts instead,
+ * which only means a cached session was offered.  Nothing else of the
+ * notes is kept.
  */
 static int
 http_debug_cb(CURL *easy, curl_infotype type, char *data, size_t size,
     void *arg)
 {
-	struct http_client	*c = arg;
+	struct http_client		*c = arg;
+	struct curl_tlssessioninfo	*tls;
 
-	(void)easy;
 	if (type != CURLINFO_TEXT)
 		return (0);
-	if (size >= 20 && memcmp(data, "SSL connection using", 20) == 0)
+	if (size >= 20 && memcmp(data, "SSL connection using", 20) == 0) {
 		c->handshakes++;
-	else if (size >= 22 && memcmp(data, "SSL re-using session ID",
-	    22) == 0)
+		if (http_ossl.ok && curl_easy_getinfo(easy,
+		    CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK &&
+		    tls->backend == CURLSSLBACKEND_OPENSSL &&
+		    tls->internals != NULL && http_ossl.reused(tls->internals))
+			c->resumed++;
+	} else if (!http_ossl.ok && size >= 22 && memcmp(data,
+	    "SSL re-using session ID", 22) == 0)
 		c->resumed++;
 	return (0);
 }

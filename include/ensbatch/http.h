@@ -84,9 +84,10 @@ void	http_kick(struct http_client *);
 void	*http_wait(struct http_client *, long, struct http_response *);
 
 /*
- * TLS handshakes done so far, in *full those that did not offer a
- * cached session (libcurl cannot tell whether the server took it);
- * 0 unless the config asked to count them.
+ * TLS handshakes done so far, in *full those that did not resume a
+ * session (on OpenSSL as the handshake ended; with another TLS
+ * library, those that offered none, as libcurl cannot tell whether the
+ * server took it); 0 unless the config asked to count them.
  */
 long	http_handshakes(const struct http_client *, long *);
 
