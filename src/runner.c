@@ -1778,6 +1778,29 @@ runner_case_time(const struct run_target *t)
 }
 
 /*
+ * A suite's time: the group's wall time in this run, or its longest
+ * case when that is longer (a resumed group's cases count from their
+ * requests in an earlier run), so that no case takes longer than its
+ * suite and a group done before a resume does not show 0.  0 for a
+ * group this run did not start.
+ */
+static double
+runner_suite_time(const struct run_group *rg, int64_t end)
+{
+	double	time, c;
+	size_t	j;
+
+	if (rg->begun == 0)
+		return (0);
+	time = (double)((rg->finished != 0 ? rg->finished : end) -
+	    rg->begun) / 1000;
+	for (j = 0; j < rg->pg->group->ntargets; j++)
+		if ((c = runner_case_time(&rg->targets[j])) > time)
+			time = c;
+	return (time);
+}
+
+/*
  * A group an apply never started gets one failing "(not started)" case,
  * first, besides its skipped targets: all-skipped suites look passed in
  * junit-viewer (and green in most readers), and a group that was never
@@ -1840,9 +1863,7 @@ runner_fill_report(struct run *r, struct report *rep)
 			free(out);
 			free(name);
 		}
-		/* The suite's time is the group's wall time. */
-		rs->time = rg->begun == 0 ? 0 : (double)((rg->finished != 0 ?
-		    rg->finished : end) - rg->begun) / 1000;
+		rs->time = runner_suite_time(rg, end);
 		free(cls);
 	}
 	if (r->opts->resume)

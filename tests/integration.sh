@@ -73,6 +73,21 @@ attr() {
 	    head -n 1
 }
 
+# suites_shorter REPORT: the suites with a case that took longer than
+# the suite itself (none, or their names), and "no time" when the
+# report has no timed case at all.
+suites_shorter() {
+	awk '
+	function value(k) {
+		if (!match($0, " " k "=\"[^\"]*\"")) return ""
+		return substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 4)
+	}
+	/<testsuite / { name = value("name"); st = value("time") + 0 }
+	/<testcase / { ct = value("time") + 0; timed += ct > 0
+		if (ct > st) short[name] = 1 }
+	END { for (n in short) print n; if (!timed) print "no time" }' "$1"
+}
+
 
 
 # run ARGS...: ensbatch, with its output kept for the sentinel check.
@@ -131,6 +146,8 @@ contains "apply --resume after success: confirmed by the journal" \
     "$tmp/again.xml" 'settled in an earlier run'
 check "apply --resume after success: 30 passed" \
     "$(attr "$tmp/again.xml" failures)/$(attr "$tmp/again.xml" errors)" 0/0
+check "apply --resume after success: no suite shorter than its cases" \
+    "$(suites_shorter "$tmp/again.xml")" ""
 
 # An unknown event fails preflight: exit 3, nothing sent.
 sed 's/e-00000000000000000000000000001001/e-0000000000000000000000000000dead/' \
