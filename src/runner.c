@@ -914,6 +914,7 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	enum run_doubt		 kind;
 	size_t			 i, nev = 0;
 	char			*msg, *why = NULL;
+	const char		*held = NULL;
 
 	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
@@ -980,14 +981,19 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	 * The budget first: a group over it (by earlier calls, or by this
 	 * one's errors just now) sends nothing more, not even the targets
 	 * proven untouched.  Their journal says not sent: a resume may.
+	 * So does a run halted meanwhile (a signal, or a journal that
+	 * failed on their records or on the resend's): held back too, not
+	 * left undecided (a scheduled group's are requested, not idle).
 	 */
 	if (again->n > 0 && runner_over_budget(r, c->rg))
-		for (i = 0; i < again->n; i++)
-			runner_decide(r, again->who[i], REPORT_SKIPPED, NULL,
-			    c->rg->aborted);
-	else if (again->n > 0 && !runner_halted(r) &&
-	    runner_call_begin(r, again) == 0)
+		held = c->rg->aborted;
+	else if (again->n > 0 && (runner_halted(r) ||
+	    runner_call_begin(r, again) != 0))
+		held = runner_halt_reason(r);
+	else if (again->n > 0)
 		runner_call_send(r, again);
+	for (i = 0; held != NULL && i < again->n; i++)
+		runner_decide(r, again->who[i], REPORT_SKIPPED, NULL, held);
 	free(again);
 }
 
