@@ -1346,6 +1346,9 @@ runner_immediate(struct run *r, struct run_group *rg)
 
 	c = xcalloc(1, sizeof(*c));
 	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k++) {
+		/* A resume may find it over budget before any batch. */
+		if (k == 0 && runner_over_budget(r, rg))
+			break;
 		if (runner_call_fill(r, rg, k, c) > 0 &&
 		    runner_call_begin(r, c) == 0)
 			runner_call_send(r, c);
@@ -1476,7 +1479,11 @@ runner_scheduled(struct run *r, struct run_group *rg)
 	}
 	pp.r = r;
 	pp.rg = rg;
-	if (n > 0 && !runner_halted(r)) {
+	/*
+	 * Over budget before the first call: a resume's earlier failures
+	 * and doubts, or the stale batches just decided.
+	 */
+	if (n > 0 && !runner_halted(r) && !runner_over_budget(r, rg)) {
 		/* Group commit: one fsync for the calls starting together. */
 		journal_hold(r->opts->journal, 1);
 		ens_batch_reboot_many(r->ens, ec, n, r->opts->parallel > 0 ?

@@ -114,4 +114,50 @@ stop_sim
 lost_run record -e inject=fsync:error=EIO:when="$second_at"
 stop_sim
 held record 2
+
+# over_budget_resume OPS: one group (OPS, batches of 4, max_failures 0)
+# whose first call holds an event the API does not know and is lost:
+# that target ends in doubt (an error: over the budget), the three
+# others are proven untouched and held back by the budget.  A resume
+# finds the unknown event in doubt again before sending anything: the
+# group is over its budget from the start, so no batch may go.
+over_budget_resume() {
+	ops=$1
+	start_sim --generate 7 --seed 11 --lose 0.3 --fault-seed 3 \
+	    --emit-manifest "$tmp/emitted-$ops.yaml" \
+	    --log "$tmp/log-$ops.jsonl" || exit 1
+	wait_file "$tmp/emitted-$ops.yaml" || exit 1
+	first_targets='      - event: e-00000000000000000000000000000bad
+        resource: i-00000000bad'
+	scheduled_manifest "budget-$ops" "$tmp/emitted-$ops.yaml" 4 1000 \
+	    "max_failures: 0" >"$tmp/$ops.yaml"
+	if [ "$ops" = immediate ]; then
+		sed -i '/^    start: /d; /^    stagger: /d
+		    s/ops: scheduled/ops: immediate/' "$tmp/$ops.yaml"
+	fi
+	first_targets=
+	resume=
+	for run in first resumed; do
+		# shellcheck disable=SC2086
+		(cd "$tmp" && timeout 120 "$ENSBATCH" apply --yes \
+		    --no-preflight $resume --parallel 1 \
+		    --reconcile-window 1s --journal "j-$ops.jsonl" \
+		    --report "$ops-$run.xml" "$ops.yaml") \
+		    >"$tmp/out-$ops-$run" 2>"$tmp/err-$ops-$run"
+		check "$ops $run: apply over budget exits 1" "$?" 1
+		contains "$ops $run: the group stopped over its budget" \
+		    "$tmp/err-$ops-$run" \
+		    'group all stopped: 0 failed, 1 errors, more than max_failures 0'
+		[ $run = first ] && sent=$(reboots "$ops")
+		resume=--resume
+	done
+	check "$ops: the first run's lost call held the unknown event" \
+	    "$(jq -r 'select(.type == "request" and .seq == 1) | .fault' \
+	    "$tmp/log-$ops.jsonl")" lose
+	check "$ops: the resume sends no reboot call" "$(reboots "$ops")" \
+	    "$sent"
+	stop_sim
+}
+over_budget_resume immediate
+over_budget_resume scheduled
 finish
