@@ -914,6 +914,7 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	enum run_doubt		 kind;
 	size_t			 i, nev = 0;
 	char			*msg, *why = NULL;
+	const char		*held = NULL;
 
 	for (i = 0; i < n; i++) {
 		items[i] = c->items[which[i]];
@@ -980,14 +981,19 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	 * The budget first: a group over it (by earlier calls, or by this
 	 * one's errors just now) sends nothing more, not even the targets
 	 * proven untouched.  Their journal says not sent: a resume may.
+	 * So does a run halted meanwhile (a signal, or a journal that
+	 * failed on their records or on the resend's): held back too, not
+	 * left undecided (a scheduled group's are requested, not idle).
 	 */
 	if (again->n > 0 && runner_over_budget(r, c->rg))
-		for (i = 0; i < again->n; i++)
-			runner_decide(r, again->who[i], REPORT_SKIPPED, NULL,
-			    c->rg->aborted);
-	else if (again->n > 0 && !runner_halted(r) &&
-	    runner_call_begin(r, again) == 0)
+		held = c->rg->aborted;
+	else if (again->n > 0 && (runner_halted(r) ||
+	    runner_call_begin(r, again) != 0))
+		held = runner_halt_reason(r);
+	else if (again->n > 0)
 		runner_call_send(r, again);
+	for (i = 0; held != NULL && i < again->n; i++)
+		runner_decide(r, again->who[i], REPORT_SKIPPED, NULL, held);
 	free(again);
 }
 
@@ -1340,6 +1346,9 @@ runner_immediate(struct run *r, struct run_group *rg)
 
 	c = xcalloc(1, sizeof(*c));
 	for (k = 0; k < rg->pg->nbatches && !runner_halted(r); k++) {
+		/* A resume may find it over budget before any batch. */
+		if (k == 0 && runner_over_budget(r, rg))
+			break;
 		if (runner_call_fill(r, rg, k, c) > 0 &&
 		    runner_call_begin(r, c) == 0)
 			runner_call_send(r, c);
@@ -1470,7 +1479,11 @@ runner_scheduled(struct run *r, struct run_group *rg)
 	}
 	pp.r = r;
 	pp.rg = rg;
-	if (n > 0 && !runner_halted(r)) {
+	/*
+	 * Over budget before the first call: a resume's earlier failures
+	 * and doubts, or the stale batches just decided.
+	 */
+	if (n > 0 && !runner_halted(r) && !runner_over_budget(r, rg)) {
 		/* Group commit: one fsync for the calls starting together. */
 		journal_hold(r->opts->journal, 1);
 		ens_batch_reboot_many(r->ens, ec, n, r->opts->parallel > 0 ?
