@@ -220,13 +220,18 @@ void
 ens_client_free(struct ens_client *c)
 {
 	long	all, full;
+	int	exact;
 
 	if (c == NULL)
 		return;
-	all = http_handshakes(c->http, &full);
-	if (c->cfg.verbose && all > 0)
+	all = http_handshakes(c->http, &full, &exact);
+	if (c->cfg.verbose && all > 0 && exact)
 		fprintf(stderr, "ensbatch: TLS handshakes: %ld full, %ld "
 		    "resumed\n", full, all - full);
+	else if (c->cfg.verbose && all > 0)
+		fprintf(stderr, "ensbatch: TLS handshakes: %ld, %ld offering "
+		    "a cached session (the TLS library cannot tell whether "
+		    "it was resumed)\n", all, all - full);
 	http_client_free(c->http);
 	free(c->url);
 	free(c->host);

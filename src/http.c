@@ -191,10 +191,12 @@ http_response_clear(struct http_response *r)
 }
 
 long
-http_handshakes(const struct http_client *c, long *full)
+http_handshakes(const struct http_client *c, long *full, int *exact)
 {
 	if (full != NULL)
 		*full = c->handshakes - c->resumed;
+	if (exact != NULL)
+		*exact = http_ossl.ok;
 	return (c->handshakes);
 }
 

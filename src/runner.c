@@ -2025,7 +2025,8 @@ runner_recap(const struct run *r, const char *why)
 		for (j = 0, sched = 0; j < rg->pg->group->ntargets; j++) {
 			const struct run_target	*t = &rg->targets[j];
 
-			n[t->outcome]++;
+			/* Undecided is an error, as in the report. */
+			n[t->phase == RUN_DONE ? t->outcome : REPORT_ERROR]++;
 			/* Accepted, not due yet: runner_leftovers. */
 			sched += t->outcome == REPORT_SKIPPED && t->fine &&
 			    t->scheduled && t->requested_at != 0;

@@ -85,11 +85,12 @@ void	*http_wait(struct http_client *, long, struct http_response *);
 
 /*
  * TLS handshakes done so far, in *full those that did not resume a
- * session (on OpenSSL as the handshake ended; with another TLS
- * library, those that offered none, as libcurl cannot tell whether the
- * server took it); 0 unless the config asked to count them.
+ * session, and *exact whether that is known: on OpenSSL, as each
+ * handshake ended; with another TLS library *full counts those that
+ * offered no session, as libcurl cannot tell whether the server took
+ * it.  0 unless the config asked to count them.
  */
-long	http_handshakes(const struct http_client *, long *);
+long	http_handshakes(const struct http_client *, long *, int *);
 
 void	http_response_clear(struct http_response *);
 
