@@ -20,8 +20,8 @@ if ! command -v strace >/dev/null 2>&1; then
 	echo "$0: needs strace; skipped"
 	exit 77
 fi
-AK=review4-key
-SECRET=review4-secret
+AK=lost-key
+SECRET=lost-secret
 . "${srcdir:-.}/tests/lib-sim.sh"
 
 trap 'stop_sim; rm -rf "$tmp"' EXIT
