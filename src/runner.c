@@ -985,13 +985,14 @@ runner_call_unknown(struct run *r, struct run_call *c, const size_t *which,
 	 * failed on their records or on the resend's): held back too, not
 	 * left undecided (a scheduled group's are requested, not idle).
 	 */
-	if (again->n > 0 && runner_over_budget(r, c->rg))
-		held = c->rg->aborted;
-	else if (again->n > 0 && (runner_halted(r) ||
-	    runner_call_begin(r, again) != 0))
-		held = runner_halt_reason(r);
-	else if (again->n > 0)
-		runner_call_send(r, again);
+	if (again->n > 0) {
+		if (runner_over_budget(r, c->rg))
+			held = c->rg->aborted;
+		else if (runner_halted(r) || runner_call_begin(r, again) != 0)
+			held = runner_halt_reason(r);
+		else
+			runner_call_send(r, again);
+	}
 	for (i = 0; held != NULL && i < again->n; i++)
 		runner_decide(r, again->who[i], REPORT_SKIPPED, NULL, held);
 	free(again);
